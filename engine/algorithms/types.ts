@@ -3,8 +3,13 @@
 // ask and tell: they never evaluate, so a batch can be evaluated anywhere and the state checkpointed.
 // Everything here is plain msgpack-safe data (no Map, Set, Date, class instances, undefined).
 
-/** What an algorithm searches over: subsets of strategy indices 0..nStrategies-1, optionally weighted. */
-export interface SearchSpace {
+/** What an algorithm searches over: a portfolio subset space, or a continuous box (the standard test
+ *  problems: sphere, Rastrigin, ZDT, DTLZ, … and any continuous relaxation an algorithm prefers). */
+export type SearchSpace = SubsetSpace | BoxSpace;
+
+/** Subsets of strategy indices 0..nStrategies-1, optionally weighted. */
+export interface SubsetSpace {
+  readonly kind: 'subset';
   readonly nStrategies: number;
   /** portfolio size bounds, 1 <= kMin <= kMax <= nStrategies; kMin === kMax for a fixed k. */
   readonly kMin: number;
@@ -17,10 +22,25 @@ export interface SearchSpace {
   readonly nObjectives: number;
 }
 
-/** One portfolio: indices sorted ascending, unique; weights (same length) only when the space is weighted. */
-export interface Candidate {
+/** A continuous box: x[i] in [lower[i], upper[i]]. */
+export interface BoxSpace {
+  readonly kind: 'box';
+  readonly lower: readonly number[];
+  readonly upper: readonly number[];
+  readonly nObjectives: number;
+}
+
+/** One candidate. In a subset space: indices sorted ascending, unique, kMin <= length <= kMax, and weights
+ *  (same length, within bounds) only when the space is weighted. In a box space: x, within the box. */
+export type Candidate = SubsetCandidate | VectorCandidate;
+
+export interface SubsetCandidate {
   readonly indices: readonly number[];
   readonly weights?: readonly number[];
+}
+
+export interface VectorCandidate {
+  readonly x: readonly number[];
 }
 
 /** The evaluation of one candidate. Every objective is MINIMISED (the problem layer negates the ones a
@@ -48,7 +68,7 @@ export interface Algorithm {
   readonly name: string;
   /** The next batch to evaluate; an empty array only when done(). Batches are sized for the pool
    *  (tens to thousands), never one candidate at a time unless the method is inherently sequential. */
-  ask(): Candidate[];
+  ask(n?: number): Candidate[];
   /** Results for exactly the batch the last ask() returned, in the same order. */
   tell(candidates: readonly Candidate[], evaluations: readonly Evaluation[]): void;
   done(): boolean;
