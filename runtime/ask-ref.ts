@@ -1,0 +1,78 @@
+// The temporary reply-to ref of an ask: the first message told to it settles the ask's promise; a timeout
+// or an abort rejects it with a coded error naming the target, the message type and the timeout.
+import type { ActorRef } from './actor-ref.ts';
+import type { Clock } from './clock.ts';
+import { registerRefClass } from './codec.ts';
+import { createError, type StrataError } from './errors.ts';
+import type { Message, TellOutcome } from './message.ts';
+
+export class AskRef implements ActorRef<Message> {
+  readonly path: string;
+  #resolve: ((m: Message) => void) | null;
+  #reject: ((e: StrataError) => void) | null;
+  #timer: unknown = undefined;
+  readonly #clock: Clock;
+  readonly #onSettled: (ref: AskRef) => void;
+  readonly #roundTrip: ((m: Message) => Message) | null;
+
+  constructor(
+    path: string,
+    clock: Clock,
+    resolve: (m: Message) => void,
+    reject: (e: StrataError) => void,
+    onSettled: (ref: AskRef) => void,
+    roundTrip: ((m: Message) => Message) | null,
+  ) {
+    this.path = path;
+    this.#clock = clock;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#onSettled = onSettled;
+    this.#roundTrip = roundTrip;
+  }
+
+  get settled(): boolean {
+    return this.#resolve === null;
+  }
+
+  armTimeout(timeoutMs: number, targetPath: string, messageType: string): void {
+    this.#timer = this.#clock.setTimeout(() => {
+      this.fail(
+        createError('STRATA_ASK_TIMEOUT', `ask to ${targetPath} (${messageType}) got no reply within ${timeoutMs} ms`, {
+          target: targetPath,
+          messageType,
+          timeoutMs,
+        }),
+      );
+    }, timeoutMs);
+  }
+
+  tell(message: Message): TellOutcome {
+    const resolve = this.#resolve;
+    if (resolve === null) return 'dead';
+    if (this.#roundTrip !== null) message = this.#roundTrip(message);
+    this.#settle();
+    resolve(message);
+    return 'enqueued';
+  }
+
+  offer(message: Message): TellOutcome {
+    return this.tell(message);
+  }
+
+  fail(error: StrataError): void {
+    const reject = this.#reject;
+    if (reject === null) return;
+    this.#settle();
+    reject(error);
+  }
+
+  #settle(): void {
+    this.#resolve = null;
+    this.#reject = null;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#onSettled(this);
+  }
+}
+
+registerRefClass(AskRef);

@@ -1,0 +1,26 @@
+// The actor runtime's public surface. No networking, no domain code.
+export { createSystem } from './system.ts';
+export type { ActorSystem, SystemOptions, ActorTreeNode } from './system.ts';
+export type { ActorRef, AnyActorRef, ProtocolOf } from './actor-ref.ts';
+export type { ActorContext, Behaviour, Handlers, SpawnOptions, AskOptions, Timers } from './behaviour.ts';
+export type { Message, Terminated, TellOutcome, OverflowPolicy, DeadLetterReason } from './message.ts';
+export type { MailboxOptions } from './mailbox.ts';
+export { DEFAULT_MAILBOX_CAPACITY } from './mailbox.ts';
+export { createStrategy, defaultStrategy, failuresInWindow } from './supervision.ts';
+export type { SupervisionStrategy, StrategyOptions, StrategyKind, Directive, RestartMessagePolicy } from './supervision.ts';
+export { backoffDelay } from './backoff.ts';
+export type { BackoffOptions } from './backoff.ts';
+export { supervisorMachine } from './supervisor-machine.ts';
+export type { SupervisorContext, SupervisorEvent, SupervisorInput } from './supervisor-machine.ts';
+export { systemClock, createSimulatedClock } from './clock.ts';
+export type { Clock, SimulatedClock } from './clock.ts';
+export { serviceKey } from './receptionist.ts';
+export type { ServiceKey, Receptionist } from './receptionist.ts';
+export type { Registry } from './registry.ts';
+export type { DeadLetter, DeadLetters } from './dead-letters.ts';
+export type { InspectionEvent, InspectionListener } from './inspection.ts';
+export type { ActorMetricsSnapshot } from './actor-metrics.ts';
+export { StrataError, createError, fromErrorData, toErrorData, catalogue as runtimeErrors } from './errors.ts';
+export type { ErrorCode, ErrorData } from './errors.ts';
+export { encode, decode, roundTrip, assertMsgpackSafe, registerRefClass, REF_EXTENSION_TYPE } from './codec.ts';
+export { RingQueue } from './ring-queue.ts';

@@ -1,0 +1,305 @@
+// The actor system: the root of the tree (/user for application actors, /system for the runtime's own),
+// the dispatcher that runs them, ask, the registry and receptionist, dead letters and inspection.
+import { pino, type Logger } from 'pino';
+import { ActorCell, type SystemCore } from './actor-cell.ts';
+import type { ActorMetricsSnapshot } from './actor-metrics.ts';
+import type { ActorRef, AnyActorRef } from './actor-ref.ts';
+import { AskRef } from './ask-ref.ts';
+import type { AskOptions, Behaviour, SpawnOptions } from './behaviour.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { roundTrip } from './codec.ts';
+import { DeadLetters } from './dead-letters.ts';
+import { DeadRef } from './dead-ref.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { createError, type ErrorData, type StrataError } from './errors.ts';
+import { Inspection, type InspectionListener } from './inspection.ts';
+import type { Message, TellOutcome, Terminated } from './message.ts';
+import { Receptionist } from './receptionist.ts';
+import { Registry } from './registry.ts';
+import type { StrategyOptions } from './supervision.ts';
+
+export interface SystemOptions {
+  readonly name: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** pass every local message through the msgpack codec (default: STRATA_CODEC_CHECK=1, on in tests) */
+  readonly codecCheck?: boolean;
+  /** uniform [0,1) source for backoff jitter; inject a seeded one to replay failures exactly */
+  readonly random?: () => number;
+  readonly defaultAskTimeoutMs?: number;
+  /** how the /user guardian supervises top-level actors */
+  readonly guardianSupervision?: StrategyOptions;
+  /** messages an actor processes per turn before the next actor runs */
+  readonly throughput?: number;
+  /** mailbox depth sampling period while someone inspects */
+  readonly inspectionSampleMs?: number;
+}
+
+export interface ActorTreeNode {
+  readonly path: string;
+  readonly status: string;
+  readonly mailboxDepth: number;
+  readonly supervisors: readonly { scope: string; state: string; failuresInWindow: number }[];
+  readonly children: readonly ActorTreeNode[];
+}
+
+export interface ActorSystem {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly receptionist: Receptionist;
+  readonly deadLetters: DeadLetters;
+  /** Spawns a top-level actor under /user. */
+  spawn<M extends Message>(behaviour: Behaviour<M>, options?: SpawnOptions): ActorRef<M>;
+  /** Spawns a runtime-owned actor under /system. */
+  spawnSystem<M extends Message>(behaviour: Behaviour<M>, options?: SpawnOptions): ActorRef<M>;
+  stop(ref: AnyActorRef): void;
+  ask<T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => T, options?: AskOptions): Promise<R>;
+  /** Deathwatch from outside any actor: `fn` runs once when `ref` stops (at once if it has). */
+  watch(ref: AnyActorRef, fn: (event: Terminated) => void): () => void;
+  /** The live ref at a path, or a ref whose messages go to dead letters. */
+  resolve(path: string): AnyActorRef;
+  inspect(listener: InspectionListener): () => void;
+  snapshot(): ActorTreeNode;
+  metricsOf(ref: AnyActorRef): ActorMetricsSnapshot | null;
+  readonly isTerminated: boolean;
+  /** Stops every actor (children before parents), rejects pending asks, and resolves when done. */
+  terminate(): Promise<void>;
+}
+
+export function createSystem(options: SystemOptions): ActorSystem {
+  return new LocalSystem(options);
+}
+
+class LocalSystem implements ActorSystem, SystemCore {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly codecCheck: boolean;
+  readonly deadLetters: DeadLetters;
+  readonly inspection: Inspection;
+  readonly registry: Registry;
+  readonly receptionist: Receptionist;
+  readonly random: () => number;
+  terminated = false;
+  readonly #dispatcher: Dispatcher;
+  readonly #root: ActorCell;
+  readonly #user: ActorCell;
+  readonly #systemGuardian: ActorCell;
+  readonly #asks = new Map<string, AskRef>();
+  #askSeq = 0;
+  readonly #defaultAskTimeoutMs: number;
+  readonly #sampleMs: number;
+  #sampler: unknown = undefined;
+  readonly #lastDepths = new Map<string, number>();
+  readonly #resolveRef = (path: string): AnyActorRef => this.resolve(path);
+
+  constructor(options: SystemOptions) {
+    if (!options.name || /[\s/#]/.test(options.name)) {
+      throw createError('STRATA_INVALID_NAME', `invalid system name ${JSON.stringify(options.name)}`, { name: options.name });
+    }
+    this.name = options.name;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? pino({ name: `strata:${options.name}`, level: process.env['STRATA_LOG_LEVEL'] ?? 'info' });
+    this.codecCheck = options.codecCheck ?? process.env['STRATA_CODEC_CHECK'] === '1';
+    this.random = options.random ?? Math.random;
+    this.#defaultAskTimeoutMs = options.defaultAskTimeoutMs ?? 5_000;
+    this.#sampleMs = options.inspectionSampleMs ?? 1_000;
+    this.deadLetters = new DeadLetters(() => this.clock.now());
+    this.inspection = new Inspection((active) => this.#onInspectionActive(active));
+    const watch = (ref: AnyActorRef, fn: () => void) => this.watch(ref, fn);
+    this.registry = new Registry(watch);
+    this.receptionist = new Receptionist(watch);
+    this.#dispatcher = new Dispatcher(options.throughput ?? 64);
+    const guardian: Behaviour<Message> = () => ({ receive: () => {} });
+    this.#root = new ActorCell(this, null, '', guardian, {});
+    this.#root.start();
+    this.#user = this.#root.spawnChild(guardian, { name: 'user', supervision: options.guardianSupervision ?? {} });
+    this.#systemGuardian = this.#root.spawnChild(guardian, { name: 'system' });
+  }
+
+  // ---- SystemCore --------------------------------------------------------------------------------------
+
+  schedule(cell: ActorCell): void {
+    this.#dispatcher.schedule(cell);
+  }
+
+  roundTrip<T>(message: T): T {
+    return roundTrip(message, this.#resolveRef);
+  }
+
+  onUnhandledFailure(cell: ActorCell, error: ErrorData): void {
+    // An escalation that reached a guardian: the failing branch is stopped, never the whole system.
+    this.logger.error({ err: error, actor: cell.path }, 'failure escalated to the top of the tree; the actor is stopped');
+    if (!cell.isStopped) cell.stop('failed', error);
+  }
+
+  // ---- ActorSystem -------------------------------------------------------------------------------------
+
+  spawn<M extends Message>(behaviour: Behaviour<M>, options?: SpawnOptions): ActorRef<M> {
+    this.#assertRunning();
+    return this.#user.spawnChild(behaviour as unknown as Behaviour<Message>, options) as unknown as ActorRef<M>;
+  }
+
+  spawnSystem<M extends Message>(behaviour: Behaviour<M>, options?: SpawnOptions): ActorRef<M> {
+    this.#assertRunning();
+    return this.#systemGuardian.spawnChild(behaviour as unknown as Behaviour<Message>, options) as unknown as ActorRef<M>;
+  }
+
+  stop(ref: AnyActorRef): void {
+    if (ref instanceof ActorCell && ref !== this.#root && ref !== this.#user && ref !== this.#systemGuardian) ref.stop('stopped');
+  }
+
+  ask<T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => T, options: AskOptions = {}): Promise<R> {
+    if (this.terminated) return Promise.reject(createError('STRATA_SYSTEM_TERMINATED', `system ${this.name} is terminated: cannot ask ${target.path}`, { target: target.path }));
+    const timeoutMs = options.timeoutMs ?? this.#defaultAskTimeoutMs;
+    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+      return Promise.reject(createError('STRATA_INVALID_OPTION', `ask timeoutMs must be a positive finite number, got ${timeoutMs}`, { timeoutMs }));
+    }
+    return new Promise<R>((resolve, reject) => {
+      const path = `/temp/$${(++this.#askSeq).toString(36)}`;
+      const ref = new AskRef(
+        path,
+        this.clock,
+        resolve as (m: Message) => void,
+        reject,
+        (r) => this.#asks.delete(r.path),
+        this.codecCheck ? (m) => this.roundTrip(m) : null,
+      );
+      this.#asks.set(path, ref);
+      let message: T;
+      let outcome: TellOutcome;
+      try {
+        message = build(ref as unknown as ActorRef<R>);
+        outcome = target.tell(message);
+      } catch (err) {
+        ref.fail(err as StrataError);
+        return;
+      }
+      const refused = refusal(outcome, target.path, message.type);
+      if (refused) {
+        ref.fail(refused);
+        return;
+      }
+      if (ref.settled) return;
+      ref.armTimeout(timeoutMs, target.path, message.type);
+      const signal = options.signal;
+      if (signal) {
+        const onAbort = () => ref.fail(createError('STRATA_ASK_CANCELLED', `ask to ${target.path} (${message.type}) was cancelled`, { target: target.path, messageType: message.type }));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+  }
+
+  watch(ref: AnyActorRef, fn: (event: Terminated) => void): () => void {
+    if (ref instanceof ActorCell) return ref.onStopped(fn);
+    if (ref instanceof DeadRef) {
+      fn({ type: 'terminated', path: ref.path, reason: 'stopped' });
+      return () => {};
+    }
+    throw createError('STRATA_INVALID_OPTION', `cannot watch ${ref.path}: not an actor of this system`, { path: ref.path });
+  }
+
+  resolve(path: string): AnyActorRef {
+    if (path.startsWith('/temp/')) return this.#asks.get(path) ?? new DeadRef(path, this.deadLetters);
+    let cell: ActorCell | undefined = this.#root;
+    for (const segment of path.split('/')) {
+      if (segment === '') continue;
+      cell = cell.childCell(segment);
+      if (cell === undefined) break;
+    }
+    return cell === undefined || cell.isStopped ? new DeadRef(path, this.deadLetters) : cell;
+  }
+
+  inspect(listener: InspectionListener): () => void {
+    return this.inspection.subscribe(listener);
+  }
+
+  snapshot(): ActorTreeNode {
+    const walk = (c: ActorCell): ActorTreeNode => ({
+      path: c.path,
+      status: c.statusName,
+      mailboxDepth: c.mailbox.size,
+      supervisors: c.supervisorStates(),
+      children: c.childCells().map(walk),
+    });
+    return walk(this.#root);
+  }
+
+  metricsOf(ref: AnyActorRef): ActorMetricsSnapshot | null {
+    return ref instanceof ActorCell && ref.metrics !== null ? ref.metrics.snapshot() : null;
+  }
+
+  get isTerminated(): boolean {
+    return this.terminated;
+  }
+
+  async terminate(): Promise<void> {
+    if (this.terminated) return;
+    this.terminated = true;
+    this.#onInspectionActive(false);
+    this.#root.stop('system-terminated');
+    for (const ask of [...this.#asks.values()]) {
+      ask.fail(createError('STRATA_ASK_CANCELLED', `ask ${ask.path} cancelled: system ${this.name} terminated`, { ask: ask.path }));
+    }
+    // let the last scheduled turns observe the stopped cells and finish
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  #assertRunning(): void {
+    if (this.terminated) throw createError('STRATA_SYSTEM_TERMINATED', `system ${this.name} is terminated`, { system: this.name });
+  }
+
+  #onInspectionActive(active: boolean): void {
+    if (this.#sampler !== undefined) {
+      this.clock.clearTimeout(this.#sampler);
+      this.#sampler = undefined;
+    }
+    if (!active || this.terminated) return;
+    const sample = () => {
+      this.#sampleDepths();
+      this.#sampler = this.clock.setTimeout(sample, this.#sampleMs);
+    };
+    this.#sampler = this.clock.setTimeout(sample, this.#sampleMs);
+  }
+
+  /** Emits the depth of every non-empty mailbox, and a 0 for those that were non-empty last time. */
+  #sampleDepths(): void {
+    const at = this.clock.now();
+    const seen = new Set<string>();
+    const stack: ActorCell[] = [this.#root];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      const depth = c.mailbox.size;
+      if (depth > 0) {
+        seen.add(c.path);
+        this.#lastDepths.set(c.path, depth);
+        this.inspection.emit({ type: 'mailbox.depth', path: c.path, depth, at });
+      }
+      stack.push(...c.childCells());
+    }
+    for (const path of this.#lastDepths.keys()) {
+      if (!seen.has(path)) {
+        this.#lastDepths.delete(path);
+        this.inspection.emit({ type: 'mailbox.depth', path, depth: 0, at });
+      }
+    }
+  }
+}
+
+function refusal(outcome: TellOutcome, path: string, type: string): StrataError | null {
+  switch (outcome) {
+    case 'enqueued':
+    case 'dropped-oldest':
+      return null;
+    case 'dead':
+      return createError('STRATA_ACTOR_STOPPED', `ask to ${path} (${type}) failed: the actor is stopped`, { target: path, messageType: type });
+    case 'rejected-restarting':
+      return createError('STRATA_ACTOR_RESTARTING', `ask to ${path} (${type}) refused: the actor is restarting (fail-fast)`, { target: path, messageType: type });
+    case 'dropped-newest':
+    case 'rejected-full':
+      return createError('STRATA_MAILBOX_FULL', `ask to ${path} (${type}) refused: mailbox full`, { target: path, messageType: type });
+  }
+}
