@@ -10,7 +10,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    env: { STRATA_CODEC_CHECK: '1' },
+    env: { STRATA_CODEC_CHECK: '1', STRATA_LOG_LEVEL: 'silent' },
     reporters: jsonReport ? ['default', ['json', { outputFile: jsonReport }]] : ['default'],
   },
 });
