@@ -29,7 +29,7 @@ export interface SystemCore {
   schedule(cell: ActorCell): void;
   roundTrip<T>(message: T): T;
   random(): number;
-  ask<T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => T, options?: AskOptions): Promise<R>;
+  ask<const T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => NoInfer<T>, options?: AskOptions): Promise<R>;
   /** the top-level guardian's handling of an escalation it cannot pass further up */
   onUnhandledFailure(cell: ActorCell, error: ErrorData): void;
 }
@@ -629,7 +629,7 @@ class CellContext implements ActorContext<Message> {
     this.#cell.unwatch(ref);
   }
 
-  ask<T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => T, options?: AskOptions): Promise<R> {
+  ask<const T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => NoInfer<T>, options?: AskOptions): Promise<R> {
     return this.#cell.system.ask(target, build, options);
   }
 

@@ -66,7 +66,7 @@ export interface ActorContext<M extends Message> {
   /** Delivers a Terminated to handlers.terminated when `ref` stops (at once if it already has). */
   watch(ref: AnyActorRef): void;
   unwatch(ref: AnyActorRef): void;
-  ask<T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => T, options?: AskOptions): Promise<R>;
+  ask<const T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => NoInfer<T>, options?: AskOptions): Promise<R>;
   /** Passes a message on unchanged (its replyTo included), so the target answers the original asker. */
   forward<T extends Message>(message: T, target: ActorRef<T>): void;
 }

@@ -55,7 +55,7 @@ export interface ActorSystem {
   /** Spawns a runtime-owned actor under /system. */
   spawnSystem<M extends Message>(behaviour: Behaviour<M>, options?: SpawnOptions): ActorRef<M>;
   stop(ref: AnyActorRef): void;
-  ask<T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => T, options?: AskOptions): Promise<R>;
+  ask<const T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => NoInfer<T>, options?: AskOptions): Promise<R>;
   /** Deathwatch from outside any actor: `fn` runs once when `ref` stops (at once if it has). */
   watch(ref: AnyActorRef, fn: (event: Terminated) => void): () => void;
   /** The live ref at a path, or a ref whose messages go to dead letters. */
@@ -151,7 +151,7 @@ class LocalSystem implements ActorSystem, SystemCore {
     if (ref instanceof ActorCell && ref !== this.#root && ref !== this.#user && ref !== this.#systemGuardian) ref.stop('stopped');
   }
 
-  ask<T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => T, options: AskOptions = {}): Promise<R> {
+  ask<const T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => NoInfer<T>, options: AskOptions = {}): Promise<R> {
     if (this.terminated) return Promise.reject(createError('STRATA_SYSTEM_TERMINATED', `system ${this.name} is terminated: cannot ask ${target.path}`, { target: target.path }));
     const timeoutMs = options.timeoutMs ?? this.#defaultAskTimeoutMs;
     if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
