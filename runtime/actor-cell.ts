@@ -10,7 +10,7 @@ import { registerRefClass } from './codec.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import { createError, toErrorData, type ErrorData } from './errors.ts';
 import type { Inspection } from './inspection.ts';
-import { Mailbox } from './mailbox.ts';
+import { Mailbox, type MailboxOptions } from './mailbox.ts';
 import type { DeadLetterReason, Message, TellOutcome, Terminated } from './message.ts';
 import { ActorMetrics } from './actor-metrics.ts';
 import { createStrategy, defaultStrategy, type SupervisionStrategy } from './supervision.ts';
@@ -45,12 +45,13 @@ type SystemMessage =
 
 type SupervisorActor = Actor<typeof supervisorMachine>;
 
-export class ActorCell implements ActorRef<Message> {
+export class ActorCell implements ActorRef<Message>, ActorContext<Message> {
   readonly system: SystemCore;
   readonly parent: ActorCell | null;
   readonly name: string;
-  readonly path: string;
-  readonly mailbox: Mailbox;
+  #path: string | null = null;
+  #mailbox: Mailbox | null = null; // created on first message: a million idle actors hold none
+  readonly #mailboxOptions: MailboxOptions | undefined;
   readonly #behaviour: Behaviour<Message>;
   #handlers: Handlers<Message> | null = null;
   #status = STARTING;
@@ -68,6 +69,7 @@ export class ActorCell implements ActorRef<Message> {
   #onStop: Set<(event: Terminated) => void> | null = null;
   #timers: Map<string, unknown> | null = null;
   #log: Logger | null = null;
+  #timersApi: CellTimers | null = null;
   readonly #logBindings: Readonly<Record<string, string | number | boolean>> | null;
   readonly metrics: ActorMetrics | null;
   /** set when the cell failed, cleared by resume/restart */
@@ -78,16 +80,36 @@ export class ActorCell implements ActorRef<Message> {
     this.system = system;
     this.parent = parent;
     this.name = name;
-    this.path = parent === null ? `/${name}` : `${parent.path === '/' ? '' : parent.path}/${name}`;
     this.#behaviour = behaviour;
-    this.mailbox = new Mailbox(options.mailbox);
-    if (options.mailbox?.overflow === 'drop-oldest') {
-      this.mailbox.onDropped = (m) => system.deadLetters.publish(this.path, m, 'mailbox-full');
-    }
+    this.#mailboxOptions = options.mailbox;
     this.#strategy = options.supervision ? createStrategy(options.supervision) : null;
     this.metrics = options.metrics ? new ActorMetrics() : null;
     const inherited = parent === null ? null : parent.#logBindings;
     this.#logBindings = options.logBindings ? { ...inherited, ...options.logBindings } : inherited;
+  }
+
+  /** Computed on first use: most actors are never named in a log line or a dead letter. */
+  get path(): string {
+    if (this.#path === null) {
+      const parent = this.parent;
+      this.#path = parent === null ? `/${this.name}` : `${parent.path === '/' ? '' : parent.path}/${this.name}`;
+    }
+    return this.#path;
+  }
+
+  get mailbox(): Mailbox {
+    if (this.#mailbox === null) {
+      const mailbox = new Mailbox(this.#mailboxOptions);
+      if (this.#mailboxOptions?.overflow === 'drop-oldest') {
+        mailbox.onDropped = (m) => this.system.deadLetters.publish(this.path, m, 'mailbox-full');
+      }
+      this.#mailbox = mailbox;
+    }
+    return this.#mailbox;
+  }
+
+  get mailboxSize(): number {
+    return this.#mailbox === null ? 0 : this.#mailbox.size;
   }
 
   // ---- the ref side ------------------------------------------------------------------------------------
@@ -162,8 +184,8 @@ export class ActorCell implements ActorRef<Message> {
   /** Runs the system lane, then up to `budget` user messages. Returns true when there is more to do now. */
   run(budget: number): boolean {
     if (this.#system !== null) this.#runSystem();
-    if (this.#status === RUNNING && !this.#busy) {
-      const mailbox = this.mailbox;
+    const mailbox = this.#mailbox;
+    if (mailbox !== null && this.#status === RUNNING && !this.#busy) {
       const metrics = this.metrics;
       const handlers = this.#handlers!;
       for (let n = 0; n < budget && this.#status === RUNNING; n++) {
@@ -184,7 +206,7 @@ export class ActorCell implements ActorRef<Message> {
         }
       }
     }
-    const more = (this.#system !== null && this.#system.length > 0) || (this.#status === RUNNING && !this.#busy && this.mailbox.size > 0);
+    const more = (this.#system !== null && this.#system.length > 0) || (this.#status === RUNNING && !this.#busy && this.mailboxSize > 0);
     if (!more) this.#scheduled = false;
     return more;
   }
@@ -205,7 +227,7 @@ export class ActorCell implements ActorRef<Message> {
 
   #wake(): void {
     if (this.#scheduled || this.#status === STOPPED) return;
-    const work = (this.#system !== null && this.#system.length > 0) || (this.#status === RUNNING && !this.#busy && this.mailbox.size > 0);
+    const work = (this.#system !== null && this.#system.length > 0) || (this.#status === RUNNING && !this.#busy && this.mailboxSize > 0);
     if (work) {
       this.#scheduled = true;
       this.system.schedule(this);
@@ -247,8 +269,8 @@ export class ActorCell implements ActorRef<Message> {
     this.#status = SUSPENDED;
     if (message !== null) this.system.deadLetters.publish(this.path, message, 'failed');
     if (this.metrics !== null) this.metrics.failures++;
-    if (this.#restartPolicy() === 'fail-fast') {
-      for (const m of this.mailbox.drain('rejected-restarting')) this.system.deadLetters.publish(this.path, m, 'restarting');
+    if (this.#mailbox !== null && this.#restartPolicy() === 'fail-fast') {
+      for (const m of this.#mailbox.drain('rejected-restarting')) this.system.deadLetters.publish(this.path, m, 'restarting');
     }
     if (this.system.inspection.active) this.system.inspection.emit({ type: 'actor.failed', path: this.path, at: this.system.clock.now(), error });
     this.logger.warn({ err: error }, 'actor failed');
@@ -296,7 +318,7 @@ export class ActorCell implements ActorRef<Message> {
 
   /** Stops at once: children first (latest started first), then timers, the stopping hook, dead letters,
    *  and the watchers' Terminated. */
-  stop(reason: Terminated['reason'] = 'stopped', error?: ErrorData): void {
+  shutdown(reason: Terminated['reason'] = 'stopped', error?: ErrorData): void {
     if (this.#status === STOPPED) return;
     this.#stopChildren(reason === 'system-terminated' ? reason : 'stopped');
     this.#cancelTimers();
@@ -316,7 +338,9 @@ export class ActorCell implements ActorRef<Message> {
       }
     }
     const deadReason: DeadLetterReason = reason === 'system-terminated' ? 'system-terminated' : 'stopped';
-    for (const m of this.mailbox.drain('dead')) this.system.deadLetters.publish(this.path, m, deadReason);
+    if (this.#mailbox !== null && (this.#mailbox.size > 0 || this.#mailbox.waiting > 0)) {
+      for (const m of this.#mailbox.drain('dead')) this.system.deadLetters.publish(this.path, m, deadReason);
+    }
     this.#system = null;
     if (this.parent !== null && this.parent.#children?.get(this.name) === this) {
       this.parent.#children.delete(this.name);
@@ -326,6 +350,15 @@ export class ActorCell implements ActorRef<Message> {
         this.parent.#supervisors!.delete(this.name);
       }
     }
+    if (this.#watching !== null) {
+      for (const target of this.#watching) target.#watchers?.delete(this);
+      this.#watching = null;
+    }
+    if (this.#watchers !== null || this.#onStop !== null) this.#notifyTerminated(reason, error);
+    if (this.system.inspection.active) this.system.inspection.emit({ type: 'actor.stopped', path: this.path, at: this.system.clock.now(), reason });
+  }
+
+  #notifyTerminated(reason: Terminated['reason'], error: ErrorData | undefined): void {
     const event: Terminated = error ? { type: 'terminated', path: this.path, reason, error } : { type: 'terminated', path: this.path, reason };
     if (this.#watchers !== null) {
       for (const w of this.#watchers) {
@@ -334,21 +367,16 @@ export class ActorCell implements ActorRef<Message> {
       }
       this.#watchers = null;
     }
-    if (this.#watching !== null) {
-      for (const target of this.#watching) target.#watchers?.delete(this);
-      this.#watching = null;
-    }
     if (this.#onStop !== null) {
       for (const fn of this.#onStop) fn(event);
       this.#onStop = null;
     }
-    if (this.system.inspection.active) this.system.inspection.emit({ type: 'actor.stopped', path: this.path, at: this.system.clock.now(), reason });
   }
 
   #stopChildren(reason: Terminated['reason']): void {
     if (this.#children === null) return;
     const children = [...this.#children.values()].reverse();
-    for (const c of children) c.stop(reason);
+    for (const c of children) c.shutdown(reason);
     this.#children = null;
     if (this.#supervisors !== null) {
       for (const s of this.#supervisors.values()) s.stop();
@@ -420,7 +448,7 @@ export class ActorCell implements ActorRef<Message> {
     const machine = supervisorMachine.provide({
       actions: {
         resumeChild: ({ event }) => childOf(event.child)?.resume(),
-        stopChild: ({ event }) => childOf(event.child)?.stop('failed', event.error),
+        stopChild: ({ event }) => childOf(event.child)?.shutdown('failed', event.error),
         haltScope: ({ event }) => {
           for (const c of scopeOf([event.child])) c.halt();
         },
@@ -429,7 +457,7 @@ export class ActorCell implements ActorRef<Message> {
         },
         escalate: ({ event }) => {
           const failed = childOf(event.child);
-          failed?.stop('failed', event.error);
+          failed?.shutdown('failed', event.error);
           if (this.parent === null || this.parent.parent === null) {
             // a guardian (/user, /system) has nobody to escalate to: the failed branch stays stopped
             this.system.onUnhandledFailure(failed ?? this, event.error);
@@ -526,9 +554,52 @@ export class ActorCell implements ActorRef<Message> {
     this.#timers = null;
   }
 
+  // ---- the context side: the cell is its own ActorContext, so an actor costs no extra object for it ----
+
   #context(): ActorContext<Message> {
-    // One small object per (re)start with prototype methods: a million idle actors must fit in 1 KB each.
-    return new CellContext(this);
+    return this;
+  }
+
+  get self(): ActorRef<Message> {
+    return this;
+  }
+
+  get log(): Logger {
+    return this.logger;
+  }
+
+  get clock(): Clock {
+    return this.system.clock;
+  }
+
+  get timers(): Timers<Message> {
+    return (this.#timersApi ??= new CellTimers(this));
+  }
+
+  spawn<C extends Message>(behaviour: Behaviour<C>, options?: SpawnOptions): ActorRef<C> {
+    return this.spawnChild(behaviour as unknown as Behaviour<Message>, options) as unknown as ActorRef<C>;
+  }
+
+  /** ActorContext.stop: an actor stops itself or one of its children. */
+  stop(ref: AnyActorRef): void {
+    if (ref instanceof ActorCell && (ref === this || ref.parent === this)) ref.shutdown('stopped');
+    else throw createError('STRATA_INVALID_OPTION', `${this.path} can stop only itself or its children, not ${ref.path}`, { path: ref.path });
+  }
+
+  child(name: string): AnyActorRef | undefined {
+    return this.childCell(name);
+  }
+
+  children(): AnyActorRef[] {
+    return this.childCells();
+  }
+
+  ask<const T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => NoInfer<T>, options?: AskOptions): Promise<R> {
+    return this.system.ask(target, build, options);
+  }
+
+  forward<T extends Message>(message: T, target: ActorRef<T>): void {
+    target.tell(message);
   }
 }
 
@@ -570,71 +641,6 @@ class CellTimers implements Timers<Message> {
 
   isActive(key: string): boolean {
     return this.#cell.timerHandle(key) !== undefined;
-  }
-}
-
-class CellContext implements ActorContext<Message> {
-  readonly #cell: ActorCell;
-  #timers: CellTimers | null = null;
-
-  constructor(cell: ActorCell) {
-    this.#cell = cell;
-  }
-
-  get self(): ActorRef<Message> {
-    return this.#cell;
-  }
-  get path(): string {
-    return this.#cell.path;
-  }
-  get name(): string {
-    return this.#cell.name;
-  }
-  get parent(): AnyActorRef | null {
-    return this.#cell.parent;
-  }
-  get log(): Logger {
-    return this.#cell.logger;
-  }
-  get clock(): Clock {
-    return this.#cell.system.clock;
-  }
-  get timers(): Timers<Message> {
-    return (this.#timers ??= new CellTimers(this.#cell));
-  }
-
-  spawn<C extends Message>(behaviour: Behaviour<C>, options?: SpawnOptions): ActorRef<C> {
-    return this.#cell.spawnChild(behaviour as unknown as Behaviour<Message>, options) as unknown as ActorRef<C>;
-  }
-
-  stop(ref: AnyActorRef): void {
-    const cell = this.#cell;
-    if (ref instanceof ActorCell && (ref === cell || ref.parent === cell)) ref.stop('stopped');
-    else throw createError('STRATA_INVALID_OPTION', `${cell.path} can stop only itself or its children, not ${ref.path}`, { path: ref.path });
-  }
-
-  child(name: string): AnyActorRef | undefined {
-    return this.#cell.childCell(name);
-  }
-
-  children(): AnyActorRef[] {
-    return this.#cell.childCells();
-  }
-
-  watch(ref: AnyActorRef): void {
-    this.#cell.watch(ref);
-  }
-
-  unwatch(ref: AnyActorRef): void {
-    this.#cell.unwatch(ref);
-  }
-
-  ask<const T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => NoInfer<T>, options?: AskOptions): Promise<R> {
-    return this.#cell.system.ask(target, build, options);
-  }
-
-  forward<T extends Message>(message: T, target: ActorRef<T>): void {
-    target.tell(message);
   }
 }
 

@@ -132,7 +132,7 @@ class LocalSystem implements ActorSystem, SystemCore {
   onUnhandledFailure(cell: ActorCell, error: ErrorData): void {
     // An escalation that reached a guardian: the failing branch is stopped, never the whole system.
     this.logger.error({ err: error, actor: cell.path }, 'failure escalated to the top of the tree; the actor is stopped');
-    if (!cell.isStopped) cell.stop('failed', error);
+    if (!cell.isStopped) cell.shutdown('failed', error);
   }
 
   // ---- ActorSystem -------------------------------------------------------------------------------------
@@ -148,7 +148,7 @@ class LocalSystem implements ActorSystem, SystemCore {
   }
 
   stop(ref: AnyActorRef): void {
-    if (ref instanceof ActorCell && ref !== this.#root && ref !== this.#user && ref !== this.#systemGuardian) ref.stop('stopped');
+    if (ref instanceof ActorCell && ref !== this.#root && ref !== this.#user && ref !== this.#systemGuardian) ref.shutdown('stopped');
   }
 
   ask<const T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => NoInfer<T>, options: AskOptions = {}): Promise<R> {
@@ -221,7 +221,7 @@ class LocalSystem implements ActorSystem, SystemCore {
     const walk = (c: ActorCell): ActorTreeNode => ({
       path: c.path,
       status: c.statusName,
-      mailboxDepth: c.mailbox.size,
+      mailboxDepth: c.mailboxSize,
       supervisors: c.supervisorStates(),
       children: c.childCells().map(walk),
     });
@@ -240,7 +240,7 @@ class LocalSystem implements ActorSystem, SystemCore {
     if (this.terminated) return;
     this.terminated = true;
     this.#onInspectionActive(false);
-    this.#root.stop('system-terminated');
+    this.#root.shutdown('system-terminated');
     for (const ask of [...this.#asks.values()]) {
       ask.fail(createError('STRATA_ASK_CANCELLED', `ask ${ask.path} cancelled: system ${this.name} terminated`, { ask: ask.path }));
     }
@@ -272,7 +272,7 @@ class LocalSystem implements ActorSystem, SystemCore {
     const stack: ActorCell[] = [this.#root];
     while (stack.length > 0) {
       const c = stack.pop()!;
-      const depth = c.mailbox.size;
+      const depth = c.mailboxSize;
       if (depth > 0) {
         seen.add(c.path);
         this.#lastDepths.set(c.path, depth);
