@@ -9,12 +9,9 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // Timers of actors must not keep a finished process alive; the system itself holds no handle.
-    t.unref?.();
-    return t;
-  },
+  // Timers keep the process alive like any Node timer: a pending ask timeout or a periodic actor timer is
+  // work in progress. system.terminate() cancels them all.
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
 };
 
