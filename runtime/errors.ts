@@ -19,6 +19,14 @@ export const catalogue = {
   STRATA_INVALID_OPTION: { retryable: false, summary: 'An option given to the runtime is out of range (mailbox capacity, restart budget, backoff bounds, timeout).' },
   STRATA_ACTOR_FAILED: { retryable: false, summary: 'An actor failed and its supervisor stopped it or escalated; carries the original error.' },
   STRATA_ASK_CANCELLED: { retryable: false, summary: 'An ask was cancelled through its AbortSignal or because the system terminated.' },
+  STRATA_ENVELOPE_MALFORMED: { retryable: false, summary: 'Bytes received from a peer are not a valid msgpack envelope batch, or an envelope lacks a required field.' },
+  STRATA_ENVELOPE_TOO_LARGE: { retryable: false, summary: 'An envelope or batch exceeds the configured maximum size; it is refused, never truncated.' },
+  STRATA_ENVELOPE_VERSION: { retryable: false, summary: 'An envelope carries a protocol version this runtime does not speak.' },
+  STRATA_UNKNOWN_EXTENSION: { retryable: false, summary: 'A msgpack extension type in received bytes is not one the runtime registered.' },
+  STRATA_UNKNOWN_BEHAVIOUR: { retryable: false, summary: 'A remote spawn named a behaviour that is not in the behaviour catalogue of the target thread.' },
+  STRATA_THREAD_DIED: { retryable: true, summary: 'A worker thread exited (uncaught error, process.exit, out of memory, terminate); its actors are terminated.' },
+  STRATA_INVALID_PLACEMENT: { retryable: false, summary: 'A placement names a thread that does not exist, or threads were not configured.' },
+  STRATA_POOL_TASK_FAILED: { retryable: false, summary: 'A task run in the CPU worker pool threw; carries the task error.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof catalogue;

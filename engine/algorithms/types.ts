@@ -2,6 +2,7 @@
 // kernel in a thread, the piscina pool, SQL pushed down to store nodes, another machine). Algorithms only
 // ask and tell: they never evaluate, so a batch can be evaluated anywhere and the state checkpointed.
 // Everything here is plain msgpack-safe data (no Map, Set, Date, class instances, undefined).
+import type { ParamSpecs } from './params.ts';
 
 /** What an algorithm searches over: a portfolio subset space, or a continuous box (the standard test
  *  problems: sphere, Rastrigin, ZDT, DTLZ, … and any continuous relaxation an algorithm prefers). */
@@ -90,6 +91,8 @@ export interface AlgorithmInfo {
   readonly supportsWeights: boolean;
   /** default hyperparameters, msgpack-safe; create() validates what it is given and rejects unknown keys. */
   readonly defaults: Readonly<Record<string, number | string | boolean>>;
+  /** every hyperparameter's default, range (or choices) and one-line meaning, as plain data. */
+  readonly parameters: ParamSpecs;
 }
 
 export interface AlgorithmFactory extends AlgorithmInfo {
@@ -100,6 +103,8 @@ export interface AlgorithmFactory extends AlgorithmInfo {
       readonly budget: Budget;
       readonly params?: Readonly<Record<string, number | string | boolean>>;
       readonly state?: AlgorithmState;
+      /** Candidates from a previous result to start from (the streaming optimiser); others reject them. */
+      readonly warmStart?: readonly Candidate[];
     },
   ): Algorithm;
 }

@@ -1,0 +1,163 @@
+// Backinzo CSV exports: FORMAT_1 (one strategy, one row per trade, `Time` twice) and FORMAT_5 (one row per
+// day, every column from the 14th on is a strategy's daily P&L), both after a 7-line free-text preamble.
+import { formatSeconds } from './calendar.ts';
+import { ZONE_ALL, type OptionType } from './canonical.ts';
+import { formatError } from './errors.ts';
+import { parseOptionSymbol, type OptionSymbol } from './option-symbol.ts';
+import type { NormaliserOutput, ParseContext } from './parse-context.ts';
+import { headerKeys, type RowBlock, type RowView } from './row-view.ts';
+import type { StrategyDraft } from './strategy-draft.ts';
+
+export const BACKINZO_HEADER_LINE = 8;
+export const BACKINZO_FIXED_COLUMNS = 13;
+
+function missing(ctx: ParseContext, column: string): never {
+  throw formatError('STRATA_FORMAT_MISSING_COLUMN', `${ctx.path}: the header on line ${BACKINZO_HEADER_LINE} has no ${JSON.stringify(column)} column`, { file: ctx.path, column });
+}
+
+/** Remembers trade numbers already seen: a bitmap for small integers, a set for anything else. */
+class SeenKeys {
+  #bits = new Uint8Array(1 << 14);
+  #other = new Set<string>();
+  /** `n` is the key as a number when it is one (NaN otherwise), so the common case parses nothing. */
+  has(key: string, n: number): boolean {
+    if (Number.isInteger(n) && n >= 0 && n < 1 << 28) {
+      if (n >> 3 >= this.#bits.length) {
+        const grown = new Uint8Array(Math.max(this.#bits.length * 2, (n >> 3) + 1));
+        grown.set(this.#bits);
+        this.#bits = grown;
+      }
+      const hit = (this.#bits[n >> 3]! >> (n & 7)) & 1;
+      this.#bits[n >> 3]! |= 1 << (n & 7);
+      return hit === 1;
+    }
+    if (this.#other.has(key)) return true;
+    this.#other.add(key);
+    return false;
+  }
+}
+
+/** Column positions of a FORMAT_1 header (-1 when absent). */
+interface TradeColumns {
+  srNo: number; date: number; time1: number; time2: number; index: number; strike: number; cePe: number;
+  qty: number; entryPrice: number; exitPrice: number; pnl: number; remarks: number;
+}
+
+function tradeColumns(ctx: ParseContext, header: readonly string[]): TradeColumns {
+  const find = (name: string) => header.indexOf(name);
+  const time1 = find('time');
+  const cols = {
+    srNo: find('sr no'), date: find('date'), time1, time2: time1 < 0 ? -1 : header.indexOf('time', time1 + 1), index: find('index'),
+    strike: find('strike'), cePe: find('ce/pe'), qty: find('qty'), entryPrice: find('entry price'), exitPrice: find('exit price'),
+    pnl: find('p/l'), remarks: find('remarks'),
+  };
+  if (cols.date < 0) missing(ctx, 'Date');
+  if (cols.pnl < 0) missing(ctx, 'P/L');
+  return cols;
+}
+
+/** An optional number: absent, blank and non-numeric cells are all null (NaN covers the three). */
+const optional = (row: RowView, c: number): number | null => {
+  if (c < 0) return null;
+  const v = row.number(c);
+  return Number.isNaN(v) ? null : v;
+};
+
+function optionType(text: string, sym: OptionSymbol | null): OptionType | null {
+  const t = text === 'CE' || text === 'PE' ? text : text.toUpperCase();
+  return t === 'CE' || t === 'CALL' ? 'CE' : t === 'PE' || t === 'PUT' ? 'PE' : sym?.optionType ?? null;
+}
+
+export async function* parseBackinzoTrades(ctx: ParseContext, blocks: AsyncIterable<RowBlock>): AsyncGenerator<NormaliserOutput> {
+  let col: TradeColumns | null = null;
+  const strategy = ctx.addStrategy('backinzo', ctx.stem, null, null, 'BACKINZO');
+  const seen = new SeenKeys();
+  const log = ctx.problems;
+  // Instruments and remarks repeat row after row; remembering the last one saves a parse and a string.
+  let lastInstrument = '', lastSymbol: OptionSymbol | null = null;
+  for await (const block of blocks) {
+    for (let k = 0; k < block.size; k++) {
+      const row = block.at(k);
+      const line = row.line;
+      if (line < BACKINZO_HEADER_LINE) continue;
+      if (col === null) { col = tradeColumns(ctx, headerKeys(row)); continue; }
+      const when = row.date(col.date, false);
+      if (when === null) { log.add('STRATA_FORMAT_INVALID_DATE', null, line, 'Date', row.text(col.date), 'not a date in an accepted format, or a day that does not exist'); continue; }
+      const pnl = row.number(col.pnl);
+      if (Number.isNaN(pnl)) { log.add('STRATA_FORMAT_NON_NUMERIC', null, line, 'P/L', row.text(col.pnl), 'P/L is not a number'); continue; }
+      const key = col.srNo < 0 ? String(line) : row.text(col.srNo);
+      if (seen.has(key, col.srNo < 0 ? line : row.number(col.srNo))) { log.add('STRATA_FORMAT_DUPLICATE_TRADE', null, line, 'Sr No', key, 'this trade number already appeared earlier in the file'); continue; }
+      let entry: number | null = when.seconds;
+      let exit: number | null = null;
+      if (col.time1 >= 0 && !row.isEmpty(col.time1)) {
+        entry = row.time(col.time1);
+        if (entry === null) { log.add('STRATA_FORMAT_INVALID_TIME', null, line, 'Time', row.text(col.time1), 'not a time HH:MM[:SS]'); continue; }
+      }
+      if (col.time2 >= 0 && !row.isEmpty(col.time2)) {
+        exit = row.time(col.time2);
+        if (exit === null) { log.add('STRATA_FORMAT_INVALID_TIME', null, line, 'Time', row.text(col.time2), 'not a time HH:MM[:SS]'); continue; }
+      }
+      let instrument: string | null = null;
+      if (col.index >= 0) {
+        const text = row.repeatedText(col.index);
+        if (text !== lastInstrument) { lastInstrument = text; lastSymbol = text === '' ? null : parseOptionSymbol(text); }
+        instrument = lastInstrument === '' ? null : lastInstrument;
+      }
+      if (strategy.underlying === null && instrument !== null) strategy.underlying = lastSymbol?.underlying ?? instrument;
+      ctx.trades.push({
+        strategy_id: strategy.strategyId, trade_key: key, leg_id: null,
+        entry_ts: entry === null ? null : `${when.date} ${formatSeconds(entry)}`, exit_ts: exit === null ? null : `${when.date} ${formatSeconds(exit)}`,
+        trade_date: when.date, side: null, instrument, option_type: optionType(col.cePe < 0 ? '' : row.repeatedText(col.cePe), lastSymbol),
+        strike: optional(row, col.strike) ?? lastSymbol?.strike ?? null, expiry: lastSymbol?.expiry ?? null, qty: optional(row, col.qty),
+        entry_price: optional(row, col.entryPrice), exit_price: optional(row, col.exitPrice), gross_pnl: pnl, net_pnl: pnl,
+        exit_reason: col.remarks < 0 ? null : row.repeatedText(col.remarks) || null,
+        mfe: null, mae: null, zone: ZONE_ALL, source_row: line,
+      });
+      strategy.add(when.date, ZONE_ALL, pnl, 1);
+      ctx.dataRows++;
+      if (ctx.trades.full) yield ctx.trades.take();
+    }
+    ctx.progress.rows = ctx.dataRows;
+    ctx.progress.bytes = block.bytesRead;
+    yield null;
+    if (ctx.shouldStop) break;
+  }
+  if (ctx.trades.length > 0) yield ctx.trades.take();
+}
+
+export async function* parseBackinzoMulti(ctx: ParseContext, blocks: AsyncIterable<RowBlock>): AsyncGenerator<NormaliserOutput> {
+  let columns: { index: number; name: string; draft: StrategyDraft }[] | null = null;
+  const log = ctx.problems;
+  for await (const block of blocks) {
+    for (let k = 0; k < block.size; k++) {
+      const row = block.at(k);
+      const line = row.line;
+      if (line < BACKINZO_HEADER_LINE) continue;
+      if (columns === null) {
+        if (headerKeys(row)[1] !== 'date') missing(ctx, 'Date');
+        columns = [];
+        for (let i = BACKINZO_FIXED_COLUMNS; i < row.width; i++) {
+          const name = row.text(i);
+          if (name === '') continue;
+          columns.push({ index: i, name, draft: ctx.addStrategy(`column:${i}:${name}`, `${ctx.stem}_${name}`, null, name, 'BACKINZO') });
+        }
+        continue;
+      }
+      const when = row.date(1, false);
+      if (when === null) { log.add('STRATA_FORMAT_INVALID_DATE', null, line, 'Date', row.text(1), 'not a date in an accepted format, or a day that does not exist'); continue; }
+      let counted = false;
+      for (const c of columns) {
+        if (row.isEmpty(c.index)) continue;
+        const v = row.number(c.index);
+        if (Number.isNaN(v)) { log.add('STRATA_FORMAT_NON_NUMERIC', null, line, c.name, row.text(c.index), 'daily P&L is not a number'); continue; }
+        c.draft.add(when.date, ZONE_ALL, v, null);
+        counted = true;
+      }
+      if (counted) ctx.dataRows++;
+    }
+    ctx.progress.rows = ctx.dataRows;
+    ctx.progress.bytes = block.bytesRead;
+    yield null;
+    if (ctx.shouldStop) break;
+  }
+}

@@ -1,0 +1,192 @@
+// The canonical rows of FORMATS.md §Canonical (strategies, trades, daily_pnl) and the columnar batch shape
+// parsers emit: one array per column, float64 columns as Float64Array when they hold no null, so a batch
+// can be handed as is to a store node's bulk append (same shape as the store's ColumnBatch).
+import type { FormatId } from './format-id.ts';
+
+export type StrategyType = 'TBS' | 'ORB' | 'OI' | 'POS' | 'ML_INDICATOR' | 'TV' | 'BACKINZO' | 'EXTERNAL' | 'UNKNOWN';
+export type Side = 'LONG' | 'SHORT';
+export type OptionType = 'CE' | 'PE';
+
+/** Zone label when zone mode is off. */
+export const ZONE_ALL = 'ALL';
+export const ZONE_OUTSIDE = 'Outside Market';
+
+export interface StrategyRow {
+  readonly strategy_id: string;
+  readonly strategy_name: string;
+  readonly source_format: FormatId;
+  readonly source_file: string | null;
+  readonly source_sheet: string | null;
+  readonly source_column: string | null;
+  readonly underlying: string | null;
+  readonly strategy_type: StrategyType;
+  readonly currency: string;
+  readonly margin_required: number | null;
+  readonly first_trading_day: string | null;
+  readonly last_trading_day: string | null;
+}
+
+export interface TradeRow {
+  readonly strategy_id: string;
+  readonly trade_key: string;
+  readonly leg_id: string | null;
+  /** local date-time text `YYYY-MM-DD HH:MM:SS` in the exchange time zone (the `tz` option). */
+  readonly entry_ts: string | null;
+  readonly exit_ts: string | null;
+  readonly trade_date: string;
+  readonly side: Side | null;
+  readonly instrument: string | null;
+  readonly option_type: OptionType | null;
+  readonly strike: number | null;
+  readonly expiry: string | null;
+  readonly qty: number | null;
+  readonly entry_price: number | null;
+  readonly exit_price: number | null;
+  readonly gross_pnl: number | null;
+  readonly net_pnl: number | null;
+  readonly exit_reason: string | null;
+  readonly mfe: number | null;
+  readonly mae: number | null;
+  readonly zone: string | null;
+  readonly source_row: number | null;
+}
+
+export interface DailyPnlRow {
+  readonly strategy_id: string;
+  readonly trading_day: string;
+  readonly zone: string;
+  readonly pnl: number;
+  /** null for pre-aggregated inputs (FORMAT_4, FORMAT_5). */
+  readonly n_trades: number | null;
+}
+
+export type CanonicalTable = 'strategies' | 'trades' | 'daily_pnl';
+
+export type BatchColumn = (string | null)[] | (number | null)[] | Float64Array;
+
+export interface CanonicalBatch {
+  readonly table: CanonicalTable;
+  readonly rowCount: number;
+  readonly columns: Readonly<Record<string, BatchColumn>>;
+}
+
+const TRADE_NUM = ['strike', 'qty', 'entry_price', 'exit_price', 'gross_pnl', 'net_pnl', 'mfe', 'mae', 'source_row'] as const;
+export const TRADE_COLUMNS: readonly (keyof TradeRow)[] = [
+  'strategy_id', 'trade_key', 'leg_id', 'entry_ts', 'exit_ts', 'trade_date', 'side', 'instrument', 'option_type',
+  'strike', 'expiry', 'qty', 'entry_price', 'exit_price', 'gross_pnl', 'net_pnl', 'exit_reason', 'mfe', 'mae', 'zone', 'source_row',
+];
+
+/**
+ * Collects trade rows column by column and cuts them into batches of `capacity` rows. Written out column by
+ * column (no loop over names) because it runs once per trade: at a million rows a second every lookup counts.
+ */
+export class TradeBatchBuilder {
+  readonly capacity: number;
+  #n = 0;
+  #strategyId: (string | null)[] = [];
+  #tradeKey: (string | null)[] = [];
+  #legId: (string | null)[] = [];
+  #entryTs: (string | null)[] = [];
+  #exitTs: (string | null)[] = [];
+  #tradeDate: (string | null)[] = [];
+  #side: (string | null)[] = [];
+  #instrument: (string | null)[] = [];
+  #optionType: (string | null)[] = [];
+  #expiry: (string | null)[] = [];
+  #exitReason: (string | null)[] = [];
+  #zone: (string | null)[] = [];
+  /** numeric columns, in TRADE_NUM order, each with a null mask. */
+  #num: Float64Array[] = [];
+  #nulls: Uint8Array[] = [];
+  #anyNull: boolean[] = [];
+
+  constructor(capacity = 8192) {
+    this.capacity = capacity;
+    this.#reset();
+  }
+
+  get length(): number { return this.#n; }
+  get full(): boolean { return this.#n >= this.capacity; }
+
+  #reset(): void {
+    this.#strategyId = []; this.#tradeKey = []; this.#legId = []; this.#entryTs = []; this.#exitTs = []; this.#tradeDate = [];
+    this.#side = []; this.#instrument = []; this.#optionType = []; this.#expiry = []; this.#exitReason = []; this.#zone = [];
+    this.#num = TRADE_NUM.map(() => new Float64Array(this.capacity));
+    this.#nulls = TRADE_NUM.map(() => new Uint8Array(this.capacity));
+    this.#anyNull = TRADE_NUM.map(() => false);
+    this.#n = 0;
+  }
+
+  #set(k: number, i: number, v: number | null): void {
+    if (v === null) { this.#nulls[k]![i] = 1; this.#anyNull[k] = true; } else this.#num[k]![i] = v;
+  }
+
+  push(row: TradeRow): void {
+    const i = this.#n++;
+    this.#strategyId.push(row.strategy_id); this.#tradeKey.push(row.trade_key); this.#legId.push(row.leg_id);
+    this.#entryTs.push(row.entry_ts); this.#exitTs.push(row.exit_ts); this.#tradeDate.push(row.trade_date);
+    this.#side.push(row.side); this.#instrument.push(row.instrument); this.#optionType.push(row.option_type);
+    this.#expiry.push(row.expiry); this.#exitReason.push(row.exit_reason); this.#zone.push(row.zone);
+    this.#set(0, i, row.strike); this.#set(1, i, row.qty); this.#set(2, i, row.entry_price); this.#set(3, i, row.exit_price);
+    this.#set(4, i, row.gross_pnl); this.#set(5, i, row.net_pnl); this.#set(6, i, row.mfe); this.#set(7, i, row.mae);
+    this.#set(8, i, row.source_row);
+  }
+
+  /** The rows pushed since the last take, as a batch; the builder starts empty again. */
+  take(): CanonicalBatch {
+    const n = this.#n;
+    const columns: Record<string, BatchColumn> = {
+      strategy_id: this.#strategyId, trade_key: this.#tradeKey, leg_id: this.#legId, entry_ts: this.#entryTs, exit_ts: this.#exitTs,
+      trade_date: this.#tradeDate, side: this.#side, instrument: this.#instrument, option_type: this.#optionType, expiry: this.#expiry,
+      exit_reason: this.#exitReason, zone: this.#zone,
+    };
+    TRADE_NUM.forEach((name, k) => {
+      const values = this.#num[k]!.subarray(0, n);
+      if (!this.#anyNull[k]) { columns[name] = values; return; }
+      const nulls = this.#nulls[k]!;
+      const arr: (number | null)[] = new Array<number | null>(n);
+      for (let i = 0; i < n; i++) arr[i] = nulls[i] ? null : values[i]!;
+      columns[name] = arr;
+    });
+    const ordered: Record<string, BatchColumn> = {};
+    for (const c of TRADE_COLUMNS) ordered[c] = columns[c]!;
+    this.#reset();
+    return { table: 'trades', rowCount: n, columns: ordered };
+  }
+}
+
+function rowsBatch<R extends object>(table: CanonicalTable, names: readonly (keyof R & string)[], rows: readonly R[], float: ReadonlySet<string>): CanonicalBatch {
+  const columns: Record<string, BatchColumn> = {};
+  for (const name of names) {
+    const values = rows.map((r) => r[name] as string | number | null);
+    if (float.has(name) && values.every((v) => v !== null)) columns[name] = Float64Array.from(values as number[]);
+    else columns[name] = values as (string | null)[] | (number | null)[];
+  }
+  return { table, rowCount: rows.length, columns };
+}
+
+export const STRATEGY_COLUMNS: readonly (keyof StrategyRow)[] = [
+  'strategy_id', 'strategy_name', 'source_format', 'source_file', 'source_sheet', 'source_column', 'underlying',
+  'strategy_type', 'currency', 'margin_required', 'first_trading_day', 'last_trading_day',
+];
+export const DAILY_PNL_COLUMNS: readonly (keyof DailyPnlRow)[] = ['strategy_id', 'trading_day', 'zone', 'pnl', 'n_trades'];
+
+export function strategiesBatch(rows: readonly StrategyRow[]): CanonicalBatch {
+  return rowsBatch('strategies', STRATEGY_COLUMNS, rows, new Set(['margin_required']));
+}
+
+export function dailyPnlBatch(rows: readonly DailyPnlRow[]): CanonicalBatch {
+  return rowsBatch('daily_pnl', DAILY_PNL_COLUMNS, rows, new Set(['pnl']));
+}
+
+/** Turns a batch back into row objects (for inspection, tests and small consumers). */
+export function batchRows(batch: CanonicalBatch): Record<string, string | number | null>[] {
+  const out: Record<string, string | number | null>[] = [];
+  const names = Object.keys(batch.columns);
+  for (let i = 0; i < batch.rowCount; i++) {
+    const row: Record<string, string | number | null> = {};
+    for (const name of names) row[name] = batch.columns[name]![i] ?? null;
+    out.push(row);
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+// One strategy while its file is being read: identity, descriptive fields and the running daily P&L per
+// (trading day, zone), summed with Neumaier compensation so long files stay exact to the cent.
+import type { FormatId } from './format-id.ts';
+import type { DailyPnlRow, StrategyRow, StrategyType } from './canonical.ts';
+
+interface DayCell {
+  sum: number;
+  comp: number;
+  /** null for pre-aggregated inputs. */
+  trades: number | null;
+}
+
+export interface StrategySummary {
+  readonly strategyId: string;
+  readonly name: string;
+  readonly format: FormatId;
+  readonly sourceSheet: string | null;
+  readonly sourceColumn: string | null;
+  readonly currency: string;
+  /** trades counted into daily_pnl (null for pre-aggregated inputs). */
+  readonly trades: number | null;
+  readonly tradingDays: number;
+  readonly winningDays: number;
+  readonly totalPnl: number;
+  readonly firstDay: string | null;
+  readonly lastDay: string | null;
+  readonly zones: readonly string[];
+}
+
+export class StrategyDraft {
+  readonly strategyId: string;
+  readonly subKey: string;
+  readonly baseName: string;
+  name: string;
+  readonly sourceSheet: string | null;
+  readonly sourceColumn: string | null;
+  underlying: string | null = null;
+  strategyType: StrategyType;
+  currency = 'INR';
+  marginRequired: number | null = null;
+  readonly #days = new Map<string, DayCell>();
+  #lastDay = '';
+  #lastZone = '';
+  #lastCell: DayCell | null = null;
+
+  constructor(init: { strategyId: string; subKey: string; name: string; sheet: string | null; column: string | null; type: StrategyType }) {
+    this.strategyId = init.strategyId;
+    this.subKey = init.subKey;
+    this.baseName = init.name;
+    this.name = init.name;
+    this.sourceSheet = init.sheet;
+    this.sourceColumn = init.column;
+    this.strategyType = init.type;
+  }
+
+  /** Adds P&L to (day, zone); `trades` is how many trades this adds, null for pre-aggregated rows. */
+  add(day: string, zone: string, pnl: number, trades: number | null): void {
+    // Rows of one day usually come together: the last cell is remembered to skip building a key.
+    let cell: DayCell | undefined;
+    if (day === this.#lastDay && zone === this.#lastZone) cell = this.#lastCell!;
+    else {
+      const key = `${day}\u0001${zone}`;
+      cell = this.#days.get(key);
+      if (!cell) { cell = { sum: 0, comp: 0, trades: trades === null ? null : 0 }; this.#days.set(key, cell); }
+      this.#lastDay = day; this.#lastZone = zone; this.#lastCell = cell;
+    }
+    const t = cell.sum + pnl;
+    cell.comp += Math.abs(cell.sum) >= Math.abs(pnl) ? cell.sum - t + pnl : pnl - t + cell.sum;
+    cell.sum = t;
+    if (trades !== null) cell.trades = (cell.trades ?? 0) + trades;
+  }
+
+  get hasDays(): boolean { return this.#days.size > 0; }
+
+  dailyRows(): DailyPnlRow[] {
+    const rows: DailyPnlRow[] = [];
+    for (const [key, cell] of this.#days) {
+      const cut = key.indexOf('\u0001');
+      rows.push({ strategy_id: this.strategyId, trading_day: key.slice(0, cut), zone: key.slice(cut + 1), pnl: roundMoney(cell.sum + cell.comp), n_trades: cell.trades });
+    }
+    rows.sort((a, b) => (a.trading_day < b.trading_day ? -1 : a.trading_day > b.trading_day ? 1 : a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
+    return rows;
+  }
+
+  row(format: FormatId, sourceFile: string): StrategyRow {
+    const days = this.dailyRows();
+    return {
+      strategy_id: this.strategyId, strategy_name: this.name, source_format: format, source_file: sourceFile,
+      source_sheet: this.sourceSheet, source_column: this.sourceColumn, underlying: this.underlying,
+      strategy_type: this.strategyType, currency: this.currency, margin_required: this.marginRequired,
+      first_trading_day: days[0]?.trading_day ?? null, last_trading_day: days.at(-1)?.trading_day ?? null,
+    };
+  }
+
+  summary(format: FormatId): StrategySummary {
+    const rows = this.dailyRows();
+    const perDay = new Map<string, number>();
+    let trades: number | null = null;
+    let total = 0;
+    const zones = new Set<string>();
+    for (const r of rows) {
+      perDay.set(r.trading_day, (perDay.get(r.trading_day) ?? 0) + r.pnl);
+      if (r.n_trades !== null) trades = (trades ?? 0) + r.n_trades;
+      total += r.pnl;
+      zones.add(r.zone);
+    }
+    let winning = 0;
+    for (const v of perDay.values()) if (roundMoney(v) > 0) winning++;
+    return {
+      strategyId: this.strategyId, name: this.name, format, sourceSheet: this.sourceSheet, sourceColumn: this.sourceColumn,
+      currency: this.currency, trades, tradingDays: perDay.size, winningDays: winning, totalPnl: roundMoney(total),
+      firstDay: rows[0]?.trading_day ?? null, lastDay: rows.at(-1)?.trading_day ?? null, zones: [...zones].sort(),
+    };
+  }
+}
+
+/** Money to 1e-8: removes binary noise (0.1 + 0.2) without touching any real cent or sub-cent value. */
+export function roundMoney(x: number): number {
+  return Math.round(x * 1e8) / 1e8;
+}

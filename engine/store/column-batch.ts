@@ -1,0 +1,187 @@
+// Columnar batches going into a store node: what callers may pass per column type, and the one validation
+// pass that turns a batch into normalised columns (typed arrays + null masks) both backends append from.
+import { storeError } from './errors.ts';
+import type { ColumnSpec, ColumnType, TableSpec } from './schema.ts';
+
+/** What a caller may hand in for one column. Float64 columns take a Float64Array (no nulls) or numbers/null. */
+export type ColumnInput =
+  | readonly (string | null)[]
+  | readonly (number | null)[]
+  | readonly (bigint | number | null)[]
+  | readonly (boolean | null)[]
+  | Float64Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array;
+
+export interface ColumnBatch {
+  readonly rowCount: number;
+  /** every non-nullable column of the table; a nullable column left out is all null. */
+  readonly columns: Readonly<Record<string, ColumnInput | undefined>>;
+}
+
+/** A validated column: typed values plus a null mask (1 = null) when any value is null. */
+export type NormalizedColumn =
+  | { readonly spec: ColumnSpec; readonly type: 'text'; readonly values: readonly (string | null)[] }
+  | { readonly spec: ColumnSpec; readonly type: 'float64'; readonly values: Float64Array; readonly nulls: Uint8Array | null }
+  | { readonly spec: ColumnSpec; readonly type: 'int32'; readonly values: Int32Array; readonly nulls: Uint8Array | null }
+  | { readonly spec: ColumnSpec; readonly type: 'int64'; readonly values: BigInt64Array; readonly nulls: Uint8Array | null }
+  | { readonly spec: ColumnSpec; readonly type: 'bool'; readonly values: Uint8Array; readonly nulls: Uint8Array | null };
+
+export interface NormalizedBatch {
+  readonly table: TableSpec;
+  readonly rowCount: number;
+  readonly columns: readonly NormalizedColumn[];
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/** True when a string can be stored and read back verbatim by both engines (UTF-8 round trip, no NUL). */
+export function isStorableText(s: string): boolean {
+  return s.isWellFormed() && !s.includes('\u0000');
+}
+
+export function assertStorableText(s: string, where: string): void {
+  if (!isStorableText(s)) {
+    throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: string ${JSON.stringify(s)} holds a NUL or an unpaired surrogate and cannot be stored verbatim`, { where });
+  }
+}
+
+export function normalizeBatch(table: TableSpec, batch: ColumnBatch): NormalizedBatch {
+  const n = batch.rowCount;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw storeError('STRATA_STORE_INVALID_BATCH', `${table.name}: rowCount ${String(n)} is not a non-negative integer`, { table: table.name });
+  }
+  const known = new Set(table.columns.map((c) => c.name));
+  for (const name of Object.keys(batch.columns)) {
+    if (!known.has(name)) {
+      throw storeError('STRATA_STORE_INVALID_BATCH', `${table.name}: unknown column ${JSON.stringify(name)}`, { table: table.name, column: name });
+    }
+  }
+  const columns = table.columns.map((spec) => normalizeColumn(table.name, spec, batch.columns[spec.name], n));
+  return { table, rowCount: n, columns };
+}
+
+function normalizeColumn(table: string, spec: ColumnSpec, input: ColumnInput | undefined, n: number): NormalizedColumn {
+  const where = `${table}.${spec.name}`;
+  if (input === undefined) {
+    if (!spec.nullable) throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: required column is missing`, { table, column: spec.name });
+    return allNull(spec, n);
+  }
+  if (input.length !== n) {
+    throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: ${input.length} values for ${n} rows`, { table, column: spec.name });
+  }
+  switch (spec.type) {
+    case 'text': return { spec, type: 'text', values: textValues(where, spec, input) };
+    case 'float64': return float64Values(where, spec, input);
+    case 'int32': return int32Values(where, spec, input);
+    case 'int64': return int64Values(where, spec, input);
+    case 'bool': return boolValues(where, spec, input);
+  }
+}
+
+function allNull(spec: ColumnSpec, n: number): NormalizedColumn {
+  const nulls = new Uint8Array(n).fill(1);
+  switch (spec.type) {
+    case 'text': return { spec, type: 'text', values: new Array<string | null>(n).fill(null) };
+    case 'float64': return { spec, type: 'float64', values: new Float64Array(n), nulls };
+    case 'int32': return { spec, type: 'int32', values: new Int32Array(n), nulls };
+    case 'int64': return { spec, type: 'int64', values: new BigInt64Array(n), nulls };
+    case 'bool': return { spec, type: 'bool', values: new Uint8Array(n), nulls };
+  }
+}
+
+function wrongArray(where: string, type: ColumnType, input: ColumnInput): never {
+  throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: a ${input.constructor.name} cannot feed a ${type} column`, { where });
+}
+
+function nullIn(where: string, spec: ColumnSpec, row: number): void {
+  if (!spec.nullable) throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: null at row ${row} in a required column`, { where, row });
+}
+
+function textValues(where: string, spec: ColumnSpec, input: ColumnInput): readonly (string | null)[] {
+  if (!Array.isArray(input)) wrongArray(where, 'text', input);
+  const values = input as readonly unknown[];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null) { nullIn(where, spec, i); continue; }
+    if (typeof v !== 'string') {
+      throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: row ${i} holds ${typeof v} ${String(v)}, not a string`, { where, row: i });
+    }
+    if (!isStorableText(v)) assertStorableText(v, `${where} row ${i}`);
+  }
+  return values as readonly (string | null)[];
+}
+
+function float64Values(where: string, spec: ColumnSpec, input: ColumnInput): NormalizedColumn {
+  let values: Float64Array;
+  let nulls: Uint8Array | null = null;
+  if (input instanceof Float64Array) {
+    values = input;
+  } else if (Array.isArray(input)) {
+    values = new Float64Array(input.length);
+    for (let i = 0; i < input.length; i++) {
+      const v: unknown = input[i];
+      if (v === null) { nullIn(where, spec, i); (nulls ??= new Uint8Array(input.length))[i] = 1; continue; }
+      if (typeof v !== 'number') throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: row ${i} holds ${typeof v} ${String(v)}, not a number`, { where, row: i });
+      values[i] = v;
+    }
+  } else {
+    return wrongArray(where, 'float64', input);
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    // NaN and ±Infinity are not portable between the engines (HeavyDB turns some into NULL), so refuse them.
+    if (!Number.isFinite(v) && !(nulls && nulls[i])) {
+      throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: row ${i} holds ${v}; only finite numbers are stored`, { where, row: i });
+    }
+  }
+  return { spec, type: 'float64', values, nulls };
+}
+
+function int32Values(where: string, spec: ColumnSpec, input: ColumnInput): NormalizedColumn {
+  if (input instanceof Int32Array) return { spec, type: 'int32', values: input, nulls: null };
+  if (!Array.isArray(input)) return wrongArray(where, 'int32', input);
+  const values = new Int32Array(input.length);
+  let nulls: Uint8Array | null = null;
+  for (let i = 0; i < input.length; i++) {
+    const v: unknown = input[i];
+    if (v === null) { nullIn(where, spec, i); (nulls ??= new Uint8Array(input.length))[i] = 1; continue; }
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: row ${i} holds ${String(v)}, not a 32-bit integer`, { where, row: i });
+    }
+    values[i] = v;
+  }
+  return { spec, type: 'int32', values, nulls };
+}
+
+function int64Values(where: string, spec: ColumnSpec, input: ColumnInput): NormalizedColumn {
+  if (input instanceof BigInt64Array) return { spec, type: 'int64', values: input, nulls: null };
+  if (!(input instanceof Float64Array) && !Array.isArray(input)) return wrongArray(where, 'int64', input);
+  const src = input as ArrayLike<unknown>;
+  const values = new BigInt64Array(src.length);
+  let nulls: Uint8Array | null = null;
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    if (v === null) { nullIn(where, spec, i); (nulls ??= new Uint8Array(src.length))[i] = 1; continue; }
+    if (typeof v === 'bigint' && v >= INT64_MIN && v <= INT64_MAX) { values[i] = v; continue; }
+    if (typeof v === 'number' && Number.isSafeInteger(v)) { values[i] = BigInt(v); continue; }
+    throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: row ${i} holds ${String(v)}, not an exact 64-bit integer`, { where, row: i });
+  }
+  return { spec, type: 'int64', values, nulls };
+}
+
+function boolValues(where: string, spec: ColumnSpec, input: ColumnInput): NormalizedColumn {
+  if (input instanceof Uint8Array) return { spec, type: 'bool', values: input.map((b) => (b ? 1 : 0)), nulls: null };
+  if (!Array.isArray(input)) return wrongArray(where, 'bool', input);
+  const values = new Uint8Array(input.length);
+  let nulls: Uint8Array | null = null;
+  for (let i = 0; i < input.length; i++) {
+    const v: unknown = input[i];
+    if (v === null) { nullIn(where, spec, i); (nulls ??= new Uint8Array(input.length))[i] = 1; continue; }
+    if (typeof v !== 'boolean') throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: row ${i} holds ${String(v)}, not a boolean`, { where, row: i });
+    values[i] = v ? 1 : 0;
+  }
+  return { spec, type: 'bool', values, nulls };
+}

@@ -1,0 +1,113 @@
+// DuckDB-specific behaviour: one owning instance per file across threads and processes, use from a worker
+// thread, statement timeouts that interrupt the query, and use after close.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDuckDbNode, releaseDatabaseFilesOfThread, resultRows } from '../../../engine/store/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'strata-duckdb-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const fixture = new URL('./fixtures/duckdb-thread.ts', import.meta.url);
+
+function runInThread(path: string, hold: boolean): Promise<{ worker: Worker; reply: Record<string, unknown> }> {
+  const worker = new Worker(fixture, { workerData: { path, hold } });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (reply: Record<string, unknown>) => resolve({ worker, reply }));
+    worker.once('error', reject);
+  });
+}
+
+describe('DuckDB store node', () => {
+  it('refuses a second instance of the same file in this process, under any spelling of its path', async () => {
+    mkdirSync(join(dir, 'real'));
+    symlinkSync(join(dir, 'real'), join(dir, 'link'));
+    const path = join(dir, 'real', 'one.duckdb');
+    const first = await openDuckDbNode({ path });
+    await expect(openDuckDbNode({ path })).rejects.toMatchObject({ code: 'STRATA_STORE_FILE_IN_USE' });
+    await expect(openDuckDbNode({ path: join(dir, 'link', '..', 'real', '.', 'one.duckdb') })).rejects.toMatchObject({ code: 'STRATA_STORE_FILE_IN_USE' });
+    await expect(openDuckDbNode({ path: join(dir, 'link', 'one.duckdb') })).rejects.toMatchObject({ code: 'STRATA_STORE_FILE_IN_USE' });
+    await first.close();
+    const again = await openDuckDbNode({ path: join(dir, 'link', 'one.duckdb') });
+    await again.close();
+  });
+
+  it('works inside a worker thread', async () => {
+    const { worker, reply } = await runInThread(join(dir, 'thread.duckdb'), false);
+    await worker.terminate();
+    expect(reply).toEqual({ opened: true, rows: [{ n: 3, total: 6 }] });
+  });
+
+  it('refuses a file another thread owns, until that thread exits and its claim is released', async () => {
+    const path = join(dir, 'owned.duckdb');
+    const { worker, reply } = await runInThread(path, true);
+    expect(reply['opened']).toBe(true);
+    await expect(openDuckDbNode({ path })).rejects.toMatchObject({ code: 'STRATA_STORE_FILE_IN_USE', data: { threadId: worker.threadId } });
+    const threadId = worker.threadId;
+    await worker.terminate();
+    // Terminated without cleanup: the claim stays until the parent releases it, so nothing opens a second copy early.
+    await expect(openDuckDbNode({ path })).rejects.toMatchObject({ code: 'STRATA_STORE_FILE_IN_USE' });
+    expect(releaseDatabaseFilesOfThread(threadId)).toBe(1);
+    const node = await openDuckDbNode({ path });
+    expect(resultRows(await node.query('SELECT COUNT(*) AS n FROM daily_pnl'))).toEqual([{ n: 3 }]);
+    await node.close();
+  });
+
+  it('refuses, from a worker thread, a file the main thread owns', async () => {
+    const path = join(dir, 'main-owned.duckdb');
+    const node = await openDuckDbNode({ path });
+    const { worker, reply } = await runInThread(path, false);
+    await worker.terminate();
+    expect(reply).toMatchObject({ opened: false, code: 'STRATA_STORE_FILE_IN_USE' });
+    await node.close();
+  });
+
+  it("turns another process's lock into STRATA_STORE_FILE_LOCKED naming this process", async () => {
+    const path = join(dir, 'locked.duckdb');
+    const node = await openDuckDbNode({ path });
+    await node.ensureSchema();
+    const { stdout } = await promisify(execFile)(process.execPath, [new URL(fixture).pathname, path], { cwd: process.cwd(), timeout: 20_000 });
+    const reply = JSON.parse(stdout.trim()) as { opened: boolean; code: string; message: string };
+    expect(reply.opened).toBe(false);
+    expect(reply.code).toBe('STRATA_STORE_FILE_LOCKED');
+    expect(reply.message).toContain(`pid ${process.pid}`);
+    await node.close();
+    const { stdout: after } = await promisify(execFile)(process.execPath, [new URL(fixture).pathname, path], { cwd: process.cwd(), timeout: 20_000 });
+    expect(JSON.parse(after.trim())).toMatchObject({ opened: true });
+  });
+
+  it('interrupts a statement that outlives its timeout and stays usable', async () => {
+    const node = await openDuckDbNode({ path: ':memory:', readConnections: 1 });
+    await expect(node.query('SELECT SUM(a.range * b.range) AS s FROM range(200000) a, range(200000) b', [], { timeoutMs: 100 }))
+      .rejects.toMatchObject({ code: 'STRATA_STORE_TIMEOUT', retryable: true, data: { timeoutMs: 100 } });
+    expect(resultRows(await node.query('SELECT 41 + 1 AS x'))).toEqual([{ x: 42 }]);
+    await node.close();
+  });
+
+  it('refuses calls after close and closes only once', async () => {
+    const node = await openDuckDbNode({ path: join(dir, 'closed.duckdb') });
+    await node.close();
+    await node.close();
+    await expect(node.query('SELECT 1')).rejects.toMatchObject({ code: 'STRATA_STORE_CLOSED' });
+    await expect(node.append('kv', { rowCount: 0, columns: {} })).rejects.toMatchObject({ code: 'STRATA_STORE_CLOSED' });
+  });
+
+  it('rolls an append back completely when a later chunk fails', async () => {
+    const node = await openDuckDbNode({ path: ':memory:', chunkRows: 2 });
+    // The same columns as the schema plus a CHECK only DuckDB enforces, so the third chunk is refused inside
+    // the engine after two chunks went in; ensureSchema leaves the existing table alone.
+    await node.query('CREATE TABLE daily_pnl (strategy_id TEXT NOT NULL, trading_day TEXT NOT NULL, zone TEXT NOT NULL, pnl DOUBLE NOT NULL CHECK (pnl < 100), n_trades INTEGER, partition_id INTEGER NOT NULL)');
+    await node.ensureSchema();
+    await expect(node.append('daily_pnl', {
+      rowCount: 5,
+      columns: { strategy_id: ['a', 'b', 'c', 'd', 'e'], trading_day: ['1', '2', '3', '4', '5'], zone: ['ALL', 'ALL', 'ALL', 'ALL', 'ALL'], pnl: new Float64Array([1, 2, 3, 4, 100]), partition_id: new Int32Array(5) },
+    })).rejects.toMatchObject({ code: 'STRATA_STORE_QUERY_FAILED' });
+    expect(resultRows(await node.query('SELECT COUNT(*) AS n FROM daily_pnl'))).toEqual([{ n: 0 }]);
+    await node.append('daily_pnl', { rowCount: 1, columns: { strategy_id: ['ok'], trading_day: ['1'], zone: ['ALL'], pnl: [5], partition_id: [0] } });
+    expect(resultRows(await node.query('SELECT COUNT(*) AS n FROM daily_pnl'))).toEqual([{ n: 1 }]);
+    await node.close();
+  });
+});
