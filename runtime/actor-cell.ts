@@ -16,10 +16,13 @@ import { ActorMetrics } from './actor-metrics.ts';
 import { createStrategy, defaultStrategy, type SupervisionStrategy } from './supervision.ts';
 import { supervisorMachine } from './supervisor-machine.ts';
 import { assertValidName } from './names.ts';
+import type { Placement, RemoteBehaviour } from './placement.ts';
 
 /** What a cell needs from its system; implemented by system.ts. */
 export interface SystemCore {
   readonly name: string;
+  /** where this system lives: 'main', or a thread address such as 't1.2' (thread 1, incarnation 2) */
+  readonly address: string;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly codecCheck: boolean;
@@ -30,6 +33,13 @@ export interface SystemCore {
   roundTrip<T>(message: T): T;
   random(): number;
   ask<const T extends Message, R extends Message>(target: ActorRef<T>, build: (replyTo: ActorRef<R>) => NoInfer<T>, options?: AskOptions): Promise<R>;
+  /** fails the pending ask (local or remote) that `message.replyTo` belongs to, if it is one */
+  failAsker(message: Message, error: ErrorData): void;
+  /** deathwatch on a ref of another address (false: not a ref this system can watch) */
+  watchExternal(watcher: ActorCell, target: AnyActorRef): boolean;
+  unwatchExternal(watcher: ActorCell, target: AnyActorRef): void;
+  /** the behaviour to run for a spawn: the behaviour itself, or a proxy for a catalogue behaviour placed on a thread */
+  placedBehaviour(behaviour: Behaviour<Message> | RemoteBehaviour<Message>, placement: Placement | undefined, mailbox?: MailboxOptions): Behaviour<Message>;
   /** the top-level guardian's handling of an escalation it cannot pass further up */
   onUnhandledFailure(cell: ActorCell, error: ErrorData): void;
 }
@@ -106,6 +116,10 @@ export class ActorCell implements ActorRef<Message>, ActorContext<Message> {
       this.#mailbox = mailbox;
     }
     return this.#mailbox;
+  }
+
+  get address(): string {
+    return this.system.address;
   }
 
   get mailboxSize(): number {
@@ -339,7 +353,12 @@ export class ActorCell implements ActorRef<Message>, ActorContext<Message> {
     }
     const deadReason: DeadLetterReason = reason === 'system-terminated' ? 'system-terminated' : 'stopped';
     if (this.#mailbox !== null && (this.#mailbox.size > 0 || this.#mailbox.waiting > 0)) {
-      for (const m of this.#mailbox.drain('dead')) this.system.deadLetters.publish(this.path, m, deadReason);
+      const why: ErrorData = { code: 'STRATA_ACTOR_STOPPED', message: `${this.path} stopped (${reason}) before it processed this message` };
+      for (const m of this.#mailbox.drain('dead')) {
+        this.system.deadLetters.publish(this.path, m, deadReason);
+        // an ask waiting on a message that will never be processed learns it now, not at its timeout
+        this.system.failAsker(m, why);
+      }
     }
     this.#system = null;
     if (this.parent !== null && this.parent.#children?.get(this.name) === this) {
@@ -386,10 +405,11 @@ export class ActorCell implements ActorRef<Message>, ActorContext<Message> {
 
   // ---- children and supervision -----------------------------------------------------------------------
 
-  spawnChild(behaviour: Behaviour<Message>, options: SpawnOptions = {}): ActorCell {
+  spawnChild(spec: Behaviour<Message> | RemoteBehaviour<Message>, options: SpawnOptions = {}): ActorCell {
     if (this.#status === STOPPED) {
       throw createError(this.system.terminated ? 'STRATA_SYSTEM_TERMINATED' : 'STRATA_ACTOR_STOPPED', `cannot spawn under ${this.path}: it is stopped`, { path: this.path });
     }
+    const behaviour = typeof spec === 'function' && options.placement === undefined ? spec : this.system.placedBehaviour(spec, options.placement, options.remoteMailbox);
     let name = options.name;
     if (name === undefined) name = `$${(++this.#childSeq).toString(36)}`;
     else assertValidName(name);
@@ -503,6 +523,7 @@ export class ActorCell implements ActorRef<Message>, ActorContext<Message> {
 
   watch(target: AnyActorRef): void {
     if (!(target instanceof ActorCell)) {
+      if (this.system.watchExternal(this, target)) return;
       throw createError('STRATA_INVALID_OPTION', `cannot watch ${target.path}: not a local actor`, { path: target.path });
     }
     if (target === this) return;
@@ -515,9 +536,17 @@ export class ActorCell implements ActorRef<Message>, ActorContext<Message> {
   }
 
   unwatch(target: AnyActorRef): void {
-    if (!(target instanceof ActorCell)) return;
+    if (!(target instanceof ActorCell)) {
+      this.system.unwatchExternal(this, target);
+      return;
+    }
     target.#watchers?.delete(this);
     this.#watching?.delete(target);
+  }
+
+  /** A Terminated for a watched actor of another address, handed over by the network. */
+  receiveTerminated(event: Terminated): void {
+    this.#enqueueSystem({ kind: 'terminated', event });
   }
 
   /** Runtime-internal deathwatch (registry, receptionist): a callback instead of a message. */
@@ -576,7 +605,7 @@ export class ActorCell implements ActorRef<Message>, ActorContext<Message> {
     return (this.#timersApi ??= new CellTimers(this));
   }
 
-  spawn<C extends Message>(behaviour: Behaviour<C>, options?: SpawnOptions): ActorRef<C> {
+  spawn<C extends Message>(behaviour: Behaviour<C> | RemoteBehaviour<C>, options?: SpawnOptions): ActorRef<C> {
     return this.spawnChild(behaviour as unknown as Behaviour<Message>, options) as unknown as ActorRef<C>;
   }
 

@@ -7,6 +7,7 @@ import { createError, type StrataError } from './errors.ts';
 import type { Message, TellOutcome } from './message.ts';
 
 export class AskRef implements ActorRef<Message> {
+  readonly address: string;
   readonly path: string;
   #resolve: ((m: Message) => void) | null;
   #reject: ((e: StrataError) => void) | null;
@@ -16,6 +17,7 @@ export class AskRef implements ActorRef<Message> {
   readonly #roundTrip: ((m: Message) => Message) | null;
 
   constructor(
+    address: string,
     path: string,
     clock: Clock,
     resolve: (m: Message) => void,
@@ -23,6 +25,7 @@ export class AskRef implements ActorRef<Message> {
     onSettled: (ref: AskRef) => void,
     roundTrip: ((m: Message) => Message) | null,
   ) {
+    this.address = address;
     this.path = path;
     this.#clock = clock;
     this.#resolve = resolve;

@@ -7,6 +7,7 @@ import type { ErrorData } from './errors.ts';
 import type { MailboxOptions } from './mailbox.ts';
 import type { Message, Terminated } from './message.ts';
 import type { StrategyOptions } from './supervision.ts';
+import type { Placement, RemoteBehaviour } from './placement.ts';
 
 export interface Handlers<M extends Message> {
   /** One message at a time. A returned promise holds the next message back until it settles; a throw or
@@ -34,6 +35,10 @@ export interface SpawnOptions {
   readonly metrics?: boolean;
   /** extra logger bindings, inherited by this actor's children */
   readonly logBindings?: Readonly<Record<string, string | number | boolean>>;
+  /** run a catalogue behaviour on worker thread n (1-based) or on the least-loaded one ('any') */
+  readonly placement?: Placement;
+  /** with a placement: the mailbox of the actor on the thread (`mailbox` configures the local proxy) */
+  readonly remoteMailbox?: MailboxOptions;
 }
 
 export interface AskOptions {
@@ -58,7 +63,7 @@ export interface ActorContext<M extends Message> {
   readonly log: Logger;
   readonly clock: Clock;
   readonly timers: Timers<M>;
-  spawn<C extends Message>(behaviour: Behaviour<C>, options?: SpawnOptions): ActorRef<C>;
+  spawn<C extends Message>(behaviour: Behaviour<C> | RemoteBehaviour<C>, options?: SpawnOptions): ActorRef<C>;
   /** Stops a child (or self): children first, then the stopping hook; the mailbox goes to dead letters. */
   stop(ref: AnyActorRef): void;
   child(name: string): AnyActorRef | undefined;

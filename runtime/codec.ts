@@ -1,41 +1,77 @@
-// The msgpack codec of the runtime, and the codec-check mode built on it: in tests every local message is
-// packed and unpacked exactly as it would be to cross a thread or a machine, so a message that cannot cross
-// fails here first. Actor refs travel as a msgpack extension (their path) and come back as live refs.
+// The msgpack codec of the runtime. Actor refs travel as an extension holding [address, path] and come back
+// as live refs (local cells, or remote refs that route to their address). SharedArrayBuffers travel as an
+// extension holding an index into a side list that is handed to postMessage, so shared memory is never
+// copied. The codec-check mode (on in tests) passes every local message through here.
 import { Packr, addExtension } from 'msgpackr';
-import { createError } from './errors.ts';
+import { createError, StrataError } from './errors.ts';
 import type { AnyActorRef } from './actor-ref.ts';
 
-/** msgpack extension type of an actor ref (0x00–0x7f are application types). */
+/** msgpack extension types (0x00–0x7f are application types). */
 export const REF_EXTENSION_TYPE = 0x41;
+export const SHARED_BUFFER_EXTENSION_TYPE = 0x42;
 
-type RefResolver = (path: string) => AnyActorRef;
-type RefClass = abstract new (...args: never[]) => AnyActorRef;
+/** Resolves an encoded ref on the decoding side. */
+export type RefResolver = (address: string, path: string) => AnyActorRef;
+
+/** A ref class: instances know the address of the system they belong to. */
+export interface AddressedRef extends AnyActorRef {
+  readonly address: string;
+}
+type RefClass = abstract new (...args: never[]) => AddressedRef;
 
 const refClasses = new Set<RefClass>();
-// Decoding is synchronous, so the resolver of the system currently decoding is a plain variable.
-let currentResolver: RefResolver | null = null;
+// Encoding and decoding are synchronous, so the context of the current call is a plain variable.
+interface CodecContext {
+  resolve: RefResolver | null;
+  /** shared buffers collected while encoding, or supplied while decoding */
+  shared: SharedArrayBuffer[] | null;
+}
+let current: CodecContext = { resolve: null, shared: null };
 
 /** Declares a class whose instances are actor refs, so they encode as the ref extension. */
 export function registerRefClass(cls: RefClass): void {
   if (refClasses.has(cls)) return;
   refClasses.add(cls);
   addExtension({
-    Class: cls as unknown as new () => AnyActorRef,
+    Class: cls as unknown as new () => AddressedRef,
     type: REF_EXTENSION_TYPE,
-    write: (ref: AnyActorRef) => ref.path,
-    read: (path: string) => {
-      if (currentResolver === null) throw createError('STRATA_NOT_SERIALIZABLE', `actor ref ${path} decoded outside a system`, { path });
-      return currentResolver(path);
+    write: (ref: AddressedRef) => [ref.address, ref.path],
+    read: (data: unknown) => {
+      if (!Array.isArray(data) || typeof data[0] !== 'string' || typeof data[1] !== 'string') {
+        throw createError('STRATA_ENVELOPE_MALFORMED', `actor ref extension holds ${JSON.stringify(data)}, not [address, path]`, { value: String(data) });
+      }
+      if (current.resolve === null) throw createError('STRATA_NOT_SERIALIZABLE', `actor ref ${data[1]} decoded outside a system`, { path: data[1] });
+      return current.resolve(data[0], data[1]);
     },
   });
 }
 
-export function isRef(value: unknown): value is AnyActorRef {
+addExtension({
+  Class: SharedArrayBuffer as unknown as new () => SharedArrayBuffer,
+  type: SHARED_BUFFER_EXTENSION_TYPE,
+  write: (sab: SharedArrayBuffer) => {
+    const list = current.shared;
+    if (list === null) throw createError('STRATA_NOT_SERIALIZABLE', 'a SharedArrayBuffer can only travel inside an envelope batch or the codec check', {});
+    let i = list.indexOf(sab);
+    if (i < 0) i = list.push(sab) - 1;
+    return i;
+  },
+  read: (i: unknown) => {
+    const sab = typeof i === 'number' ? current.shared?.[i] : undefined;
+    if (sab === undefined) throw createError('STRATA_ENVELOPE_MALFORMED', `shared buffer reference ${String(i)} has no buffer beside the batch`, { index: String(i) });
+    return sab;
+  },
+});
+
+export function isRef(value: unknown): value is AddressedRef {
   for (const cls of refClasses) if (value instanceof cls) return true;
   return false;
 }
 
-const packr = new Packr({ useRecords: false, moreTypes: true, bundleStrings: false });
+/** Single messages: plain maps (records without shared structures are slower for one message). */
+const messagePackr = new Packr({ useRecords: false, moreTypes: true, bundleStrings: false });
+/** Batches: records, self-describing (no structures shared out of band), fast for many similar envelopes. */
+const batchPackr = new Packr({ useRecords: true, moreTypes: true, bundleStrings: false });
 
 /** Throws STRATA_NOT_SERIALIZABLE naming the field path and what is there, for anything msgpack would
  *  not carry faithfully: undefined, functions, symbols, Date, Map, Set, class instances. */
@@ -56,7 +92,7 @@ export function assertMsgpackSafe(value: unknown, at = 'message'): void {
     for (let i = 0; i < value.length; i++) assertMsgpackSafe(value[i], `${at}[${i}]`);
     return;
   }
-  if (ArrayBuffer.isView(value) || isRef(value)) return;
+  if (ArrayBuffer.isView(value) || value instanceof SharedArrayBuffer || isRef(value)) return;
   const proto = Object.getPrototypeOf(value) as object | null;
   if (proto !== Object.prototype && proto !== null) {
     const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'unknown class';
@@ -69,22 +105,45 @@ function notSerializable(at: string, what: string) {
   return createError('STRATA_NOT_SERIALIZABLE', `${at} is ${what}, which cannot cross a thread or machine as msgpack`, { field: at, kind: what });
 }
 
-export function encode(value: unknown): Uint8Array {
-  return packr.pack(value);
+function withContext<T>(ctx: CodecContext, fn: () => T): T {
+  const previous = current;
+  current = ctx;
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
 }
 
-export function decode(bytes: Uint8Array, resolve: RefResolver): unknown {
-  const previous = currentResolver;
-  currentResolver = resolve;
+/** Encodes one value; shared buffers it holds are appended to `shared` (pass null to refuse them). */
+export function encode(value: unknown, shared: SharedArrayBuffer[] | null = null): Uint8Array {
+  return withContext({ resolve: null, shared }, () => messagePackr.pack(value));
+}
+
+export function decode(bytes: Uint8Array, resolve: RefResolver, shared: SharedArrayBuffer[] | null = null): unknown {
+  return withContext({ resolve, shared }, () => messagePackr.unpack(bytes));
+}
+
+export function encodeBatch(value: unknown, shared: SharedArrayBuffer[]): Uint8Array {
+  return withContext({ resolve: null, shared }, () => batchPackr.pack(value));
+}
+
+/** Decodes a batch; any failure becomes a coded error (malformed bytes, unknown extension). */
+export function decodeBatch(bytes: Uint8Array, resolve: RefResolver, shared: SharedArrayBuffer[]): unknown {
   try {
-    return packr.unpack(bytes);
-  } finally {
-    currentResolver = previous;
+    return withContext({ resolve, shared }, () => batchPackr.unpack(bytes));
+  } catch (err) {
+    if (err instanceof StrataError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    const ext = /Unknown extension (\d+)/.exec(message);
+    if (ext) throw createError('STRATA_UNKNOWN_EXTENSION', `received msgpack extension type ${ext[1]}, which this runtime does not know`, { extension: Number(ext[1]) });
+    throw createError('STRATA_ENVELOPE_MALFORMED', `received bytes are not a msgpack envelope batch: ${message}`, { reason: message, sizeBytes: bytes.byteLength });
   }
 }
 
 /** The codec check: validates, then returns the copy that came back through msgpack. */
 export function roundTrip<T>(value: T, resolve: RefResolver): T {
   assertMsgpackSafe(value);
-  return decode(encode(value), resolve) as T;
+  const shared: SharedArrayBuffer[] = [];
+  return decode(encode(value, shared), resolve, shared) as T;
 }

@@ -5,10 +5,12 @@ import type { DeadLetters } from './dead-letters.ts';
 import type { Message, TellOutcome } from './message.ts';
 
 export class DeadRef implements ActorRef<Message> {
+  readonly address: string;
   readonly path: string;
   readonly #deadLetters: DeadLetters;
 
-  constructor(path: string, deadLetters: DeadLetters) {
+  constructor(address: string, path: string, deadLetters: DeadLetters) {
+    this.address = address;
     this.path = path;
     this.#deadLetters = deadLetters;
   }

@@ -1,6 +1,6 @@
 // The actor runtime's public surface. No networking, no domain code.
 export { createSystem } from './system.ts';
-export type { ActorSystem, SystemOptions, ActorTreeNode } from './system.ts';
+export type { ActorSystem, SystemOptions, ActorTreeNode, WorkerHostOptions } from './system.ts';
 export type { ActorRef, AnyActorRef, ProtocolOf } from './actor-ref.ts';
 export type { ActorContext, Behaviour, Handlers, SpawnOptions, AskOptions, Timers } from './behaviour.ts';
 export type { Message, Terminated, TellOutcome, OverflowPolicy, DeadLetterReason } from './message.ts';
@@ -24,3 +24,15 @@ export { StrataError, createError, fromErrorData, toErrorData, catalogue as runt
 export type { ErrorCode, ErrorData } from './errors.ts';
 export { encode, decode, roundTrip, assertMsgpackSafe, registerRefClass, REF_EXTENSION_TYPE } from './codec.ts';
 export { RingQueue } from './ring-queue.ts';
+export { defineBehaviours, remote, isRemoteBehaviour } from './placement.ts';
+export type { BehaviourCatalogue, Placement, RemoteBehaviour } from './placement.ts';
+export { RemoteRef } from './remote-ref.ts';
+export type { RemoteTransport } from './remote-ref.ts';
+export { ENVELOPE_VERSION, checkEnvelope, defaultEnvelopeLimits } from './envelope.ts';
+export type { Envelope, EnvelopeLimits } from './envelope.ts';
+export { ThreadNetwork } from './thread-network.ts';
+export type { NetworkHost, NetworkStats, PortLike } from './thread-network.ts';
+export { ThreadGroup } from './thread-group.ts';
+export type { ThreadsOptions } from './thread-group.ts';
+export { encodeBatch, decodeBatch } from './codec.ts';
+export type { RefResolver } from './codec.ts';

@@ -11,12 +11,19 @@ import { roundTrip } from './codec.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { DeadRef } from './dead-ref.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { createError, type ErrorData, type StrataError } from './errors.ts';
+import { createError, fromErrorData, type ErrorData, type StrataError } from './errors.ts';
 import { Inspection, type InspectionListener } from './inspection.ts';
 import type { Message, TellOutcome, Terminated } from './message.ts';
 import { Receptionist } from './receptionist.ts';
 import { Registry } from './registry.ts';
 import type { StrategyOptions } from './supervision.ts';
+import type { EnvelopeLimits } from './envelope.ts';
+import type { MailboxOptions } from './mailbox.ts';
+import { isRemoteBehaviour, type Placement, type RemoteBehaviour } from './placement.ts';
+import { remoteChild } from './remote-child.ts';
+import { RemoteRef } from './remote-ref.ts';
+import { ThreadGroup, type ThreadsOptions } from './thread-group.ts';
+import { ThreadNetwork, type NetworkStats, type PortLike } from './thread-network.ts';
 
 export interface SystemOptions {
   readonly name: string;
@@ -33,6 +40,21 @@ export interface SystemOptions {
   readonly throughput?: number;
   /** mailbox depth sampling period while someone inspects */
   readonly inspectionSampleMs?: number;
+  /** where this system lives (default 'main'); worker threads get theirs from the thread group */
+  readonly address?: string;
+  /** worker threads hosting actors built from a behaviour catalogue (spawn with `placement`) */
+  readonly threads?: ThreadsOptions;
+  /** size limits on what crosses a thread (or machine) */
+  readonly envelopeLimits?: Partial<EnvelopeLimits>;
+  /** set by the worker-thread entry point: the links to main and how to build catalogue actors */
+  readonly workerHost?: WorkerHostOptions;
+}
+
+export interface WorkerHostOptions {
+  readonly bulk: PortLike;
+  readonly control: PortLike;
+  readonly limits?: Partial<EnvelopeLimits>;
+  spawnFromCatalogue(name: string, props: unknown, mailbox: MailboxOptions | undefined): AnyActorRef;
 }
 
 export interface ActorTreeNode {
@@ -50,8 +72,11 @@ export interface ActorSystem {
   readonly registry: Registry;
   readonly receptionist: Receptionist;
   readonly deadLetters: DeadLetters;
-  /** Spawns a top-level actor under /user. */
-  spawn<M extends Message>(behaviour: Behaviour<M>, options?: SpawnOptions): ActorRef<M>;
+  /** Where this system lives: 'main', or a worker thread's address ('t1.2': thread 1, incarnation 2). */
+  readonly address: string;
+  /** Spawns a top-level actor under /user; a catalogue behaviour (`remote(...)`) with a `placement` runs on
+   *  a worker thread behind a local proxy that this system supervises. */
+  spawn<M extends Message>(behaviour: Behaviour<M> | RemoteBehaviour<M>, options?: SpawnOptions): ActorRef<M>;
   /** Spawns a runtime-owned actor under /system. */
   spawnSystem<M extends Message>(behaviour: Behaviour<M>, options?: SpawnOptions): ActorRef<M>;
   stop(ref: AnyActorRef): void;
@@ -64,6 +89,10 @@ export interface ActorSystem {
   snapshot(): ActorTreeNode;
   metricsOf(ref: AnyActorRef): ActorMetricsSnapshot | null;
   readonly isTerminated: boolean;
+  /** The worker threads (null without `threads`). */
+  readonly threads: ThreadGroup | null;
+  /** Counters of what crossed threads: envelopes, batches, bytes, refusals by code. */
+  networkStats(): NetworkStats;
   /** Stops every actor (children before parents), rejects pending asks, and resolves when done. */
   terminate(): Promise<void>;
 }
@@ -82,6 +111,9 @@ class LocalSystem implements ActorSystem, SystemCore {
   readonly registry: Registry;
   readonly receptionist: Receptionist;
   readonly random: () => number;
+  readonly address: string;
+  readonly network: ThreadNetwork;
+  readonly threads: ThreadGroup | null = null;
   terminated = false;
   readonly #dispatcher: Dispatcher;
   readonly #root: ActorCell;
@@ -93,13 +125,14 @@ class LocalSystem implements ActorSystem, SystemCore {
   readonly #sampleMs: number;
   #sampler: unknown = undefined;
   readonly #lastDepths = new Map<string, number>();
-  readonly #resolveRef = (path: string): AnyActorRef => this.resolve(path);
+  readonly #resolveRef = (address: string, path: string): AnyActorRef => this.network.resolve(address, path);
 
   constructor(options: SystemOptions) {
     if (!options.name || /[\s/#]/.test(options.name)) {
       throw createError('STRATA_INVALID_NAME', `invalid system name ${JSON.stringify(options.name)}`, { name: options.name });
     }
     this.name = options.name;
+    this.address = options.address ?? 'main';
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? pino({ name: `strata:${options.name}`, level: process.env['STRATA_LOG_LEVEL'] ?? 'info' });
     this.codecCheck = options.codecCheck ?? process.env['STRATA_CODEC_CHECK'] === '1';
@@ -117,6 +150,27 @@ class LocalSystem implements ActorSystem, SystemCore {
     this.#root.start();
     this.#user = this.#root.spawnChild(guardian, { name: 'user', supervision: options.guardianSupervision ?? {} });
     this.#systemGuardian = this.#root.spawnChild(guardian, { name: 'system' });
+    const host = options.workerHost;
+    this.network = new ThreadNetwork(
+      {
+        address: this.address,
+        logger: this.logger,
+        deadLetters: this.deadLetters,
+        resolveLocal: (path) => this.resolve(path),
+        failAsk: (path, error) => this.#asks.get(path)?.fail(fromErrorData(error)),
+        deliverTerminated: (watcher, event) => {
+          const cell = this.resolve(watcher);
+          if (cell instanceof ActorCell) cell.receiveTerminated(event);
+        },
+        ...(host ? { spawnFromCatalogue: (name: string, props: unknown, mailbox: MailboxOptions | undefined) => host.spawnFromCatalogue(name, props, mailbox) } : {}),
+      },
+      { ...options.envelopeLimits, ...host?.limits },
+    );
+    if (host) {
+      this.network.attach('main', host.bulk, host.control);
+      this.network.setDefaultRoute('main');
+    }
+    if (options.threads) this.threads = new ThreadGroup(this, this.network, options.threads, options.envelopeLimits ?? {}, this.codecCheck);
   }
 
   // ---- SystemCore --------------------------------------------------------------------------------------
@@ -129,6 +183,49 @@ class LocalSystem implements ActorSystem, SystemCore {
     return roundTrip(message, this.#resolveRef);
   }
 
+  failAsker(message: Message, error: ErrorData): void {
+    const replyTo = (message as { replyTo?: unknown }).replyTo;
+    if (replyTo instanceof AskRef) replyTo.fail(fromErrorData(error));
+    else if (replyTo instanceof RemoteRef) this.network.failRemoteAsk(replyTo, error);
+  }
+
+  watchExternal(watcher: ActorCell, target: AnyActorRef): boolean {
+    if (!(target instanceof RemoteRef)) return false;
+    this.network.watchRemote(watcher.path, target);
+    return true;
+  }
+
+  unwatchExternal(watcher: ActorCell, target: AnyActorRef): void {
+    if (target instanceof RemoteRef) this.network.unwatchRemote(watcher.path, target);
+  }
+
+  placedBehaviour(behaviour: Behaviour<Message> | RemoteBehaviour<Message>, placement: Placement | undefined, mailbox?: MailboxOptions): Behaviour<Message> {
+    if (!isRemoteBehaviour(behaviour)) {
+      if (placement !== undefined) {
+        throw createError('STRATA_INVALID_PLACEMENT', 'only a catalogue behaviour (remote(catalogue, name, props)) can be placed on a thread: a function cannot cross threads', {});
+      }
+      return behaviour;
+    }
+    const threads = this.threads;
+    if (threads === null) {
+      throw createError('STRATA_INVALID_PLACEMENT', `system ${this.name} has no worker threads: create it with { threads: { count, behaviours } } to place ${behaviour.name}`, { behaviour: behaviour.name });
+    }
+    if (placement !== 'any' && (typeof placement !== 'object' || placement === null || !Number.isInteger(placement.thread) || placement.thread < 1 || placement.thread > threads.count)) {
+      throw createError('STRATA_INVALID_PLACEMENT', `placement ${JSON.stringify(placement ?? null)} for ${behaviour.name} is not { thread: 1..${threads.count} } or 'any'`, { behaviour: behaviour.name });
+    }
+    return remoteChild(
+      {
+        addressFor: (p) => threads.addressFor(p),
+        spawnRemote: (address, name, props, mb) => this.network.spawnRemote(address, name, props, mb),
+        stopRemote: (ref) => this.network.stopRemote(ref),
+        watchRemote: (watcherPath, ref) => this.network.watchRemote(watcherPath, ref),
+      },
+      behaviour,
+      placement,
+      mailbox,
+    );
+  }
+
   onUnhandledFailure(cell: ActorCell, error: ErrorData): void {
     // An escalation that reached a guardian: the failing branch is stopped, never the whole system.
     this.logger.error({ err: error, actor: cell.path }, 'failure escalated to the top of the tree; the actor is stopped');
@@ -137,7 +234,7 @@ class LocalSystem implements ActorSystem, SystemCore {
 
   // ---- ActorSystem -------------------------------------------------------------------------------------
 
-  spawn<M extends Message>(behaviour: Behaviour<M>, options?: SpawnOptions): ActorRef<M> {
+  spawn<M extends Message>(behaviour: Behaviour<M> | RemoteBehaviour<M>, options?: SpawnOptions): ActorRef<M> {
     this.#assertRunning();
     return this.#user.spawnChild(behaviour as unknown as Behaviour<Message>, options) as unknown as ActorRef<M>;
   }
@@ -160,6 +257,7 @@ class LocalSystem implements ActorSystem, SystemCore {
     return new Promise<R>((resolve, reject) => {
       const path = `/temp/$${(++this.#askSeq).toString(36)}`;
       const ref = new AskRef(
+        this.address,
         path,
         this.clock,
         resolve as (m: Message) => void,
@@ -193,8 +291,32 @@ class LocalSystem implements ActorSystem, SystemCore {
     });
   }
 
+  networkStats(): NetworkStats {
+    return this.network.stats();
+  }
+
   watch(ref: AnyActorRef, fn: (event: Terminated) => void): () => void {
     if (ref instanceof ActorCell) return ref.onStopped(fn);
+    if (ref instanceof RemoteRef) {
+      // a hidden watcher actor under /system receives the remote Terminated and calls fn
+      let done = false;
+      const watcher = this.spawnSystem<Message>((ctx) => {
+        ctx.watch(ref);
+        return {
+          receive: () => {},
+          terminated: (event) => {
+            if (done) return;
+            done = true;
+            ctx.stop(ctx.self);
+            fn(event);
+          },
+        };
+      });
+      return () => {
+        done = true;
+        this.stop(watcher);
+      };
+    }
     if (ref instanceof DeadRef) {
       fn({ type: 'terminated', path: ref.path, reason: 'stopped' });
       return () => {};
@@ -203,14 +325,14 @@ class LocalSystem implements ActorSystem, SystemCore {
   }
 
   resolve(path: string): AnyActorRef {
-    if (path.startsWith('/temp/')) return this.#asks.get(path) ?? new DeadRef(path, this.deadLetters);
+    if (path.startsWith('/temp/')) return this.#asks.get(path) ?? new DeadRef(this.address, path, this.deadLetters);
     let cell: ActorCell | undefined = this.#root;
     for (const segment of path.split('/')) {
       if (segment === '') continue;
       cell = cell.childCell(segment);
       if (cell === undefined) break;
     }
-    return cell === undefined || cell.isStopped ? new DeadRef(path, this.deadLetters) : cell;
+    return cell === undefined || cell.isStopped ? new DeadRef(this.address, path, this.deadLetters) : cell;
   }
 
   inspect(listener: InspectionListener): () => void {
@@ -241,6 +363,8 @@ class LocalSystem implements ActorSystem, SystemCore {
     this.terminated = true;
     this.#onInspectionActive(false);
     this.#root.shutdown('system-terminated');
+    if (this.threads) await this.threads.close();
+    this.network.close();
     for (const ask of [...this.#asks.values()]) {
       ask.fail(createError('STRATA_ASK_CANCELLED', `ask ${ask.path} cancelled: system ${this.name} terminated`, { ask: ask.path }));
     }

@@ -1,0 +1,469 @@
+// Moves envelopes between the actor systems of one process's threads. Star topology: workers talk to main,
+// main relays between workers without decoding. Two lanes per link: bulk (envelope batches: every message
+// for one address within a tick travels as one msgpack buffer whose ArrayBuffer is transferred) and control
+// (spawn, stop, watch, terminated, address-down: small structured-clone messages that never wait behind a
+// batch). Bad bytes are refused with coded errors, logged once per peer and code, and never crash anything.
+import type { Logger } from 'pino';
+import type { AnyActorRef } from './actor-ref.ts';
+import { decodeBatch, encodeBatch, type RefResolver } from './codec.ts';
+import { checkEnvelope, defaultEnvelopeLimits, ENVELOPE_VERSION, type Envelope, type EnvelopeLimits } from './envelope.ts';
+import { createError, toErrorData, type ErrorData, type StrataError } from './errors.ts';
+import type { Message, TellOutcome, Terminated } from './message.ts';
+import { RemoteRef, type RemoteTransport } from './remote-ref.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import type { MailboxOptions } from './mailbox.ts';
+
+/** A MessagePort, a Worker or parentPort: anything with postMessage and message events. */
+export interface PortLike {
+  postMessage(value: unknown, transferList?: readonly ArrayBuffer[]): void;
+  on(event: 'message', listener: (value: unknown) => void): unknown;
+  off?(event: 'message', listener: (value: unknown) => void): unknown;
+}
+
+/** What the network needs from the system it serves. */
+export interface NetworkHost {
+  readonly address: string;
+  readonly logger: Logger;
+  readonly deadLetters: DeadLetters;
+  /** a local ref for a path of this system (a dead ref if none) */
+  resolveLocal(path: string): AnyActorRef;
+  /** fails a pending ask of this system whose temp path is given */
+  failAsk(path: string, error: ErrorData): void;
+  /** delivers a remote actor's termination to a local watcher */
+  deliverTerminated(watcherPath: string, event: Terminated): void;
+  /** builds an actor from the behaviour catalogue (worker threads only) */
+  spawnFromCatalogue?(name: string, props: unknown, mailbox: MailboxOptions | undefined): AnyActorRef;
+}
+
+interface BulkFrame {
+  readonly lane: 'bulk';
+  readonly to: string;
+  readonly from: string;
+  readonly bytes: Uint8Array;
+  readonly shared: SharedArrayBuffer[];
+}
+
+type ControlOp =
+  | { readonly op: 'spawn'; readonly reqId: number; readonly behaviour: string; readonly props: unknown; readonly mailbox?: MailboxOptions }
+  | { readonly op: 'spawn.ok'; readonly reqId: number; readonly path: string }
+  | { readonly op: 'spawn.failed'; readonly reqId: number; readonly error: ErrorData }
+  | { readonly op: 'stop'; readonly path: string }
+  | { readonly op: 'watch'; readonly target: string; readonly watcher: string }
+  | { readonly op: 'unwatch'; readonly target: string; readonly watcher: string }
+  | { readonly op: 'terminated'; readonly watcher: string; readonly event: Terminated }
+  | { readonly op: 'ask.failed'; readonly path: string; readonly error: ErrorData }
+  | { readonly op: 'address-down'; readonly address: string; readonly error: ErrorData }
+  | { readonly op: 'ready' };
+
+type ControlFrame = ControlOp & { readonly to: string; readonly from: string };
+
+interface Link {
+  readonly bulk: PortLike;
+  readonly control: PortLike;
+  readonly onBulk: (v: unknown) => void;
+  readonly onControl: (v: unknown) => void;
+}
+
+export interface NetworkStats {
+  readonly sentEnvelopes: number;
+  readonly receivedEnvelopes: number;
+  readonly sentBatches: number;
+  readonly sentBytes: number;
+  readonly refused: Readonly<Record<string, number>>;
+}
+
+export class ThreadNetwork implements RemoteTransport {
+  readonly #host: NetworkHost;
+  readonly #limits: EnvelopeLimits;
+  readonly #links = new Map<string, Link>();
+  /** where to send what has no direct link (workers: 'main') */
+  #defaultRoute: string | null = null;
+  readonly #down = new Set<string>();
+  readonly #outbox = new Map<string, Envelope[]>();
+  #flushQueued = false;
+  #nextId = 1;
+  #nextReq = 1;
+  readonly #pendingSpawns = new Map<number, { address: string; resolve: (r: RemoteRef) => void; reject: (e: StrataError) => void }>();
+  /** watches this side holds on remote actors: address → target path → watcher paths */
+  readonly #watching = new Map<string, Map<string, Set<string>>>();
+  /** watches remote actors hold on this side's actors: key → release */
+  readonly #watchedBy = new Map<string, () => void>();
+  readonly #reported = new Set<string>();
+  readonly #refused: Record<string, number> = {};
+  #stats = { sentEnvelopes: 0, receivedEnvelopes: 0, sentBatches: 0, sentBytes: 0 };
+  readonly #resolveRef: RefResolver;
+  readonly #flush = (): void => this.#flushAll();
+  /** called with a control frame this network does not handle itself ('ready') */
+  onUnhandledControl: ((frame: ControlFrame) => void) | null = null;
+
+  constructor(host: NetworkHost, limits: Partial<EnvelopeLimits> = {}) {
+    this.#host = host;
+    this.#limits = { ...defaultEnvelopeLimits, ...limits };
+    this.#resolveRef = (address, path) => this.resolve(address, path);
+  }
+
+  get address(): string {
+    return this.#host.address;
+  }
+
+  /** A ref for (address, path): local when the address is ours, else a remote ref routed by this network. */
+  resolve(address: string, path: string): AnyActorRef {
+    return address === this.#host.address ? this.#host.resolveLocal(path) : new RemoteRef(address, path, this);
+  }
+
+  get resolver(): RefResolver {
+    return this.#resolveRef;
+  }
+
+  isDown(address: string): boolean {
+    return this.#down.has(address);
+  }
+
+  // ---- links -------------------------------------------------------------------------------------------
+
+  attach(address: string, bulk: PortLike, control: PortLike): void {
+    this.#down.delete(address);
+    const onBulk = (v: unknown) => this.#onBulk(address, v);
+    const onControl = (v: unknown) => this.#onControl(address, v);
+    bulk.on('message', onBulk);
+    control.on('message', onControl);
+    this.#links.set(address, { bulk, control, onBulk, onControl });
+  }
+
+  setDefaultRoute(address: string): void {
+    this.#defaultRoute = address;
+  }
+
+  /** An address went away for good (a thread exited; addresses carry an incarnation, so never reused). */
+  detach(address: string, error: ErrorData): void {
+    const link = this.#links.get(address);
+    if (link) {
+      link.bulk.off?.('message', link.onBulk);
+      link.control.off?.('message', link.onControl);
+      this.#links.delete(address);
+    }
+    if (this.#down.has(address)) return;
+    this.#addressDown(address, error);
+    // tell every other linked thread, so their watchers hear it too
+    for (const [peer, l] of this.#links) {
+      l.control.postMessage({ op: 'address-down', address, error, to: peer, from: this.#host.address } satisfies ControlFrame);
+    }
+  }
+
+  #addressDown(address: string, error: ErrorData): void {
+    this.#down.add(address);
+    const dropped = this.#outbox.get(address);
+    this.#outbox.delete(address);
+    if (dropped) for (const e of dropped) this.#undeliverable(address, e, 'stopped', error);
+    for (const [id, p] of this.#pendingSpawns) {
+      if (p.address === address) {
+        this.#pendingSpawns.delete(id);
+        p.reject(createError('STRATA_THREAD_DIED', `spawn on ${address} failed: the thread is gone (${error.message})`, { address }));
+      }
+    }
+    const watched = this.#watching.get(address);
+    this.#watching.delete(address);
+    if (watched) {
+      for (const [target, watchers] of watched) {
+        for (const w of watchers) this.#host.deliverTerminated(w, { type: 'terminated', path: target, reason: 'failed', error });
+      }
+    }
+  }
+
+  #routeFor(address: string): Link | undefined {
+    return this.#links.get(address) ?? (this.#defaultRoute === null ? undefined : this.#links.get(this.#defaultRoute));
+  }
+
+  // ---- bulk lane ---------------------------------------------------------------------------------------
+
+  send(address: string, path: string, message: Message): TellOutcome {
+    if (this.#down.has(address) || this.#routeFor(address) === undefined) {
+      this.#host.deadLetters.publish(`${address}:${path}`, message, 'stopped');
+      return 'dead';
+    }
+    let box = this.#outbox.get(address);
+    if (box === undefined) this.#outbox.set(address, (box = []));
+    box.push({ v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message });
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
+    return 'enqueued';
+  }
+
+  /** Sends what is queued now (also called by the microtask at the end of the tick). */
+  flush(): void {
+    this.#flushAll();
+  }
+
+  #flushAll(): void {
+    this.#flushQueued = false;
+    for (const [address, envelopes] of this.#outbox) {
+      this.#outbox.delete(address);
+      this.#sendBatch(address, envelopes);
+    }
+  }
+
+  #sendBatch(address: string, envelopes: Envelope[]): void {
+    const link = this.#routeFor(address);
+    if (link === undefined) {
+      for (const e of envelopes) this.#undeliverable(address, e, 'stopped', { code: 'STRATA_ACTOR_STOPPED', message: `no route to ${address}` });
+      return;
+    }
+    const shared: SharedArrayBuffer[] = [];
+    let packed: Uint8Array;
+    try {
+      packed = encodeBatch(envelopes, shared);
+    } catch (err) {
+      // one bad message must not sink the batch: find it by packing one at a time
+      if (envelopes.length > 1) {
+        for (const e of envelopes) this.#sendBatch(address, [e]);
+      } else {
+        this.#undeliverable(address, envelopes[0]!, 'stopped', toErrorData(err));
+      }
+      return;
+    }
+    if (packed.byteLength > this.#limits.maxBatchBytes) {
+      if (envelopes.length > 1) {
+        const half = envelopes.length >> 1;
+        this.#sendBatch(address, envelopes.slice(0, half));
+        this.#sendBatch(address, envelopes.slice(half));
+      } else {
+        const error = createError('STRATA_ENVELOPE_TOO_LARGE', `message ${envelopes[0]!.y} to ${address}:${envelopes[0]!.t} is ${packed.byteLength} bytes, over the ${this.#limits.maxBatchBytes}-byte limit`, {
+          sizeBytes: packed.byteLength,
+          limitBytes: this.#limits.maxBatchBytes,
+        });
+        this.#undeliverable(address, envelopes[0]!, 'stopped', error.toData());
+      }
+      return;
+    }
+    // msgpackr may hand out a view into its reusable buffer: copy into a buffer of our own to transfer it
+    const bytes = new Uint8Array(packed.byteLength);
+    bytes.set(packed);
+    this.#stats.sentEnvelopes += envelopes.length;
+    this.#stats.sentBatches++;
+    this.#stats.sentBytes += bytes.byteLength;
+    const frame: BulkFrame = { lane: 'bulk', to: address, from: this.#host.address, bytes, shared };
+    link.bulk.postMessage(frame, [bytes.buffer]);
+  }
+
+  #onBulk(peer: string, value: unknown): void {
+    const frame = value as Partial<BulkFrame> | null;
+    if (frame === null || typeof frame !== 'object' || !(frame.bytes instanceof Uint8Array) || typeof frame.to !== 'string') {
+      this.#refuse(peer, createError('STRATA_ENVELOPE_MALFORMED', `a bulk frame from ${peer} is not { to, from, bytes }`, { peer }));
+      return;
+    }
+    if (frame.to !== this.#host.address) {
+      this.#relay(frame as BulkFrame);
+      return;
+    }
+    if (frame.bytes.byteLength > this.#limits.maxBatchBytes) {
+      this.#refuse(peer, createError('STRATA_ENVELOPE_TOO_LARGE', `a batch of ${frame.bytes.byteLength} bytes from ${peer} is over the ${this.#limits.maxBatchBytes}-byte limit`, { peer, sizeBytes: frame.bytes.byteLength }));
+      return;
+    }
+    let decoded: unknown;
+    try {
+      decoded = decodeBatch(frame.bytes, this.#resolveRef, Array.isArray(frame.shared) ? frame.shared : []);
+    } catch (err) {
+      this.#refuse(peer, err as StrataError);
+      return;
+    }
+    if (!Array.isArray(decoded)) {
+      this.#refuse(peer, createError('STRATA_ENVELOPE_MALFORMED', `a batch from ${peer} is not an array of envelopes`, { peer }));
+      return;
+    }
+    for (const value of decoded) {
+      const refused = checkEnvelope(value);
+      if (refused) {
+        this.#refuse(peer, refused);
+        const replyTo = (value as { m?: { replyTo?: unknown } } | null)?.m?.replyTo;
+        if (replyTo instanceof RemoteRef) this.#failRemoteAsk(replyTo, refused.toData());
+        continue;
+      }
+      const e = value as Envelope;
+      this.#stats.receivedEnvelopes++;
+      const target = this.#host.resolveLocal(e.t);
+      const outcome = target.tell(e.m);
+      if (outcome === 'dead' || outcome === 'rejected-full' || outcome === 'dropped-newest' || outcome === 'rejected-restarting') {
+        const replyTo = (e.m as { replyTo?: unknown }).replyTo;
+        if (replyTo instanceof RemoteRef) {
+          const code = outcome === 'dead' ? 'STRATA_ACTOR_STOPPED' : outcome === 'rejected-restarting' ? 'STRATA_ACTOR_RESTARTING' : 'STRATA_MAILBOX_FULL';
+          this.#failRemoteAsk(replyTo, createError(code, `${e.y} to ${this.#host.address}:${e.t} was not delivered (${outcome})`, { target: e.t, messageType: e.y }).toData());
+        }
+      }
+    }
+  }
+
+  #relay(frame: BulkFrame): void {
+    const link = this.#links.get(frame.to);
+    if (link === undefined) {
+      // the destination died while the batch was on its way: its actors are gone, so are these messages
+      return;
+    }
+    link.bulk.postMessage(frame, [frame.bytes.buffer as ArrayBuffer]);
+  }
+
+  #undeliverable(address: string, e: Envelope, reason: 'stopped', error: ErrorData): void {
+    this.#host.deadLetters.publish(`${address}:${e.t}`, e.m, reason);
+    const replyTo = (e.m as { replyTo?: unknown }).replyTo;
+    if (replyTo !== undefined && (replyTo as { path?: unknown }).path !== undefined) {
+      const path = (replyTo as { path: string }).path;
+      const at = (replyTo as { address?: string }).address;
+      if (at === this.#host.address && path.startsWith('/temp/')) this.#host.failAsk(path, error);
+    }
+  }
+
+  /** Tells the asker on another address that its ask failed (only for ask refs: /temp/ paths). */
+  failRemoteAsk(replyTo: RemoteRef, error: ErrorData): void {
+    this.#failRemoteAsk(replyTo, error);
+  }
+
+  #failRemoteAsk(replyTo: RemoteRef, error: ErrorData): void {
+    if (!replyTo.path.startsWith('/temp/')) return;
+    this.#sendControl(replyTo.address, { op: 'ask.failed', path: replyTo.path, error });
+  }
+
+  #refuse(peer: string, err: StrataError): void {
+    const code = err.code ?? 'STRATA_ENVELOPE_MALFORMED';
+    this.#refused[code] = (this.#refused[code] ?? 0) + 1;
+    const key = `${peer}|${code}`;
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
+    this.#host.logger.warn({ peer, code, err: { code, message: err.message } }, 'refused bytes from a peer (logged once per peer and code)');
+  }
+
+  // ---- control lane ------------------------------------------------------------------------------------
+
+  #sendControl(address: string, op: ControlOp): boolean {
+    const link = this.#routeFor(address);
+    if (link === undefined || this.#down.has(address)) return false;
+    link.control.postMessage({ ...op, to: address, from: this.#host.address });
+    return true;
+  }
+
+  sendControl(address: string, op: ControlOp): boolean {
+    return this.#sendControl(address, op);
+  }
+
+  #onControl(peer: string, value: unknown): void {
+    const f = value as ControlFrame | null;
+    if (f === null || typeof f !== 'object' || typeof f.op !== 'string' || typeof f.to !== 'string') {
+      this.#refuse(peer, createError('STRATA_ENVELOPE_MALFORMED', `a control frame from ${peer} has no op`, { peer }));
+      return;
+    }
+    if (f.to !== this.#host.address) {
+      const link = this.#links.get(f.to);
+      if (link) link.control.postMessage(f);
+      else if (f.op === 'spawn') this.#sendControl(f.from, { op: 'spawn.failed', reqId: f.reqId, error: { code: 'STRATA_THREAD_DIED', message: `${f.to} is not running` } });
+      return;
+    }
+    switch (f.op) {
+      case 'spawn': {
+        const spawn = this.#host.spawnFromCatalogue;
+        try {
+          if (!spawn) throw createError('STRATA_INVALID_PLACEMENT', `${this.#host.address} does not host catalogue behaviours`, {});
+          const ref = spawn(f.behaviour, f.props, f.mailbox);
+          this.#sendControl(f.from, { op: 'spawn.ok', reqId: f.reqId, path: ref.path });
+        } catch (err) {
+          this.#sendControl(f.from, { op: 'spawn.failed', reqId: f.reqId, error: toErrorData(err) });
+        }
+        return;
+      }
+      case 'spawn.ok':
+      case 'spawn.failed': {
+        const p = this.#pendingSpawns.get(f.reqId);
+        if (!p) return;
+        this.#pendingSpawns.delete(f.reqId);
+        if (f.op === 'spawn.ok') p.resolve(new RemoteRef(f.from, f.path, this));
+        else p.reject(createError(f.error.code as never, f.error.message, f.error.data ?? {}));
+        return;
+      }
+      case 'stop': {
+        const ref = this.#host.resolveLocal(f.path) as AnyActorRef & { shutdown?: (r: 'stopped') => void };
+        ref.shutdown?.('stopped');
+        return;
+      }
+      case 'watch': {
+        const key = `${f.from}|${f.watcher}|${f.target}`;
+        if (this.#watchedBy.has(key)) return;
+        const target = this.#host.resolveLocal(f.target) as AnyActorRef & { onStopped?: (fn: (e: Terminated) => void) => () => void };
+        const notify = (event: Terminated) => {
+          this.#watchedBy.delete(key);
+          this.#sendControl(f.from, { op: 'terminated', watcher: f.watcher, event });
+        };
+        if (typeof target.onStopped === 'function') this.#watchedBy.set(key, target.onStopped(notify));
+        else notify({ type: 'terminated', path: f.target, reason: 'stopped' });
+        return;
+      }
+      case 'unwatch': {
+        const key = `${f.from}|${f.watcher}|${f.target}`;
+        this.#watchedBy.get(key)?.();
+        this.#watchedBy.delete(key);
+        return;
+      }
+      case 'terminated': {
+        const byTarget = this.#watching.get(f.from);
+        byTarget?.get(f.event.path)?.delete(f.watcher);
+        if (byTarget?.get(f.event.path)?.size === 0) byTarget.delete(f.event.path);
+        this.#host.deliverTerminated(f.watcher, f.event);
+        return;
+      }
+      case 'ask.failed':
+        this.#host.failAsk(f.path, f.error);
+        return;
+      case 'address-down':
+        this.#addressDown(f.address, f.error);
+        return;
+      default:
+        this.onUnhandledControl?.(f);
+    }
+  }
+
+  // ---- remote spawn, stop and watch ----------------------------------------------------------------------
+
+  spawnRemote(address: string, behaviour: string, props: unknown, mailbox?: MailboxOptions): Promise<RemoteRef> {
+    return new Promise<RemoteRef>((resolve, reject) => {
+      const reqId = this.#nextReq++;
+      this.#pendingSpawns.set(reqId, { address, resolve, reject });
+      if (!this.#sendControl(address, { op: 'spawn', reqId, behaviour, props, ...(mailbox ? { mailbox } : {}) })) {
+        this.#pendingSpawns.delete(reqId);
+        reject(createError('STRATA_THREAD_DIED', `cannot spawn ${behaviour} on ${address}: the thread is not running`, { address, behaviour }));
+      }
+    });
+  }
+
+  stopRemote(ref: RemoteRef): void {
+    this.#sendControl(ref.address, { op: 'stop', path: ref.path });
+  }
+
+  watchRemote(watcherPath: string, target: RemoteRef): void {
+    if (this.#down.has(target.address)) {
+      this.#host.deliverTerminated(watcherPath, { type: 'terminated', path: target.path, reason: 'failed', error: { code: 'STRATA_THREAD_DIED', message: `${target.address} is down` } });
+      return;
+    }
+    let byTarget = this.#watching.get(target.address);
+    if (!byTarget) this.#watching.set(target.address, (byTarget = new Map()));
+    let watchers = byTarget.get(target.path);
+    if (!watchers) byTarget.set(target.path, (watchers = new Set()));
+    if (watchers.has(watcherPath)) return;
+    watchers.add(watcherPath);
+    this.#sendControl(target.address, { op: 'watch', target: target.path, watcher: watcherPath });
+  }
+
+  unwatchRemote(watcherPath: string, target: RemoteRef): void {
+    this.#watching.get(target.address)?.get(target.path)?.delete(watcherPath);
+    this.#sendControl(target.address, { op: 'unwatch', target: target.path, watcher: watcherPath });
+  }
+
+  stats(): NetworkStats {
+    return { ...this.#stats, refused: { ...this.#refused } };
+  }
+
+  close(): void {
+    for (const [address, link] of this.#links) {
+      link.bulk.off?.('message', link.onBulk);
+      link.control.off?.('message', link.onControl);
+      this.#links.delete(address);
+    }
+  }
+}
