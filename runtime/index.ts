@@ -36,3 +36,5 @@ export { ThreadGroup } from './thread-group.ts';
 export type { ThreadsOptions } from './thread-group.ts';
 export { encodeBatch, decodeBatch } from './codec.ts';
 export type { RefResolver } from './codec.ts';
+export { CpuPool } from './cpu-pool.ts';
+export type { CpuPoolOptions, BatchOptions, CpuPoolStats } from './cpu-pool.ts';

@@ -35,6 +35,9 @@ export interface NetworkHost {
   spawnFromCatalogue?(name: string, props: unknown, mailbox: MailboxOptions | undefined): AnyActorRef;
 }
 
+/** batches from this size up travel by transfer, smaller ones by copy */
+const TRANSFER_FROM_BYTES = 16 * 1024;
+
 interface BulkFrame {
   readonly lane: 'bulk';
   readonly to: string;
@@ -244,7 +247,9 @@ export class ThreadNetwork implements RemoteTransport {
     this.#stats.sentBatches++;
     this.#stats.sentBytes += bytes.byteLength;
     const frame: BulkFrame = { lane: 'bulk', to: address, from: this.#host.address, bytes, shared };
-    link.bulk.postMessage(frame, [bytes.buffer]);
+    // small batches are cheaper to clone than to transfer (a transfer detaches and re-wraps the buffer)
+    if (bytes.byteLength < TRANSFER_FROM_BYTES) link.bulk.postMessage(frame);
+    else link.bulk.postMessage(frame, [bytes.buffer]);
   }
 
   #onBulk(peer: string, value: unknown): void {

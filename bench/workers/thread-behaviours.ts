@@ -1,0 +1,50 @@
+// The behaviour catalogue the threads benchmark places on a worker thread.
+import { defineBehaviours, type ActorRef, type AnyActorRef, type Behaviour } from '../../runtime/index.ts';
+
+export type SinkMsg =
+  | { type: 'n'; i: number }
+  | { type: 'reset'; expect: number; replyTo: ActorRef<{ type: 'reset.ok' }> }
+  | { type: 'self'; replyTo: ActorRef<{ type: 'self.reply'; self: AnyActorRef }> }
+  | { type: 'done?'; replyTo: ActorRef<{ type: 'done'; count: number; sum: number }> };
+
+export type EchoMsg = { type: 'ping'; i: number; replyTo: ActorRef<{ type: 'pong'; i: number; self: AnyActorRef }> };
+
+const sink = (): Behaviour<SinkMsg> => (ctx) => {
+  let count = 0;
+  let sum = 0;
+  let expect = -1;
+  let waiter: ActorRef<{ type: 'done'; count: number; sum: number }> | null = null;
+  return {
+    receive(m) {
+      switch (m.type) {
+        case 'n':
+          sum += m.i;
+          if (++count === expect && waiter) {
+            waiter.tell({ type: 'done', count, sum });
+            waiter = null;
+          }
+          return;
+        case 'reset':
+          count = 0;
+          sum = 0;
+          expect = m.expect;
+          m.replyTo.tell({ type: 'reset.ok' });
+          return;
+        case 'self':
+          m.replyTo.tell({ type: 'self.reply', self: ctx.self });
+          return;
+        case 'done?':
+          if (count === expect) m.replyTo.tell({ type: 'done', count, sum });
+          else waiter = m.replyTo;
+      }
+    },
+  };
+};
+
+const echo = (): Behaviour<EchoMsg> => (ctx) => ({
+  receive(m) {
+    m.replyTo.tell({ type: 'pong', i: m.i, self: ctx.self });
+  },
+});
+
+export const behaviours = defineBehaviours({ sink, echo });
