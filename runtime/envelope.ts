@@ -31,6 +31,95 @@ export interface Envelope {
   readonly k?: string;
 }
 
+/** The optional fields of an envelope: a group carrying them holds envelopes that share them. */
+export type EnvelopeExtras = Pick<Envelope, 's' | 'c' | 'x' | 'pv' | 'n' | 'k'>;
+
+/** On the wire a batch is `[v, groups]`. Consecutive envelopes for one target with the same extras travel as
+ *  one group `[t, firstId, messages, extras?]` (ids consecutive, `y` is each message's `type`), so a batch of
+ *  1,024 messages for one actor costs barely more than the messages themselves. Logically every message is
+ *  still a full envelope; `forEachEnvelope` reads them back one by one. */
+export type WireGroup = [t: string, i: number, m: Message[], extras?: EnvelopeExtras];
+export type WireBatch = [v: number, groups: WireGroup[]];
+
+function extrasOf(e: Envelope): EnvelopeExtras | undefined {
+  if (e.s === undefined && e.c === undefined && e.x === undefined && e.pv === undefined && e.n === undefined && e.k === undefined) return undefined;
+  const x: { -readonly [K in keyof EnvelopeExtras]: EnvelopeExtras[K] } = {};
+  if (e.s !== undefined) x.s = e.s;
+  if (e.c !== undefined) x.c = e.c;
+  if (e.x !== undefined) x.x = e.x;
+  if (e.pv !== undefined) x.pv = e.pv;
+  if (e.n !== undefined) x.n = e.n;
+  if (e.k !== undefined) x.k = e.k;
+  return x;
+}
+
+export function toWire(envelopes: readonly Envelope[]): WireBatch {
+  const groups: WireGroup[] = [];
+  let current: WireGroup | null = null;
+  let nextId = 0;
+  for (const e of envelopes) {
+    const extras = extrasOf(e);
+    if (current !== null && extras === undefined && current[3] === undefined && current[0] === e.t && e.i === nextId) {
+      current[2].push(e.m);
+    } else {
+      current = extras === undefined ? [e.t, e.i, [e.m]] : [e.t, e.i, [e.m], extras];
+      groups.push(current);
+    }
+    nextId = e.i + 1;
+  }
+  return [ENVELOPE_VERSION, groups];
+}
+
+export interface EnvelopeVisitor {
+  /** a valid envelope (target path, id, message, extras of its group) */
+  envelope(t: string, i: number, m: Message, extras: EnvelopeExtras | undefined): void;
+  /** a refused part of the batch; `m` when a single message could be identified (to fail its ask) */
+  refused(error: StrataError, m: unknown): void;
+}
+
+/** Validates a decoded batch and visits its envelopes in order; bad parts are refused, good ones go on. */
+export function forEachEnvelope(value: unknown, visit: EnvelopeVisitor): void {
+  if (!Array.isArray(value) || value.length < 2 || !Array.isArray(value[1])) {
+    visit.refused(createError('STRATA_ENVELOPE_MALFORMED', `a batch must be [version, groups], got ${describe(value)}`, { got: describe(value) }), undefined);
+    return;
+  }
+  const groups = value[1] as unknown[];
+  if (value[0] !== ENVELOPE_VERSION) {
+    const error = typeof value[0] === 'number'
+      ? createError('STRATA_ENVELOPE_VERSION', `envelope version ${value[0]} is not supported (this runtime speaks ${ENVELOPE_VERSION})`, { version: value[0] })
+      : createError('STRATA_ENVELOPE_MALFORMED', 'a batch lacks a numeric envelope version', {});
+    // the asks inside can still learn why: their replyTo refs decoded fine
+    let any = false;
+    for (const g of groups) {
+      if (Array.isArray(g) && Array.isArray(g[2])) for (const m of g[2] as unknown[]) (any = true), visit.refused(error, m);
+    }
+    if (!any) visit.refused(error, undefined);
+    return;
+  }
+  for (const g of groups) {
+    if (!Array.isArray(g) || typeof g[0] !== 'string' || g[0] === '' || typeof g[1] !== 'number' || !Array.isArray(g[2])) {
+      visit.refused(createError('STRATA_ENVELOPE_MALFORMED', 'an envelope group lacks a target path, a message id or its messages', { got: describe(g) }), undefined);
+      continue;
+    }
+    const t = g[0] as string;
+    const messages = g[2] as unknown[];
+    const extras = g[3] === undefined || g[3] === null ? undefined : (g[3] as EnvelopeExtras);
+    if (extras !== undefined && (typeof extras !== 'object' || Array.isArray(extras))) {
+      visit.refused(createError('STRATA_ENVELOPE_MALFORMED', `envelope extras to ${t} are not a map`, { target: t }), undefined);
+      continue;
+    }
+    let i = g[1] as number;
+    for (const m of messages) {
+      if (m === null || typeof m !== 'object' || typeof (m as Record<string, unknown>)['type'] !== 'string') {
+        visit.refused(createError('STRATA_ENVELOPE_MALFORMED', `envelope to ${t} lacks a valid m (message with a type)`, { field: 'm', target: t }), m);
+      } else {
+        visit.envelope(t, i, m as Message, extras);
+      }
+      i++;
+    }
+  }
+}
+
 export interface EnvelopeLimits {
   /** a batch (and so any one envelope) larger than this is refused */
   readonly maxBatchBytes: number;

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { AnyActorRef } from './actor-ref.ts';
 import { decodeBatch, encodeBatch, type RefResolver } from './codec.ts';
-import { checkEnvelope, defaultEnvelopeLimits, ENVELOPE_VERSION, type Envelope, type EnvelopeLimits } from './envelope.ts';
+import { defaultEnvelopeLimits, ENVELOPE_VERSION, forEachEnvelope, toWire, type Envelope, type EnvelopeLimits, type EnvelopeVisitor } from './envelope.ts';
 import { createError, toErrorData, type ErrorData, type StrataError } from './errors.ts';
 import type { Message, TellOutcome, Terminated } from './message.ts';
 import { RemoteRef, type RemoteTransport } from './remote-ref.ts';
@@ -216,7 +216,7 @@ export class ThreadNetwork implements RemoteTransport {
     const shared: SharedArrayBuffer[] = [];
     let packed: Uint8Array;
     try {
-      packed = encodeBatch(envelopes, shared);
+      packed = encodeBatch(toWire(envelopes), shared);
     } catch (err) {
       // one bad message must not sink the batch: find it by packing one at a time
       if (envelopes.length > 1) {
@@ -273,30 +273,36 @@ export class ThreadNetwork implements RemoteTransport {
       this.#refuse(peer, err as StrataError);
       return;
     }
-    if (!Array.isArray(decoded)) {
-      this.#refuse(peer, createError('STRATA_ENVELOPE_MALFORMED', `a batch from ${peer} is not an array of envelopes`, { peer }));
-      return;
-    }
-    for (const value of decoded) {
-      const refused = checkEnvelope(value);
-      if (refused) {
-        this.#refuse(peer, refused);
-        const replyTo = (value as { m?: { replyTo?: unknown } } | null)?.m?.replyTo;
-        if (replyTo instanceof RemoteRef) this.#failRemoteAsk(replyTo, refused.toData());
-        continue;
-      }
-      const e = value as Envelope;
-      this.#stats.receivedEnvelopes++;
-      const target = this.#host.resolveLocal(e.t);
-      const outcome = target.tell(e.m);
-      if (outcome === 'dead' || outcome === 'rejected-full' || outcome === 'dropped-newest' || outcome === 'rejected-restarting') {
-        const replyTo = (e.m as { replyTo?: unknown }).replyTo;
-        if (replyTo instanceof RemoteRef) {
-          const code = outcome === 'dead' ? 'STRATA_ACTOR_STOPPED' : outcome === 'rejected-restarting' ? 'STRATA_ACTOR_RESTARTING' : 'STRATA_MAILBOX_FULL';
-          this.#failRemoteAsk(replyTo, createError(code, `${e.y} to ${this.#host.address}:${e.t} was not delivered (${outcome})`, { target: e.t, messageType: e.y }).toData());
+    // batches mostly carry many envelopes for few actors: resolve each distinct path once per batch
+    let lastPath = '';
+    let lastTarget: AnyActorRef | null = null;
+    const stats = this.#stats;
+    const visitor: EnvelopeVisitor = {
+      envelope: (t, _i, m) => {
+        stats.receivedEnvelopes++;
+        let target: AnyActorRef;
+        if (t === lastPath && lastTarget !== null) target = lastTarget;
+        else {
+          target = this.#host.resolveLocal(t);
+          lastPath = t;
+          lastTarget = target;
         }
-      }
-    }
+        const outcome = target.tell(m);
+        if (outcome === 'dead' || outcome === 'rejected-full' || outcome === 'dropped-newest' || outcome === 'rejected-restarting') {
+          const replyTo = (m as { replyTo?: unknown }).replyTo;
+          if (replyTo instanceof RemoteRef) {
+            const code = outcome === 'dead' ? 'STRATA_ACTOR_STOPPED' : outcome === 'rejected-restarting' ? 'STRATA_ACTOR_RESTARTING' : 'STRATA_MAILBOX_FULL';
+            this.#failRemoteAsk(replyTo, createError(code, `${m.type} to ${this.#host.address}:${t} was not delivered (${outcome})`, { target: t, messageType: m.type }).toData());
+          }
+        }
+      },
+      refused: (error, m) => {
+        this.#refuse(peer, error);
+        const replyTo = (m as { replyTo?: unknown } | null | undefined)?.replyTo;
+        if (replyTo instanceof RemoteRef) this.#failRemoteAsk(replyTo, error.toData());
+      },
+    };
+    forEachEnvelope(decoded, visitor);
   }
 
   #relay(frame: BulkFrame): void {

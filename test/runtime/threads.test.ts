@@ -5,6 +5,7 @@ import { threadId } from 'node:worker_threads';
 import { createSystem, type ActorRef, type ActorSystem, type AnyActorRef, type Terminated } from '../../runtime/index.ts';
 import { remote } from '../../runtime/placement.ts';
 import { RemoteRef } from '../../runtime/remote-ref.ts';
+import { encodeBatch } from '../../runtime/codec.ts';
 import { behaviours, type CrashMsg, type EchoMsg, type SinkMsg, type EchoReply, type WhoAmI, type MatrixMsg, type CounterMsg } from './fixtures/thread-behaviours.ts';
 
 type SelfReply = { type: 'self.reply'; self: AnyActorRef };
@@ -201,7 +202,8 @@ describe('actors on worker threads', () => {
     const frames = [
       { lane: 'bulk', to, from: 'main', bytes: new Uint8Array([0xc1, 0xc1, 0xc1]), shared: [] },
       { lane: 'bulk', to, from: 'main', bytes: new Uint8Array([0x91, 0xd4, 0x55, 0x00]), shared: [] }, // [ext 0x55]
-      { lane: 'bulk', to, from: 'main', bytes: Uint8Array.from([0x91, 0x82, 0xa1, 0x76, 0x63, 0xa1, 0x74, 0xa2, 0x2f, 0x78]), shared: [] }, // [{v: 99, t: '/x'}]
+      { lane: 'bulk', to, from: 'main', bytes: Uint8Array.from([0x91, 0x82, 0xa1, 0x76, 0x63, 0xa1, 0x74, 0xa2, 0x2f, 0x78]), shared: [] }, // [{v: 99, t: '/x'}]: not [v, groups]
+      { lane: 'bulk', to, from: 'main', bytes: encodeBatch([1, [['/user/$1', 1, [{ no: 'type' }]], [7, 'x']]], []), shared: [] },
       { nonsense: true },
       'not even an object',
     ];
@@ -209,6 +211,20 @@ describe('actors on worker threads', () => {
     const after = await system.ask<EchoMsg, EchoReply>(echo, (replyTo) => ({ type: 'echo', text: 'still up', replyTo }));
     expect(after.text).toBe('still up');
     expect(system.threads!.addresses()[0]).toBe(to); // same incarnation: nothing crashed
+  });
+
+  it('fails an ask at once when its envelope is refused for an unknown version, with STRATA_ENVELOPE_VERSION', async () => {
+    system = withThreads(1);
+    const echo = system.spawn(remote(behaviours, 'echo', undefined as never), { placement: { thread: 1 } });
+    const target = await remoteSelf(system, echo);
+    let replyTo: unknown;
+    const blackHole = { path: '/nowhere', tell: () => 'enqueued' as const, offer: () => 'enqueued' as const };
+    const pending = system.ask<EchoMsg, EchoReply>(blackHole as unknown as ActorRef<EchoMsg>, (r) => ((replyTo = r), { type: 'echo', text: 'from the future', replyTo: r }), { timeoutMs: 30_000 });
+    const bytes = encodeBatch([99, [[target.path, 1, [{ type: 'echo', text: 'from the future', replyTo }]]]], []);
+    system.threads!.workers()[0]!.postMessage({ lane: 'bulk', to: target.address, from: 'main', bytes, shared: [] });
+    const started = Date.now();
+    await expect(pending).rejects.toMatchObject({ code: 'STRATA_ENVELOPE_VERSION' });
+    expect(Date.now() - started).toBeLessThan(20_000); // an answer, not the 30 s timeout
   });
 });
 
