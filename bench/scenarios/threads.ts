@@ -131,7 +131,7 @@ export const scenario: Scenario = {
         envBytes = b.bytesPerEnvelope;
       }
       ctx.emit(compared('threads.tell.one-way', 'throughput', 'msg/s', summarise(strataRates), { name: 'raw msgpack batch + transferred ArrayBuffer, same threads', summary: summarise(rawRates) }, { ratio: '>=0.5', value: '>=1000000 msg/s' }));
-      ctx.emit({ ...compared('threads.envelope', 'size', 'bytes/message', summarise([envBytes]), { name: 'raw msgpack record per message', summary: summarise([rawBytes]) }), note: 'envelope {v,t,y,i,m} around {type, i}; batch framing shared over 1,024 messages' });
+      ctx.emit({ ...compared('threads.envelope', 'size', 'bytes/message', summarise([envBytes]), { name: 'raw msgpack record per message', summary: summarise([rawBytes]) }), note: 'envelopes for one target travel as a group [t, firstId, messages]; batch framing shared over 1,024 messages' });
 
       ctx.log(`ask round trips: ${asks} sequential, ${runs} runs`);
       const rawP: { p50: number; p99: number }[] = [];
