@@ -2,7 +2,7 @@
 // as live refs (local cells, or remote refs that route to their address). SharedArrayBuffers travel as an
 // extension holding an index into a side list that is handed to postMessage, so shared memory is never
 // copied. The codec-check mode (on in tests) passes every local message through here.
-import { Packr, addExtension } from 'msgpackr';
+import { Packr, addExtension, RESET_BUFFER_MODE } from 'msgpackr';
 import { createError, StrataError } from './errors.ts';
 import type { AnyActorRef } from './actor-ref.ts';
 
@@ -71,7 +71,7 @@ export function isRef(value: unknown): value is AddressedRef {
 /** Single messages: plain maps (records without shared structures are slower for one message). */
 const messagePackr = new Packr({ useRecords: false, moreTypes: true, bundleStrings: false });
 /** Batches: records, self-describing (no structures shared out of band), fast for many similar envelopes. */
-const batchPackr = new Packr({ useRecords: true, moreTypes: true, bundleStrings: false });
+const batchPackr = new Packr({ useRecords: true, mapsAsObjects: true, moreTypes: true, bundleStrings: false });
 
 /** Throws STRATA_NOT_SERIALIZABLE naming the field path and what is there, for anything msgpack would
  *  not carry faithfully: undefined, functions, symbols, Date, Map, Set, class instances. */
@@ -124,8 +124,16 @@ export function decode(bytes: Uint8Array, resolve: RefResolver, shared: SharedAr
   return withContext({ resolve, shared }, () => messagePackr.unpack(bytes));
 }
 
-export function encodeBatch(value: unknown, shared: SharedArrayBuffer[]): Uint8Array {
-  return withContext({ resolve: null, shared }, () => batchPackr.pack(value));
+/** Encodes a batch into bytes of its own (safe to transfer). msgpackr packs into a reusable buffer that we
+ *  copy out of at once, so the buffer is reset and reused instead of a fresh one being allocated every few KB. */
+export function encodeBatch(value: unknown, shared: SharedArrayBuffer[], small = false): Uint8Array {
+  return withContext({ resolve: null, shared }, () => {
+    // records pay off over many similar values; for a handful, defining them costs more (both sides)
+    const view = (small ? messagePackr : batchPackr).pack(value, RESET_BUFFER_MODE);
+    const bytes = new Uint8Array(view.byteLength);
+    bytes.set(view);
+    return bytes;
+  });
 }
 
 /** Decodes a batch; any failure becomes a coded error (malformed bytes, unknown extension). */
@@ -145,5 +153,7 @@ export function decodeBatch(bytes: Uint8Array, resolve: RefResolver, shared: Sha
 export function roundTrip<T>(value: T, resolve: RefResolver): T {
   assertMsgpackSafe(value);
   const shared: SharedArrayBuffer[] = [];
-  return decode(encode(value, shared), resolve, shared) as T;
+  // decoded at once, so the packing buffer can be reused (RESET_BUFFER_MODE) instead of bumped
+  const bytes = withContext({ resolve: null, shared }, () => messagePackr.pack(value, RESET_BUFFER_MODE));
+  return decode(bytes, resolve, shared) as T;
 }

@@ -35,6 +35,8 @@ export interface NetworkHost {
   spawnFromCatalogue?(name: string, props: unknown, mailbox: MailboxOptions | undefined): AnyActorRef;
 }
 
+/** batches of fewer envelopes are packed as plain maps (msgpack records only pay off over many) */
+const SMALL_BATCH = 8;
 /** batches from this size up travel by transfer, smaller ones by copy */
 const TRANSFER_FROM_BYTES = 16 * 1024;
 
@@ -187,11 +189,15 @@ export class ThreadNetwork implements RemoteTransport {
     let box = this.#outbox.get(address);
     if (box === undefined) this.#outbox.set(address, (box = []));
     box.push({ v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message });
+    this.#scheduleFlush();
+    return 'enqueued';
+  }
+
+  #scheduleFlush(): void {
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       queueMicrotask(this.#flush);
     }
-    return 'enqueued';
   }
 
   /** Sends what is queued now (also called by the microtask at the end of the tick). */
@@ -201,9 +207,18 @@ export class ThreadNetwork implements RemoteTransport {
 
   #flushAll(): void {
     this.#flushQueued = false;
+    // entries stay in the map and their arrays are reused: deleting and re-adding per tick costs rehashing
     for (const [address, envelopes] of this.#outbox) {
-      this.#outbox.delete(address);
+      const n = envelopes.length;
+      if (n === 0) continue;
       this.#sendBatch(address, envelopes);
+      // a dead-letter subscriber may have queued more while this batch went out: keep those for the next flush
+      if (envelopes.length === n) envelopes.length = 0;
+      else {
+        envelopes.copyWithin(0, n);
+        envelopes.length -= n;
+        this.#scheduleFlush();
+      }
     }
   }
 
@@ -216,7 +231,7 @@ export class ThreadNetwork implements RemoteTransport {
     const shared: SharedArrayBuffer[] = [];
     let packed: Uint8Array;
     try {
-      packed = encodeBatch(toWire(envelopes), shared);
+      packed = encodeBatch(toWire(envelopes), shared, envelopes.length < SMALL_BATCH);
     } catch (err) {
       // one bad message must not sink the batch: find it by packing one at a time
       if (envelopes.length > 1) {
@@ -240,16 +255,14 @@ export class ThreadNetwork implements RemoteTransport {
       }
       return;
     }
-    // msgpackr may hand out a view into its reusable buffer: copy into a buffer of our own to transfer it
-    const bytes = new Uint8Array(packed.byteLength);
-    bytes.set(packed);
+    const bytes = packed; // bytes of its own (encodeBatch copies out of msgpackr's reusable buffer)
     this.#stats.sentEnvelopes += envelopes.length;
     this.#stats.sentBatches++;
     this.#stats.sentBytes += bytes.byteLength;
     const frame: BulkFrame = { lane: 'bulk', to: address, from: this.#host.address, bytes, shared };
     // small batches are cheaper to clone than to transfer (a transfer detaches and re-wraps the buffer)
     if (bytes.byteLength < TRANSFER_FROM_BYTES) link.bulk.postMessage(frame);
-    else link.bulk.postMessage(frame, [bytes.buffer]);
+    else link.bulk.postMessage(frame, [bytes.buffer as ArrayBuffer]);
   }
 
   #onBulk(peer: string, value: unknown): void {
