@@ -3,10 +3,11 @@
 import type { ActorRef } from './actor-ref.ts';
 import { registerRefClass } from './codec.ts';
 import type { Message, TellOutcome } from './message.ts';
+import type { EnvelopeExtras } from './envelope.ts';
 
 export interface RemoteTransport {
   /** queues a message for `path` at `address`; 'dead' when the address is known to be down */
-  send(address: string, path: string, message: Message): TellOutcome;
+  send(address: string, path: string, message: Message, extras?: EnvelopeExtras): TellOutcome;
 }
 
 export class RemoteRef implements ActorRef<Message> {
@@ -22,6 +23,12 @@ export class RemoteRef implements ActorRef<Message> {
 
   tell(message: Message): TellOutcome {
     return this.#transport.send(this.address, this.path, message);
+  }
+
+  /** Tells with envelope fields: `k` deduplication key, `n` attempt, `x` trace context, `pv` protocol
+   *  version, `c` correlation id, `s` sender path (for at-least-once senders and tracing). */
+  tellWith(message: Message, extras: EnvelopeExtras): TellOutcome {
+    return this.#transport.send(this.address, this.path, message, extras);
   }
 
   offer(message: Message): TellOutcome {

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { AnyActorRef } from './actor-ref.ts';
 import { decodeBatch, encodeBatch, type RefResolver } from './codec.ts';
-import { defaultEnvelopeLimits, ENVELOPE_VERSION, forEachEnvelope, toWire, type Envelope, type EnvelopeLimits, type EnvelopeVisitor } from './envelope.ts';
+import { defaultEnvelopeLimits, ENVELOPE_VERSION, forEachEnvelope, toWire, type Envelope, type EnvelopeLimits, type EnvelopeVisitor, type EnvelopeExtras } from './envelope.ts';
 import { createError, toErrorData, type ErrorData, type StrataError } from './errors.ts';
 import type { Message, TellOutcome, Terminated } from './message.ts';
 import { RemoteRef, type RemoteTransport } from './remote-ref.ts';
@@ -181,14 +181,14 @@ export class ThreadNetwork implements RemoteTransport {
 
   // ---- bulk lane ---------------------------------------------------------------------------------------
 
-  send(address: string, path: string, message: Message): TellOutcome {
+  send(address: string, path: string, message: Message, extras?: EnvelopeExtras): TellOutcome {
     if (this.#down.has(address) || this.#routeFor(address) === undefined) {
       this.#host.deadLetters.publish(`${address}:${path}`, message, 'stopped');
       return 'dead';
     }
     let box = this.#outbox.get(address);
     if (box === undefined) this.#outbox.set(address, (box = []));
-    box.push({ v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message });
+    box.push(extras === undefined ? { v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message } : { ...extras, v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message });
     this.#scheduleFlush();
     return 'enqueued';
   }
