@@ -3,7 +3,7 @@
 // of highest log expected improvement among random points and perturbations of the best trials, refined
 // by a shrinking local search. On subsets the GP works on 0/1 membership features and the candidates
 // are unseen neighbours of the best subsets plus random subsets.
-import { topScored } from './archive.ts';
+import { trialHistory, type Trial } from './trial-history.ts';
 import { compareScalar } from './dominance.ts';
 import { fitGpByLikelihood, logExpectedImprovement, predictGp } from './gaussian-process.ts';
 import type { GpModel } from './gaussian-process.ts';
@@ -14,7 +14,6 @@ import { neighbourSubset, randomSubset, subsetFeatures } from './subset-encoding
 import { candidateKey } from './search-space.ts';
 import type { BoxSpace, Candidate, Evaluation, SubsetCandidate, SubsetSpace } from './types.ts';
 
-interface Trial { candidate: Candidate; evaluation: Evaluation }
 interface State { trials: Trial[]; lengthScale: number; noise: number; fittedAt: number }
 
 const lengthScales = [0.05, 0.1, 0.2, 0.4, 0.8, 1.6];
@@ -115,15 +114,7 @@ const method: Method<State> = {
     const q = num(params, 'batchSize');
     return space.kind === 'box' ? proposeBox(space, state, ctx, q) : proposeSubset(space, state, ctx, q);
   },
-  learn(state, candidates, evaluations) {
-    candidates.forEach((c, i) => state.trials.push({ candidate: c, evaluation: evaluations[i]! }));
-  },
-  // Migrants are evaluated points: the model simply learns from them as trials.
-  emigrate: (state, count) => topScored(state.trials, count),
-  immigrate(state, migrants) {
-    const seen = new Set(state.trials.map((t) => candidateKey(t.candidate)));
-    for (const m of migrants) if (!seen.has(candidateKey(m.candidate))) state.trials.push({ candidate: m.candidate, evaluation: m.evaluation });
-  },
+  ...trialHistory,
 };
 
 export const bayesianOptimisation = defineAlgorithm({

@@ -3,7 +3,7 @@
 // log l(x) - log g(x), independent (univariate) estimators per dimension. On subsets every strategy is a
 // categorical include/exclude variable and the size is a categorical over kMin..kMax; candidates are drawn
 // from the good trials' inclusion rates and scored by the same likelihood ratio.
-import { topScored } from './archive.ts';
+import { trialHistory, type Trial } from './trial-history.ts';
 import { compareScalar } from './dominance.ts';
 import { num } from './params.ts';
 import { defineAlgorithm } from './method.ts';
@@ -14,7 +14,6 @@ import { randomSubset } from './subset-encoding.ts';
 import { candidateKey } from './search-space.ts';
 import type { BoxSpace, Candidate, Evaluation, SubsetCandidate, SubsetSpace } from './types.ts';
 
-interface Trial { candidate: Candidate; evaluation: Evaluation }
 interface State { trials: Trial[] }
 
 const seenSets = new WeakMap<Trial[], { size: number; keys: Set<string> }>();
@@ -141,15 +140,7 @@ const method: Method<State> = {
     for (let b = 0; b < num(params, 'batchSize'); b++) out.push(space.kind === 'box' ? proposeBox(space, state, ctx) : proposeSubset(space, state, ctx));
     return out;
   },
-  learn(state, candidates, evaluations) {
-    candidates.forEach((c, i) => state.trials.push({ candidate: c, evaluation: evaluations[i]! }));
-  },
-  // Migrants are evaluated points: the model simply learns from them as trials.
-  emigrate: (state, count) => topScored(state.trials, count),
-  immigrate(state, migrants) {
-    const seen = new Set(state.trials.map((t) => candidateKey(t.candidate)));
-    for (const m of migrants) if (!seen.has(candidateKey(m.candidate))) state.trials.push({ candidate: m.candidate, evaluation: m.evaluation });
-  },
+  ...trialHistory,
 };
 
 export const tpe = defineAlgorithm({
