@@ -1,0 +1,306 @@
+// Remote actors between members: implements the runtime's RemoteTransport for member addresses. Tells become
+// envelopes on the bulk lane (batched per tick by the link); spawn by behaviour name, stop, watch and ask
+// failures travel on the control lane. When a member goes down every watch on its actors fires, its pending
+// spawns fail, and asks waiting on it fail at once with STRATA_CLUSTER_MEMBER_DOWN instead of timing out.
+import type { Logger } from 'pino';
+import type { AnyActorRef } from '../../runtime/actor-ref.ts';
+import { decodeBatch, type RefResolver } from '../../runtime/codec.ts';
+import type { DeadLetters } from '../../runtime/dead-letters.ts';
+import { ENVELOPE_VERSION, forEachEnvelope, type Envelope, type EnvelopeExtras } from '../../runtime/envelope.ts';
+import { createError, toErrorData, type ErrorData, type StrataError } from '../../runtime/errors.ts';
+import type { Message, TellOutcome, Terminated } from '../../runtime/message.ts';
+import { RemoteRef, type RemoteTransport } from '../../runtime/remote-ref.ts';
+import { clusterError } from '../errors.ts';
+import type { ControlMessage, Transport } from '../transport/transport.ts';
+
+/** What the network needs from the actor system of this member (the runtime's NetworkHost, plus spawn by
+ *  name and watch of local refs). The system's address must be this member's id. */
+export interface ClusterHost {
+  readonly address: string;
+  readonly logger: Logger;
+  readonly deadLetters: DeadLetters;
+  resolveLocal(path: string): AnyActorRef;
+  /** fails a pending ask of this system whose temp path is given */
+  failAsk(path: string, error: ErrorData): void;
+  /** delivers a remote actor's termination to a local watcher actor (runtime integration; see docs/cluster.md) */
+  deliverTerminated?(watcherPath: string, event: Terminated): void;
+  /** runs `fn` once when a local ref stops */
+  watchLocal(ref: AnyActorRef, fn: (event: Terminated) => void): () => void;
+  /** builds a top-level actor from a registered behaviour name */
+  spawnByName(behaviour: string, props: unknown, name: string | undefined): AnyActorRef;
+  stopLocal(ref: AnyActorRef): void;
+}
+
+export interface ClusterNetworkStats {
+  receivedEnvelopes: number;
+  refused: Record<string, number>;
+}
+
+const MAX_TRACKED_ASKS = 10_000;
+
+export class ClusterNetwork implements RemoteTransport {
+  readonly #host: ClusterHost;
+  readonly #t: Transport;
+  readonly #down = new Set<string>();
+  #nextId = 1;
+  #nextReq = 1;
+  readonly #pendingSpawns = new Map<number, { member: string; resolve: (r: RemoteRef) => void; reject: (e: StrataError) => void }>();
+  /** member → target path → watch key → callback */
+  readonly #watching = new Map<string, Map<string, Map<string, (e: Terminated) => void>>>();
+  /** watches other members hold on local actors: `${member}|${watcher}|${target}` → release */
+  readonly #watchedBy = new Map<string, () => void>();
+  /** asks of this member waiting on a reply from a member: member → temp paths */
+  readonly #asksOn = new Map<string, Set<string>>();
+  readonly #resolver: RefResolver;
+  readonly #stats: ClusterNetworkStats = { receivedEnvelopes: 0, refused: {} };
+  readonly #reported = new Set<string>();
+
+  constructor(host: ClusterHost, transport: Transport) {
+    this.#host = host;
+    this.#t = transport;
+    this.#resolver = (address, path) => this.resolve(address, path);
+  }
+
+  get address(): string {
+    return this.#host.address;
+  }
+
+  get resolver(): RefResolver {
+    return this.#resolver;
+  }
+
+  resolve(address: string, path: string): AnyActorRef {
+    return address === this.#host.address ? this.#host.resolveLocal(path) : new RemoteRef(address, path, this);
+  }
+
+  isDown(member: string): boolean {
+    return this.#down.has(member);
+  }
+
+  // ---- tell (bulk lane) ----------------------------------------------------------------------------------
+
+  send(address: string, path: string, message: Message, extras?: EnvelopeExtras): TellOutcome {
+    if (this.#down.has(address)) {
+      this.#host.deadLetters.publish(`${address}:${path}`, message, 'stopped');
+      return 'dead';
+    }
+    const e: Envelope = extras === undefined
+      ? { v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message }
+      : { ...extras, v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message };
+    const outcome = this.#t.send(address, e);
+    if (outcome === 'enqueued') this.#trackAsk(address, message);
+    else this.#host.deadLetters.publish(`${address}:${path}`, message, outcome === 'rejected-full' ? 'mailbox-full' : 'stopped');
+    return outcome;
+  }
+
+  #trackAsk(member: string, message: Message): void {
+    const replyTo = (message as { replyTo?: unknown }).replyTo as { address?: unknown; path?: unknown } | undefined;
+    if (replyTo === undefined || replyTo === null || replyTo.address !== this.#host.address || typeof replyTo.path !== 'string' || !replyTo.path.startsWith('/temp/')) return;
+    let set = this.#asksOn.get(member);
+    if (set === undefined) this.#asksOn.set(member, (set = new Set()));
+    if (set.size >= MAX_TRACKED_ASKS) {
+      // forget the settled ones (their temp path no longer resolves to an ask)
+      for (const p of set) if (!('fail' in this.#host.resolveLocal(p))) set.delete(p);
+      if (set.size >= MAX_TRACKED_ASKS) set.delete(set.values().next().value!);
+    }
+    set.add(replyTo.path);
+  }
+
+  /** Called by the transport with an authenticated envelope batch from `from`. */
+  receiveBulk(from: string, bytes: Uint8Array): void {
+    let decoded: unknown;
+    try {
+      decoded = decodeBatch(bytes, this.#resolver, []);
+    } catch (err) {
+      this.#refuse(from, err as StrataError);
+      return;
+    }
+    let lastPath = '';
+    let lastTarget: AnyActorRef | null = null;
+    forEachEnvelope(decoded, {
+      envelope: (t, _i, m) => {
+        this.#stats.receivedEnvelopes++;
+        let target: AnyActorRef;
+        if (t === lastPath && lastTarget !== null) target = lastTarget;
+        else target = lastTarget = this.#host.resolveLocal((lastPath = t));
+        const outcome = target.tell(m);
+        if (outcome === 'dead' || outcome === 'rejected-full' || outcome === 'dropped-newest' || outcome === 'rejected-restarting') {
+          const replyTo = (m as { replyTo?: unknown }).replyTo;
+          if (replyTo instanceof RemoteRef) {
+            const code = outcome === 'dead' ? 'STRATA_ACTOR_STOPPED' : outcome === 'rejected-restarting' ? 'STRATA_ACTOR_RESTARTING' : 'STRATA_MAILBOX_FULL';
+            this.#failRemoteAsk(replyTo, createError(code, `${m.type} to ${this.#host.address}:${t} was not delivered (${outcome})`, { target: t, messageType: m.type }).toData());
+          }
+        }
+      },
+      refused: (error, m) => {
+        this.#refuse(from, error);
+        const replyTo = (m as { replyTo?: unknown } | null | undefined)?.replyTo;
+        if (replyTo instanceof RemoteRef) this.#failRemoteAsk(replyTo, error.toData());
+      },
+    });
+  }
+
+  /** An envelope the link could not send (too large, unserialisable, member replaced): dead letter it and
+   *  fail its ask at once. */
+  undeliverable(target: string, e: Envelope, error: ErrorData): void {
+    this.#host.deadLetters.publish(`${target}:${e.t}`, e.m, 'stopped');
+    const replyTo = (e.m as { replyTo?: unknown }).replyTo as { address?: unknown; path?: unknown } | undefined;
+    if (replyTo && replyTo.address === this.#host.address && typeof replyTo.path === 'string' && replyTo.path.startsWith('/temp/')) this.#host.failAsk(replyTo.path, error);
+  }
+
+  #failRemoteAsk(replyTo: RemoteRef, error: ErrorData): void {
+    if (replyTo.path.startsWith('/temp/')) this.#t.sendControl(replyTo.address, { op: 'r.ask.failed', path: replyTo.path, error });
+  }
+
+  #refuse(from: string, err: StrataError): void {
+    const code = err.code ?? 'STRATA_ENVELOPE_MALFORMED';
+    this.#stats.refused[code] = (this.#stats.refused[code] ?? 0) + 1;
+    const key = `${from}|${code}`;
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
+    this.#host.logger.warn({ peer: from, code, err: { code, message: err.message } }, `refused envelopes from ${from} (logged once per member and code)`);
+  }
+
+  // ---- control lane --------------------------------------------------------------------------------------
+
+  /** Handles a remote-actor control message; returns false when it is not one. */
+  handle(from: string, m: ControlMessage): boolean {
+    switch (m.op) {
+      case 'r.spawn': {
+        const reqId = m['reqId'] as number;
+        try {
+          if (typeof m['behaviour'] !== 'string') throw clusterError('STRATA_CLUSTER_UNKNOWN_BEHAVIOUR', 'a remote spawn named no behaviour', {});
+          const ref = this.#host.spawnByName(m['behaviour'], m['props'], typeof m['name'] === 'string' ? m['name'] : undefined);
+          this.#t.sendControl(from, { op: 'r.spawn.ok', reqId, path: ref.path });
+        } catch (err) {
+          this.#t.sendControl(from, { op: 'r.spawn.failed', reqId, error: toErrorData(err) });
+        }
+        return true;
+      }
+      case 'r.spawn.ok':
+      case 'r.spawn.failed': {
+        const p = this.#pendingSpawns.get(m['reqId'] as number);
+        if (!p) return true;
+        this.#pendingSpawns.delete(m['reqId'] as number);
+        if (m.op === 'r.spawn.ok') p.resolve(new RemoteRef(from, m['path'] as string, this));
+        else {
+          const e = m['error'] as ErrorData;
+          p.reject(e.code === 'STRATA_CLUSTER_UNKNOWN_BEHAVIOUR' ? clusterError('STRATA_CLUSTER_UNKNOWN_BEHAVIOUR', e.message, e.data ?? {}) : clusterError('STRATA_CLUSTER_SPAWN_FAILED', `spawn on ${from} failed: ${e.message}`, { member: from, error: e }));
+        }
+        return true;
+      }
+      case 'r.stop':
+        this.#host.stopLocal(this.#host.resolveLocal(m['path'] as string));
+        return true;
+      case 'r.watch': {
+        const target = m['target'] as string;
+        const watcher = m['watcher'] as string;
+        const key = `${from}|${watcher}|${target}`;
+        if (this.#watchedBy.has(key)) return true;
+        let fired = false;
+        const release = this.#host.watchLocal(this.#host.resolveLocal(target), (event) => {
+          fired = true;
+          this.#watchedBy.delete(key);
+          this.#t.sendControl(from, { op: 'r.terminated', watcher, event: { ...event, path: target } });
+        });
+        if (!fired) this.#watchedBy.set(key, release);
+        return true;
+      }
+      case 'r.unwatch': {
+        const key = `${from}|${m['watcher'] as string}|${m['target'] as string}`;
+        this.#watchedBy.get(key)?.();
+        this.#watchedBy.delete(key);
+        return true;
+      }
+      case 'r.terminated': {
+        const event = m['event'] as Terminated;
+        const watcher = m['watcher'] as string;
+        const byPath = this.#watching.get(from)?.get(event.path);
+        const fn = byPath?.get(watcher);
+        byPath?.delete(watcher);
+        if (fn) fn(event);
+        else this.#host.deliverTerminated?.(watcher, event);
+        return true;
+      }
+      case 'r.ask.failed':
+        this.#host.failAsk(m['path'] as string, m['error'] as ErrorData);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // ---- remote spawn, stop, watch -------------------------------------------------------------------------
+
+  /** Spawns a registered behaviour by name on `member`; resolves with a ref to it. */
+  spawnRemote(member: string, behaviour: string, props: unknown, options: { name?: string; timeoutMs?: number } = {}): Promise<RemoteRef> {
+    return new Promise<RemoteRef>((resolve, reject) => {
+      if (this.#down.has(member)) {
+        reject(clusterError('STRATA_CLUSTER_MEMBER_DOWN', `cannot spawn ${behaviour} on ${member}: the member is down`, { member, behaviour }));
+        return;
+      }
+      const reqId = this.#nextReq++;
+      const timer = setTimeout(() => {
+        if (this.#pendingSpawns.delete(reqId)) reject(createError('STRATA_ASK_TIMEOUT', `spawn of ${behaviour} on ${member} got no answer within ${options.timeoutMs ?? 10_000} ms`, { member, behaviour }));
+      }, options.timeoutMs ?? 10_000);
+      this.#pendingSpawns.set(reqId, {
+        member,
+        resolve: (r) => (clearTimeout(timer), resolve(r)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      this.#t.sendControl(member, { op: 'r.spawn', reqId, behaviour, props: props ?? null, ...(options.name ? { name: options.name } : {}) });
+    });
+  }
+
+  stopRemote(ref: RemoteRef): void {
+    this.#t.sendControl(ref.address, { op: 'r.stop', path: ref.path });
+  }
+
+  /** Deathwatch of a remote actor: `fn` runs once when it stops or its member goes down. */
+  watch(ref: RemoteRef, fn: (event: Terminated) => void, watcherPath?: string): () => void {
+    const watcher = watcherPath ?? `/cb/${this.#nextReq++}`;
+    if (this.#down.has(ref.address)) {
+      fn({ type: 'terminated', path: ref.path, reason: 'failed', error: clusterError('STRATA_CLUSTER_MEMBER_DOWN', `member ${ref.address} is down`, { member: ref.address }).toData() });
+      return () => {};
+    }
+    let byPath = this.#watching.get(ref.address);
+    if (!byPath) this.#watching.set(ref.address, (byPath = new Map()));
+    let watchers = byPath.get(ref.path);
+    if (!watchers) byPath.set(ref.path, (watchers = new Map()));
+    watchers.set(watcher, fn);
+    this.#t.sendControl(ref.address, { op: 'r.watch', target: ref.path, watcher });
+    return () => {
+      watchers.delete(watcher);
+      this.#t.sendControl(ref.address, { op: 'r.unwatch', target: ref.path, watcher });
+    };
+  }
+
+  /** The member is down (or removed): its actors are terminated for their watchers, asks and spawns on it fail. */
+  memberDown(member: string, reason: string): void {
+    if (this.#down.has(member)) return;
+    this.#down.add(member);
+    const error = clusterError('STRATA_CLUSTER_MEMBER_DOWN', `member ${member} is ${reason}`, { member }).toData();
+    const watched = this.#watching.get(member);
+    this.#watching.delete(member);
+    if (watched) for (const [path, watchers] of watched) for (const fn of watchers.values()) fn({ type: 'terminated', path, reason: 'failed', error });
+    for (const [id, p] of this.#pendingSpawns) {
+      if (p.member === member) {
+        this.#pendingSpawns.delete(id);
+        p.reject(clusterError('STRATA_CLUSTER_MEMBER_DOWN', `spawn on ${member} failed: the member is ${reason}`, { member }));
+      }
+    }
+    const asks = this.#asksOn.get(member);
+    this.#asksOn.delete(member);
+    if (asks) for (const path of asks) this.#host.failAsk(path, error);
+    for (const [key, release] of this.#watchedBy) {
+      if (key.startsWith(`${member}|`)) {
+        release();
+        this.#watchedBy.delete(key);
+      }
+    }
+  }
+
+  stats(): ClusterNetworkStats {
+    return { receivedEnvelopes: this.#stats.receivedEnvelopes, refused: { ...this.#stats.refused } };
+  }
+}

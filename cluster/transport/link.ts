@@ -1,0 +1,344 @@
+// One outbound link to a peer endpoint: two WebSocket connections, a control lane (heartbeats, gossip, spawn
+// and watch: sent at once, never behind bulk bytes) and a bulk lane (envelopes batched per tick into one
+// msgpack frame). The bulk lane stops writing while the socket's bufferedAmount is over the high-water mark
+// and refuses new envelopes once its queue is full, so a slow peer shows up as a typed outcome, not as memory.
+// Each lane reconnects on its own with exponential backoff and jitter.
+import WebSocket from 'ws';
+import type { Logger } from 'pino';
+import { backoffDelay, type BackoffOptions } from '../../runtime/backoff.ts';
+import { encodeBatch } from '../../runtime/codec.ts';
+import { toWire, type Envelope } from '../../runtime/envelope.ts';
+import { toErrorData, type ErrorData } from '../../runtime/errors.ts';
+import type { TellOutcome } from '../../runtime/message.ts';
+import { clusterError } from '../errors.ts';
+import { CLOSE, PROTOCOL_VERSION, clientMac, decodeHandshake, encodeHandshake, macEquals, newNonce, serverMac, type Lane } from './handshake.ts';
+
+export interface LinkSettings {
+  readonly cluster: string;
+  readonly secret: Uint8Array;
+  /** this member's id, claimed in the handshake */
+  readonly selfId: string;
+  readonly tls: { readonly ca?: Buffer } | null;
+  readonly maxFrameBytes: number;
+  readonly maxEnvelopesPerFrame: number;
+  readonly handshakeTimeoutMs: number;
+  readonly backoff: BackoffOptions;
+  readonly highWaterMarkBytes: number;
+  readonly maxQueuedEnvelopes: number;
+  readonly maxQueuedControl: number;
+  readonly random: () => number;
+  readonly logger: Logger;
+}
+
+export interface LinkEvents {
+  /** a lane completed its handshake with the member `remoteId` */
+  up(endpoint: string, lane: Lane, remoteId: string): void;
+  down(endpoint: string, lane: Lane): void;
+  /** an envelope that will not be sent: dead letter it, fail its ask */
+  undeliverable(targetId: string, e: Envelope, error: ErrorData): void;
+  /** frames dropped by fault injection, counted for stats */
+  isBlocked(endpoint: string): boolean;
+}
+
+export interface LinkStats {
+  sentEnvelopes: number;
+  sentFrames: number;
+  sentBytes: number;
+  controlFrames: number;
+  rejectedFull: number;
+  reconnects: number;
+}
+
+type LaneState = 'idle' | 'connecting' | 'open' | 'closed';
+
+class LaneSocket {
+  readonly lane: Lane;
+  state: LaneState = 'idle';
+  ws: WebSocket | null = null;
+  attempt = 0;
+  timer: ReturnType<typeof setTimeout> | null = null;
+  remoteId: string | null = null;
+  constructor(lane: Lane) {
+    this.lane = lane;
+  }
+}
+
+export class Link {
+  readonly endpoint: string;
+  readonly #url: string;
+  readonly #s: LinkSettings;
+  readonly #events: LinkEvents;
+  readonly #control = new LaneSocket('control');
+  readonly #bulk = new LaneSocket('bulk');
+  readonly #controlQueue: Uint8Array[] = [];
+  #queue: Envelope[] = [];
+  /** the member id the queued envelopes are for */
+  #queueTarget: string | null = null;
+  #flushQueued = false;
+  #waitingDrain = false;
+  #inFlightBytes = 0;
+  readonly #writableWaiters: (() => void)[] = [];
+  readonly stats: LinkStats = { sentEnvelopes: 0, sentFrames: 0, sentBytes: 0, controlFrames: 0, rejectedFull: 0, reconnects: 0 };
+  readonly #flush = (): void => this.#flushBulk();
+
+  constructor(endpoint: string, settings: LinkSettings, events: LinkEvents) {
+    this.endpoint = endpoint;
+    this.#s = settings;
+    this.#events = events;
+    this.#url = `${settings.tls ? 'wss' : 'ws'}://${endpoint}/strata/cluster`;
+  }
+
+  /** The member id at the other end, once a lane completed its handshake. */
+  get remoteId(): string | null {
+    return this.#control.remoteId ?? this.#bulk.remoteId;
+  }
+
+  get isOpen(): boolean {
+    return this.#control.state === 'open';
+  }
+
+  // ---- control lane ------------------------------------------------------------------------------------
+
+  sendControl(frame: Uint8Array): void {
+    if (this.#control.state === 'closed') return;
+    if (this.#control.state === 'open' && this.#control.ws !== null && this.#control.ws.readyState === WebSocket.OPEN) {
+      this.#writeControl(frame);
+      return;
+    }
+    // heartbeats and gossip are superseded by the next ones: keep the newest
+    if (this.#controlQueue.length >= this.#s.maxQueuedControl) this.#controlQueue.shift();
+    this.#controlQueue.push(frame);
+    this.#ensure(this.#control);
+  }
+
+  #writeControl(frame: Uint8Array): void {
+    if (this.#events.isBlocked(this.endpoint)) return;
+    this.stats.controlFrames++;
+    this.#control.ws!.send(frame, { binary: true });
+  }
+
+  // ---- bulk lane ---------------------------------------------------------------------------------------
+
+  /** Queues an envelope for member `targetId` (whose endpoint is this link's). */
+  send(targetId: string, e: Envelope): TellOutcome {
+    if (this.#bulk.state === 'closed') return 'dead';
+    const remote = this.#bulk.remoteId;
+    if (remote !== null && remote !== targetId) return 'dead'; // another incarnation answers at this endpoint
+    if (this.#queueTarget !== targetId) {
+      if (this.#queue.length > 0) this.#dropQueue(clusterError('STRATA_CLUSTER_MEMBER_DOWN', `member ${this.#queueTarget} was replaced by ${targetId}`, { member: this.#queueTarget }).toData());
+      this.#queueTarget = targetId;
+    }
+    if (this.#queue.length >= this.#s.maxQueuedEnvelopes) {
+      this.stats.rejectedFull++;
+      return 'rejected-full';
+    }
+    this.#queue.push(e);
+    if (this.#bulk.state === 'open') {
+      if (!this.#flushQueued && !this.#waitingDrain) {
+        this.#flushQueued = true;
+        queueMicrotask(this.#flush);
+      }
+    } else this.#ensure(this.#bulk);
+    return 'enqueued';
+  }
+
+  /** Resolves when the bulk queue has room again (for senders that want to wait instead of being refused). */
+  whenWritable(): Promise<void> {
+    if (this.#queue.length < this.#s.maxQueuedEnvelopes) return Promise.resolve();
+    return new Promise((resolve) => this.#writableWaiters.push(resolve));
+  }
+
+  get queuedEnvelopes(): number {
+    return this.#queue.length;
+  }
+
+  get bufferedBytes(): number {
+    return this.#bulk.ws?.bufferedAmount ?? 0;
+  }
+
+  #flushBulk(): void {
+    this.#flushQueued = false;
+    const ws = this.#bulk.ws;
+    if (this.#bulk.state !== 'open' || ws === null) return;
+    const blocked = this.#events.isBlocked(this.endpoint);
+    const target = this.#queueTarget!;
+    let sent = 0;
+    const queue = this.#queue;
+    while (sent < queue.length) {
+      if (ws.bufferedAmount + this.#inFlightBytes > this.#s.highWaterMarkBytes) {
+        this.#waitingDrain = true;
+        break;
+      }
+      const n = Math.min(this.#s.maxEnvelopesPerFrame, queue.length - sent);
+      const batch = sent === 0 && n === queue.length ? queue : queue.slice(sent, sent + n);
+      sent += n;
+      if (blocked) continue; // fault injection: the partition swallows them
+      this.#sendFrames(ws, target, batch);
+    }
+    if (sent === queue.length) {
+      // keep the array: allocating one per tick costs more than clearing it
+      if (queue === this.#queue) queue.length = 0;
+    } else this.#queue = queue.slice(sent);
+    if (this.#writableWaiters.length > 0 && this.#queue.length < this.#s.maxQueuedEnvelopes) for (const w of this.#writableWaiters.splice(0)) w();
+  }
+
+  #sendFrames(ws: WebSocket, target: string, batch: Envelope[]): void {
+    const shared: SharedArrayBuffer[] = [];
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeBatch(toWire(batch), shared, batch.length < 8);
+      if (shared.length > 0) throw clusterError('STRATA_CLUSTER_FRAME_TOO_LARGE', 'a SharedArrayBuffer cannot cross a machine', { reason: 'shared-buffer' });
+    } catch (err) {
+      // one bad message must not sink the batch: find it by packing one at a time
+      if (batch.length > 1) for (const e of batch) this.#sendFrames(ws, target, [e]);
+      else this.#events.undeliverable(target, batch[0]!, toErrorData(err));
+      return;
+    }
+    if (bytes.byteLength > this.#s.maxFrameBytes) {
+      if (batch.length > 1) {
+        const half = batch.length >> 1;
+        this.#sendFrames(ws, target, batch.slice(0, half));
+        this.#sendFrames(ws, target, batch.slice(half));
+      } else {
+        const e = batch[0]!;
+        this.#events.undeliverable(target, e, clusterError('STRATA_CLUSTER_FRAME_TOO_LARGE', `message ${e.y} to ${target}:${e.t} is ${bytes.byteLength} bytes, over the ${this.#s.maxFrameBytes}-byte frame limit`, { sizeBytes: bytes.byteLength, limitBytes: this.#s.maxFrameBytes }).toData());
+      }
+      return;
+    }
+    this.stats.sentEnvelopes += batch.length;
+    this.stats.sentFrames++;
+    this.stats.sentBytes += bytes.byteLength;
+    const size = bytes.byteLength;
+    this.#inFlightBytes += size;
+    ws.send(bytes, { binary: true }, () => {
+      this.#inFlightBytes -= size;
+      if (this.#waitingDrain && ws.bufferedAmount + this.#inFlightBytes <= this.#s.highWaterMarkBytes / 2) {
+        this.#waitingDrain = false;
+        this.#flushBulk();
+      }
+    });
+  }
+
+  #dropQueue(error: ErrorData): void {
+    const target = this.#queueTarget;
+    const dropped = this.#queue;
+    this.#queue = [];
+    if (target !== null) for (const e of dropped) this.#events.undeliverable(target, e, error);
+  }
+
+  // ---- connections -------------------------------------------------------------------------------------
+
+  /** Starts connecting both lanes (a join contacts seeds this way). */
+  open(): void {
+    this.#ensure(this.#control);
+    this.#ensure(this.#bulk);
+  }
+
+  #ensure(l: LaneSocket): void {
+    if (l.state === 'idle') this.#connect(l);
+  }
+
+  #connect(l: LaneSocket): void {
+    l.state = 'connecting';
+    l.timer = null;
+    const ws = new WebSocket(this.#url, {
+      maxPayload: this.#s.maxFrameBytes,
+      perMessageDeflate: false,
+      handshakeTimeout: this.#s.handshakeTimeoutMs,
+      ...(this.#s.tls ? { ca: this.#s.tls.ca, rejectUnauthorized: true } : {}),
+    });
+    l.ws = ws;
+    let step: 'challenge' | 'welcome' | 'open' = 'challenge';
+    let clientNonce: Uint8Array | null = null;
+    let serverNonce: Uint8Array | null = null;
+    const timeout = setTimeout(() => {
+      if (step !== 'open') fail(clusterError('STRATA_CLUSTER_HANDSHAKE_TIMEOUT', `${this.endpoint} did not complete the handshake within ${this.#s.handshakeTimeoutMs} ms`, { endpoint: this.endpoint }).message, CLOSE.timeout);
+    }, this.#s.handshakeTimeoutMs);
+    const fail = (reason: string, code: number) => {
+      this.#s.logger.warn({ endpoint: this.endpoint, lane: l.lane }, `cluster link to ${this.endpoint} (${l.lane}) refused: ${reason}`);
+      ws.close(code, reason.slice(0, 120));
+    };
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (step === 'open') return; // the server never sends on an established lane
+      if (!isBinary) return fail('the server sent a text frame', CLOSE.malformed);
+      if (step === 'challenge') {
+        const c = decodeHandshake(data, 'challenge');
+        if (c instanceof Error) return fail(c.message, CLOSE.malformed);
+        if (c.proto !== PROTOCOL_VERSION) return fail(`it speaks cluster protocol ${c.proto}, this member speaks ${PROTOCOL_VERSION}`, CLOSE.protocolVersion);
+        if (c.cluster !== this.#s.cluster) return fail(`it belongs to cluster ${JSON.stringify(c.cluster)}, this member to ${JSON.stringify(this.#s.cluster)}`, CLOSE.clusterName);
+        serverNonce = c.nonce;
+        clientNonce = newNonce();
+        const mac = clientMac(this.#s.secret, { cluster: this.#s.cluster, from: this.#s.selfId, lane: l.lane, serverNonce, clientNonce });
+        ws.send(encodeHandshake({ k: 'auth', proto: PROTOCOL_VERSION, cluster: this.#s.cluster, from: this.#s.selfId, lane: l.lane, nonce: clientNonce, mac }));
+        step = 'welcome';
+        return;
+      }
+      const w = decodeHandshake(data, 'welcome');
+      if (w instanceof Error) return fail(w.message, CLOSE.malformed);
+      const expected = serverMac(this.#s.secret, { cluster: this.#s.cluster, id: w.id, serverNonce: serverNonce!, clientNonce: clientNonce! });
+      if (!macEquals(expected, w.mac)) return fail('the server could not prove it knows the cluster secret', CLOSE.authFailed);
+      clearTimeout(timeout);
+      step = 'open';
+      l.state = 'open';
+      l.attempt = 0;
+      l.remoteId = w.id;
+      this.#events.up(this.endpoint, l.lane, w.id);
+      if (l.lane === 'control') for (const f of this.#controlQueue.splice(0)) this.#writeControl(f);
+      else {
+        if (this.#queueTarget !== null && this.#queueTarget !== w.id && this.#queue.length > 0) {
+          this.#dropQueue(clusterError('STRATA_CLUSTER_MEMBER_DOWN', `member ${this.#queueTarget} is gone: ${w.id} answers at ${this.endpoint}`, { member: this.#queueTarget }).toData());
+        }
+        this.#flushBulk();
+      }
+    });
+    ws.on('error', () => {
+      /* 'close' follows; the reason is logged there */
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      this.#s.logger.warn({ endpoint: this.endpoint, lane: l.lane, status: res.statusCode }, `cluster link to ${this.endpoint} (${l.lane}) refused with HTTP ${res.statusCode}${res.statusCode === 429 ? ' (too many failed handshakes from this host: rate limited)' : ''}`);
+      ws.terminate();
+    });
+    ws.on('close', (code: number, reason: Buffer) => {
+      clearTimeout(timeout);
+      const wasOpen = step === 'open';
+      if (l.ws === ws) l.ws = null;
+      if (code >= 4000 && code !== CLOSE.shutdown && code !== CLOSE.superseded) {
+        this.#s.logger.warn({ endpoint: this.endpoint, lane: l.lane, code }, `cluster link to ${this.endpoint} (${l.lane}) closed by the peer: ${reason.toString() || code}`);
+      }
+      if (l.state === 'closed') return;
+      l.state = 'idle';
+      l.remoteId = null;
+      if (l.lane === 'bulk') {
+        this.#inFlightBytes = 0;
+        this.#waitingDrain = false;
+      }
+      if (wasOpen) this.#events.down(this.endpoint, l.lane);
+      this.#scheduleReconnect(l);
+    });
+  }
+
+  #scheduleReconnect(l: LaneSocket): void {
+    // a bulk lane with nothing to send stays down until something is queued
+    if (l.lane === 'bulk' && this.#queue.length === 0 && l.attempt === 0) return;
+    const delay = backoffDelay(this.#s.backoff, l.attempt++, this.#s.random());
+    this.stats.reconnects++;
+    l.state = 'connecting';
+    l.timer = setTimeout(() => {
+      l.state = 'idle';
+      this.#connect(l);
+    }, delay);
+  }
+
+  /** Closes both lanes for good; queued envelopes become undeliverable with `error`. */
+  close(error: ErrorData): void {
+    for (const l of [this.#control, this.#bulk]) {
+      l.state = 'closed';
+      if (l.timer) clearTimeout(l.timer);
+      l.ws?.close(CLOSE.shutdown, 'member leaving');
+      l.ws = null;
+    }
+    this.#dropQueue(error);
+    this.#controlQueue.length = 0;
+    for (const w of this.#writableWaiters.splice(0)) w();
+  }
+}
