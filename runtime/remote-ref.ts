@@ -21,6 +21,11 @@ export class RemoteRef implements ActorRef<Message> {
     this.#transport = transport;
   }
 
+  /** the network this ref routes through (threads, or the cluster) */
+  get transport(): RemoteTransport {
+    return this.#transport;
+  }
+
   tell(message: Message): TellOutcome {
     return this.#transport.send(this.address, this.path, message);
   }
@@ -37,3 +42,22 @@ export class RemoteRef implements ActorRef<Message> {
 }
 
 registerRefClass(RemoteRef);
+
+/** A network for addresses beyond this process's threads (the cluster), plugged into a system with
+ *  `system.attachExternalNetwork(network)`: refs to its addresses route through it, and deathwatch and ask
+ *  failures on them go to it. */
+export interface ExternalNetwork extends RemoteTransport {
+  /** the actor at watcherPath (local) watches target; report its end through the hooks' deliverTerminated */
+  watchRemote(watcherPath: string, target: RemoteRef): void;
+  unwatchRemote(watcherPath: string, target: RemoteRef): void;
+  /** tells the asker at replyTo's address that its ask failed */
+  failRemoteAsk(replyTo: RemoteRef, error: import('./errors.ts').ErrorData): void;
+}
+
+/** What the system gives an external network in return. */
+export interface ExternalNetworkHooks {
+  /** the system's full ref resolver: local cells, thread refs, or refs routed through the external network */
+  resolve(address: string, path: string): import('./actor-ref.ts').AnyActorRef;
+  deliverTerminated(watcherPath: string, event: import('./message.ts').Terminated): void;
+  failAsk(tempPath: string, error: import('./errors.ts').ErrorData): void;
+}

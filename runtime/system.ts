@@ -21,7 +21,7 @@ import type { EnvelopeLimits } from './envelope.ts';
 import type { MailboxOptions } from './mailbox.ts';
 import { isRemoteBehaviour, type Placement, type RemoteBehaviour } from './placement.ts';
 import { remoteChild } from './remote-child.ts';
-import { RemoteRef } from './remote-ref.ts';
+import { RemoteRef, type ExternalNetwork, type ExternalNetworkHooks } from './remote-ref.ts';
 import { ThreadGroup, type ThreadsOptions } from './thread-group.ts';
 import { ThreadNetwork, type NetworkStats, type PortLike } from './thread-network.ts';
 
@@ -91,6 +91,8 @@ export interface ActorSystem {
   readonly isTerminated: boolean;
   /** The worker threads (null without `threads`). */
   readonly threads: ThreadGroup | null;
+  /** Plugs in the network for addresses beyond this process (the cluster). One per system. */
+  attachExternalNetwork(network: ExternalNetwork): ExternalNetworkHooks;
   /** Counters of what crossed threads: envelopes, batches, bytes, refusals by code. */
   networkStats(): NetworkStats;
   /** Stops every actor (children before parents), rejects pending asks, and resolves when done. */
@@ -114,6 +116,7 @@ class LocalSystem implements ActorSystem, SystemCore {
   readonly address: string;
   readonly network: ThreadNetwork;
   readonly threads: ThreadGroup | null = null;
+  #external: ExternalNetwork | null = null;
   terminated = false;
   readonly #dispatcher: Dispatcher;
   readonly #root: ActorCell;
@@ -186,17 +189,39 @@ class LocalSystem implements ActorSystem, SystemCore {
   failAsker(message: Message, error: ErrorData): void {
     const replyTo = (message as { replyTo?: unknown }).replyTo;
     if (replyTo instanceof AskRef) replyTo.fail(fromErrorData(error));
-    else if (replyTo instanceof RemoteRef) this.network.failRemoteAsk(replyTo, error);
+    else if (replyTo instanceof RemoteRef) this.#networkOf(replyTo)?.failRemoteAsk(replyTo, error);
   }
 
   watchExternal(watcher: ActorCell, target: AnyActorRef): boolean {
     if (!(target instanceof RemoteRef)) return false;
-    this.network.watchRemote(watcher.path, target);
+    const network = this.#networkOf(target);
+    if (network === null) return false;
+    network.watchRemote(watcher.path, target);
     return true;
   }
 
   unwatchExternal(watcher: ActorCell, target: AnyActorRef): void {
-    if (target instanceof RemoteRef) this.network.unwatchRemote(watcher.path, target);
+    if (target instanceof RemoteRef) this.#networkOf(target)?.unwatchRemote(watcher.path, target);
+  }
+
+  #networkOf(ref: RemoteRef): ThreadNetwork | ExternalNetwork | null {
+    if (ref.transport === this.network) return this.network;
+    if (this.#external !== null && ref.transport === this.#external) return this.#external;
+    return null;
+  }
+
+  attachExternalNetwork(network: ExternalNetwork): ExternalNetworkHooks {
+    if (this.#external !== null) throw createError('STRATA_INVALID_OPTION', `system ${this.name} already has an external network`, {});
+    this.#external = network;
+    this.network.external = network;
+    return {
+      resolve: (address, path) => this.network.resolve(address, path),
+      deliverTerminated: (watcher, event) => {
+        const cell = this.resolve(watcher);
+        if (cell instanceof ActorCell) cell.receiveTerminated(event);
+      },
+      failAsk: (path, error) => this.#asks.get(path)?.fail(fromErrorData(error)),
+    };
   }
 
   placedBehaviour(behaviour: Behaviour<Message> | RemoteBehaviour<Message>, placement: Placement | undefined, mailbox?: MailboxOptions): Behaviour<Message> {

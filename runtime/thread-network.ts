@@ -35,6 +35,9 @@ export interface NetworkHost {
   spawnFromCatalogue?(name: string, props: unknown, mailbox: MailboxOptions | undefined): AnyActorRef;
 }
 
+/** addresses of this process's systems: main and its threads (t<n>.<incarnation>) */
+const THREAD_ADDRESS = /^(main|t\d+\.\d+)$/;
+
 /** batches of fewer envelopes are packed as plain maps (msgpack records only pay off over many) */
 const SMALL_BATCH = 8;
 /** batches from this size up travel by transfer, smaller ones by copy */
@@ -111,10 +114,18 @@ export class ThreadNetwork implements RemoteTransport {
     return this.#host.address;
   }
 
-  /** A ref for (address, path): local when the address is ours, else a remote ref routed by this network. */
+  /** A ref for (address, path): local when the address is ours, a remote ref routed by this network for
+   *  threads (and everything, on a worker: main relays), else one routed by the external network if any. */
   resolve(address: string, path: string): AnyActorRef {
-    return address === this.#host.address ? this.#host.resolveLocal(path) : new RemoteRef(address, path, this);
+    if (address === this.#host.address) return this.#host.resolveLocal(path);
+    if (this.external !== null && this.#defaultRoute === null && !this.#links.has(address) && !THREAD_ADDRESS.test(address)) {
+      return new RemoteRef(address, path, this.external);
+    }
+    return new RemoteRef(address, path, this);
   }
+
+  /** the network for addresses beyond this process (set by system.attachExternalNetwork) */
+  external: RemoteTransport | null = null;
 
   get resolver(): RefResolver {
     return this.#resolveRef;

@@ -4,9 +4,8 @@
 import type { Logger } from 'pino';
 import type { ActorRef, AnyActorRef } from '../../runtime/actor-ref.ts';
 import type { Behaviour } from '../../runtime/behaviour.ts';
-import { fromErrorData } from '../../runtime/errors.ts';
 import type { Message } from '../../runtime/message.ts';
-import { RemoteRef } from '../../runtime/remote-ref.ts';
+import { RemoteRef, type ExternalNetworkHooks } from '../../runtime/remote-ref.ts';
 import { createSystem, type ActorSystem, type SystemOptions } from '../../runtime/system.ts';
 import { clusterError } from '../errors.ts';
 import { Membership, type MembershipEvent, type MembershipOptions } from '../membership/membership.ts';
@@ -59,7 +58,9 @@ export async function createClusterMember(options: ClusterMemberOptions): Promis
     },
     undeliverable: (target, e, error) => network?.undeliverable(target, e, error),
   });
-  const system = createSystem({ codecCheck: false, ...options.system, name: options.system?.name ?? options.cluster, address: id, logger });
+  const system = createSystem({ ...options.system, name: options.system?.name ?? options.cluster, address: id, logger });
+  // filled in once the network is attached: the system's resolver, termination delivery and ask failure
+  let hooks: ExternalNetworkHooks | null = null;
   const behaviours = options.behaviours ?? {};
   network = new ClusterNetwork(
     {
@@ -67,10 +68,9 @@ export async function createClusterMember(options: ClusterMemberOptions): Promis
       logger,
       deadLetters: system.deadLetters,
       resolveLocal: (path) => system.resolve(path),
-      failAsk: (path, error) => {
-        const ask = system.resolve(path) as AnyActorRef & { fail?: (e: Error) => void };
-        ask.fail?.(fromErrorData(error));
-      },
+      resolveRef: (address, path) => (hooks ? hooks.resolve(address, path) : system.resolve(path)),
+      failAsk: (path, error) => hooks?.failAsk(path, error),
+      deliverTerminated: (watcher, event) => hooks?.deliverTerminated(watcher, event),
       watchLocal: (ref, fn) => system.watch(ref, fn),
       spawnByName: (behaviour, props, name) => {
         const factory = Object.hasOwn(behaviours, behaviour) ? behaviours[behaviour] : undefined;
@@ -81,6 +81,7 @@ export async function createClusterMember(options: ClusterMemberOptions): Promis
     },
     transport,
   );
+  hooks = system.attachExternalNetwork(network);
   membership = new Membership(transport, options);
   const livePeers = () => Object.values(membership.state.members).filter((m) => m.id !== id && (m.status === 'up' || m.status === 'joining' || m.status === 'leaving')).map((m) => m.id);
   receptionist = new ClusterReceptionist({

@@ -24,6 +24,8 @@ export interface ClusterHost {
   failAsk(path: string, error: ErrorData): void;
   /** delivers a remote actor's termination to a local watcher actor (runtime integration; see docs/cluster.md) */
   deliverTerminated?(watcherPath: string, event: Terminated): void;
+  /** the system's full ref resolver (its threads included), once the network is attached to it */
+  resolveRef?(address: string, path: string): AnyActorRef;
   /** runs `fn` once when a local ref stops */
   watchLocal(ref: AnyActorRef, fn: (event: Terminated) => void): () => void;
   /** builds a top-level actor from a registered behaviour name */
@@ -70,7 +72,38 @@ export class ClusterNetwork implements RemoteTransport {
   }
 
   resolve(address: string, path: string): AnyActorRef {
-    return address === this.#host.address ? this.#host.resolveLocal(path) : new RemoteRef(address, path, this);
+    if (address === this.#host.address) return this.#host.resolveLocal(path);
+    // the system's resolver knows its own threads too; without one, every other address is a member
+    return this.#host.resolveRef ? this.#host.resolveRef(address, path) : new RemoteRef(address, path, this);
+  }
+
+  // ---- ExternalNetwork (the runtime's hook: ctx.watch(remoteRef) and ask failures route here) --------------
+
+  readonly #actorWatches = new Map<string, () => void>();
+
+  watchRemote(watcherPath: string, target: RemoteRef): void {
+    const key = `${watcherPath}|${target.address}|${target.path}`;
+    if (this.#actorWatches.has(key)) return;
+    const release = this.watch(
+      target,
+      (event) => {
+        this.#actorWatches.delete(key);
+        this.#host.deliverTerminated?.(watcherPath, event);
+      },
+      watcherPath,
+    );
+    if (this.#down.has(target.address)) return; // delivered at once above
+    this.#actorWatches.set(key, release);
+  }
+
+  unwatchRemote(watcherPath: string, target: RemoteRef): void {
+    const key = `${watcherPath}|${target.address}|${target.path}`;
+    this.#actorWatches.get(key)?.();
+    this.#actorWatches.delete(key);
+  }
+
+  failRemoteAsk(replyTo: RemoteRef, error: ErrorData): void {
+    this.#failRemoteAsk(replyTo, error);
   }
 
   isDown(member: string): boolean {

@@ -61,22 +61,26 @@ describe('cluster of real processes', () => {
     expect(seen).toEqual([a.id, b.id, c.id].sort());
 
     await a.request('watch', { member: c.id, path: '/user/echo-from-b' });
+    await a.request('actor-watch', { member: c.id, path: '/user/echo-from-b' });
     await b.request('stop-remote', { member: c.id, path: '/user/echo-from-b' });
     await eventually(() => a.events.some((e) => e.ev === 'terminated' && e['path'] === '/user/echo-from-b'), 'remote deathwatch after a stop');
     const t = a.events.find((e) => e.ev === 'terminated')!;
     expect(t['reason']).toBe('stopped');
+    await eventually(() => a.events.some((e) => e.ev === 'actor-terminated' && e['path'] === '/user/echo-from-b' && e['reason'] === 'stopped'), 'an actor watching a remote actor with ctx.watch is told');
   });
 
   it('detects a kill -9, downs the member, tells watchers, moves the singleton, and takes the member back as a new incarnation', async () => {
     const [a, b, c] = await threeMembers();
     await eventually(() => singletonHolders([a, b, c]).length === 1, 'one singleton');
     await b.request('watch', { member: a.id, path: '/user/echo' });
+    await b.request('actor-watch', { member: a.id, path: '/user/echo' });
     const oldA = a.id;
     const oldPort = a.port;
     a.kill('SIGKILL');
     await eventually(() => b.stateOf(oldA) === 'unreachable' || b.stateOf(oldA) === 'down' || b.stateOf(oldA) === 'removed', 'a suspected', 10_000);
     await eventually(() => (b.stateOf(oldA) === 'down' || b.stateOf(oldA) === 'removed') && (c.stateOf(oldA) === 'down' || c.stateOf(oldA) === 'removed'), 'a downed on both survivors', 10_000);
     await eventually(() => b.events.some((e) => e.ev === 'terminated' && e['code'] === 'STRATA_CLUSTER_MEMBER_DOWN'), 'the watcher of an actor on a is told');
+    await eventually(() => b.events.some((e) => e.ev === 'actor-terminated' && e['code'] === 'STRATA_CLUSTER_MEMBER_DOWN'), 'the watching actor on b is told too');
     // the next oldest (b joined before or with c: whichever has the lower up number) runs the singleton
     await eventually(() => singletonHolders([b, c]).length === 1, 'the singleton moved');
     const holder = singletonHolders([b, c])[0]!;

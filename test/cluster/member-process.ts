@@ -106,6 +106,15 @@ process.on('message', async (raw) => {
         m.watch(ref, (e) => send({ ev: 'terminated', path: e.path, reason: e.reason, code: e.error?.code, at: Date.now(), remote: ref instanceof RemoteRef }));
         return reply({});
       }
+      case 'actor-watch': {
+        // an actor (not a callback) watches the remote ref: ctx.watch through the runtime's external-network hook
+        const ref = m.refFor(c['member'] as string, c['path'] as string);
+        m.system.spawn<{ type: 'noop' }>((ctx) => {
+          ctx.watch(ref);
+          return { receive: () => {}, terminated: (e) => void send({ ev: 'actor-terminated', path: e.path, reason: e.reason, code: e.error?.code, watcher: ctx.path }) };
+        });
+        return reply({});
+      }
       case 'stop-remote': {
         m.network.stopRemote(m.refFor(c['member'] as string, c['path'] as string) as unknown as RemoteRef);
         return reply({});
