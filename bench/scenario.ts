@@ -1,6 +1,7 @@
 // The benchmark contract (../shared/BENCH.md): a scenario measures a figure and the raw baseline in the same
 // run, repeats both, and emits medians with min/max and the ratio. Each area lives in
-// bench/scenarios/<area>.ts and exports `scenario`.
+// bench/scenarios/<area>.ts and exports `scenario`; AREAS lists the areas, each with its baseline.
+import { build } from 'hdr-histogram-js';
 
 export interface BenchTarget {
   readonly ratio?: string;
@@ -19,6 +20,8 @@ export interface BenchResult {
   readonly ratio?: number;
   readonly target?: BenchTarget;
   readonly note?: string;
+  /** which way is good; when absent, inferred from the metric and unit (see betterDirection) */
+  readonly better?: 'higher' | 'lower';
 }
 
 export interface BenchContext {
@@ -26,13 +29,39 @@ export interface BenchContext {
   /** human-readable progress, to stderr */
   log(line: string): void;
   emit(result: BenchResult): void;
+  /** thread counts asked for with `--threads 1,2,4` (scaling curves); absent: the scenario's own choice */
+  readonly threads?: readonly number[];
 }
 
 export interface Scenario {
   readonly area: string;
   readonly description: string;
+  /** the raw reference this area measures against, in words (the AREAS entry when absent) */
+  readonly baseline?: string;
   run(ctx: BenchContext): Promise<void>;
 }
+
+export interface AreaEntry {
+  readonly area: string;
+  /** the raw reference each figure of the area is divided by, measured in the same run */
+  readonly baseline: string;
+}
+
+/** The area list, in run order. An area whose bench/scenarios/<area>.ts does not exist yet is "not available". */
+export const AREAS: readonly AreaEntry[] = [
+  { area: 'runtime', baseline: 'a raw ring-queue + microtask dispatch loop; a raw promise round trip' },
+  { area: 'threads', baseline: 'a raw msgpack batch in a transferred ArrayBuffer; a raw postMessage round trip' },
+  { area: 'cluster', baseline: 'a bare ws + msgpack batched pipe between two processes; a bare ws ping-pong' },
+  { area: 'store', baseline: 'raw DuckDB: the bare chunked appender, a direct query on one database' },
+  { area: 'ingest', baseline: "DuckDB's own read_csv; the exceljs streaming reader" },
+  { area: 'engine', baseline: 'a raw typed-array loop computing the same statistics inline' },
+  { area: 'jobs', baseline: 'the same evaluations run directly in the piscina pool, no scheduler' },
+  { area: 'api', baseline: 'a bare node:http server answering the same JSON under autocannon' },
+  { area: 'failover', baseline: 'restarting the killed store node from its file (instead of reading a replica)' },
+  { area: 'scaling', baseline: 'the fused kernel on one thread in the same process' },
+];
+
+export const AREA_NAMES: readonly string[] = AREAS.map((a) => a.area);
 
 export interface Summary {
   readonly median: number;
@@ -75,6 +104,47 @@ export function compared(
     ...base,
     ...(target ? { target } : {}),
   };
+}
+
+/** Throughput-like figures are better higher; latency, time, memory and size are better lower. */
+export function betterDirection(r: Pick<BenchResult, 'metric' | 'unit' | 'better'>): 'higher' | 'lower' {
+  if (r.better) return r.better;
+  if (/\/(s|sec|second)$/.test(r.unit) || /throughput|speedup|rate|efficiency/i.test(r.metric)) return 'higher';
+  return 'lower';
+}
+
+export type LatencyMetric = 'p50' | 'p90' | 'p99' | 'p99.9' | 'max';
+export const LATENCY_METRICS: readonly LatencyMetric[] = ['p50', 'p90', 'p99', 'p99.9', 'max'];
+export type Percentiles = Readonly<Record<LatencyMetric, number>>;
+
+/** An hdr-histogram of whole units (µs or ms, the caller's choice) up to about 16 minutes in µs. */
+export function createLatencyRecorder(): { record(value: number): void; percentiles(): Percentiles; readonly count: number } {
+  const h = build({ lowestDiscernibleValue: 1, highestTrackableValue: 1_000_000_000, numberOfSignificantValueDigits: 3 });
+  return {
+    record(value) { h.recordValue(Math.max(1, Math.round(value))); },
+    percentiles() {
+      return { p50: h.getValueAtPercentile(50), p90: h.getValueAtPercentile(90), p99: h.getValueAtPercentile(99), 'p99.9': h.getValueAtPercentile(99.9), max: h.maxValue };
+    },
+    get count() { return h.totalCount; },
+  };
+}
+
+/**
+ * One line per percentile (BENCH.md): the median over repetitions of each percentile with its min–max, next
+ * to the baseline's median percentile where a baseline was measured (ratio: lower is better).
+ */
+export function latencyResults(
+  scenario: string,
+  unit: string,
+  measured: readonly Percentiles[],
+  baseline: { name: string; runs: readonly Percentiles[] } | null,
+  targets: Partial<Record<LatencyMetric, BenchTarget>> = {},
+): BenchResult[] {
+  return LATENCY_METRICS.map((p) => compared(
+    scenario, p, unit, summarise(measured.map((m) => m[p])),
+    baseline ? { name: baseline.name, summary: summarise(baseline.runs.map((m) => m[p])) } : null,
+    targets[p],
+  ));
 }
 
 function round(x: number, digits: number): number {

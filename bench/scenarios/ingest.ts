@@ -1,14 +1,19 @@
 // Ingest benchmarks (issue 6): parse throughput per format, each next to a raw reader run in the same process
-// on the same file — DuckDB's own read_csv (into an in-memory table) for CSV, the exceljs streaming reader for
-// XLSX — and the peak RSS of a child process parsing a small and a large CSV (it must not grow with size).
+// on the same file — DuckDB's own read_csv for CSV, the exceljs streaming reader for XLSX; end to end through
+// the ingest actor into an embedded DuckDB store file; and the peak RSS of a child process parsing, and one
+// ingesting into the store, a large and a 10× smaller CSV (it must not grow with size).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
+import { pino } from 'pino';
+import { createStoreNodeSink, ingestBehaviour, type IngestCommand, type IngestFilesReply } from '../../actors/ingest/index.ts';
+import { openDuckDbNode } from '../../engine/store/index.ts';
+import { createSystem } from '../../runtime/index.ts';
 import {
   generateDataset, hashFile, ingestFile, writeLargeBackinzoCsv, writeLargeTradingView, type ParseOptions,
 } from '../../engine/formats/index.ts';
@@ -16,6 +21,73 @@ import { compared, repeat, summarise, type Scenario } from '../scenario.ts';
 
 const run = promisify(execFile);
 const formatsIndex = pathToFileURL(join(import.meta.dirname, '..', '..', 'engine', 'formats', 'index.ts')).href;
+const ingestIndex = pathToFileURL(join(import.meta.dirname, '..', '..', 'actors', 'ingest', 'index.ts')).href;
+const storeIndex = pathToFileURL(join(import.meta.dirname, '..', '..', 'engine', 'store', 'index.ts')).href;
+const runtimeIndex = pathToFileURL(join(import.meta.dirname, '..', '..', 'runtime', 'index.ts')).href;
+let storeSeq = 0;
+
+/** Input rows per second end to end: the ingest actor hashing, parsing and writing into a fresh DuckDB store file. */
+async function endToEndRate(path: string, rows: number, dir: string): Promise<number> {
+  const storeDir = join(dir, `store-${++storeSeq}`);
+  mkdirSync(storeDir);
+  const node = await openDuckDbNode({ path: join(storeDir, 'store.duckdb') });
+  await node.ensureSchema();
+  const system = createSystem({ name: 'bench-ingest', logger: pino({ level: 'silent' }) });
+  try {
+    const ingest = system.spawn(ingestBehaviour({ sink: createStoreNodeSink(node), scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: join(storeDir, 'processed'), quarantine: join(storeDir, 'quarantine') } }));
+    const t0 = performance.now();
+    const reply = await system.ask<IngestCommand, IngestFilesReply>(ingest, (replyTo) => ({ type: 'ingest.files', paths: [path], options: {}, replyTo }), { timeoutMs: 600_000 });
+    const rate = rows / ((performance.now() - t0) / 1000);
+    if (reply.type !== 'ingest.files.ok' || reply.outcomes[0]?.status !== 'committed') throw new Error(`end-to-end ingest failed: ${JSON.stringify(reply).slice(0, 300)}`);
+    return rate;
+  } finally {
+    await system.terminate();
+    await node.close();
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+}
+
+/** DuckDB's read_csv straight into a table of a DuckDB file: the raw reference for the end-to-end figure. */
+async function duckdbFileRate(path: string, rows: number, skip: number, dir: string): Promise<number> {
+  const file = join(dir, `raw-${++storeSeq}.duckdb`);
+  const instance = await DuckDBInstance.create(file);
+  const con = await instance.connect();
+  try {
+    const t0 = performance.now();
+    await con.run(`CREATE TABLE t AS SELECT * FROM read_csv('${path}', skip=${skip}, header=true, strict_mode=false, null_padding=true)`);
+    await con.run('CHECKPOINT');
+    return rows / ((performance.now() - t0) / 1000);
+  } finally {
+    con.disconnectSync();
+    instance.closeSync();
+    rmSync(file, { force: true });
+    rmSync(`${file}.wal`, { force: true });
+  }
+}
+
+/** Peak RSS (MiB) of a fresh process that ingests `path` through the ingest actor into a new DuckDB store file. */
+async function childPeakRssEndToEnd(path: string, dir: string): Promise<number> {
+  const storeDir = join(dir, `rss-store-${++storeSeq}`);
+  mkdirSync(storeDir);
+  const code = `const { createStoreNodeSink, ingestBehaviour } = await import(${JSON.stringify(ingestIndex)});
+const { openDuckDbNode } = await import(${JSON.stringify(storeIndex)});
+const { createSystem } = await import(${JSON.stringify(runtimeIndex)});
+const { pino } = await import('pino');
+const node = await openDuckDbNode({ path: ${JSON.stringify(join(storeDir, 'store.duckdb'))} });
+await node.ensureSchema();
+const system = createSystem({ name: 'rss', logger: pino({ level: 'silent' }) });
+const ingest = system.spawn(ingestBehaviour({ sink: createStoreNodeSink(node), scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: ${JSON.stringify(join(storeDir, 'p'))}, quarantine: ${JSON.stringify(join(storeDir, 'q'))} } }));
+const reply = await system.ask(ingest, (replyTo) => ({ type: 'ingest.files', paths: [${JSON.stringify(path)}], options: {}, replyTo }), { timeoutMs: 600000 });
+if (reply.outcomes?.[0]?.status !== 'committed') throw new Error(JSON.stringify(reply).slice(0, 300));
+await system.terminate(); await node.close();
+process.stdout.write(String(process.resourceUsage().maxRSS));`;
+  try {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { maxBuffer: 1 << 20, cwd: join(import.meta.dirname, '..', '..') });
+    return Number(stdout) / 1024;
+  } finally {
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+}
 
 /** Input rows per second for our parser: every batch consumed, the content hash given (hashing is separate). */
 async function parseRate(path: string, rows: number, options: ParseOptions = {}): Promise<number> {
@@ -96,6 +168,14 @@ export const scenario: Scenario = {
       const scan = await repeat(runs, () => duckdbScanRate(backinzo.path, csvRows, 7, 'P/L'));
       ctx.emit({ ...compared('ingest.csv.backinzo-vs-scan', 'throughput', 'rows/s', ours, { name: 'DuckDB read_csv count(*) + sum(P/L), projection pushdown', summary: scan }, { ratio: '>=0.4' }), note: 'our parser materialises every column; the baseline parses two' });
 
+      // End to end: hash, detect, parse, journal and write into an embedded DuckDB store file.
+      const e2eRows = ctx.quick ? 50_000 : 200_000;
+      const e2eRuns = ctx.quick ? 2 : 3;
+      const e2eFile = await writeLargeBackinzoCsv(join(dir, 'e2e.csv'), e2eRows, 6);
+      const e2eBase = await repeat(e2eRuns, () => duckdbFileRate(e2eFile.path, e2eRows, 7, dir));
+      const e2eOurs = await repeat(e2eRuns, () => endToEndRate(e2eFile.path, e2eRows, dir));
+      ctx.emit({ ...compared('ingest.e2e.csv.backinzo', 'throughput', 'rows/s', e2eOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: e2eBase }, { ratio: '>=0.4', value: '>=1000000 rows/s' }), note: `${e2eRows} trade rows through the ingest actor into a DuckDB store file (journal, partition ids, all-or-nothing)` });
+
       const tvTrades = ctx.quick ? 60_000 : 300_000;
       const tv = await writeLargeTradingView(join(dir, 'tv.csv'), tvTrades, 'csv', 2);
       const tvDuck = await repeat(runs, () => duckdbRate(tv.path, tv.rows, 0));
@@ -108,6 +188,8 @@ export const scenario: Scenario = {
       const xBase = await repeat(xRuns, () => exceljsRate(tvx.path, tvx.rows));
       const xOurs = await repeat(xRuns, () => parseRate(tvx.path, tvx.rows));
       ctx.emit(compared('ingest.xlsx.tradingview', 'throughput', 'rows/s', xOurs, { name: 'exceljs streaming WorkbookReader, same file', summary: xBase }, { ratio: '>=2' }));
+      const xE2e = await repeat(xRuns, () => endToEndRate(tvx.path, tvx.rows, dir));
+      ctx.emit({ ...compared('ingest.e2e.xlsx.tradingview', 'throughput', 'rows/s', xE2e, { name: 'exceljs streaming WorkbookReader (read only), same file', summary: xBase }, { ratio: '>=2' }), note: `${tvx.rows} input rows (${xTrades} trades) through the ingest actor into a DuckDB store file` });
 
       // The eight formats from one generated dataset (smaller files: fixed costs weigh more).
       const ds = await generateDataset({ outDir: join(dir, 'ds'), strategies: 4, days: ctx.quick ? 300 : 5000, seed: 11 });
@@ -134,7 +216,18 @@ export const scenario: Scenario = {
       const small = await writeLargeBackinzoCsv(join(dir, 'rss-small.csv'), csvRows / 10, 4);
       const rssSmall = await childPeakRss(small.path);
       const rssLarge = await childPeakRss(backinzo.path);
+      const rssE2eSmall = await childPeakRssEndToEnd(small.path, dir);
+      const rssE2eLarge = await childPeakRssEndToEnd(backinzo.path, dir);
+      ctx.emit({ ...compared('ingest.rss.e2e-large', 'peak RSS', 'MiB', summarise([rssE2eLarge]), { name: `same ingest of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssE2eSmall]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows} rows through the ingest actor into a DuckDB store file, in a child process` });
       ctx.emit({ ...compared('ingest.rss.csv-large', 'peak RSS', 'MiB', summarise([rssLarge]), { name: `same parse of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssSmall]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows} rows, ${(backinzo.sizeBytes / 2 ** 20).toFixed(0)} MiB file; ratio ≈ 1 means size-independent` });
+      if (!ctx.quick) {
+        // The 10× smaller file ends before the garbage collector reaches its steady heap; a 3× larger file
+        // shows whether memory keeps growing with size past that point.
+        const huge = await writeLargeBackinzoCsv(join(dir, 'rss-huge.csv'), csvRows * 3, 5);
+        const rssHuge = await childPeakRss(huge.path);
+        rmSync(huge.path, { force: true });
+        ctx.emit({ ...compared('ingest.rss.csv-3x', 'peak RSS', 'MiB', summarise([rssHuge]), { name: `same parse of the ${csvRows}-row file`, summary: summarise([rssLarge]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows * 3} rows; ratio ≈ 1 means size-independent` });
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const root = join(import.meta.dirname, '..', '..');
-const layers = ['runtime', 'engine', 'actors', 'cluster'];
+const layers = ['runtime', 'engine', 'actors', 'cluster', 'bench'];
 
 function findCatalogueFiles(dir: string): string[] {
   const out: string[] = [];

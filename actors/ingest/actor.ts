@@ -1,0 +1,331 @@
+// The ingest actor: watches the inbox folders, takes explicit requests, and runs one file at a time through
+// engine/formats into an IngestSink with the journal protocol of sink.ts, so a file is all-or-nothing and
+// idempotent across crashes. It publishes progress and outcomes to subscribers. Decisions: machine.ts.
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { createActor } from 'xstate';
+import { hashFile, ingestFile, rejectionData, type CanonicalBatch, type FileSummary, type Problem, type Warning, type ZoneOptions } from '../../engine/formats/index.ts';
+import type { ActorRef, Behaviour } from '../../runtime/index.ts';
+import { ingestError } from './errors.ts';
+import { ensureFolders, freeName, InboxWatch, listFiles, placeFile, type IngestFolders } from './folders.ts';
+import { ingestMachine, type NewWork, type WorkItem } from './machine.ts';
+import type { FileOutcome, IngestEvent, IngestFilesReply, IngestMessage, IngestProgress } from './messages.ts';
+import { writeReport } from './report.ts';
+import type { FileOptions, IngestSink } from './sink.ts';
+
+export interface IngestActorOptions {
+  readonly sink: IngestSink;
+  readonly folders: IngestFolders;
+  /** options for files found in the inbox (default: strict, detected format, no zones) */
+  readonly inboxOptions?: FileOptions;
+  /** zones for files found in the zone inbox (default equal, 4 zones, session 09:15–15:30) */
+  readonly zoneOptions?: ZoneOptions;
+  /** how often the inbox folders are looked at, ms (default 1,000; 0: only on `ingest.scan`) */
+  readonly scanIntervalMs?: number;
+  /** least time between two progress events of one file, ms (default 250) */
+  readonly progressIntervalMs?: number;
+  /** trade rows per store append (default 8,192) */
+  readonly batchRows?: number;
+  /** a rejected file named in a request is copied to quarantine (default) or moved; inbox files always move */
+  readonly requestQuarantine?: 'copy' | 'move';
+}
+
+export const DEFAULT_ZONE_OPTIONS: ZoneOptions = { method: 'equal', count: 4 };
+
+interface Outcome { readonly outcome: FileOutcome; readonly warnings: readonly Warning[] }
+
+interface PendingRequest {
+  readonly replyTo: ActorRef<IngestFilesReply>;
+  readonly outcomes: (FileOutcome | null)[];
+  remaining: number;
+}
+
+const isFormatRejection = (e: unknown): boolean => typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code.startsWith('STRATA_FORMAT_');
+
+function errorFields(e: unknown): { code: string; message: string } {
+  const err = e as { code?: unknown; message?: unknown };
+  return { code: typeof err.code === 'string' ? err.code : 'STRATA_INGEST_WRITE_FAILED', message: typeof err.message === 'string' ? err.message : String(e) };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try { return (await stat(path)).isFile(); } catch { return false; }
+}
+
+/** Paths of a request as files: a folder stands for its files (not recursive); anything else is kept as given. */
+async function expandPaths(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    let isDir = false;
+    try { isDir = (await stat(p)).isDirectory(); } catch { /* a missing path is rejected by its own outcome */ }
+    if (isDir) out.push(...(await listFiles(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+function validRequest(m: { paths?: unknown; options?: unknown }): string | null {
+  if (!Array.isArray(m.paths) || m.paths.length === 0) return 'paths must be a non-empty list';
+  if (m.paths.some((p) => typeof p !== 'string' || p.length === 0)) return 'every path must be non-empty text';
+  if (typeof m.options !== 'object' || m.options === null) return 'options must be an object';
+  const o = m.options as Record<string, unknown>;
+  if (o['lenient'] !== undefined && typeof o['lenient'] !== 'boolean') return 'options.lenient must be a boolean';
+  if (o['format'] !== undefined && typeof o['format'] !== 'string') return 'options.format must be text';
+  return null;
+}
+
+export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMessage> {
+  const { sink, folders } = options;
+  const progressEvery = options.progressIntervalMs ?? 250;
+  const scanEvery = options.scanIntervalMs ?? 1000;
+  const zoneOptions = options.zoneOptions ?? DEFAULT_ZONE_OPTIONS;
+  // Kept across restarts: who listens and what has been done.
+  const subscribers = new Map<string, ActorRef<IngestEvent>>();
+  const counts = { committed: 0, duplicate: 0, rejected: 0, failed: 0 };
+  const publish = (ev: IngestEvent): void => { for (const s of subscribers.values()) s.tell(ev); };
+
+  return (ctx) => {
+    const watches = [
+      ...(folders.inbox ? [{ watch: new InboxWatch(folders.inbox), origin: 'inbox' as const }] : []),
+      ...(folders.zoneInbox ? [{ watch: new InboxWatch(folders.zoneInbox), origin: 'zone-inbox' as const }] : []),
+    ];
+    const requests = new Map<number, PendingRequest>();
+    let nextRequest = 1;
+    const stop = new AbortController();
+    let running: { item: WorkItem; begun: boolean } | null = null;
+
+    const optionsFor = (item: WorkItem): FileOptions => item.origin === 'zone-inbox' && item.options.zones === undefined ? { ...item.options, zones: zoneOptions } : item.options;
+
+    async function quarantine(item: WorkItem, hash: string | null, e: unknown, warnings: readonly Warning[]): Promise<FileOutcome> {
+      const { code, message, data } = rejectionData(e);
+      const problems = (data['problems'] as Problem[] | undefined) ?? [];
+      const totalProblems = (data['total'] as number | undefined) ?? problems.length;
+      let quarantined: string | null = null;
+      let reportJson: string | null = null, reportText: string | null = null;
+      if (await exists(item.path)) {
+        quarantined = await placeFile(item.path, folders.quarantine, item.origin === 'request' ? (options.requestQuarantine ?? 'copy') : 'move');
+        const listed = problems.length > 0 ? problems : [{ code: code as Problem['code'], file: basename(item.path), sheet: null, row: null, column: null, value: null, reason: message }];
+        const r = await writeReport(quarantined, { file: item.path, contentHash: hash, result: 'rejected', code, message, problems: listed, totalProblems: Math.max(totalProblems, listed.length), warnings, at: Date.now() });
+        reportJson = r.json; reportText = r.text;
+      }
+      return { status: 'rejected', file: item.path, contentHash: hash, code, message, problems, totalProblems, quarantined, reportJson, reportText };
+    }
+
+    async function runFile(item: WorkItem): Promise<Outcome> {
+      const t0 = ctx.clock.now();
+      const fileOptions = optionsFor(item);
+      const isInbox = item.origin !== 'request';
+      let hash: string | null = null;
+      // One append in flight while the next batch is parsed: the store's write and our parsing overlap. Each
+      // batch's ids are claimed only after the previous append settled, so the journal still leads the rows.
+      let pending: Promise<void> | null = null;
+      const settled = async (): Promise<void> => { if (pending) { const p = pending; pending = null; await p; } };
+      try {
+        hash = (await hashFile(item.path)).contentHash;
+        const prior = await sink.committed(hash);
+        if (prior) {
+          const movedTo = isInbox ? await placeFile(item.path, folders.processed, 'move') : null;
+          return { outcome: { status: 'duplicate', file: item.path, contentHash: hash, firstFile: prior.file, committedAt: prior.committedAt, movedTo }, warnings: [] };
+        }
+        const takenNames = await sink.strategyNames();
+        await sink.begin({ contentHash: hash, state: 'writing', file: item.path, origin: item.origin, options: fileOptions, strategyIds: [], startedAt: Date.now(), committedAt: null, format: null, rows: null });
+        running!.begun = true;
+        const claimed = new Set<string>();
+        const claim = async (batch: CanonicalBatch): Promise<void> => {
+          const ids = batch.columns['strategy_id'] as readonly (string | null)[];
+          const fresh: string[] = [];
+          let last: string | null = null;
+          for (let i = 0; i < batch.rowCount; i++) {
+            const id = ids[i]!;
+            if (id === last) continue;
+            last = id;
+            if (id !== null && !claimed.has(id)) { claimed.add(id); fresh.push(id); }
+          }
+          if (fresh.length > 0) await sink.claim(hash!, fresh);
+        };
+        const held: CanonicalBatch[] = [];
+        let summary: FileSummary | null = null;
+        let lastProgress = -Infinity;
+        const progress = (p: { rows: number; bytes: number; totalBytes: number }, force: boolean): void => {
+          const now = ctx.clock.now();
+          if (!force && now - lastProgress < progressEvery) return;
+          lastProgress = now;
+          const elapsedMs = Math.max(1, now - t0);
+          const rate = p.bytes / elapsedMs;
+          const ev: IngestProgress = {
+            file: item.path, rows: p.rows, bytes: p.bytes, totalBytes: p.totalBytes, elapsedMs,
+            rowsPerSec: Math.round((p.rows * 1000) / elapsedMs), etaMs: p.bytes > 0 ? Math.round((p.totalBytes - p.bytes) / rate) : null,
+          };
+          publish({ type: 'ingest.file.progress', progress: ev });
+        };
+        for await (const ev of ingestFile(item.path, { ...fileOptions, contentHash: hash, takenNames, ...(options.batchRows ? { batchRows: options.batchRows } : {}) })) {
+          if (stop.signal.aborted) throw ingestError('STRATA_INGEST_WRITE_FAILED', `${item.path}: the ingest actor stopped mid-file; the journal entry is left for recovery`, { file: item.path });
+          if (ev.type === 'started') {
+            publish({ type: 'ingest.file.started', file: item.path, origin: item.origin, contentHash: hash, format: ev.format, sizeBytes: ev.sizeBytes });
+            progress({ rows: 0, bytes: 0, totalBytes: ev.sizeBytes }, true);
+          } else if (ev.type === 'batch') {
+            // strategies go last: a strategy becomes visible to universe queries only with its whole file.
+            if (ev.batch.table === 'strategies') held.push(ev.batch);
+            else {
+              await settled();
+              await claim(ev.batch);
+              pending = sink.append(ev.batch.table, ev.batch);
+              pending.catch(() => undefined); // observed by settled(); this only keeps it from being unhandled
+            }
+            progress(ev.progress, false);
+          } else if (ev.type === 'progress') {
+            progress(ev.progress, false);
+          } else {
+            summary = ev.summary;
+          }
+        }
+        await settled();
+        if (!summary) throw ingestError('STRATA_INGEST_WRITE_FAILED', `${item.path}: the parser ended without a summary`, { file: item.path });
+        for (const b of held) { await claim(b); await sink.append('strategies', b); }
+        await sink.commit(hash, { format: summary.format, rows: summary.rows });
+        progress({ rows: summary.rows.trades || summary.rows.daily_pnl, bytes: summary.sizeBytes, totalBytes: summary.sizeBytes }, true);
+        const movedTo = isInbox ? await placeFile(item.path, folders.processed, 'move') : null;
+        if (summary.problems.length > 0) {
+          const base = await freeName(folders.quarantine, basename(item.path));
+          await writeReport(base, {
+            file: item.path, contentHash: hash, result: 'lenient', code: summary.problems[0]!.code, message: `${summary.totalProblems} row problem(s) left out`,
+            problems: summary.problems, totalProblems: summary.totalProblems, warnings: summary.warnings, at: Date.now(),
+          });
+        }
+        return { outcome: { status: 'committed', file: item.path, contentHash: hash, summary, movedTo, elapsedMs: ctx.clock.now() - t0 }, warnings: summary.warnings };
+      } catch (e) {
+        // No write may land after this point: a rollback must see every row this file wrote.
+        await pending?.catch(() => undefined);
+        if (!isFormatRejection(e)) throw e;
+        // The file's own fault: remove what was written, quarantine it with its report.
+        if (hash !== null && running!.begun) await sink.abort(hash);
+        return { outcome: await quarantine(item, hash, e, []), warnings: [] };
+      }
+    }
+
+    const machine = createActor(ingestMachine.provide({
+      actions: {
+        startWork: ({ context }) => {
+          const item = context.current!;
+          running = { item, begun: false };
+          runFile(item).then(
+            ({ outcome, warnings }) => ctx.self.tell({ type: 'ingest.work.done', id: item.id, outcome, warnings }),
+            (e: unknown) => ctx.self.tell({ type: 'ingest.work.crashed', id: item.id, ...errorFields(e) }),
+          );
+        },
+      },
+    }));
+
+    const enqueue = (items: readonly NewWork[]): void => { if (items.length > 0) machine.send({ type: 'enqueue', items }); };
+
+    const settle = (item: WorkItem, outcome: FileOutcome): void => {
+      if (item.requestId === null) return;
+      const req = requests.get(item.requestId);
+      if (!req) return;
+      const at = req.outcomes.indexOf(null);
+      req.outcomes[at] = outcome;
+      if (--req.remaining === 0) {
+        requests.delete(item.requestId);
+        req.replyTo.tell({ type: 'ingest.files.ok', outcomes: req.outcomes as FileOutcome[] });
+      }
+    };
+
+    return {
+      async started() {
+        await ensureFolders(folders);
+        // Recovery: a `writing` journal entry is a file a crash interrupted; remove its rows, read it again.
+        const retry: NewWork[] = [];
+        for (const r of await sink.unfinished()) {
+          await sink.abort(r.contentHash);
+          if (await exists(r.file)) retry.push({ path: r.file, origin: r.origin, options: r.options, requestId: null });
+        }
+        machine.start();
+        enqueue(retry);
+        if (retry.length > 0) ctx.log.info({ files: retry.map((r) => r.path) }, 'ingest: interrupted files rolled back and queued again');
+        publish({ type: 'ingest.recovered', files: retry.map((r) => r.path) });
+        if (watches.length > 0) {
+          ctx.self.tell({ type: 'ingest.scan' });
+          if (scanEvery > 0) ctx.timers.startPeriodic('scan', { type: 'ingest.scan' }, scanEvery);
+        }
+      },
+
+      async receive(m) {
+        switch (m.type) {
+          case 'ingest.files': {
+            const invalid = validRequest(m);
+            if (invalid) { m.replyTo.tell({ type: 'ingest.files.rejected', code: 'STRATA_INGEST_INVALID_REQUEST', message: invalid }); return; }
+            const files = await expandPaths(m.paths);
+            if (files.length === 0) { m.replyTo.tell({ type: 'ingest.files.ok', outcomes: [] }); return; }
+            const requestId = nextRequest++;
+            requests.set(requestId, { replyTo: m.replyTo, outcomes: files.map(() => null), remaining: files.length });
+            enqueue(files.map((path) => ({ path, origin: 'request', options: m.options, requestId })));
+            return;
+          }
+          case 'ingest.scan': {
+            for (const { watch, origin } of watches) {
+              const ready = await watch.look();
+              enqueue(ready.map((path) => ({ path, origin, options: options.inboxOptions ?? {}, requestId: null })));
+            }
+            return;
+          }
+          case 'ingest.subscribe':
+            subscribers.set(m.subscriber.path, m.subscriber);
+            ctx.watch(m.subscriber);
+            return;
+          case 'ingest.unsubscribe':
+            subscribers.delete(m.subscriber.path);
+            ctx.unwatch(m.subscriber);
+            return;
+          case 'ingest.status': {
+            const snap = machine.getSnapshot();
+            m.replyTo.tell({
+              type: 'ingest.status.ok', state: String(snap.value), current: snap.context.current?.path ?? null,
+              queued: snap.context.queue.map((w) => w.path), subscribers: subscribers.size, counts: { ...counts },
+            });
+            return;
+          }
+          case 'ingest.work.done': {
+            const item = running?.item;
+            if (!item || item.id !== m.id) return;
+            running = null;
+            counts[m.outcome.status]++;
+            publish({ type: 'ingest.file.finished', origin: item.origin, outcome: m.outcome, warnings: m.warnings });
+            settle(item, m.outcome);
+            machine.send({ type: 'work.done', id: m.id });
+            return;
+          }
+          case 'ingest.work.crashed': {
+            const current = running;
+            if (!current || current.item.id !== m.id) return;
+            running = null;
+            counts.failed++;
+            const outcome: FileOutcome = { status: 'failed', file: current.item.path, code: m.code, message: m.message, retrying: current.begun };
+            publish({ type: 'ingest.file.finished', origin: current.item.origin, outcome, warnings: [] });
+            settle(current.item, outcome);
+            machine.send({ type: 'work.crashed', id: m.id, code: m.code, message: m.message });
+            // Fail the actor: its supervisor restarts it, and recovery rolls the file back and retries it.
+            throw ingestError('STRATA_INGEST_WRITE_FAILED', `${current.item.path}: ${m.code}: ${m.message}`, { file: current.item.path, cause: m.code });
+          }
+        }
+      },
+
+      terminated(ev) {
+        subscribers.delete(ev.path);
+      },
+
+      restarting() {
+        stop.abort();
+        machine.stop();
+        // Requests waiting on this instance cannot be answered by the next one: tell their askers now.
+        for (const [, req] of requests) {
+          req.replyTo.tell({ type: 'ingest.files.rejected', code: 'STRATA_INGEST_WRITE_FAILED', message: 'the ingest actor restarted before these files were done; interrupted files are retried from the journal' });
+        }
+        requests.clear();
+      },
+
+      stopping() {
+        stop.abort();
+        machine.stop();
+      },
+    };
+  };
+}

@@ -1,0 +1,15 @@
+// The ingest actor's error catalogue: failures of the ingest machinery itself (requests, the journal, the
+// inbox folders). A file's own problems keep their STRATA_FORMAT_… codes from engine/formats.
+import type { ErrorCatalogue } from '../../engine/engine-error.ts';
+import { errorFactory } from '../../engine/engine-error.ts';
+
+export const catalogue = {
+  STRATA_INGEST_INVALID_REQUEST: { retryable: false, summary: 'An ingest request is malformed: no paths, a path that is not text, or an option of the wrong type.' },
+  STRATA_INGEST_JOURNAL_CORRUPT: { retryable: false, summary: 'An entry of the ingest journal (kv namespace `ingest`) is not the JSON record the ingest actor wrote.' },
+  STRATA_INGEST_FOLDER_FAILED: { retryable: true, summary: 'An inbox, processed or quarantine folder could not be created, listed or written (the message names the folder and the cause).' },
+  STRATA_INGEST_WRITE_FAILED: { retryable: true, summary: 'The store refused or lost a write in the middle of a file; the rows already written are removed and the file is retried.' },
+} as const satisfies ErrorCatalogue;
+
+export type IngestErrorCode = keyof typeof catalogue;
+
+export const ingestError = errorFactory(catalogue);

@@ -1,0 +1,61 @@
+// The ingest actor's protocol: commands (ingest.files, ingest.scan, ingest.subscribe, ingest.status), their
+// replies, and the events published to subscribers (the consoles and the CLI's progress bar). Plain
+// msgpack-safe data only: optional fields are absent, never undefined.
+import type { ActorRef } from '../../runtime/index.ts';
+import type { FileSummary, Problem, Warning } from '../../engine/formats/index.ts';
+import type { FileOptions, IngestOrigin } from './sink.ts';
+
+export const PROTOCOL = 1;
+
+export interface IngestProgress {
+  readonly file: string;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly totalBytes: number;
+  /** input rows per second since the file started */
+  readonly rowsPerSec: number;
+  /** estimated time to finish the file, from bytes read so far (null before any rate is known) */
+  readonly etaMs: number | null;
+  readonly elapsedMs: number;
+}
+
+/** What happened to one file. */
+export type FileOutcome =
+  | { readonly status: 'committed'; readonly file: string; readonly contentHash: string; readonly summary: FileSummary; readonly movedTo: string | null; readonly elapsedMs: number }
+  | { readonly status: 'duplicate'; readonly file: string; readonly contentHash: string; readonly firstFile: string; readonly committedAt: number | null; readonly movedTo: string | null }
+  | { readonly status: 'rejected'; readonly file: string; readonly contentHash: string | null; readonly code: string; readonly message: string;
+      readonly problems: readonly Problem[]; readonly totalProblems: number; readonly quarantined: string | null; readonly reportJson: string | null; readonly reportText: string | null }
+  | { readonly status: 'failed'; readonly file: string; readonly code: string; readonly message: string; readonly retrying: boolean };
+
+export type IngestEvent =
+  | { readonly type: 'ingest.file.started'; readonly file: string; readonly origin: IngestOrigin; readonly contentHash: string; readonly format: string; readonly sizeBytes: number }
+  | { readonly type: 'ingest.file.progress'; readonly progress: IngestProgress }
+  | { readonly type: 'ingest.file.finished'; readonly origin: IngestOrigin; readonly outcome: FileOutcome; readonly warnings: readonly Warning[] }
+  | { readonly type: 'ingest.recovered'; readonly files: readonly string[] };
+
+export type IngestFilesReply = { readonly type: 'ingest.files.ok'; readonly outcomes: readonly FileOutcome[] } | { readonly type: 'ingest.files.rejected'; readonly code: string; readonly message: string };
+
+export interface IngestStatus {
+  readonly type: 'ingest.status.ok';
+  readonly state: string;
+  readonly current: string | null;
+  readonly queued: readonly string[];
+  readonly subscribers: number;
+  readonly counts: { readonly committed: number; readonly duplicate: number; readonly rejected: number; readonly failed: number };
+}
+
+export type IngestCommand =
+  /** Ingest these paths (files or folders: a folder means its files, not recursively), in order. */
+  | { readonly type: 'ingest.files'; readonly paths: readonly string[]; readonly options: FileOptions; readonly replyTo: ActorRef<IngestFilesReply> }
+  /** Look at the inbox folders now (also done on a timer). */
+  | { readonly type: 'ingest.scan' }
+  | { readonly type: 'ingest.subscribe'; readonly subscriber: ActorRef<IngestEvent> }
+  | { readonly type: 'ingest.unsubscribe'; readonly subscriber: ActorRef<IngestEvent> }
+  | { readonly type: 'ingest.status'; readonly replyTo: ActorRef<IngestStatus> };
+
+/** Messages the actor sends itself while a file runs outside its receive loop. */
+export type IngestInternal =
+  | { readonly type: 'ingest.work.done'; readonly id: number; readonly outcome: FileOutcome; readonly warnings: readonly Warning[] }
+  | { readonly type: 'ingest.work.crashed'; readonly id: number; readonly code: string; readonly message: string };
+
+export type IngestMessage = IngestCommand | IngestInternal;

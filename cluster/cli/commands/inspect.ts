@@ -1,0 +1,98 @@
+// `strata inspect FILE… [--format] [--zones …] [--json]`: detect and parse files without writing, and print
+// per strategy: format, name, trades, trading days, winning days, total P&L, first and last day, with every
+// warning and error. Also the terminal plumbing the ingest commands share (CliIo, file-option parsing).
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { createZoning, formatInspection, inspectFiles, parseZoneSpec, resolveFormatId, type ZoneOptions } from '../../../engine/formats/index.ts';
+
+/** Where a command writes and how it ends: the process by default, captured in tests. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** the command's exit status: 0 ok, 1 some files rejected (process.exitCode by default) */
+  setExitCode(code: number): void;
+  /** a usage error (exit 2) or help/version (exit 0): process.exit by default; tests throw */
+  exit(error: CommanderError): never;
+  /** whether progress bars may draw (a TTY on stderr by default) */
+  readonly interactive: boolean;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_REJECTED = 1;
+export const EXIT_USAGE = 2;
+
+export function processIo(): CliIo {
+  return {
+    out: (t) => { process.stdout.write(t); },
+    err: (t) => { process.stderr.write(t); },
+    setExitCode: (code) => { process.exitCode = code; },
+    exit: (e) => process.exit(e.exitCode === 0 ? 0 : EXIT_USAGE),
+    interactive: process.stderr.isTTY === true,
+  };
+}
+
+/** Usage errors end with exit status 2 (commander's own are 1); help and version keep 0. */
+export function usageExits(cmd: Command, io: CliIo): Command {
+  return cmd.exitOverride((e) => io.exit(e.exitCode === 0 ? e : new CommanderError(EXIT_USAGE, e.code, e.message)));
+}
+
+export function formatOption(value: string): string {
+  try { return resolveFormatId(value); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
+}
+
+export function zonesOption(value: string): string {
+  try { createZoning(parseZoneSpec(value)); return value; } catch (e) { throw new InvalidArgumentError((e as Error).message); }
+}
+
+export function sessionOption(value: string): string {
+  try { createZoning({ method: 'equal', session: value }); return value; } catch (e) { throw new InvalidArgumentError((e as Error).message); }
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** The file options shared by inspect and ingest, from commander's parsed options. */
+export interface FileFlags {
+  readonly format?: string;
+  readonly zones?: string;
+  readonly session?: string;
+  readonly tz?: string;
+  readonly lenient?: boolean;
+  readonly maxProblems?: number;
+}
+
+export function fileOptions(flags: FileFlags): { format?: string; zones?: ZoneOptions; lenient?: boolean; maxProblems?: number; tz?: string } {
+  return {
+    ...(flags.format !== undefined ? { format: flags.format } : {}),
+    ...(flags.zones !== undefined || flags.session !== undefined ? { zones: parseZoneSpec(flags.zones ?? 'equal:4', flags.session) } : {}),
+    ...(flags.lenient ? { lenient: true } : {}),
+    ...(flags.maxProblems !== undefined ? { maxProblems: flags.maxProblems } : {}),
+    ...(flags.tz !== undefined ? { tz: flags.tz } : {}),
+  };
+}
+
+export function addFileFlags(cmd: Command): Command {
+  return cmd
+    .option('--format <id>', 'force a format (FORMAT_1 … FORMAT_8 or the full id); still checked against the content', formatOption)
+    .option('--zones <spec>', 'zone mode: equal[:n] | freeform:HH:MM,… | custom:HH:MM-HH:MM,…', zonesOption)
+    .option('--session <HH:MM-HH:MM>', 'trading session for zones (default 09:15-15:30)', sessionOption)
+    .option('--tz <zone>', 'exchange time zone of the files\' local times (default Asia/Kolkata)')
+    .option('--lenient', 'import the valid rows and report the rest instead of rejecting the file')
+    .option('--max-problems <n>', 'problems listed per file (all are counted; default 100)', positiveInt);
+}
+
+export function register(program: Command, io: CliIo = processIo()): void {
+  const cmd = program.command('inspect')
+    .description('detect and parse files without writing; summarise each strategy with every warning and error')
+    .argument('<files...>', 'files to inspect')
+    .option('--json', 'print the inspection as JSON');
+  addFileFlags(cmd);
+  usageExits(cmd, io);
+  cmd.action(async (files: string[], flags: FileFlags & { json?: boolean }) => {
+    const result = await inspectFiles(files, fileOptions(flags));
+    io.out(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatInspection(result));
+    io.setExitCode(result.files.every((f) => f.ok) ? EXIT_OK : EXIT_REJECTED);
+  });
+}

@@ -1,0 +1,175 @@
+// The ingest actor on a real DuckDB store file: every generated format lands exactly (per strategy, day and
+// zone, to the cent), the same bytes twice are a no-op, rejected files are quarantined with reports and
+// leave nothing, lenient mode keeps the valid rows, the inboxes are watched, progress is published, and a
+// crash of the actor mid-file rolls the file back and retries it.
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDataset, writeLargeBackinzoCsv, type Dataset } from '../../../engine/formats/index.ts';
+import type { FileOutcome, IngestEvent, IngestSink } from '../../../actors/ingest/index.ts';
+import { removeDir, startHarness, tempDir, type Harness } from './ingest-harness.ts';
+
+const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'formats');
+const root = tempDir('strata-ingest-actor-');
+let ds: Dataset;
+beforeAll(async () => { ds = await generateDataset({ outDir: join(root, 'data'), strategies: 3, days: 12, seed: 7 }); });
+afterAll(() => removeDir(root));
+
+function only<S extends FileOutcome['status']>(outcomes: FileOutcome[], status: S): Extract<FileOutcome, { status: S }> {
+  expect(outcomes.map((o) => o.status)).toEqual([status]);
+  return outcomes[0] as Extract<FileOutcome, { status: S }>;
+}
+
+describe('ingest actor', () => {
+  it('stores every generated format with the expected daily P&L per strategy, day and zone, to the cent', async () => {
+    const h = await startHarness({ dir: tempDir('strata-ingest-all-') });
+    try {
+      const plain = ds.files.filter((f) => !f.zoneMode).map((f) => join(ds.outDir, f.file));
+      const zoned = ds.files.filter((f) => f.zoneMode).map((f) => join(ds.outDir, f.file));
+      const outcomes = [...await h.request(plain), ...await h.request(zoned, { zones: { method: 'equal', count: 4 } })];
+      expect(outcomes.every((o) => o.status === 'committed'), JSON.stringify(outcomes.filter((o) => o.status !== 'committed'))).toBe(true);
+      let strategies = 0, trades = 0;
+      for (const f of ds.files) {
+        for (const s of f.strategies) {
+          strategies++;
+          trades += s.trades ?? 0;
+          const got = await h.daily(s.name);
+          expect([...got.keys()].sort(), `${f.file} ${s.name}`).toEqual(s.daily.map((d) => `${d.trading_day}|${d.zone}`).sort());
+          for (const d of s.daily) {
+            const g = got.get(`${d.trading_day}|${d.zone}`)!;
+            expect(Math.round(g.pnl * 100), `${f.file} ${s.name} ${d.trading_day} ${d.zone}`).toBe(Math.round(d.pnl * 100));
+            expect(g.n).toBe(d.n_trades);
+          }
+        }
+      }
+      expect(await h.count('strategies')).toBe(strategies);
+      expect(await h.count('trades')).toBeGreaterThanOrEqual(trades);
+      expect((await h.sink.unfinished())).toEqual([]);
+    } finally { await h.close(); }
+  });
+
+  it('treats the same bytes again, under another name, as a no-op and says so', async () => {
+    const h = await startHarness({ dir: tempDir('strata-ingest-dup-') });
+    try {
+      const src = join(ds.outDir, 'f1_backinzo.csv');
+      const first = only(await h.request([src]), 'committed');
+      const before = await Promise.all([h.count('strategies'), h.count('trades'), h.count('daily_pnl')]);
+      const copy = join(h.dir, 'renamed.csv');
+      copyFileSync(src, copy);
+      const again = only(await h.request([src, copy]).then((o) => o.slice(1)), 'duplicate');
+      expect(again.contentHash).toBe(first.contentHash);
+      expect(again.firstFile).toBe(src);
+      expect(await Promise.all([h.count('strategies'), h.count('trades'), h.count('daily_pnl')])).toEqual(before);
+      const finished = h.events.filter((e): e is Extract<IngestEvent, { type: 'ingest.file.finished' }> => e.type === 'ingest.file.finished');
+      expect(finished.map((e) => e.outcome.status)).toEqual(['committed', 'duplicate', 'duplicate']);
+    } finally { await h.close(); }
+  });
+
+  it('rejects a bad file, leaves nothing behind, and quarantines a copy with a JSON and a text report', async () => {
+    const h = await startHarness({ dir: tempDir('strata-ingest-bad-') });
+    try {
+      const bad = join(fixtures, 'non-numeric-pnl.csv');
+      const r = only(await h.request([bad]), 'rejected');
+      expect(r.code).toBe('STRATA_FORMAT_NON_NUMERIC');
+      expect(existsSync(bad)).toBe(true); // a requested file is copied, never taken away
+      expect(readFileSync(r.quarantined!)).toEqual(readFileSync(bad));
+      const report = JSON.parse(readFileSync(r.reportJson!, 'utf8')) as { problems: { row: number; column: string; value: string; reason: string }[]; totalProblems: number };
+      expect(report.problems.map((p) => [p.row, p.column, p.value])).toEqual([[11, 'P/L', 'abc'], [12, 'P/L', '']]);
+      expect(report.totalProblems).toBe(2);
+      const text = readFileSync(r.reportText!, 'utf8');
+      expect(text).toContain('file · sheet · row · column · value · reason');
+      expect(text).toContain('non-numeric-pnl.csv · - · 11 · P/L · "abc" · P/L is not a number');
+      expect([await h.count('strategies'), await h.count('trades'), await h.count('daily_pnl'), await h.count('kv')]).toEqual([0, 0, 0, 0]);
+    } finally { await h.close(); }
+  });
+
+  it('removes the rows of a file that fails half-way, after some batches were written', async () => {
+    const appended: number[] = [];
+    const observe = (s: IngestSink): IngestSink => ({ ...s, append: async (t, b) => { appended.push(b.rowCount); await s.append(t, b); } });
+    const h = await startHarness({ dir: tempDir('strata-ingest-half-'), batchRows: 500, wrapSink: observe });
+    try {
+      const big = await writeLargeBackinzoCsv(join(h.dir, 'late-error.csv'), 5000, 3);
+      writeFileSync(big.path, `${readFileSync(big.path, 'utf8')}5001,03-Jan-2023,Tue,09:20:00,09:25:00,NIFTY,17500,CE,50,1,2,not-a-number,x\n`);
+      const r = only(await h.request([big.path]), 'rejected');
+      expect(r.code).toBe('STRATA_FORMAT_NON_NUMERIC');
+      expect(r.problems[0]!.row).toBe(5009);
+      expect(appended.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5000); // rows did reach the store…
+      expect([await h.count('trades'), await h.count('daily_pnl'), await h.count('strategies'), await h.count('kv')]).toEqual([0, 0, 0, 0]); // …and are gone
+    } finally { await h.close(); }
+  });
+
+  it('imports the valid rows in lenient mode and writes a report of the rest', async () => {
+    const h = await startHarness({ dir: tempDir('strata-ingest-lenient-') });
+    try {
+      const r = only(await h.request([join(fixtures, 'non-numeric-pnl.csv')], { lenient: true }), 'committed');
+      expect(r.summary.problems.map((p) => p.row)).toEqual([11, 12]);
+      expect(await h.count('trades')).toBe(r.summary.rows.trades);
+      expect(r.summary.rows.trades).toBeGreaterThan(0);
+      const text = readFileSync(join(h.folders.quarantine, 'non-numeric-pnl.csv.report.txt'), 'utf8');
+      expect(text).toContain('imported leniently');
+    } finally { await h.close(); }
+  });
+
+  it('watches the inbox and the zone inbox: moves committed files to processed/ and bad ones to quarantine/', async () => {
+    const h = await startHarness({ dir: tempDir('strata-ingest-inbox-'), scanIntervalMs: 20 });
+    try {
+      const tv = ds.files.find((f) => f.file === 'zones/f7_tv_zone.xlsx')!;
+      copyFileSync(join(ds.outDir, 'f1_backinzo.csv'), join(h.folders.inbox!, 'f1_backinzo.csv'));
+      copyFileSync(join(ds.outDir, tv.file), join(h.folders.zoneInbox!, 'f7_tv_zone.xlsx'));
+      copyFileSync(join(fixtures, 'duplicate-trade-numbers.csv'), join(h.folders.inbox!, 'dup.csv'));
+      const done = (name: string) => h.waitFor((e) => e.type === 'ingest.file.finished' && e.outcome.file.endsWith(name));
+      const [a, b, c] = await Promise.all([done('f1_backinzo.csv'), done('f7_tv_zone.xlsx'), done('dup.csv')]);
+      expect(a.type === 'ingest.file.finished' && a.outcome.status).toBe('committed');
+      expect(b.type === 'ingest.file.finished' && b.origin).toBe('zone-inbox');
+      expect(c.type === 'ingest.file.finished' && c.outcome.status === 'rejected' && c.outcome.code).toBe('STRATA_FORMAT_DUPLICATE_TRADE');
+      expect(existsSync(join(h.folders.processed, 'f1_backinzo.csv'))).toBe(true);
+      expect(existsSync(join(h.folders.quarantine, 'dup.csv'))).toBe(true);
+      expect(existsSync(join(h.folders.quarantine, 'dup.csv.report.txt'))).toBe(true);
+      expect(existsSync(join(h.folders.inbox!, 'dup.csv'))).toBe(false);
+      const zoned = await h.daily(tv.strategies[0]!.name);
+      expect([...zoned.keys()].some((k) => k.endsWith('|Zone 2'))).toBe(true);
+    } finally { await h.close(); }
+  });
+
+  it('publishes progress with rows, rows/s, bytes and an ETA', async () => {
+    const h = await startHarness({ dir: tempDir('strata-ingest-progress-'), batchRows: 4000 });
+    try {
+      const big = await writeLargeBackinzoCsv(join(h.dir, 'progress.csv'), 40_000, 5); // > 1 MiB: several read chunks
+      only(await h.request([big.path]), 'committed');
+      const progress = h.events.flatMap((e) => (e.type === 'ingest.file.progress' ? [e.progress] : []));
+      expect(progress.length).toBeGreaterThan(3);
+      const mid = progress.find((p) => p.rows > 0 && p.bytes < p.totalBytes)!;
+      expect(mid.rowsPerSec).toBeGreaterThan(0);
+      expect(mid.etaMs).not.toBeNull();
+      expect(progress.at(-1)).toMatchObject({ rows: 40_000, bytes: big.sizeBytes, totalBytes: big.sizeBytes, etaMs: 0 });
+      for (let i = 1; i < progress.length; i++) expect(progress[i]!.rows).toBeGreaterThanOrEqual(progress[i - 1]!.rows);
+    } finally { await h.close(); }
+  });
+
+  it('rolls back and retries a file when the actor crashes mid-file', async () => {
+    let appends = 0;
+    let crashes = 0;
+    const faulty = (s: IngestSink): IngestSink => ({
+      ...s,
+      append: async (t, b) => {
+        // the third append of the first attempt fails, as a store write that is lost would
+        if (++appends === 3 && crashes++ === 0) throw Object.assign(new Error('simulated store write failure'), { code: 'STRATA_STORE_UNAVAILABLE' });
+        await s.append(t, b);
+      },
+    });
+    const h = await startHarness({ dir: tempDir('strata-ingest-crash-'), batchRows: 1000, wrapSink: faulty });
+    try {
+      const big = await writeLargeBackinzoCsv(join(h.dir, 'crash.csv'), 5000, 9);
+      const outcomes = await h.request([big.path]);
+      expect(outcomes[0]).toMatchObject({ status: 'failed', retrying: true });
+      const recovered = await h.waitFor((e) => e.type === 'ingest.recovered' && e.files.includes(big.path));
+      expect(recovered.type).toBe('ingest.recovered');
+      const committed = await h.waitFor((e) => e.type === 'ingest.file.finished' && e.outcome.status === 'committed');
+      expect(committed.type === 'ingest.file.finished' && committed.outcome.file).toBe(big.path);
+      expect(await h.count('trades')).toBe(5000);
+      const total = (await h.node.query('SELECT SUM(pnl) AS s FROM daily_pnl')).columns[0]!.values[0] as number;
+      expect(Math.round(total * 100)).toBe(Math.round(big.totalPnl * 100));
+      expect(await h.sink.unfinished()).toEqual([]);
+    } finally { await h.close(); }
+  });
+});
