@@ -25,7 +25,11 @@ interface CodecContext {
   resolve: RefResolver | null;
   /** shared buffers collected while encoding, or supplied while decoding */
   shared: SharedArrayBuffer[] | null;
+  /** while encoding for another member: how a ref is written ([address, path]); null writes it as it is */
+  qualify?: RefWriter | null;
 }
+/** Writes a ref as [address, path] for the receiving side (a member boundary qualifies thread addresses). */
+export type RefWriter = (ref: AddressedRef) => [string, string];
 let current: CodecContext = { resolve: null, shared: null };
 
 /** Declares a class whose instances are actor refs, so they encode as the ref extension. */
@@ -35,7 +39,7 @@ export function registerRefClass(cls: RefClass): void {
   addExtension({
     Class: cls as unknown as new () => AddressedRef,
     type: REF_EXTENSION_TYPE,
-    write: (ref: AddressedRef) => [ref.address, ref.path],
+    write: (ref: AddressedRef) => (current.qualify ? current.qualify(ref) : [ref.address, ref.path]),
     read: (data: unknown) => {
       if (!Array.isArray(data) || typeof data[0] !== 'string' || typeof data[1] !== 'string') {
         throw createError('STRATA_ENVELOPE_MALFORMED', `actor ref extension holds ${JSON.stringify(data)}, not [address, path]`, { value: String(data) });
@@ -126,8 +130,8 @@ export function decode(bytes: Uint8Array, resolve: RefResolver, shared: SharedAr
 
 /** Encodes a batch into bytes of its own (safe to transfer). msgpackr packs into a reusable buffer that we
  *  copy out of at once, so the buffer is reset and reused instead of a fresh one being allocated every few KB. */
-export function encodeBatch(value: unknown, shared: SharedArrayBuffer[], small = false): Uint8Array {
-  return withContext({ resolve: null, shared }, () => {
+export function encodeBatch(value: unknown, shared: SharedArrayBuffer[], small = false, qualify: RefWriter | null = null): Uint8Array {
+  return withContext({ resolve: null, shared, qualify }, () => {
     // records pay off over many similar values; for a handful, defining them costs more (both sides)
     const view = (small ? messagePackr : batchPackr).pack(value, RESET_BUFFER_MODE);
     const bytes = new Uint8Array(view.byteLength);

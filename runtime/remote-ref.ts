@@ -58,6 +58,9 @@ export interface ExternalNetwork extends RemoteTransport {
 export interface ExternalNetworkHooks {
   /** the system's full ref resolver: local cells, thread refs, or refs routed through the external network */
   resolve(address: string, path: string): import('./actor-ref.ts').AnyActorRef;
-  deliverTerminated(watcherPath: string, event: import('./message.ts').Terminated): void;
+  /** `watcherPath` may be qualified (`@t2.1/user/w`: a watcher on one of this process's threads); `from`
+   *  is the address of the watched actor */
+  deliverTerminated(watcherPath: string, event: import('./message.ts').Terminated, from?: string): void;
+  /** `tempPath` may be qualified (an ask from one of this process's threads) */
   failAsk(tempPath: string, error: import('./errors.ts').ErrorData): void;
 }

@@ -21,6 +21,7 @@ import type { EnvelopeLimits } from './envelope.ts';
 import type { MailboxOptions } from './mailbox.ts';
 import { isRemoteBehaviour, type Placement, type RemoteBehaviour } from './placement.ts';
 import { remoteChild } from './remote-child.ts';
+import { parseQualifiedPath } from './qualified-path.ts';
 import { RemoteRef, type ExternalNetwork, type ExternalNetworkHooks } from './remote-ref.ts';
 import { ThreadGroup, type ThreadsOptions } from './thread-group.ts';
 import { ThreadNetwork, type NetworkStats, type PortLike } from './thread-network.ts';
@@ -215,12 +216,22 @@ class LocalSystem implements ActorSystem, SystemCore {
     this.#external = network;
     this.network.external = network;
     return {
-      resolve: (address, path) => this.network.resolve(address, path),
-      deliverTerminated: (watcher, event) => {
+      resolve: (address, path) => {
+        const q = address === this.network.address ? parseQualifiedPath(path) : null;
+        return q === null ? this.network.resolve(address, path) : this.network.resolve(q.address, q.path);
+      },
+      deliverTerminated: (watcher, event, from) => {
+        const q = parseQualifiedPath(watcher);
+        if (q !== null) return this.network.deliverTerminatedToThread(q.address, from ?? '', q.path, event);
         const cell = this.resolve(watcher);
         if (cell instanceof ActorCell) cell.receiveTerminated(event);
       },
-      failAsk: (path, error) => this.#asks.get(path)?.fail(fromErrorData(error)),
+      failAsk: (path, error) => {
+        const q = parseQualifiedPath(path);
+        if (q === null) return this.#asks.get(path)?.fail(fromErrorData(error));
+        const ref = this.network.resolve(q.address, q.path);
+        if (ref instanceof RemoteRef) this.network.failRemoteAsk(ref, error);
+      },
     };
   }
 

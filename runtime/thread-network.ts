@@ -9,7 +9,8 @@ import { decodeBatch, encodeBatch, type RefResolver } from './codec.ts';
 import { defaultEnvelopeLimits, ENVELOPE_VERSION, forEachEnvelope, toWire, type Envelope, type EnvelopeLimits, type EnvelopeVisitor, type EnvelopeExtras } from './envelope.ts';
 import { createError, toErrorData, type ErrorData, type StrataError } from './errors.ts';
 import type { Message, TellOutcome, Terminated } from './message.ts';
-import { RemoteRef, type RemoteTransport } from './remote-ref.ts';
+import { RemoteRef, type ExternalNetwork, type RemoteTransport } from './remote-ref.ts';
+import { THREAD_ADDRESS, qualifyPath } from './qualified-path.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { MailboxOptions } from './mailbox.ts';
 
@@ -35,8 +36,6 @@ export interface NetworkHost {
   spawnFromCatalogue?(name: string, props: unknown, mailbox: MailboxOptions | undefined): AnyActorRef;
 }
 
-/** addresses of this process's systems: main and its threads (t<n>.<incarnation>) */
-const THREAD_ADDRESS = /^(main|t\d+\.\d+)$/;
 
 /** batches of fewer envelopes are packed as plain maps (msgpack records only pay off over many) */
 const SMALL_BATCH = 8;
@@ -125,7 +124,7 @@ export class ThreadNetwork implements RemoteTransport {
   }
 
   /** the network for addresses beyond this process (set by system.attachExternalNetwork) */
-  external: RemoteTransport | null = null;
+  external: ExternalNetwork | null = null;
 
   get resolver(): RefResolver {
     return this.#resolveRef;
@@ -283,7 +282,8 @@ export class ThreadNetwork implements RemoteTransport {
       return;
     }
     if (frame.to !== this.#host.address) {
-      this.#relay(frame as BulkFrame);
+      if (this.external !== null && !this.#links.has(frame.to) && !THREAD_ADDRESS.test(frame.to)) this.#forwardExternal(peer, frame as BulkFrame);
+      else this.#relay(frame as BulkFrame);
       return;
     }
     if (frame.bytes.byteLength > this.#limits.maxBatchBytes) {
@@ -327,6 +327,60 @@ export class ThreadNetwork implements RemoteTransport {
       },
     };
     forEachEnvelope(decoded, visitor);
+  }
+
+  /** A worker's batch for another member: decoded here (its refs become refs this process can route) and
+   *  handed to the external network, which writes thread refs as qualified paths of this member. */
+  #forwardExternal(peer: string, frame: BulkFrame): void {
+    const external = this.external!;
+    let decoded: unknown;
+    try {
+      decoded = decodeBatch(frame.bytes, this.#resolveRef, Array.isArray(frame.shared) ? frame.shared : []);
+    } catch (err) {
+      this.#refuse(peer, err as StrataError);
+      return;
+    }
+    forEachEnvelope(decoded, {
+      envelope: (t, _i, m, extras) => {
+        const outcome = external.send(frame.to, t, m, extras);
+        if (outcome === 'dead' || outcome === 'rejected-full') {
+          const replyTo = (m as { replyTo?: unknown }).replyTo;
+          if (replyTo instanceof RemoteRef) this.#failRemoteAsk(replyTo, createError(outcome === 'dead' ? 'STRATA_ACTOR_STOPPED' : 'STRATA_MAILBOX_FULL', `${m.type} to ${frame.to}:${t} was not delivered (${outcome})`, { target: t, messageType: m.type }).toData());
+        }
+      },
+      refused: (error, m) => {
+        this.#refuse(peer, error);
+        const replyTo = (m as { replyTo?: unknown } | null | undefined)?.replyTo;
+        if (replyTo instanceof RemoteRef) this.#failRemoteAsk(replyTo, error.toData());
+      },
+    });
+  }
+
+  /** A worker's control frame for another member: deathwatch and ask failures go through the external
+   *  network, with the worker's paths qualified by its thread address. */
+  #controlExternal(f: ControlFrame): void {
+    const external = this.external!;
+    switch (f.op) {
+      case 'watch':
+        external.watchRemote(qualifyPath(f.from, f.watcher), new RemoteRef(f.to, f.target, external));
+        return;
+      case 'unwatch':
+        external.unwatchRemote(qualifyPath(f.from, f.watcher), new RemoteRef(f.to, f.target, external));
+        return;
+      case 'ask.failed':
+        external.failRemoteAsk(new RemoteRef(f.to, f.path, external), f.error);
+        return;
+      default:
+        // spawn and stop of actors on other members go through the cluster's own API
+        if (f.op === 'spawn') this.#sendControl(f.from, { op: 'spawn.failed', reqId: f.reqId, error: { code: 'STRATA_INVALID_PLACEMENT', message: `${f.to} is another member: spawn there through the cluster (spawnRemote)` } });
+    }
+  }
+
+  /** Delivers a termination from another member to a watcher on one of this process's threads. */
+  deliverTerminatedToThread(thread: string, from: string, watcher: string, event: Terminated): void {
+    const link = this.#links.get(thread);
+    if (link === undefined) return;
+    link.control.postMessage({ op: 'terminated', watcher, event, to: thread, from } satisfies ControlFrame);
   }
 
   #relay(frame: BulkFrame): void {
@@ -389,6 +443,7 @@ export class ThreadNetwork implements RemoteTransport {
     if (f.to !== this.#host.address) {
       const link = this.#links.get(f.to);
       if (link) link.control.postMessage(f);
+      else if (this.external !== null && !THREAD_ADDRESS.test(f.to)) this.#controlExternal(f);
       else if (f.op === 'spawn') this.#sendControl(f.from, { op: 'spawn.failed', reqId: f.reqId, error: { code: 'STRATA_THREAD_DIED', message: `${f.to} is not running` } });
       return;
     }

@@ -156,9 +156,9 @@ export const scenario: Scenario = {
   description: 'parse throughput per format vs DuckDB read_csv / exceljs streaming; peak RSS vs file size',
   async run(ctx) {
     const dir = mkdtempSync(join(tmpdir(), 'strata-bench-ingest-'));
-    const runs = ctx.quick ? 3 : 5;
+    const runs = ctx.quick ? 2 : 5;
     try {
-      const csvRows = ctx.quick ? 200_000 : 1_000_000;
+      const csvRows = ctx.quick ? 100_000 : 1_000_000;
       const backinzo = await writeLargeBackinzoCsv(join(dir, 'backinzo.csv'), csvRows, 1);
       ctx.log(`backinzo CSV: ${csvRows} rows, ${(backinzo.sizeBytes / 2 ** 20).toFixed(1)} MiB`);
       const duck = await repeat(runs, () => duckdbRate(backinzo.path, csvRows, 7));
@@ -169,20 +169,20 @@ export const scenario: Scenario = {
       ctx.emit({ ...compared('ingest.csv.backinzo-vs-scan', 'throughput', 'rows/s', ours, { name: 'DuckDB read_csv count(*) + sum(P/L), projection pushdown', summary: scan }, { ratio: '>=0.4' }), note: 'our parser materialises every column; the baseline parses two' });
 
       // End to end: hash, detect, parse, journal and write into an embedded DuckDB store file.
-      const e2eRows = ctx.quick ? 50_000 : 200_000;
+      const e2eRows = ctx.quick ? 20_000 : 200_000;
       const e2eRuns = ctx.quick ? 2 : 3;
       const e2eFile = await writeLargeBackinzoCsv(join(dir, 'e2e.csv'), e2eRows, 6);
       const e2eBase = await repeat(e2eRuns, () => duckdbFileRate(e2eFile.path, e2eRows, 7, dir));
       const e2eOurs = await repeat(e2eRuns, () => endToEndRate(e2eFile.path, e2eRows, dir));
       ctx.emit({ ...compared('ingest.e2e.csv.backinzo', 'throughput', 'rows/s', e2eOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: e2eBase }, { ratio: '>=0.4', value: '>=1000000 rows/s' }), note: `${e2eRows} trade rows through the ingest actor into a DuckDB store file (journal, partition ids, all-or-nothing)` });
 
-      const tvTrades = ctx.quick ? 60_000 : 300_000;
+      const tvTrades = ctx.quick ? 30_000 : 300_000;
       const tv = await writeLargeTradingView(join(dir, 'tv.csv'), tvTrades, 'csv', 2);
       const tvDuck = await repeat(runs, () => duckdbRate(tv.path, tv.rows, 0));
       const tvOurs = await repeat(runs, () => parseRate(tv.path, tv.rows));
       ctx.emit(compared('ingest.csv.tradingview', 'throughput', 'rows/s', tvOurs, { name: 'DuckDB read_csv into an in-memory table, same file', summary: tvDuck }, { ratio: '>=0.4' }));
 
-      const xTrades = ctx.quick ? 10_000 : 60_000;
+      const xTrades = ctx.quick ? 5_000 : 60_000;
       const tvx = await writeLargeTradingView(join(dir, 'tv.xlsx'), xTrades, 'xlsx', 3);
       const xRuns = ctx.quick ? 2 : 3;
       const xBase = await repeat(xRuns, () => exceljsRate(tvx.path, tvx.rows));
@@ -192,7 +192,7 @@ export const scenario: Scenario = {
       ctx.emit({ ...compared('ingest.e2e.xlsx.tradingview', 'throughput', 'rows/s', xE2e, { name: 'exceljs streaming WorkbookReader (read only), same file', summary: xBase }, { ratio: '>=2' }), note: `${tvx.rows} input rows (${xTrades} trades) through the ingest actor into a DuckDB store file` });
 
       // The eight formats from one generated dataset (smaller files: fixed costs weigh more).
-      const ds = await generateDataset({ outDir: join(dir, 'ds'), strategies: 4, days: ctx.quick ? 300 : 5000, seed: 11 });
+      const ds = await generateDataset({ outDir: join(dir, 'ds'), strategies: 4, days: ctx.quick ? 200 : 5000, seed: 11 });
       const formatRuns = ctx.quick ? 2 : 5;
       for (const f of ds.files) {
         const path = join(ds.outDir, f.file);

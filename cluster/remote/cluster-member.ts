@@ -70,7 +70,7 @@ export async function createClusterMember(options: ClusterMemberOptions): Promis
       resolveLocal: (path) => system.resolve(path),
       resolveRef: (address, path) => (hooks ? hooks.resolve(address, path) : system.resolve(path)),
       failAsk: (path, error) => hooks?.failAsk(path, error),
-      deliverTerminated: (watcher, event) => hooks?.deliverTerminated(watcher, event),
+      deliverTerminated: (watcher, event, from) => hooks?.deliverTerminated(watcher, event, from),
       watchLocal: (ref, fn) => system.watch(ref, fn),
       spawnByName: (behaviour, props, name) => {
         const factory = Object.hasOwn(behaviours, behaviour) ? behaviours[behaviour] : undefined;

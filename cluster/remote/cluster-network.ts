@@ -10,6 +10,7 @@ import { ENVELOPE_VERSION, forEachEnvelope, type Envelope, type EnvelopeExtras }
 import { createError, toErrorData, type ErrorData, type StrataError } from '../../runtime/errors.ts';
 import type { Message, TellOutcome, Terminated } from '../../runtime/message.ts';
 import { RemoteRef, type RemoteTransport } from '../../runtime/remote-ref.ts';
+import { isThreadAddress, parseQualifiedPath, qualifyPath } from '../../runtime/qualified-path.ts';
 import { clusterError } from '../errors.ts';
 import type { ControlMessage, Transport } from '../transport/transport.ts';
 
@@ -23,7 +24,7 @@ export interface ClusterHost {
   /** fails a pending ask of this system whose temp path is given */
   failAsk(path: string, error: ErrorData): void;
   /** delivers a remote actor's termination to a local watcher actor (runtime integration; see docs/cluster.md) */
-  deliverTerminated?(watcherPath: string, event: Terminated): void;
+  deliverTerminated?(watcherPath: string, event: Terminated, from?: string): void;
   /** the system's full ref resolver (its threads included), once the network is attached to it */
   resolveRef?(address: string, path: string): AnyActorRef;
   /** runs `fn` once when a local ref stops */
@@ -72,7 +73,7 @@ export class ClusterNetwork implements RemoteTransport {
   }
 
   resolve(address: string, path: string): AnyActorRef {
-    if (address === this.#host.address) return this.#host.resolveLocal(path);
+    if (address === this.#host.address) return this.#resolveTarget(path);
     // the system's resolver knows its own threads too; without one, every other address is a member
     return this.#host.resolveRef ? this.#host.resolveRef(address, path) : new RemoteRef(address, path, this);
   }
@@ -88,7 +89,7 @@ export class ClusterNetwork implements RemoteTransport {
       target,
       (event) => {
         this.#actorWatches.delete(key);
-        this.#host.deliverTerminated?.(watcherPath, event);
+        this.#host.deliverTerminated?.(watcherPath, event, target.address);
       },
       watcherPath,
     );
@@ -128,15 +129,27 @@ export class ClusterNetwork implements RemoteTransport {
 
   #trackAsk(member: string, message: Message): void {
     const replyTo = (message as { replyTo?: unknown }).replyTo as { address?: unknown; path?: unknown } | undefined;
-    if (replyTo === undefined || replyTo === null || replyTo.address !== this.#host.address || typeof replyTo.path !== 'string' || !replyTo.path.startsWith('/temp/')) return;
+    if (replyTo === undefined || replyTo === null || typeof replyTo.address !== 'string' || typeof replyTo.path !== 'string' || !replyTo.path.startsWith('/temp/')) return;
+    // an ask from one of this process's worker threads is tracked by its qualified path
+    let path: string;
+    if (replyTo.address === this.#host.address) path = replyTo.path;
+    else if (isThreadAddress(replyTo.address)) path = qualifyPath(replyTo.address, replyTo.path);
+    else return;
     let set = this.#asksOn.get(member);
     if (set === undefined) this.#asksOn.set(member, (set = new Set()));
     if (set.size >= MAX_TRACKED_ASKS) {
       // forget the settled ones (their temp path no longer resolves to an ask)
-      for (const p of set) if (!('fail' in this.#host.resolveLocal(p))) set.delete(p);
+      for (const p of set) if (p.startsWith('/') && !('fail' in this.#host.resolveLocal(p))) set.delete(p);
       if (set.size >= MAX_TRACKED_ASKS) set.delete(set.values().next().value!);
     }
-    set.add(replyTo.path);
+    set.add(path);
+  }
+
+  /** The local target of an inbound path: an actor of this system, or (a qualified path) one on a thread. */
+  #resolveTarget(path: string): AnyActorRef {
+    const q = parseQualifiedPath(path);
+    if (q === null || this.#host.resolveRef === undefined) return this.#host.resolveLocal(path);
+    return this.#host.resolveRef(q.address, q.path);
   }
 
   /** Called by the transport with an authenticated envelope batch from `from`. */
@@ -155,7 +168,7 @@ export class ClusterNetwork implements RemoteTransport {
         this.#stats.receivedEnvelopes++;
         let target: AnyActorRef;
         if (t === lastPath && lastTarget !== null) target = lastTarget;
-        else target = lastTarget = this.#host.resolveLocal((lastPath = t));
+        else target = lastTarget = this.#resolveTarget((lastPath = t));
         const outcome = target.tell(m);
         if (outcome === 'dead' || outcome === 'rejected-full' || outcome === 'dropped-newest' || outcome === 'rejected-restarting') {
           const replyTo = (m as { replyTo?: unknown }).replyTo;
@@ -223,7 +236,7 @@ export class ClusterNetwork implements RemoteTransport {
         return true;
       }
       case 'r.stop':
-        this.#host.stopLocal(this.#host.resolveLocal(m['path'] as string));
+        this.#host.stopLocal(this.#resolveTarget(m['path'] as string));
         return true;
       case 'r.watch': {
         const target = m['target'] as string;
@@ -231,7 +244,7 @@ export class ClusterNetwork implements RemoteTransport {
         const key = `${from}|${watcher}|${target}`;
         if (this.#watchedBy.has(key)) return true;
         let fired = false;
-        const release = this.#host.watchLocal(this.#host.resolveLocal(target), (event) => {
+        const release = this.#host.watchLocal(this.#resolveTarget(target), (event) => {
           fired = true;
           this.#watchedBy.delete(key);
           this.#t.sendControl(from, { op: 'r.terminated', watcher, event: { ...event, path: target } });
@@ -252,7 +265,7 @@ export class ClusterNetwork implements RemoteTransport {
         const fn = byPath?.get(watcher);
         byPath?.delete(watcher);
         if (fn) fn(event);
-        else this.#host.deliverTerminated?.(watcher, event);
+        else this.#host.deliverTerminated?.(watcher, event, from);
         return true;
       }
       case 'r.ask.failed':

@@ -6,7 +6,8 @@
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { backoffDelay, type BackoffOptions } from '../../runtime/backoff.ts';
-import { encodeBatch } from '../../runtime/codec.ts';
+import { encodeBatch, type AddressedRef } from '../../runtime/codec.ts';
+import { isThreadAddress, qualifyPath } from '../../runtime/qualified-path.ts';
 import { toWire, type Envelope } from '../../runtime/envelope.ts';
 import { toErrorData, type ErrorData } from '../../runtime/errors.ts';
 import type { TellOutcome } from '../../runtime/message.ts';
@@ -80,6 +81,9 @@ export class Link {
   readonly #writableWaiters: (() => void)[] = [];
   readonly stats: LinkStats = { sentEnvelopes: 0, sentFrames: 0, sentBytes: 0, controlFrames: 0, rejectedFull: 0, reconnects: 0 };
   readonly #flush = (): void => this.#flushBulk();
+
+  /** refs to actors on this process's worker threads cross as qualified paths of this member */
+  readonly #qualify = (ref: AddressedRef): [string, string] => (isThreadAddress(ref.address) ? [this.#s.selfId, qualifyPath(ref.address, ref.path)] : [ref.address, ref.path]);
 
   constructor(endpoint: string, settings: LinkSettings, events: LinkEvents) {
     this.endpoint = endpoint;
@@ -186,7 +190,7 @@ export class Link {
     const shared: SharedArrayBuffer[] = [];
     let bytes: Uint8Array;
     try {
-      bytes = encodeBatch(toWire(batch), shared, batch.length < 8);
+      bytes = encodeBatch(toWire(batch), shared, batch.length < 8, this.#qualify);
       if (shared.length > 0) throw clusterError('STRATA_CLUSTER_FRAME_TOO_LARGE', 'a SharedArrayBuffer cannot cross a machine', { reason: 'shared-buffer' });
     } catch (err) {
       // one bad message must not sink the batch: find it by packing one at a time

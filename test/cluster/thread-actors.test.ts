@@ -1,0 +1,134 @@
+// Actors on worker threads are reachable from other members, and reach them: a ref to a thread actor
+// crosses a member boundary as a qualified path of its member (@t1.1/user/…), tell/ask/watch work both
+// ways, and an ask from a thread to a member that goes down fails at once. Two real members on 127.0.0.1
+// in this process, one of them with a real worker thread.
+import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { createClusterMember, type ClusterMember } from '../../cluster/remote/index.ts';
+import type { ActorRef, AnyActorRef } from '../../runtime/actor-ref.ts';
+import type { Behaviour } from '../../runtime/behaviour.ts';
+import { remote } from '../../runtime/placement.ts';
+import { RemoteRef } from '../../runtime/remote-ref.ts';
+import { behaviours, type EchoMsg, type EchoReply, type WatcherMsg, type WatchReport, type WhoAmI } from '../runtime/fixtures/thread-behaviours.ts';
+import { eventually, SECRET } from './support.ts';
+
+const catalogue = new URL('../runtime/fixtures/thread-behaviours.ts', import.meta.url);
+const members: ClusterMember[] = [];
+afterEach(async () => {
+  for (const m of members.splice(0)) await m.shutdown();
+});
+
+async function member(seeds: string[], threads: number): Promise<ClusterMember> {
+  const m = await createClusterMember({
+    cluster: 'thread-actors',
+    secret: SECRET,
+    port: 0,
+    seeds,
+    logger: pino({ level: 'silent' }),
+    heartbeatIntervalMs: 100,
+    phi: { acceptableHeartbeatPauseMs: 300 },
+    stableAfterMs: 300,
+    reconnectBackoff: { minMs: 20, maxMs: 200, factor: 2, jitter: 0.2 },
+    ...(threads > 0 ? { system: { threads: { count: threads, behaviours: catalogue } } } : {}),
+  });
+  members.push(m);
+  return m;
+}
+
+async function pair(): Promise<[ClusterMember, ClusterMember]> {
+  const a = await member([], 1);
+  const b = await member([`127.0.0.1:${a.transport.port}`], 0);
+  await eventually(() => a.membership.members().filter((x) => x.state === 'up').length === 2 && b.membership.members().filter((x) => x.state === 'up').length === 2, 'both members up');
+  return [a, b];
+}
+
+async function heldOn(m: ClusterMember, box: ActorRef<Hold>): Promise<AnyActorRef> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const r = await m.system.ask<Hold, { type: 'held'; ref: AnyActorRef | null }>(box, (replyTo) => ({ type: 'get', replyTo }));
+    if (r.ref !== null) return r.ref;
+    if (Date.now() > until) throw new Error('timed out waiting for the ref to reach the box');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+type Hold = { type: 'hold'; ref: AnyActorRef } | { type: 'get'; replyTo: ActorRef<{ type: 'held'; ref: AnyActorRef | null }> };
+const holder = (): Behaviour<Hold> => () => {
+  let held: AnyActorRef | null = null;
+  return { receive: (m) => void (m.type === 'hold' ? (held = m.ref) : m.replyTo.tell({ type: 'held', ref: held })) };
+};
+
+describe('actors on worker threads across members', () => {
+  it('a member asks a thread actor of another member through a ref that crossed the boundary', { timeout: 30_000 }, async () => {
+    const [a, b] = await pair();
+    const echo = a.system.spawn(remote(behaviours, 'echo', undefined as never), { placement: { thread: 1 } }) as ActorRef<EchoMsg>;
+    const who = await a.system.ask<EchoMsg, WhoAmI>(echo, (replyTo) => ({ type: 'whoami', replyTo }));
+    expect(who.threadId).toBeGreaterThan(0);
+    // hand the worker's ref to an actor on b: it is written as a's address and a qualified path
+    const box = b.system.spawn(holder(), { name: 'box' });
+    const boxOnA = a.refFor<Hold>(b.id, box.path);
+    boxOnA.tell({ type: 'hold', ref: who.self });
+    const held = await heldOn(b, box);
+    expect(held).toBeInstanceOf(RemoteRef);
+    expect((held as RemoteRef).address).toBe(a.id);
+    expect(held.path).toMatch(/^@t1\.\d+\/user\//);
+    const reply = await b.system.ask<EchoMsg, EchoReply>(held as ActorRef<EchoMsg>, (replyTo) => ({ type: 'echo', text: 'from b', replyTo }), { timeoutMs: 5_000 });
+    expect(reply).toEqual({ type: 'echo.reply', text: 'from b', threadId: who.threadId });
+  });
+
+  it('a thread actor relays to an actor on another member and the reply comes back to the asker', { timeout: 30_000 }, async () => {
+    const [a, b] = await pair();
+    const echoOnB = b.system.spawn<EchoMsg>(() => ({ receive: (m) => void (m.type === 'echo' ? m.replyTo.tell({ type: 'echo.reply', text: `b:${m.text}`, threadId: -1 }) : undefined) }), { name: 'echo-b' });
+    const worker = a.system.spawn(remote(behaviours, 'echo', undefined as never), { placement: { thread: 1 } }) as ActorRef<EchoMsg>;
+    const via = a.refFor<EchoMsg>(b.id, echoOnB.path);
+    // main of a asks the worker, which tells b's actor (a ref decoded on the worker), which replies to main
+    const r1 = await a.system.ask<EchoMsg, EchoReply>(worker, (replyTo) => ({ type: 'relay', text: 'x', via, replyTo }), { timeoutMs: 5_000 });
+    expect(r1).toEqual({ type: 'echo.reply', text: 'b:x', threadId: -1 });
+    // b asks the worker to relay back to b: the worker's message to b travels worker → a's main → b
+    const who = await a.system.ask<EchoMsg, WhoAmI>(worker, (replyTo) => ({ type: 'whoami', replyTo }));
+    const box = b.system.spawn(holder(), { name: 'box' });
+    a.refFor<Hold>(b.id, box.path).tell({ type: 'hold', ref: who.self });
+    const workerOnB = await heldOn(b, box);
+    const r3 = await b.system.ask<EchoMsg, EchoReply>(workerOnB as ActorRef<EchoMsg>, (replyTo) => ({ type: 'relay', text: 'y', via: echoOnB, replyTo }), { timeoutMs: 5_000 });
+    expect(r3).toEqual({ type: 'echo.reply', text: 'b:y', threadId: -1 });
+  });
+
+  it('a member watches a thread actor of another member and learns when it stops', { timeout: 30_000 }, async () => {
+    const [a, b] = await pair();
+    const worker = a.system.spawn(remote(behaviours, 'echo', undefined as never), { placement: { thread: 1 } }) as ActorRef<EchoMsg>;
+    const who = await a.system.ask<EchoMsg, WhoAmI>(worker, (replyTo) => ({ type: 'whoami', replyTo }));
+    const box = b.system.spawn(holder(), { name: 'box' });
+    a.refFor<Hold>(b.id, box.path).tell({ type: 'hold', ref: who.self });
+    const onB = await heldOn(b, box);
+    const ended: string[] = [];
+    b.system.spawn<{ type: 'noop' }>((ctx) => {
+      ctx.watch(onB);
+      return { receive: () => {}, terminated: (e) => void ended.push(e.path) };
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    a.system.stop(worker);
+    await eventually(() => ended.length === 1, 'the watcher on b saw the thread actor stop');
+    expect(ended[0]).toBe(onB.path);
+  });
+
+  it('a thread actor watches actors on another member: a stop, then the whole member going down', { timeout: 30_000 }, async () => {
+    const [a, b] = await pair();
+    // a third member, so that the two left keep the majority when b goes away
+    const c = await member([`127.0.0.1:${a.transport.port}`], 0);
+    await eventually(() => a.membership.members().filter((x) => x.state === 'up').length === 3 && c.membership.members().filter((x) => x.state === 'up').length === 3, 'three members up');
+    const reports: WatchReport[] = [];
+    const reporter = a.system.spawn<WatchReport>(() => ({ receive: (m) => void reports.push(m) }), { name: 'reporter' });
+    const w = a.system.spawn(remote(behaviours, 'watcher', undefined as never), { placement: { thread: 1 } }) as ActorRef<WatcherMsg>;
+    const first = b.system.spawn<{ type: 'noop' }>(() => ({ receive: () => {} }), { name: 'first' });
+    const second = b.system.spawn<{ type: 'noop' }>(() => ({ receive: () => {} }), { name: 'second' });
+    for (const t of [first, second]) await a.system.ask<WatcherMsg, { type: 'watching' }>(w, (replyTo) => ({ type: 'watch', target: a.refFor(b.id, t.path), reporter, replyTo }));
+    await new Promise((r) => setTimeout(r, 200));
+    b.system.stop(first);
+    await eventually(() => reports.length === 1, 'the thread watcher saw the first actor stop');
+    expect(reports[0]).toMatchObject({ path: first.path, reason: 'stopped' });
+    members.splice(members.indexOf(b), 1);
+    await b.shutdown();
+    await eventually(() => reports.length === 2, 'the thread watcher saw the member go down', 15_000);
+    expect(reports[1]).toMatchObject({ path: second.path, reason: 'failed', code: 'STRATA_CLUSTER_MEMBER_DOWN' });
+  });
+});
