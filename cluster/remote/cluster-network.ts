@@ -123,7 +123,11 @@ export class ClusterNetwork implements RemoteTransport {
       : { ...extras, v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message };
     const outcome = this.#t.send(address, e);
     if (outcome === 'enqueued') this.#trackAsk(address, message);
-    else this.#host.deadLetters.publish(`${address}:${path}`, message, outcome === 'rejected-full' ? 'mailbox-full' : 'stopped');
+    else {
+      this.#host.deadLetters.publish(`${address}:${path}`, message, outcome === 'rejected-full' ? 'mailbox-full' : 'stopped');
+      // an ask refused by a full link learns why at once instead of timing out
+      if (outcome === 'rejected-full') this.undeliverable(address, e, clusterError('STRATA_CLUSTER_LINK_FULL', `the link to ${address} has its outbound queue full: ${message.type} to ${path} was refused`, { member: address, target: path, messageType: message.type }).toData(), false);
+    }
     return outcome;
   }
 
@@ -188,10 +192,12 @@ export class ClusterNetwork implements RemoteTransport {
 
   /** An envelope the link could not send (too large, unserialisable, member replaced): dead letter it and
    *  fail its ask at once. */
-  undeliverable(target: string, e: Envelope, error: ErrorData): void {
-    this.#host.deadLetters.publish(`${target}:${e.t}`, e.m, 'stopped');
+  undeliverable(target: string, e: Envelope, error: ErrorData, deadLetter = true): void {
+    if (deadLetter) this.#host.deadLetters.publish(`${target}:${e.t}`, e.m, 'stopped');
     const replyTo = (e.m as { replyTo?: unknown }).replyTo as { address?: unknown; path?: unknown } | undefined;
-    if (replyTo && replyTo.address === this.#host.address && typeof replyTo.path === 'string' && replyTo.path.startsWith('/temp/')) this.#host.failAsk(replyTo.path, error);
+    if (!replyTo || typeof replyTo.address !== 'string' || typeof replyTo.path !== 'string' || !replyTo.path.startsWith('/temp/')) return;
+    if (replyTo.address === this.#host.address) this.#host.failAsk(replyTo.path, error);
+    else if (isThreadAddress(replyTo.address)) this.#host.failAsk(qualifyPath(replyTo.address, replyTo.path), error);
   }
 
   #failRemoteAsk(replyTo: RemoteRef, error: ErrorData): void {

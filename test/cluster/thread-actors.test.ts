@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const m of members.splice(0)) await m.shutdown();
 });
 
-async function member(seeds: string[], threads: number): Promise<ClusterMember> {
+async function member(seeds: string[], threads: number, maxQueuedEnvelopes?: number): Promise<ClusterMember> {
   const m = await createClusterMember({
     cluster: 'thread-actors',
     secret: SECRET,
@@ -29,6 +29,7 @@ async function member(seeds: string[], threads: number): Promise<ClusterMember> 
     phi: { acceptableHeartbeatPauseMs: 300 },
     stableAfterMs: 300,
     reconnectBackoff: { minMs: 20, maxMs: 200, factor: 2, jitter: 0.2 },
+    ...(maxQueuedEnvelopes !== undefined ? { maxQueuedEnvelopes } : {}),
     ...(threads > 0 ? { system: { threads: { count: threads, behaviours: catalogue } } } : {}),
   });
   members.push(m);
@@ -130,5 +131,22 @@ describe('actors on worker threads across members', () => {
     await b.shutdown();
     await eventually(() => reports.length === 2, 'the thread watcher saw the member go down', 15_000);
     expect(reports[1]).toMatchObject({ path: second.path, reason: 'failed', code: 'STRATA_CLUSTER_MEMBER_DOWN' });
+  });
+
+  it('an ask refused by a full link fails at once with STRATA_CLUSTER_LINK_FULL', { timeout: 30_000 }, async () => {
+    const b = await member([], 0);
+    const a = await member([`127.0.0.1:${b.transport.port}`], 1, 50);
+    await eventually(() => a.membership.members().filter((x) => x.state === 'up').length === 2, 'both members up');
+    const sink = b.system.spawn<EchoMsg>(() => ({ receive: () => {} }), { name: 'sink' });
+    const onA = a.refFor<EchoMsg>(b.id, sink.path);
+    const reporter = a.system.spawn<EchoReply>(() => ({ receive: () => {} }));
+    // the link flushes on a microtask: within this synchronous loop its queue (50) fills
+    let refused = 0;
+    for (let i = 0; i < 200; i++) if (onA.tell({ type: 'echo', text: String(i), replyTo: reporter }) === 'rejected-full') refused++;
+    expect(refused).toBeGreaterThan(0);
+    const started = Date.now();
+    const err = await a.system.ask<EchoMsg, EchoReply>(onA, (replyTo) => ({ type: 'echo', text: 'late', replyTo }), { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'STRATA_CLUSTER_LINK_FULL' });
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });
