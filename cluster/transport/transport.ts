@@ -350,8 +350,15 @@ export class Transport {
   /** Queues an envelope for a member; batched per tick with the others for that member. */
   send(targetId: string, e: Envelope): TellOutcome {
     if (this.#closed) return 'dead';
-    return this.#link(endpointOfId(targetId)).send(targetId, e);
+    // bulk traffic mostly goes to one member at a time: skip the id → endpoint → link lookup for it
+    if (targetId !== this.#lastTarget || this.#lastLink === null) {
+      this.#lastLink = this.#link(endpointOfId(targetId));
+      this.#lastTarget = targetId;
+    }
+    return this.#lastLink.send(targetId, e);
   }
+  #lastTarget = '';
+  #lastLink: Link | null = null;
 
   /** Resolves when the bulk queue to `targetId` has room (senders that prefer waiting to being refused). */
   whenWritable(targetId: string): Promise<void> {
@@ -369,6 +376,7 @@ export class Transport {
     const link = this.#links.get(endpoint);
     if (link) {
       this.#links.delete(endpoint);
+      this.#lastLink = null;
       link.close(error);
     }
     for (const [key, inbound] of this.#inbound) {
@@ -408,6 +416,7 @@ export class Transport {
     const error = clusterError('STRATA_CLUSTER_LINK_CLOSED', `member ${this.#id} is shutting down its transport`, { member: this.#id }).toData();
     for (const link of this.#links.values()) link.close(error);
     this.#links.clear();
+    this.#lastLink = null;
     for (const { ws } of this.#inbound.values()) ws.close(CLOSE.shutdown, 'member stopping');
     this.#inbound.clear();
     for (const ws of this.#wss?.clients ?? []) ws.terminate();
