@@ -290,6 +290,23 @@ export class ThreadNetwork implements RemoteTransport {
       this.#refuse(peer, createError('STRATA_ENVELOPE_TOO_LARGE', `a batch of ${frame.bytes.byteLength} bytes from ${peer} is over the ${this.#limits.maxBatchBytes}-byte limit`, { peer, sizeBytes: frame.bytes.byteLength }));
       return;
     }
+    // batches mostly carry many envelopes for few actors: resolve each distinct path once per batch
+    let lastPath = '';
+    let lastTarget: AnyActorRef | null = null;
+    const stats = this.#stats;
+    this.#visitBatch(peer, frame as BulkFrame, this.#host.address, (t, m) => {
+      stats.receivedEnvelopes++;
+      if (t !== lastPath || lastTarget === null) {
+        lastTarget = this.#host.resolveLocal(t);
+        lastPath = t;
+      }
+      return lastTarget.tell(m);
+    });
+  }
+
+  /** Decodes a batch and delivers its envelopes; an envelope that is not delivered fails its ask at once,
+   *  refused parts are logged once per peer and code. */
+  #visitBatch(peer: string, frame: BulkFrame, at: string, deliver: (t: string, m: Message, extras: EnvelopeExtras | undefined) => TellOutcome): void {
     let decoded: unknown;
     try {
       decoded = decodeBatch(frame.bytes, this.#resolveRef, Array.isArray(frame.shared) ? frame.shared : []);
@@ -297,26 +314,14 @@ export class ThreadNetwork implements RemoteTransport {
       this.#refuse(peer, err as StrataError);
       return;
     }
-    // batches mostly carry many envelopes for few actors: resolve each distinct path once per batch
-    let lastPath = '';
-    let lastTarget: AnyActorRef | null = null;
-    const stats = this.#stats;
     const visitor: EnvelopeVisitor = {
-      envelope: (t, _i, m) => {
-        stats.receivedEnvelopes++;
-        let target: AnyActorRef;
-        if (t === lastPath && lastTarget !== null) target = lastTarget;
-        else {
-          target = this.#host.resolveLocal(t);
-          lastPath = t;
-          lastTarget = target;
-        }
-        const outcome = target.tell(m);
+      envelope: (t, _i, m, extras) => {
+        const outcome = deliver(t, m, extras);
         if (outcome === 'dead' || outcome === 'rejected-full' || outcome === 'dropped-newest' || outcome === 'rejected-restarting') {
           const replyTo = (m as { replyTo?: unknown }).replyTo;
           if (replyTo instanceof RemoteRef) {
             const code = outcome === 'dead' ? 'STRATA_ACTOR_STOPPED' : outcome === 'rejected-restarting' ? 'STRATA_ACTOR_RESTARTING' : 'STRATA_MAILBOX_FULL';
-            this.#failRemoteAsk(replyTo, createError(code, `${m.type} to ${this.#host.address}:${t} was not delivered (${outcome})`, { target: t, messageType: m.type }).toData());
+            this.#failRemoteAsk(replyTo, createError(code, `${m.type} to ${at}:${t} was not delivered (${outcome})`, { target: t, messageType: m.type }).toData());
           }
         }
       },
@@ -333,27 +338,7 @@ export class ThreadNetwork implements RemoteTransport {
    *  handed to the external network, which writes thread refs as qualified paths of this member. */
   #forwardExternal(peer: string, frame: BulkFrame): void {
     const external = this.external!;
-    let decoded: unknown;
-    try {
-      decoded = decodeBatch(frame.bytes, this.#resolveRef, Array.isArray(frame.shared) ? frame.shared : []);
-    } catch (err) {
-      this.#refuse(peer, err as StrataError);
-      return;
-    }
-    forEachEnvelope(decoded, {
-      envelope: (t, _i, m, extras) => {
-        const outcome = external.send(frame.to, t, m, extras);
-        if (outcome === 'dead' || outcome === 'rejected-full') {
-          const replyTo = (m as { replyTo?: unknown }).replyTo;
-          if (replyTo instanceof RemoteRef) this.#failRemoteAsk(replyTo, createError(outcome === 'dead' ? 'STRATA_ACTOR_STOPPED' : 'STRATA_MAILBOX_FULL', `${m.type} to ${frame.to}:${t} was not delivered (${outcome})`, { target: t, messageType: m.type }).toData());
-        }
-      },
-      refused: (error, m) => {
-        this.#refuse(peer, error);
-        const replyTo = (m as { replyTo?: unknown } | null | undefined)?.replyTo;
-        if (replyTo instanceof RemoteRef) this.#failRemoteAsk(replyTo, error.toData());
-      },
-    });
+    this.#visitBatch(peer, frame, frame.to, (t, m, extras) => external.send(frame.to, t, m, extras));
   }
 
   /** A worker's control frame for another member: deathwatch and ask failures go through the external
