@@ -3,9 +3,23 @@
 import { storeError } from './errors.ts';
 import type { ColumnSpec, ColumnType, TableSpec } from './schema.ts';
 
+/**
+ * A text column as its distinct values plus one code per row (-1 = null). Repetitive text (strategy ids, ISO
+ * days, zones) is then validated, moved between threads and appended once per distinct value, not per row.
+ */
+export interface DictionaryColumn {
+  readonly dictionary: readonly string[];
+  readonly codes: Int32Array;
+}
+
+export function isDictionaryColumn(x: unknown): x is DictionaryColumn {
+  return typeof x === 'object' && x !== null && Array.isArray((x as DictionaryColumn).dictionary) && (x as DictionaryColumn).codes instanceof Int32Array;
+}
+
 /** What a caller may hand in for one column. Float64 columns take a Float64Array (no nulls) or numbers/null. */
 export type ColumnInput =
   | readonly (string | null)[]
+  | DictionaryColumn
   | readonly (number | null)[]
   | readonly (bigint | number | null)[]
   | readonly (boolean | null)[]
@@ -22,7 +36,11 @@ export interface ColumnBatch {
 
 /** A validated column: typed values plus a null mask (1 = null) when any value is null. */
 export type NormalizedColumn =
-  | { readonly spec: ColumnSpec; readonly type: 'text'; readonly values: readonly (string | null)[] }
+  | {
+    readonly spec: ColumnSpec; readonly type: 'text'; readonly values: readonly (string | null)[];
+    /** when the input was a DictionaryColumn: values[i] = dictionary.values[codes[i]] (-1 = null) */
+    readonly dictionary?: { readonly values: readonly string[]; readonly codes: Int32Array };
+  }
   | { readonly spec: ColumnSpec; readonly type: 'float64'; readonly values: Float64Array; readonly nulls: Uint8Array | null }
   | { readonly spec: ColumnSpec; readonly type: 'int32'; readonly values: Int32Array; readonly nulls: Uint8Array | null }
   | { readonly spec: ColumnSpec; readonly type: 'int64'; readonly values: BigInt64Array; readonly nulls: Uint8Array | null }
@@ -69,6 +87,7 @@ function normalizeColumn(table: string, spec: ColumnSpec, input: ColumnInput | u
     if (!spec.nullable) throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: required column is missing`, { table, column: spec.name });
     return allNull(spec, n);
   }
+  if (isDictionaryColumn(input)) return dictionaryValues(where, spec, input, n);
   if (input.length !== n) {
     throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: ${input.length} values for ${n} rows`, { table, column: spec.name });
   }
@@ -112,6 +131,26 @@ function textValues(where: string, spec: ColumnSpec, input: ColumnInput): readon
     if (!isStorableText(v)) assertStorableText(v, `${where} row ${i}`);
   }
   return values as readonly (string | null)[];
+}
+
+// Each distinct value is checked once; each code only for its range and, in a required column, for null.
+function dictionaryValues(where: string, spec: ColumnSpec, input: DictionaryColumn, n: number): NormalizedColumn {
+  if (spec.type !== 'text') throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: a dictionary column cannot feed a ${spec.type} column`, { where });
+  const { dictionary, codes } = input;
+  if (codes.length !== n) throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: ${codes.length} codes for ${n} rows`, { where });
+  for (let d = 0; d < dictionary.length; d++) {
+    const v: unknown = dictionary[d];
+    if (typeof v !== 'string') throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: dictionary entry ${d} holds ${typeof v} ${String(v)}, not a string`, { where, entry: d });
+    if (!isStorableText(v)) assertStorableText(v, `${where} dictionary entry ${d}`);
+  }
+  const values = new Array<string | null>(n);
+  for (let i = 0; i < n; i++) {
+    const c = codes[i]!;
+    if (c === -1) { nullIn(where, spec, i); values[i] = null; continue; }
+    if (c < 0 || c >= dictionary.length) throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: row ${i} has code ${c}, outside the dictionary of ${dictionary.length}`, { where, row: i });
+    values[i] = dictionary[c]!;
+  }
+  return { spec, type: 'text', values, dictionary: { values: dictionary, codes } };
 }
 
 function float64Values(where: string, spec: ColumnSpec, input: ColumnInput): NormalizedColumn {

@@ -1,10 +1,12 @@
 // The embedded DuckDB store node (@duckdb/node-api): one instance per file, owned by one thread (see
-// duckdb-file-registry.ts); appends go through the appender in 2,048-row data chunks inside a transaction;
-// statements run on a serialised write connection or on reader connections, each under our own timeout.
+// duckdb-file-registry.ts); appends go through the appender in 2,048-row data chunks inside a transaction,
+// each column written whole into the chunk's vector memory (no per-cell calls); statements run on a
+// serialised write connection or on reader connections, each under our own timeout.
+import duckdb from '@duckdb/node-bindings';
 import {
   BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBDecimalValue, DuckDBInstance, DuckDBTypeId, INTEGER, VARCHAR,
 } from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBType, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import type { NormalizedBatch, NormalizedColumn } from './column-batch.ts';
 import { withDeadline } from './deadline.ts';
 import { claimDatabaseFile } from './duckdb-file-registry.ts';
@@ -12,8 +14,9 @@ import type { FileClaim } from './duckdb-file-registry.ts';
 import { EngineError } from '../engine-error.ts';
 import { storeError } from './errors.ts';
 import { bigintToSafeNumber } from './int64.ts';
+import { NumericColumnReader, TextColumnReader } from './duckdb-result-reader.ts';
 import { ColumnBuilder } from './result-set.ts';
-import type { ResultSet } from './result-set.ts';
+import type { ResultColumn, ResultSet } from './result-set.ts';
 import type { ColumnType } from './schema.ts';
 import type { SqlParam } from './sql-params.ts';
 import { createStoreNode } from './store-node.ts';
@@ -186,10 +189,11 @@ async function appendChunks(c: DuckDBConnection, batch: NormalizedBatch, chunkRo
   const appender = await c.createAppender(batch.table.name);
   try {
     const types = batch.columns.map((col) => SQL_TYPE[col.type]);
+    const writer = new ChunkWriter(Math.min(chunkRows, batch.rowCount));
     for (let start = 0; start < batch.rowCount; start += chunkRows) {
       const n = Math.min(chunkRows, batch.rowCount - start);
       const chunk = DuckDBDataChunk.create(types, n);
-      batch.columns.forEach((col, i) => fillVector(chunk.getColumnVector(i), col, start, n));
+      batch.columns.forEach((col, i) => writer.fill(duckdb.data_chunk_get_vector(chunk.chunk, i), col, start, n));
       appender.appendDataChunk(chunk);
     }
     appender.flushSync();
@@ -198,30 +202,112 @@ async function appendChunks(c: DuckDBConnection, batch: NormalizedBatch, chunkRo
   }
 }
 
-function fillVector(vector: DuckDBVector, col: NormalizedColumn, start: number, n: number): void {
-  const v = vector as DuckDBVector<DuckDBValue>;
-  switch (col.type) {
-    case 'text':
-      for (let i = 0; i < n; i++) v.setItem(i, col.values[start + i] ?? null);
-      break;
-    case 'float64':
-    case 'int32': {
-      const nulls = col.nulls;
-      for (let i = 0; i < n; i++) v.setItem(i, nulls && nulls[start + i] ? null : col.values[start + i]!);
-      break;
-    }
-    case 'int64': {
-      const nulls = col.nulls;
-      for (let i = 0; i < n; i++) v.setItem(i, nulls && nulls[start + i] ? null : col.values[start + i]!);
-      break;
-    }
-    case 'bool': {
-      const nulls = col.nulls;
-      for (let i = 0; i < n; i++) v.setItem(i, nulls && nulls[start + i] ? null : col.values[start + i] === 1);
-      break;
-    }
+// DuckDB's string_t is 16 bytes: a uint32 length, then either the string itself when it has at most 12 UTF-8
+// bytes (inlined), or a 4-byte prefix and a pointer into the vector's string heap.
+const STRING_T_BYTES = 16;
+const INLINE_STRING_BYTES = 12;
+const STRING_CACHE_LIMIT = 65_536;
+
+/**
+ * Writes whole columns into data-chunk vectors: numeric columns are one memory copy per chunk, their null masks
+ * one validity copy; strings of up to 12 UTF-8 bytes (ISO days, zones, most ids) are encoded as inlined string_t
+ * structs into one buffer copied at once (encodings cached per distinct value, since ids and days repeat), and
+ * only longer strings go through DuckDB's per-element string assignment.
+ */
+class ChunkWriter {
+  readonly #strings: Uint8Array;
+  readonly #validity: BigUint64Array;
+  readonly #encoded = new Map<string, Uint8Array | null>();
+  readonly #byDictionary = new Map<readonly string[], (Uint8Array | null)[]>();
+  readonly #encoder = new TextEncoder();
+
+  constructor(rows: number) {
+    this.#strings = new Uint8Array(Math.max(1, rows) * STRING_T_BYTES);
+    this.#validity = new BigUint64Array(Math.ceil(Math.max(1, rows) / 64));
   }
-  v.flush();
+
+  fill(vector: duckdb.Vector, col: NormalizedColumn, start: number, n: number): void {
+    if (col.type === 'text') {
+      if (col.dictionary) this.#fillCodes(vector, col.dictionary.values, col.dictionary.codes, start, n);
+      else this.#fillText(vector, col.values, start, n);
+      return;
+    }
+    const values = col.values;
+    const width = values.BYTES_PER_ELEMENT;
+    duckdb.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset + start * width, n * width);
+    if (col.nulls) this.#writeValidity(vector, (i) => col.nulls![start + i] === 0, n);
+  }
+
+  #fillText(vector: duckdb.Vector, values: readonly (string | null)[], start: number, n: number): void {
+    const out = this.#strings;
+    let long: number[] | null = null;
+    let hasNull = false;
+    for (let i = 0; i < n; i++) {
+      const s = values[start + i];
+      const at = i * STRING_T_BYTES;
+      if (s === null || s === undefined) { hasNull = true; out.fill(0, at, at + STRING_T_BYTES); continue; }
+      let e = this.#encoded.get(s);
+      if (e === undefined) {
+        e = this.#inline(s);
+        if (this.#encoded.size < STRING_CACHE_LIMIT) this.#encoded.set(s, e);
+      }
+      if (e !== null) out.set(e, at);
+      else { out.fill(0, at, at + STRING_T_BYTES); (long ??= []).push(i); }
+    }
+    duckdb.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, out.byteOffset, n * STRING_T_BYTES);
+    if (long) for (const i of long) duckdb.vector_assign_string_element(vector, i, values[start + i]!);
+    if (hasNull) this.#writeValidity(vector, (i) => values[start + i] !== null && values[start + i] !== undefined, n);
+  }
+
+  // A dictionary column: each distinct value is encoded once per batch, then every row is a 16-byte copy.
+  #fillCodes(vector: duckdb.Vector, dictionary: readonly string[], codes: Int32Array, start: number, n: number): void {
+    let encoded = this.#byDictionary.get(dictionary);
+    if (!encoded) {
+      encoded = dictionary.map((v) => this.#inline(v));
+      this.#byDictionary.set(dictionary, encoded);
+    }
+    const out = this.#strings;
+    let long: number[] | null = null;
+    let hasNull = false;
+    for (let i = 0; i < n; i++) {
+      const c = codes[start + i]!;
+      const at = i * STRING_T_BYTES;
+      const e = c < 0 ? null : encoded[c]!;
+      if (e !== null) { out.set(e, at); continue; }
+      out.fill(0, at, at + STRING_T_BYTES);
+      if (c < 0) hasNull = true; else (long ??= []).push(i);
+    }
+    duckdb.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, out.byteOffset, n * STRING_T_BYTES);
+    if (long) for (const i of long) duckdb.vector_assign_string_element(vector, i, dictionary[codes[start + i]!]!);
+    if (hasNull) this.#writeValidity(vector, (i) => codes[start + i]! >= 0, n);
+  }
+
+  #inline(s: string): Uint8Array | null {
+    if (s.length > INLINE_STRING_BYTES) return null;
+    const bytes = this.#encoder.encode(s);
+    if (bytes.length > INLINE_STRING_BYTES) return null;
+    const e = new Uint8Array(STRING_T_BYTES);
+    new DataView(e.buffer).setUint32(0, bytes.length, true);
+    e.set(bytes, 4);
+    return e;
+  }
+
+  #writeValidity(vector: duckdb.Vector, valid: (i: number) => boolean, n: number): void {
+    const words = this.#validity;
+    const count = Math.ceil(n / 64);
+    words.fill(0n, 0, count);
+    for (let w = 0; w < count; w++) {
+      // Bits are built in two 32-bit halves: BigInt arithmetic per row would cost more than the copy saves.
+      let lo = 0;
+      let hi = 0;
+      const base = w * 64;
+      for (let b = 0; b < 32 && base + b < n; b++) if (valid(base + b)) lo |= 1 << b;
+      for (let b = 0; b < 32 && base + 32 + b < n; b++) if (valid(base + 32 + b)) hi |= 1 << b;
+      words[w] = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    }
+    duckdb.vector_ensure_validity_writable(vector);
+    duckdb.copy_data_to_vector_validity(vector, 0, words.buffer as ArrayBuffer, words.byteOffset, count * 8);
+  }
 }
 
 function columnTypeOf(label: string, name: string, type: DuckDBType): ColumnType {
@@ -244,11 +330,24 @@ function readResult(label: string, result: DuckDBMaterializedResult): ResultSet 
   const names = result.columnNames();
   const types = result.columnTypes();
   const total = result.rowCount;
-  const builders = names.map((name, i) => new ColumnBuilder(name, columnTypeOf(label, name, types[i]!), total));
+  // VARCHAR, DOUBLE and INTEGER columns (the hot ones) are read a vector at a time; the rest cell by cell.
+  type Reader =
+    | { readonly kind: 'text'; readonly name: string; readonly r: TextColumnReader }
+    | { readonly kind: 'numeric'; readonly name: string; readonly type: 'float64' | 'int32'; readonly r: NumericColumnReader }
+    | { readonly kind: 'cells'; readonly b: ColumnBuilder };
+  const readers: Reader[] = names.map((name, i) => {
+    const type = types[i]!;
+    if (type.typeId === DuckDBTypeId.VARCHAR) return { kind: 'text', name, r: new TextColumnReader(total) };
+    if (type.typeId === DuckDBTypeId.DOUBLE) return { kind: 'numeric', name, type: 'float64', r: new NumericColumnReader('float64', total) };
+    if (type.typeId === DuckDBTypeId.INTEGER) return { kind: 'numeric', name, type: 'int32', r: new NumericColumnReader('int32', total) };
+    return { kind: 'cells', b: new ColumnBuilder(name, columnTypeOf(label, name, type), total) };
+  });
   for (let ci = 0; ci < result.chunkCount; ci++) {
     const chunk = result.getChunk(ci);
     const rows = chunk.rowCount;
-    builders.forEach((b, c) => {
+    readers.forEach((reader, c) => {
+      if (reader.kind !== 'cells') { reader.r.read(chunk, c, rows); return; }
+      const b = reader.b;
       const vector = chunk.getColumnVector(c);
       const where = `${label}: column ${JSON.stringify(b.name)}`;
       for (let r = 0; r < rows; r++) {
@@ -263,5 +362,14 @@ function readResult(label: string, result: DuckDBMaterializedResult): ResultSet 
       }
     });
   }
-  return { rowCount: total, columns: builders.map((b) => b.build()) };
+  const columns: ResultColumn[] = readers.map((reader) => {
+    switch (reader.kind) {
+      case 'cells': return reader.b.build();
+      case 'text': return { name: reader.name, type: 'text', values: reader.r.values(), nulls: null, dictionary: { values: reader.r.dict, codes: reader.r.codes } };
+      case 'numeric': return reader.type === 'float64'
+        ? { name: reader.name, type: 'float64', values: reader.r.values as Float64Array, nulls: reader.r.nulls }
+        : { name: reader.name, type: 'int32', values: reader.r.values as Int32Array, nulls: reader.r.nulls };
+    }
+  });
+  return { rowCount: total, columns };
 }

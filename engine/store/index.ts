@@ -18,8 +18,8 @@ export type { HeavyDbTarget } from './heavydb-url.ts';
 
 export { TABLES, TABLE_NAMES, PARTITIONED_TABLES, PARTITION_COLUMN, tableSpec, createTableSql } from './schema.ts';
 export type { ColumnSpec, ColumnType, PartitionedTableName, TableName, TableSpec } from './schema.ts';
-export { normalizeBatch, isStorableText } from './column-batch.ts';
-export type { ColumnBatch, ColumnInput } from './column-batch.ts';
+export { normalizeBatch, isStorableText, isDictionaryColumn } from './column-batch.ts';
+export type { ColumnBatch, ColumnInput, DictionaryColumn } from './column-batch.ts';
 export { cellValue, resultColumn, resultRows, EMPTY_RESULT } from './result-set.ts';
 export type { ResultColumn, ResultSet } from './result-set.ts';
 export { inlineParams, placeholderOffsets, sqlLiteral } from './sql-params.ts';

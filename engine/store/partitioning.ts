@@ -1,5 +1,6 @@
 // Which partition a row belongs to: by a stable hash of its strategy id (the default), or by the date range of
 // its day with an optional hash split inside each range. Pure functions, the same on every thread and machine.
+import { isDictionaryColumn } from './column-batch.ts';
 import type { ColumnBatch, ColumnInput } from './column-batch.ts';
 import { storeError } from './errors.ts';
 import { PARTITION_COLUMN, tableSpec } from './schema.ts';
@@ -75,16 +76,16 @@ export function partitionOf(scheme: PartitionScheme, strategyId: string, day?: s
 /** The partition of every row of a batch of `table` (its strategy_id and, for date ranges, its day column). */
 export function partitionIds(scheme: PartitionScheme, table: PartitionedTableName, batch: ColumnBatch): Int32Array {
   const spec = tableSpec(table);
-  const ids = batch.columns['strategy_id'] as readonly (string | null)[] | undefined;
-  if (!ids || !Array.isArray(ids)) throw storeError('STRATA_STORE_INVALID_BATCH', `${table}: strategy_id column is missing`, { table });
-  const days = scheme.kind === 'date-range' && spec.dayColumn ? (batch.columns[spec.dayColumn] as readonly (string | null)[] | undefined) : undefined;
+  const ids = textColumn(batch.columns['strategy_id']);
+  if (!ids) throw storeError('STRATA_STORE_INVALID_BATCH', `${table}: strategy_id column is missing`, { table });
+  const days = scheme.kind === 'date-range' && spec.dayColumn ? textColumn(batch.columns[spec.dayColumn]) : null;
   const out = new Int32Array(batch.rowCount);
   // Strategy ids repeat across many rows (2,000 days each), so hashes are cached per id.
   const cache = new Map<string, number>();
   for (let i = 0; i < batch.rowCount; i++) {
-    const id = ids[i];
+    const id = ids(i);
     if (typeof id !== 'string') throw storeError('STRATA_STORE_INVALID_VALUE', `${table}.strategy_id: row ${i} holds ${String(id)}`, { table, row: i });
-    if (days) { out[i] = partitionOf(scheme, id, days[i]); continue; }
+    if (days) { out[i] = partitionOf(scheme, id, days(i)); continue; }
     let p = cache.get(id);
     if (p === undefined) { p = partitionOf(scheme, id); cache.set(id, p); }
     out[i] = p;
@@ -92,7 +93,15 @@ export function partitionIds(scheme: PartitionScheme, table: PartitionedTableNam
   return out;
 }
 
+/** Row accessor of a text column given as an array or a dictionary column; null when absent. */
+function textColumn(input: ColumnInput | undefined): ((row: number) => string | null | undefined) | null {
+  if (Array.isArray(input)) { const a = input as readonly (string | null)[]; return (i) => a[i]; }
+  if (isDictionaryColumn(input)) { const { dictionary, codes } = input; return (i) => { const c = codes[i]; return c === undefined || c < 0 ? null : dictionary[c]; }; }
+  return null;
+}
+
 function takeRows(input: ColumnInput, rows: Int32Array): ColumnInput {
+  if (isDictionaryColumn(input)) return { dictionary: input.dictionary, codes: Int32Array.from(rows, (r) => input.codes[r]!) };
   if (input instanceof Float64Array) return Float64Array.from(rows, (r) => input[r]!);
   if (input instanceof Int32Array) return Int32Array.from(rows, (r) => input[r]!);
   if (input instanceof BigInt64Array) { const out = new BigInt64Array(rows.length); rows.forEach((r, i) => { out[i] = input[r]!; }); return out; }

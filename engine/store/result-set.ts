@@ -9,7 +9,11 @@ export type ResultColumn =
   /** int64 values, each an exact integer within ±(2^53 − 1); anything wider is refused on the way in. */
   | { readonly name: string; readonly type: 'int64'; readonly values: Float64Array; readonly nulls: Uint8Array | null }
   | { readonly name: string; readonly type: 'bool'; readonly values: Uint8Array; readonly nulls: Uint8Array | null }
-  | { readonly name: string; readonly type: 'text'; readonly values: readonly (string | null)[]; readonly nulls: null };
+  | {
+    readonly name: string; readonly type: 'text'; readonly values: readonly (string | null)[]; readonly nulls: null;
+    /** when the backend read the column through a dictionary (DuckDB): values[i] = dictionary.values[codes[i]], -1 = null */
+    readonly dictionary?: { readonly values: readonly string[]; readonly codes: Int32Array };
+  };
 
 export interface ResultSet {
   readonly rowCount: number;

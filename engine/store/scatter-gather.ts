@@ -87,6 +87,16 @@ export interface MatrixOptions {
   readonly outside?: number;
 }
 
+/** Index of each dictionary entry in `index`, -1 where absent. */
+function mapDictionary(dictionary: readonly string[], index: ReadonlyMap<string, number>): Int32Array {
+  return Int32Array.from(dictionary, (v) => index.get(v) ?? -1);
+}
+
+const at = (map: Int32Array, code: number): number | undefined => {
+  const v = map[code];
+  return v === undefined || v < 0 ? undefined : v;
+};
+
 /**
  * The strategies × days P&L matrix from partial results with columns strategy_id, trading_day, pnl (one zone,
  * at most one row per cell: a second row for a cell is a routing or query error and is refused).
@@ -107,9 +117,14 @@ export function assemblePnlMatrix(strategyIds: readonly string[], days: readonly
     if (sCol.type !== 'text' || dCol.type !== 'text' || pCol.type !== 'float64') {
       throw storeError('STRATA_STORE_MERGE_CONFLICT', `matrix partials need strategy_id text, trading_day text, pnl float64; got ${sCol.type}, ${dCol.type}, ${pCol.type}`, {});
     }
+    // With dictionaries (DuckDB results), ids and days are looked up once per distinct value, not per row.
+    const sCodes = sCol.dictionary ? mapDictionary(sCol.dictionary.values, sIndex) : null;
+    const dCodes = dCol.dictionary ? mapDictionary(dCol.dictionary.values, dIndex) : null;
+    const sc = sCol.dictionary?.codes;
+    const dc = dCol.dictionary?.codes;
     for (let r = 0; r < part.rowCount; r++) {
-      const s = sIndex.get(sCol.values[r] ?? '');
-      const d = dIndex.get(dCol.values[r] ?? '');
+      const s = sCodes ? (sc![r]! < 0 ? undefined : at(sCodes, sc![r]!)) : sIndex.get(sCol.values[r] ?? '');
+      const d = dCodes ? (dc![r]! < 0 ? undefined : at(dCodes, dc![r]!)) : dIndex.get(dCol.values[r] ?? '');
       if (s === undefined || d === undefined) continue;
       const cell = s * nDays + d;
       if (seen[cell]) {

@@ -1,0 +1,203 @@
+// The algorithm-runner actor: takes one job at a time from its scheduler, loads the P&L matrix through its
+// MatrixSource (into SharedArrayBuffers), runs the engine's ask/tell loop with each generation evaluated in
+// the shared CPU pool, and reports progress, checkpoints (each acknowledged by the scheduler once durable),
+// and the result or the failure. The loop runs beside the mailbox, so stop commands are read while it runs.
+// Fencing: a start from an epoch older than one already seen is refused, and a refused checkpoint or result
+// (stale assignment or epoch) ends the run silently: a stale runner never completes anything.
+import type { ActorRef, Behaviour } from '../../runtime/index.ts';
+import { EngineError } from '../../engine/errors.ts';
+import {
+  buildJobResult, buildProblem, matrixDigest, matrixQueryOf, runJobLoop,
+  type ErrorInfo, type LoadedMatrix, type MatrixSource, type RunCheckpoint, type StopReason,
+} from '../../engine/jobs/index.ts';
+import type { RunnerReport, RunnerReportReply } from '../job-scheduler/index.ts';
+import { RUNNER_SERVICE_KEY, type RunnerCommand, type RunnerMessage, type RunnerRegistry } from './messages.ts';
+import type { RunnerPool } from './runner-pool.ts';
+
+export interface RunnerSettings {
+  /** checkpoint every this many generations (0: never by count) … */
+  readonly checkpointGenerations: number;
+  /** … or this many ms since the last one (0: never by time) */
+  readonly checkpointMs: number;
+  readonly progressMs: number;
+  /** how long a checkpoint or the result may wait for the scheduler's acknowledgement */
+  readonly reportTimeoutMs: number;
+  /** loaded matrices kept for the next job on the same data */
+  readonly matrixCache: number;
+}
+
+export const DEFAULT_RUNNER_SETTINGS: RunnerSettings = {
+  checkpointGenerations: 0, checkpointMs: 2_000, progressMs: 500, reportTimeoutMs: 30_000, matrixCache: 2,
+};
+
+export interface RunnerOptions {
+  readonly matrixSource: MatrixSource;
+  readonly pool: RunnerPool;
+  readonly settings?: Partial<RunnerSettings>;
+  /** offer the runner under RUNNER_SERVICE_KEY here (a member's cluster receptionist): schedulers that
+   *  discover runners take it; it leaves the listing when it stops or its member goes down */
+  readonly registry?: RunnerRegistry;
+}
+
+interface Current {
+  readonly cmd: Extract<RunnerCommand, { type: 'runner.start' }>;
+  stop: StopReason | null;
+  readonly abort: AbortController;
+}
+
+const FENCED = new Set(['STRATA_JOB_STALE_EPOCH', 'STRATA_JOB_STALE_ASSIGNMENT', 'STRATA_JOB_UNKNOWN']);
+
+function errorInfo(e: unknown): ErrorInfo {
+  const err = e as { code?: unknown; message?: unknown; retryable?: unknown } | null;
+  if (err && typeof err.code === 'string' && err.code.startsWith('STRATA_')) {
+    // runtime errors carry no flag: a lost thread or member, a timeout or a full mailbox may pass
+    const retryable = typeof err.retryable === 'boolean' ? err.retryable
+      : ['STRATA_ASK_TIMEOUT', 'STRATA_MAILBOX_FULL', 'STRATA_THREAD_DIED', 'STRATA_CLUSTER_MEMBER_DOWN', 'STRATA_ACTOR_STOPPED', 'STRATA_POOL_TASK_FAILED'].includes(err.code);
+    return { code: err.code, message: String(err.message ?? err.code), retryable };
+  }
+  return { code: 'STRATA_RUNNER_CRASHED', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e), retryable: true };
+}
+
+export function algorithmRunnerBehaviour(options: RunnerOptions): Behaviour<RunnerMessage> {
+  const settings: RunnerSettings = { ...DEFAULT_RUNNER_SETTINGS, ...options.settings };
+  return (ctx) => {
+    let highestEpoch = 0;
+    let current: Current | null = null;
+    let pendingStart: Current['cmd'] | null = null;
+    let lastScheduler: ActorRef<RunnerReport> | null = null;
+    const matrices = new Map<string, Promise<{ loaded: LoadedMatrix; digest: string }>>();
+
+    const report = (scheduler: ActorRef<RunnerReport>, r: RunnerReport): void => { scheduler.tell(r); };
+
+    const loadMatrix = (cmd: Current['cmd']): Promise<{ loaded: LoadedMatrix; digest: string }> => {
+      const query = matrixQueryOf(cmd.spec);
+      const key = JSON.stringify(query);
+      let p = matrices.get(key);
+      if (!p) {
+        p = options.matrixSource.load(query).then((loaded) => ({ loaded, digest: matrixDigest(loaded) }));
+        p.catch(() => matrices.delete(key));
+        matrices.set(key, p);
+        while (matrices.size > settings.matrixCache) matrices.delete(matrices.keys().next().value!);
+      }
+      return p;
+    };
+
+    const acknowledged = async (cmd: Current['cmd'], build: (replyTo: ActorRef<RunnerReportReply>) => RunnerReport): Promise<void> => {
+      const reply = await ctx.ask<RunnerReport, RunnerReportReply>(cmd.scheduler, build, { timeoutMs: settings.reportTimeoutMs });
+      if (reply.type === 'runner.report.rejected') throw new EngineError(reply.error.code, reply.error.retryable, reply.error.message, reply.error.data);
+    };
+
+    async function run(cur: Current): Promise<void> {
+      const { cmd } = cur;
+      const base = { jobId: cmd.jobId, epoch: cmd.epoch, assignment: cmd.assignment };
+      try {
+        const { loaded, digest } = await loadMatrix(cmd);
+        const problem = buildProblem(loaded, cmd.spec);
+        const key = `${cmd.jobId}:${digest.slice(0, 16)}`;
+        const outcome = await runJobLoop(cmd.spec, problem, digest, cmd.checkpoint, {
+          evaluate: (batch) => options.pool.evaluate(key, problem, batch, cur.abort.signal),
+          checkpointGenerations: settings.checkpointGenerations,
+          checkpointMs: settings.checkpointMs,
+          progressMs: settings.progressMs,
+          onCheckpoint: (checkpoint: RunCheckpoint) => acknowledged(cmd, (replyTo) => ({ type: 'runner.checkpointed', ...base, checkpoint, replyTo })),
+          onProgress: (progress) => report(cmd.scheduler, { type: 'runner.progressed', ...base, progress }),
+          stopRequested: () => cur.stop,
+          now: () => ctx.clock.now(),
+        });
+        if (outcome.kind === 'stopped') {
+          report(cmd.scheduler, { type: 'runner.stopped', ...base, reason: outcome.reason });
+          return;
+        }
+        const result = await buildJobResult(cmd.spec, problem, loaded, outcome.algorithm, outcome.checkpoint);
+        // a pause or shutdown that came after the last generation is moot: the job is done, report it
+        if (cur.stop === 'cancel' || cur.stop === 'reassign') {
+          report(cmd.scheduler, { type: 'runner.stopped', ...base, reason: cur.stop });
+          return;
+        }
+        await acknowledged(cmd, (replyTo) => ({ type: 'runner.completed', ...base, result, replyTo }));
+      } catch (e) {
+        const info = errorInfo(e);
+        if (FENCED.has(info.code)) {
+          ctx.log.info({ job: cmd.jobId, assignment: cmd.assignment, code: info.code }, 'fenced: stopping a stale assignment');
+          return;
+        }
+        if (cur.stop) {
+          report(cmd.scheduler, { type: 'runner.stopped', ...base, reason: cur.stop });
+          return;
+        }
+        report(cmd.scheduler, { type: 'runner.failed', ...base, error: info });
+      }
+    }
+
+    const begin = (cmd: Current['cmd']): void => {
+      const cur: Current = { cmd, stop: null, abort: new AbortController() };
+      current = cur;
+      void run(cur).finally(() => ctx.self.tell({ type: 'runner.loop-ended', assignment: cmd.assignment }));
+    };
+
+    return {
+      started() {
+        options.registry?.register(RUNNER_SERVICE_KEY, ctx.self as ActorRef<RunnerCommand>);
+      },
+      receive(m) {
+        switch (m.type) {
+          case 'runner.start': {
+            if (m.epoch < highestEpoch) {
+              report(m.scheduler, {
+                type: 'runner.refused', jobId: m.jobId, epoch: m.epoch, assignment: m.assignment,
+                error: { code: 'STRATA_JOB_STALE_EPOCH', message: `runner ${ctx.path} refused ${m.assignment}: epoch ${m.epoch} is older than ${highestEpoch}`, retryable: false, data: { epoch: m.epoch, current: highestEpoch } },
+              });
+              return;
+            }
+            highestEpoch = m.epoch;
+            lastScheduler = m.scheduler;
+            if (current) {
+              if (current.cmd.assignment === m.assignment) return; // a repeated start
+              if (current.cmd.epoch < m.epoch) {
+                // a newer scheduler took over: drop the stale run and take the new one when it has ended
+                current.stop = 'reassign';
+                current.abort.abort();
+                pendingStart = m;
+                return;
+              }
+              report(m.scheduler, {
+                type: 'runner.refused', jobId: m.jobId, epoch: m.epoch, assignment: m.assignment,
+                error: { code: 'STRATA_JOB_RUNNER_BUSY', message: `runner ${ctx.path} still runs ${current.cmd.assignment}`, retryable: true, data: { busyWith: current.cmd.assignment } },
+              });
+              return;
+            }
+            begin(m);
+            return;
+          }
+          case 'runner.stop': {
+            if (m.epoch < highestEpoch) return;
+            if (current && current.cmd.assignment === m.assignment) {
+              current.stop = m.reason;
+              // pause and shutdown stop between generations and checkpoint; cancel and reassign abandon the batch
+              if (m.reason === 'cancel' || m.reason === 'reassign') current.abort.abort();
+            }
+            if (pendingStart && pendingStart.assignment === m.assignment) pendingStart = null;
+            return;
+          }
+          case 'runner.loop-ended': {
+            if (current && current.cmd.assignment === m.assignment) current = null;
+            if (!current && pendingStart) {
+              const next = pendingStart;
+              pendingStart = null;
+              begin(next);
+            } else if (!current && lastScheduler) {
+              lastScheduler.tell({ type: 'runner.idle', runner: ctx.self });
+            }
+            return;
+          }
+        }
+      },
+      stopping() {
+        if (current) {
+          current.stop = 'reassign';
+          current.abort.abort();
+        }
+      },
+    };
+  };
+}

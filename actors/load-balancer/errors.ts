@@ -1,0 +1,17 @@
+// The load-balancer's error catalogue: routing failures across replicas (no live replica, a write no replica
+// acknowledged, retries exhausted) and membership requests it refuses.
+import type { ErrorCatalogue } from '../../engine/engine-error.ts';
+import { errorFactory } from '../../engine/engine-error.ts';
+
+export const catalogue = {
+  STRATA_LB_NO_REPLICA: { retryable: true, summary: 'No live, caught-up replica holds a partition a read needs (every replica is down, open or catching up); the message lists the partitions.' },
+  STRATA_LB_WRITE_UNACKNOWLEDGED: { retryable: true, summary: 'A write reached no live replica of a partition, so nothing durable holds it; the message names the partitions. Writes that reach at least one replica succeed and are remembered for the others.' },
+  STRATA_LB_RETRIES_EXHAUSTED: { retryable: true, summary: 'A read failed with retryable errors on every replica tried, within the retry budget; carries the last error.' },
+  STRATA_LB_NOT_A_READ: { retryable: false, summary: 'query() was given a statement that is not a SELECT/WITH, or append() a table that is not partitioned (writes go through append, deleteStrategies and kvPut so every replica gets them).' },
+  STRATA_LB_UNSCOPED_QUERY: { retryable: false, summary: 'A statement reads partitions no single node holds and has no {{partitions}} marker to be scattered by, or names a partition out of range.' },
+  STRATA_LB_NODE_EXISTS: { retryable: false, summary: 'addNode was given a node name the cluster already has.' },
+} as const satisfies ErrorCatalogue;
+
+export type LoadBalancerErrorCode = keyof typeof catalogue;
+
+export const loadBalancerError = errorFactory(catalogue);

@@ -1,0 +1,74 @@
+// The hosting side of a store node: opens the DuckDB file in this thread or process (so this thread owns it)
+// and serves numbered StoreNode calls from the node-proxy over a message channel, in any order they arrive.
+import { threadId } from 'node:worker_threads';
+import { openDuckDbNode, type StoreNode } from '../../engine/store/index.ts';
+import { STORE_OPS, toHostError, type HostConfig, type HostHello, type HostReply, type HostRequest } from './host-protocol.ts';
+import { encodeBatchColumns, encodeResultColumns } from './wire-columns.ts';
+
+export interface HostChannel {
+  send(message: HostReply | HostHello, transfer?: ArrayBuffer[]): void;
+  onMessage(handler: (message: unknown) => void): void;
+}
+
+// Result columns are fresh typed arrays: handing their buffers over avoids a copy on the way back (threads).
+function buffersOf(value: unknown): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  const columns = (value as { columns?: unknown })?.columns;
+  if (!Array.isArray(columns)) return out;
+  for (const c of columns as { values?: unknown; nulls?: unknown }[]) {
+    for (const a of [c.values, c.nulls]) {
+      if (ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && !out.includes(a.buffer)) out.push(a.buffer);
+    }
+  }
+  return out;
+}
+
+/** Opens the node, says hello, then serves until `close`; `onClosed` runs after the node is closed. */
+export async function serveStoreNode(config: HostConfig, channel: HostChannel, options: { transfer: boolean; onClosed(): void }): Promise<void> {
+  let node: StoreNode;
+  try {
+    node = await openDuckDbNode({
+      path: config.path,
+      ...(config.readConnections === undefined ? {} : { readConnections: config.readConnections }),
+      ...(config.threads === undefined ? {} : { threads: config.threads }),
+      ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
+    });
+    await node.ensureSchema();
+  } catch (e) {
+    channel.send({ hello: true, ok: false, error: toHostError(e) });
+    options.onClosed();
+    return;
+  }
+  const inFlight = new Set<Promise<unknown>>();
+  let crashing = false;
+  channel.onMessage((m) => {
+    if ((m as { crash?: unknown })?.crash === true) {
+      // An abrupt end with calls unanswered, but only once no DuckDB call is running natively: tearing a thread
+      // down under a running call aborts the whole process (a Napi::Error escapes the bindings).
+      crashing = true;
+      void Promise.allSettled([...inFlight]).then(() => process.exit(70));
+      return;
+    }
+    const req = m as HostRequest;
+    if (crashing || typeof req?.id !== 'number' || !STORE_OPS.includes(req.op)) return;
+    // Started from a resolved promise, so a synchronous throw becomes a rejection answered like any other.
+    const call = Promise.resolve().then(() => (node[req.op] as (...a: unknown[]) => Promise<unknown>).apply(node, req.args as unknown[]));
+    inFlight.add(call);
+    const settled = (): void => { inFlight.delete(call); };
+    call.then(settled, settled);
+    call.then(
+      (value) => {
+        if (crashing) return;
+        const transfer: ArrayBuffer[] = [];
+        let v: unknown = value === undefined ? null : value;
+        if (req.op === 'query') v = encodeResultColumns(v, transfer);
+        else if (req.op === 'exportPartitions') v = encodeBatchColumns(v, transfer);
+        if (options.transfer && req.op === 'query') transfer.push(...buffersOf(v).filter((b) => !transfer.includes(b)));
+        channel.send({ id: req.id, ok: true, value: v }, options.transfer ? transfer : []);
+        if (req.op === 'close') options.onClosed();
+      },
+      (e: unknown) => { if (!crashing) channel.send({ id: req.id, ok: false, error: toHostError(e) }); },
+    );
+  });
+  channel.send({ hello: true, ok: true, label: node.label, kind: node.kind, pid: process.pid, threadId });
+}

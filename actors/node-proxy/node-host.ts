@@ -1,0 +1,236 @@
+// How a node-proxy reaches its store node: in-line (a StoreNode in this thread: HeavyDB clients, tests), on a
+// dedicated worker thread that owns the DuckDB file (default), or in a child process that a test can kill -9.
+// Every host offers the same numbered-call interface and reports its own death once.
+import { fork, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { EngineError } from '../../engine/engine-error.ts';
+import { releaseDatabaseFilesOfThread, storeError, type StoreNode } from '../../engine/store/index.ts';
+import { nodeProxyError } from './errors.ts';
+import { decodeResultColumns, encodeBatchColumns } from './wire-columns.ts';
+import { isHostHello, toHostError, type HostConfig, type HostErrorData, type HostReply, type HostRequest, type StoreOp } from './host-protocol.ts';
+
+export type HostKind = 'inline' | 'thread' | 'process';
+
+export interface NodeHost {
+  readonly hosting: HostKind;
+  readonly kind: 'duckdb' | 'heavydb';
+  readonly label: string;
+  /** the hosting process (this one for inline and thread hosts) */
+  readonly pid: number;
+  /** the hosting worker thread, or null */
+  readonly threadId: number | null;
+  /** One StoreNode call; rejects with a coded EngineError. `deadlineMs` bounds the wait for the host itself. */
+  call(op: StoreOp, args: readonly unknown[], deadlineMs: number): Promise<unknown>;
+  /** Runs once when the host dies (not after close()). */
+  onExit(listener: (error: EngineError) => void): void;
+  /** Closes the node and ends the thread/process. */
+  close(): Promise<void>;
+  /**
+   * Ends the host abruptly, calls in flight unanswered: SIGKILL for a process; for a thread, exit as soon as no
+   * DuckDB call runs natively in it (terminating it under one aborts the process); in-line: drop the node.
+   */
+  kill(): void;
+}
+
+export type HostSpec =
+  | { readonly hosting: 'inline'; readonly open: () => Promise<StoreNode> }
+  | { readonly hosting: 'thread' | 'process'; readonly name: string; readonly config: HostConfig; readonly startTimeoutMs?: number };
+
+const PROCESS_ENTRY = new URL('./process-host.ts', import.meta.url);
+const THREAD_ENTRY = new URL('./thread-host.ts', import.meta.url);
+
+export function fromHostError(e: HostErrorData): EngineError {
+  return new EngineError(e.code, e.retryable, e.message, e.data);
+}
+
+function asEngineError(e: unknown): EngineError {
+  return e instanceof EngineError ? e : fromHostError(toHostError(e));
+}
+
+export async function startHost(spec: HostSpec): Promise<NodeHost> {
+  if (spec.hosting === 'inline') return inlineHost(spec.open);
+  return spec.hosting === 'thread' ? channelHost(spec, threadChannel(spec.config)) : channelHost(spec, processChannel(spec.config));
+}
+
+async function inlineHost(open: () => Promise<StoreNode>): Promise<NodeHost> {
+  let node: StoreNode;
+  try {
+    node = await open();
+    await node.ensureSchema();
+  } catch (e) {
+    const err = asEngineError(e);
+    throw nodeProxyError('STRATA_NODE_HOST_FAILED', `store node could not be opened: ${err.message}`, { cause: err.code });
+  }
+  const exitListeners: ((e: EngineError) => void)[] = [];
+  let dead: EngineError | null = null;
+  return {
+    hosting: 'inline',
+    kind: node.kind,
+    label: node.label,
+    pid: process.pid,
+    threadId: null,
+    async call(op, args) {
+      if (dead) throw dead;
+      try {
+        return await (node[op] as (...a: unknown[]) => Promise<unknown>).apply(node, args as unknown[]);
+      } catch (e) {
+        throw asEngineError(e);
+      }
+    },
+    onExit(listener) { exitListeners.push(listener); },
+    close: () => node.close(),
+    kill() {
+      if (dead) return;
+      dead = nodeProxyError('STRATA_NODE_HOST_DIED', `store node ${node.label}: in-line node dropped`, { how: 'killed' });
+      void node.close();
+      for (const l of exitListeners) l(dead);
+    },
+  };
+}
+
+/** The transport under a thread or process host. */
+interface Channel {
+  readonly pid: number;
+  readonly threadId: number | null;
+  post(request: HostRequest, transfer: ArrayBuffer[]): void;
+  onMessage(handler: (m: unknown) => void): void;
+  /** exit code or signal name */
+  onExit(handler: (how: string) => void): void;
+  /** a crash for tests and drills (see NodeHost.kill) */
+  kill(): void;
+  /** the last resort when the host does not end by itself: worker.terminate() / SIGKILL */
+  terminate(): void;
+}
+
+function threadChannel(config: HostConfig): Channel {
+  const worker = new Worker(THREAD_ENTRY, { workerData: config });
+  const threadId = worker.threadId;
+  // A terminated worker cannot release its file claim itself; DuckDB closes the file with the isolate.
+  worker.once('exit', () => releaseDatabaseFilesOfThread(threadId));
+  worker.on('error', () => undefined); // the exit event that follows is what counts
+  return {
+    pid: process.pid,
+    threadId,
+    post: (r, transfer) => worker.postMessage(r, transfer),
+    onMessage: (h) => worker.on('message', h),
+    onExit: (h) => worker.once('exit', (code) => h(`exit code ${code}`)),
+    // Not worker.terminate(): ending the isolate under a running DuckDB call aborts this whole process, so the
+    // thread is told to stop answering and exit as soon as no native call is running (calls stay unanswered).
+    kill: () => worker.postMessage({ crash: true }),
+    terminate: () => { void worker.terminate(); },
+  };
+}
+
+function processChannel(config: HostConfig): Channel {
+  const args = ['--path', config.path];
+  if (config.readConnections !== undefined) args.push('--read-connections', String(config.readConnections));
+  if (config.threads !== undefined) args.push('--threads', String(config.threads));
+  const child: ChildProcess = fork(PROCESS_ENTRY, args, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+  child.on('error', () => undefined);
+  return {
+    pid: child.pid ?? -1,
+    threadId: null,
+    post: (r) => { if (child.connected) child.send(r); },
+    onMessage: (h) => child.on('message', h),
+    onExit: (h) => child.once('exit', (code, signal) => h(signal ? `signal ${signal}` : `exit code ${code}`)),
+    kill: () => { child.kill('SIGKILL'); },
+    terminate: () => { child.kill('SIGKILL'); },
+  };
+}
+
+function channelHost(spec: Extract<HostSpec, { hosting: 'thread' | 'process' }>, channel: Channel): Promise<NodeHost> {
+  const pending = new Map<number, { op: StoreOp; resolve(v: unknown): void; reject(e: EngineError): void; timer: ReturnType<typeof setTimeout> }>();
+  const exitListeners: ((e: EngineError) => void)[] = [];
+  let nextId = 1;
+  let dead: EngineError | null = null;
+  let closing = false;
+  let label = spec.config.path;
+  let kind: 'duckdb' | 'heavydb' = 'duckdb';
+
+  return new Promise<NodeHost>((resolveStart, rejectStart) => {
+    let started = false;
+    const startTimer = setTimeout(() => {
+      if (started) return;
+      started = true;
+      channel.terminate();
+      rejectStart(nodeProxyError('STRATA_NODE_HOST_FAILED', `store node ${spec.name} (${spec.hosting}) did not open ${spec.config.path} within ${spec.startTimeoutMs ?? 15_000} ms`, { node: spec.name }));
+    }, spec.startTimeoutMs ?? 15_000);
+
+    channel.onExit((how) => {
+      dead = nodeProxyError('STRATA_NODE_HOST_DIED', `store node ${spec.name}: its ${spec.hosting === 'thread' ? 'thread' : `process ${channel.pid}`} ended (${how})`, { node: spec.name, how });
+      for (const [, p] of pending) { clearTimeout(p.timer); p.reject(dead); }
+      pending.clear();
+      if (!started) {
+        started = true;
+        clearTimeout(startTimer);
+        rejectStart(nodeProxyError('STRATA_NODE_HOST_FAILED', `store node ${spec.name} (${spec.hosting}) ended before opening ${spec.config.path} (${how})`, { node: spec.name, how }));
+        return;
+      }
+      if (!closing) for (const l of exitListeners) l(dead);
+    });
+
+    channel.onMessage((m) => {
+      if (isHostHello(m)) {
+        if (started) return;
+        started = true;
+        clearTimeout(startTimer);
+        if (!m.ok) {
+          channel.terminate();
+          rejectStart(nodeProxyError('STRATA_NODE_HOST_FAILED', `store node ${spec.name} could not open ${spec.config.path}: ${m.error.message}`, { node: spec.name, cause: m.error.code }));
+          return;
+        }
+        label = m.label;
+        kind = m.kind;
+        resolveStart(host);
+        return;
+      }
+      const reply = m as HostReply;
+      const p = pending.get(reply.id);
+      if (!p) return;
+      pending.delete(reply.id);
+      clearTimeout(p.timer);
+      if (!reply.ok) p.reject(fromHostError(reply.error));
+      else if (p.op === 'query') p.resolve(decodeResultColumns(reply.value));
+      else p.resolve(reply.value);
+    });
+
+    const host: NodeHost = {
+      hosting: spec.hosting,
+      get kind() { return kind; },
+      get label() { return label; },
+      pid: channel.pid,
+      threadId: channel.threadId,
+      call(op, args, deadlineMs) {
+        if (dead) return Promise.reject(dead);
+        return new Promise((resolve, reject) => {
+          const id = nextId++;
+          // The node enforces its own timeout; this one catches a host that stopped answering altogether.
+          const timer = setTimeout(() => {
+            pending.delete(id);
+            reject(storeError('STRATA_STORE_TIMEOUT', `store node ${spec.name}: ${op} got no answer from its ${spec.hosting} within ${deadlineMs} ms`, { node: spec.name, op, timeoutMs: deadlineMs }));
+          }, deadlineMs);
+          pending.set(id, { op, resolve, reject, timer });
+          // Only buffers made here are transferred: the caller's own typed arrays are copied, never detached.
+          const transfer: ArrayBuffer[] = [];
+          const wireArgs = op === 'append' ? [args[0], encodeBatchColumns(args[1], transfer), ...args.slice(2)] : args;
+          channel.post({ id, op, args: wireArgs }, transfer);
+        });
+      },
+      onExit(listener) { exitListeners.push(listener); },
+      async close() {
+        if (dead) return;
+        closing = true;
+        const exited = new Promise<void>((r) => channel.onExit(() => r()));
+        try {
+          await host.call('close', [], 10_000);
+        } catch {
+          // a host that cannot close cleanly is ended below
+        }
+        const forced = setTimeout(() => channel.terminate(), 2_000);
+        await exited;
+        clearTimeout(forced);
+      },
+      kill() { channel.kill(); },
+    };
+  });
+}

@@ -1,0 +1,140 @@
+// `strata jobs <list|show|result|cancel|pause|resume|reprioritise|run|algorithms>`: the job journal of a
+// store folder (<store>/jobs), read and edited in this process through the job service (no runner starts,
+// except for `run`, which runs every unfinished job to its end). A journal held by a running daemon is
+// refused with STRATA_JOB_JOURNAL_LOCKED. Exit 0 ok, 1 refused or failed, 2 usage error.
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { JobView } from '../../../actors/job-scheduler/index.ts';
+import { algorithms as registry } from '../../../engine/algorithms/index.ts';
+import { PRIORITIES, type JobStatus, type Priority } from '../../../engine/jobs/index.ts';
+import { DEFAULT_STORE_DIR, errorText, openJobsSession, parseGenerated, progressBar, resultText, type JobsSession } from './optimize.ts';
+import { EXIT_OK, EXIT_REJECTED, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
+
+const STATUSES: readonly JobStatus[] = ['queued', 'running', 'paused', 'backingOff', 'completed', 'failed', 'cancelled'];
+
+function statusList(v: string): JobStatus[] {
+  const out = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of out) if (!STATUSES.includes(s as JobStatus)) throw new InvalidArgumentError(`unknown status ${JSON.stringify(s)}; known: ${STATUSES.join(', ')}`);
+  return out as JobStatus[];
+}
+
+function priority(v: string): Priority {
+  if (!PRIORITIES.includes(v as Priority)) throw new InvalidArgumentError(`unknown priority ${JSON.stringify(v)}; known: ${PRIORITIES.join(', ')}`);
+  return v as Priority;
+}
+
+const time = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
+
+export function jobLine(j: JobView): string {
+  const p = j.progress;
+  const progress = p ? `${p.evaluations.toLocaleString('en-US')}${p.budget ? `/${p.budget.toLocaleString('en-US')}` : ''} evals${p.etaMs !== null ? `, ETA ${(p.etaMs / 1000).toFixed(0)} s` : ''}` : j.checkpointEvaluations > 0 ? `checkpoint at ${j.checkpointEvaluations.toLocaleString('en-US')} evals` : '';
+  return [j.id.padEnd(11), j.status.padEnd(10), j.priority.padEnd(8), j.owner.padEnd(10), j.algorithm.padEnd(22), `sla ${j.sla}`.padEnd(12), time(j.acceptedAt), progress,
+    j.lastError ? `${j.lastError.code}` : ''].join('  ').trimEnd();
+}
+
+function detailText(j: JobView): string {
+  return `${Object.entries(j).map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join('\n')}\n`;
+}
+
+interface Common { store: string; json?: boolean }
+
+async function withSession(io: CliIo, flags: Common & { threads?: number; generated?: { nStrategies: number; nDays: number; seed: number } }, runners: number,
+  fn: (s: JobsSession) => Promise<void>, bar?: ReturnType<typeof progressBar>): Promise<void> {
+  let session: JobsSession;
+  try {
+    session = await openJobsSession({
+      store: flags.store, runners, ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+      ...(flags.generated ? { generated: flags.generated } : {}), ...(bar ? { onEvent: (e) => bar.onEvent(e) } : {}),
+    });
+  } catch (e) {
+    io.err(`jobs: ${errorText(e)}`);
+    io.setExitCode(EXIT_REJECTED);
+    return;
+  }
+  try {
+    await fn(session);
+  } catch (e) {
+    io.err(`jobs: ${errorText(e)}`);
+    io.setExitCode(EXIT_REJECTED);
+  } finally {
+    bar?.stop();
+    await session.close();
+  }
+}
+
+export function register(program: Command, io: CliIo = processIo()): void {
+  const jobs = program.command('jobs').description('list, inspect and control the optimisation jobs of a store folder');
+  usageExits(jobs, io);
+  const sub = (name: string, description: string): Command => {
+    const c = jobs.command(name).description(description)
+      .option('--store <dir>', 'store folder (the journal is <dir>/jobs)', DEFAULT_STORE_DIR)
+      .option('--json', 'print JSON');
+    usageExits(c, io);
+    return c;
+  };
+
+  sub('list', 'jobs in acceptance order, with status, priority, SLA and progress')
+    .option('--status <list>', `only these statuses (${STATUSES.join(', ')})`, statusList)
+    .action(async (flags: Common & { status?: JobStatus[] }) => withSession(io, flags, 0, async ({ service }) => {
+      const list = await service.list(flags.status ? { status: flags.status } : {});
+      io.out(flags.json ? `${JSON.stringify(list)}\n` : list.length === 0 ? 'no jobs\n' : `${list.map(jobLine).join('\n')}\n`);
+      io.setExitCode(EXIT_OK);
+    }));
+
+  sub('show', 'one job: status, attempts, checkpoints, SLA, expected start and finish, last error')
+    .argument('<id>')
+    .action(async (id: string, flags: Common) => withSession(io, flags, 0, async ({ service }) => {
+      const job = await service.get(id);
+      io.out(flags.json ? `${JSON.stringify(job)}\n` : detailText(job));
+      io.setExitCode(EXIT_OK);
+    }));
+
+  sub('result', 'a completed job\'s result: best portfolio, metrics, validation, Pareto front')
+    .argument('<id>')
+    .action(async (id: string, flags: Common) => withSession(io, flags, 0, async ({ service }) => {
+      const result = await service.result(id);
+      io.out(flags.json ? `${JSON.stringify(result)}\n` : resultText(await service.get(id), result));
+      io.setExitCode(EXIT_OK);
+    }));
+
+  for (const [name, description] of [['cancel', 'cancel a job'], ['pause', 'pause a job (it keeps its checkpoint)'], ['resume', 'queue a paused job again']] as const) {
+    sub(name, description).argument('<id>').action(async (id: string, flags: Common) => withSession(io, flags, 0, async ({ service }) => {
+      const job = await service[name](id);
+      io.out(flags.json ? `${JSON.stringify(job)}\n` : `${jobLine(job)}\n`);
+      io.setExitCode(EXIT_OK);
+    }));
+  }
+
+  sub('reprioritise', `move a job to another priority level (${PRIORITIES.join(', ')})`)
+    .argument('<id>').argument('<priority>', 'the new level', priority)
+    .action(async (id: string, p: Priority, flags: Common) => withSession(io, flags, 0, async ({ service }) => {
+      const job = await service.reprioritise(id, p);
+      io.out(flags.json ? `${JSON.stringify(job)}\n` : `${jobLine(job)}\n`);
+      io.setExitCode(EXIT_OK);
+    }));
+
+  sub('run', 'run every queued (or interrupted) job of the journal to its end, in this process')
+    .option('--threads <n>', 'CPU pool threads', positiveInt)
+    .option('--runners <n>', 'jobs at once', positiveInt, 1)
+    .option('--generated <NxD[:seed]>', 'run over a generated universe instead of the store (demo, tests)', parseGenerated)
+    .action(async (flags: Common & { threads?: number; runners: number; generated?: { nStrategies: number; nDays: number; seed: number } }) => {
+      const bar = progressBar(io);
+      await withSession(io, flags, flags.runners, async ({ service }) => {
+        const open = await service.list({ status: ['queued', 'running', 'backingOff'] });
+        const finished = [];
+        for (const j of open) finished.push(await service.whenFinished(j.id, 30 * 24 * 3600_000));
+        const bad = finished.filter((j) => j.status !== 'completed');
+        io.out(flags.json ? `${JSON.stringify(finished)}\n` : finished.length === 0 ? 'nothing to run\n' : `${finished.map(jobLine).join('\n')}\n`);
+        io.setExitCode(bad.length > 0 ? EXIT_REJECTED : EXIT_OK);
+      }, bar);
+    });
+
+  const algorithms = jobs.command('algorithms').description('the optimisation algorithms and their default hyperparameters').option('--json', 'print JSON');
+  usageExits(algorithms, io);
+  algorithms.action(async (flags: { json?: boolean }) => {
+    // the catalogue is static: no journal is opened
+    const list = registry.map((a) => ({ id: a.id, title: a.title, multiObjective: a.multiObjective, supportsWeights: a.supportsWeights, defaults: a.defaults }));
+    io.out(flags.json ? `${JSON.stringify(list)}\n` : `${list.map((a) => `${a.id.padEnd(24)} ${a.title}${a.multiObjective ? ' (multi-objective)' : ''}`).join('\n')}\n`);
+    io.setExitCode(EXIT_OK);
+  });
+}

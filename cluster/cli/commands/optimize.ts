@@ -1,0 +1,246 @@
+// `strata optimize [options]`: builds an optimisation job spec from flags (or --spec FILE), runs it in this
+// process through the job service (durable journal in <store>/jobs, P&L from the embedded store in --store
+// or a --generated universe) with a progress bar, and prints the best portfolio with its validation figures.
+// A rerun with the same --key after a crash resumes the same job from its last checkpoint. Exit 0 completed,
+// 1 refused / failed / cancelled, 2 usage error. Also the store-folder plumbing `strata jobs` shares.
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { InvalidArgumentError, type Command } from 'commander';
+import { pino } from 'pino';
+import { createJobService, type JobEvent, type JobService, type JobView } from '../../../actors/job-scheduler/index.ts';
+import { createGeneratedMatrixSource, createStoreMatrixSource, PRIORITIES, type JobResult, type MatrixSource } from '../../../engine/jobs/index.ts';
+import { openDuckDbNode, type StoreNode } from '../../../engine/store/index.ts';
+import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
+import { EXIT_OK, EXIT_REJECTED, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
+
+export const DEFAULT_STORE_DIR = 'strata-data';
+
+/** The job journal folder and the store file inside a --store folder (the ingest command's layout). */
+export function jobsLayout(dir: string): { jobsDir: string; storeFile: string } {
+  const root = resolve(dir);
+  return { jobsDir: join(root, 'jobs'), storeFile: join(root, 'store.duckdb') };
+}
+
+/** A matrix source over the store folder's DuckDB file, opened on the first load only. */
+export function lazyStoreSource(storeFile: string): MatrixSource & { close(): Promise<void> } {
+  let node: Promise<StoreNode> | null = null;
+  return {
+    async load(query) {
+      node ??= openDuckDbNode({ path: storeFile });
+      return createStoreMatrixSource({ nodes: [{ node: await node }] }).load(query);
+    },
+    async close() { if (node) await (await node).close(); },
+  };
+}
+
+export function parseGenerated(value: string): { nStrategies: number; nDays: number; seed: number } {
+  const m = /^(\d+)x(\d+)(?::(\d+))?$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`expected STRATEGIESxDAYS[:SEED], e.g. 200x750, got ${JSON.stringify(value)}`);
+  return { nStrategies: Number(m[1]), nDays: Number(m[2]), seed: m[3] !== undefined ? Number(m[3]) : 1 };
+}
+
+export interface JobsSession {
+  readonly system: ActorSystem;
+  readonly service: JobService;
+  close(): Promise<void>;
+}
+
+/** The job service over a store folder, in this process. `runners: 0` only edits and reads the journal. */
+export async function openJobsSession(options: {
+  readonly store: string; readonly runners: number; readonly threads?: number; readonly generated?: { nStrategies: number; nDays: number; seed: number };
+  readonly onEvent?: (e: JobEvent) => void;
+}): Promise<JobsSession> {
+  const layout = jobsLayout(options.store);
+  await mkdir(layout.jobsDir, { recursive: true });
+  const store = options.generated ? null : lazyStoreSource(layout.storeFile);
+  const system = createSystem({ name: 'strata-jobs', logger: pino({ level: process.env['STRATA_LOG_LEVEL'] ?? 'silent' }) });
+  try {
+    const service = await createJobService({
+      system, dir: layout.jobsDir, matrixSource: options.generated ? createGeneratedMatrixSource(options.generated) : store!,
+      runners: options.runners,
+      ...(options.threads !== undefined ? { poolThreads: options.threads } : options.runners === 0 ? { poolThreads: 1 } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+    return { system, service, async close() { await service.close(); await system.terminate(); await store?.close(); } };
+  } catch (e) {
+    await system.terminate();
+    await store?.close();
+    throw e;
+  }
+}
+
+export function errorText(e: unknown): string {
+  const err = e as { code?: string; message?: string; data?: { issues?: { path: string; message: string }[] } };
+  const lines = [`${err.code ?? 'error'}: ${err.message ?? String(e)}`];
+  for (const i of err.data?.issues ?? []) lines.push(`  - ${i.path}: ${i.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(x));
+
+export function resultText(job: JobView, r: JobResult): string {
+  const lines = [`${job.id}: completed · ${r.algorithm.id}${r.algorithm.recommended ? ' (recommended)' : ''} · ${r.evaluations.toLocaleString('en-US')} evaluations · ${r.nStrategies} strategies × ${r.days.count} days (${r.days.first} … ${r.days.last})`];
+  const b = r.best;
+  if (b) {
+    const m = b.metrics;
+    lines.push(`best portfolio (${b.strategyIds.length}): ${b.strategyIds.join(', ')}`);
+    if (b.weights) lines.push(`  weights: ${b.weights.map((w) => fmt(w, 3)).join(', ')}`);
+    lines.push(`  net profit ${fmt(m.netProfit)} · max drawdown ${fmt(m.maxDrawdown)} · ratio ${fmt(m.ratio, 3)} · Sharpe ${fmt(m.sharpe, 3)} · Sortino ${fmt(m.sortino, 3)} · win rate ${fmt(m.winRate * 100, 1)}%`);
+    if (b.deflatedSharpe) lines.push(`  deflated Sharpe: probability ${fmt(b.deflatedSharpe.probability, 3)} over ${b.deflatedSharpe.trials.toLocaleString('en-US')} trials`);
+    if (b.bootstrap) lines.push(`  bootstrap 95%: Sharpe ${fmt(b.bootstrap.sharpe.lower, 3)} … ${fmt(b.bootstrap.sharpe.upper, 3)} · ratio ${fmt(b.bootstrap.ratio.lower, 3)} … ${fmt(b.bootstrap.ratio.upper, 3)}`);
+    if (b.walkForward) lines.push(`  walk-forward (${b.walkForward.folds.length} folds): out-of-sample net profit ${fmt(b.walkForward.outOfSample.netProfit)}, Sharpe ${fmt(b.walkForward.outOfSample.sharpe, 3)}, efficiency ${fmt(b.walkForward.efficiency, 3)}`);
+  }
+  if (r.front.length > 1) lines.push(`Pareto front: ${r.front.length} portfolios`);
+  lines.push(`state digest ${r.stateDigest.slice(0, 16)}…`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function progressBar(io: CliIo): { onEvent(e: JobEvent): void; stop(): void } {
+  if (!io.interactive) return { onEvent() {}, stop() {} };
+  const bar = new cliProgress.SingleBar({
+    format: '{job} [{bar}] {percentage}% | {evals} evaluations | {rate}/s | best {best} | ETA {eta}',
+    stream: process.stderr, hideCursor: true, clearOnComplete: true,
+  }, cliProgress.Presets.shades_classic);
+  let active = false;
+  return {
+    onEvent(e) {
+      if (e.type === 'job.progressed') {
+        const p = e.progress;
+        const total = p.budget ?? Math.max(1, p.evaluations);
+        const payload = { job: e.id, evals: p.evaluations.toLocaleString('en-US'), rate: Math.round(p.evaluationsPerSec).toLocaleString('en-US'), best: p.best ? fmt(p.best.objectives[0]!, 3) : '-', eta: p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)} s` };
+        if (!active) { bar.start(total, p.evaluations, payload); active = true; } else bar.update(p.evaluations, payload);
+      } else if ((e.type === 'job.completed' || e.type === 'job.failed' || e.type === 'job.cancelled') && active) {
+        bar.stop();
+        active = false;
+      }
+    },
+    stop() { if (active) bar.stop(); active = false; },
+  };
+}
+
+interface OptimizeFlags {
+  store: string; spec?: string; algorithm: string; objectives: string; k?: number; kMin?: number; kMax?: number;
+  from: string; to: string; zone?: string; underlyings?: string; strategyTypes?: string; maxStrategies?: number;
+  evaluations?: number; wallTime?: number; seed: number; priority?: string; deadline?: string; walkForward?: number; bootstrap?: number;
+  params?: string; capital?: number; threads?: number; key?: string; generated?: { nStrategies: number; nDays: number; seed: number }; json?: boolean; detach?: boolean;
+}
+
+const list = (v: string | undefined): string[] | undefined => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+
+export function specFromFlags(f: OptimizeFlags): Record<string, unknown> {
+  const kMin = f.kMin ?? f.k ?? 10;
+  const kMax = f.kMax ?? f.k ?? kMin;
+  const universe = {
+    ...(f.underlyings ? { underlyings: list(f.underlyings) } : {}),
+    ...(f.strategyTypes ? { strategyTypes: list(f.strategyTypes) } : {}),
+    ...(f.maxStrategies !== undefined ? { maxStrategies: f.maxStrategies } : {}),
+  };
+  let params: unknown;
+  if (f.params !== undefined) {
+    try { params = JSON.parse(f.params); } catch { throw new InvalidArgumentError(`--params must be a JSON object, got ${JSON.stringify(f.params)}`); }
+  }
+  return {
+    ...(Object.keys(universe).length > 0 ? { universe } : {}),
+    dateRange: { from: f.from, to: f.to },
+    ...(f.zone ? { zone: f.zone } : {}),
+    problem: { objectives: list(f.objectives), kMin, kMax, ...(f.capital !== undefined ? { capital: f.capital } : {}) },
+    algorithm: { id: f.algorithm, ...(params !== undefined ? { params } : {}) },
+    budget: { ...(f.evaluations !== undefined || f.wallTime === undefined ? { evaluations: f.evaluations ?? 20_000 } : {}), ...(f.wallTime !== undefined ? { wallTimeMs: f.wallTime * 1000 } : {}) },
+    seed: f.seed,
+    ...(f.priority ? { priority: f.priority } : {}),
+    ...(f.deadline ? { deadline: Date.parse(f.deadline) } : {}),
+    ...(f.walkForward !== undefined || f.bootstrap !== undefined ? { validation: { ...(f.walkForward !== undefined ? { walkForwardFolds: f.walkForward } : {}), ...(f.bootstrap !== undefined ? { bootstrapResamples: f.bootstrap } : {}) } } : {}),
+  };
+}
+
+const nonNegativeInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number >= 0, got ${JSON.stringify(v)}`);
+  return n;
+};
+const positiveNumber = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got ${JSON.stringify(v)}`);
+  return n;
+};
+
+export function register(program: Command, io: CliIo = processIo()): void {
+  const cmd = program.command('optimize')
+    .description('run a portfolio optimisation job in this process (durable: rerun with the same --key to resume after a crash)')
+    .option('--store <dir>', 'store folder (DuckDB file; the job journal goes to <dir>/jobs)', DEFAULT_STORE_DIR)
+    .option('--spec <file>', 'a JSON job spec (the other job flags are then ignored)')
+    .option('--algorithm <id>', 'algorithm id, or "recommend"', 'recommend')
+    .option('--params <json>', 'algorithm hyperparameters as a JSON object')
+    .option('--objectives <list>', 'comma-separated metrics to optimise (first is primary)', 'ratio')
+    .option('--k <n>', 'portfolio size', positiveInt)
+    .option('--k-min <n>', 'smallest portfolio size', positiveInt)
+    .option('--k-max <n>', 'largest portfolio size', positiveInt)
+    .option('--capital <amount>', 'capital for drawdown % and Calmar', positiveNumber)
+    .option('--from <day>', 'first day (YYYY-MM-DD)', '1900-01-01')
+    .option('--to <day>', 'last day (YYYY-MM-DD)', '2999-12-31')
+    .option('--zone <zone>', 'daily_pnl zone (ALL when zones were off at ingest)')
+    .option('--underlyings <list>', 'universe: only these underlyings')
+    .option('--strategy-types <list>', 'universe: only these strategy types')
+    .option('--max-strategies <n>', 'universe: at most this many strategies', positiveInt)
+    .option('--evaluations <n>', 'evaluation budget (default 20,000)', positiveInt)
+    .option('--wall-time <seconds>', 'wall-time budget in seconds', positiveInt)
+    .option('--seed <n>', 'random seed (same seed, same answer)', nonNegativeInt, 1)
+    .option('--priority <level>', `priority: ${PRIORITIES.join(', ')}`)
+    .option('--deadline <iso>', 'finish by (ISO date-time): SLA status')
+    .option('--walk-forward <folds>', 'walk-forward folds (0: none; default 3)', nonNegativeInt)
+    .option('--bootstrap <n>', 'bootstrap resamples (0: none; default 500)', nonNegativeInt)
+    .option('--threads <n>', 'CPU pool threads', positiveInt)
+    .option('--key <key>', 'idempotency key: the same key names the same job')
+    .option('--generated <NxD[:seed]>', 'optimise over a generated universe instead of the store (demo, tests)', parseGenerated)
+    .option('--detach', 'only queue the job (run it later with `strata jobs run`)')
+    .option('--json', 'print the result as JSON');
+  usageExits(cmd, io);
+  cmd.action(async (flags: OptimizeFlags) => {
+    let spec: unknown;
+    try {
+      spec = flags.spec ? JSON.parse(await readFile(resolve(flags.spec), 'utf8')) : specFromFlags(flags);
+    } catch (e) {
+      io.err(`optimize: ${(e as Error).message}\n`);
+      io.setExitCode(EXIT_REJECTED);
+      return;
+    }
+    const bar = progressBar(io);
+    let session: JobsSession;
+    try {
+      session = await openJobsSession({
+        store: flags.store, runners: flags.detach ? 0 : 1, ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+        ...(flags.generated ? { generated: flags.generated } : {}), onEvent: (e) => bar.onEvent(e),
+      });
+    } catch (e) {
+      io.err(`optimize: ${errorText(e)}`);
+      io.setExitCode(EXIT_REJECTED);
+      return;
+    }
+    try {
+      const { job, duplicate } = await session.service.submit(spec, flags.key !== undefined ? { idempotencyKey: flags.key } : {});
+      if (flags.detach) {
+        io.out(flags.json ? `${JSON.stringify({ job, duplicate })}\n` : `${job.id} ${duplicate ? 'already exists' : 'queued'} (${job.status}) · journal ${jobsLayout(flags.store).jobsDir}\n`);
+        io.setExitCode(EXIT_OK);
+        return;
+      }
+      const done = await session.service.whenFinished(job.id, 30 * 24 * 3600_000);
+      bar.stop();
+      if (done.status !== 'completed') {
+        io.err(`${done.id}: ${done.status}${done.lastError ? ` · ${done.lastError.code}: ${done.lastError.message}` : ''}\n`);
+        io.setExitCode(EXIT_REJECTED);
+        return;
+      }
+      const result = await session.service.result(job.id);
+      io.out(flags.json ? `${JSON.stringify({ job: done, result })}\n` : resultText(done, result));
+      io.setExitCode(EXIT_OK);
+    } catch (e) {
+      bar.stop();
+      io.err(`optimize: ${errorText(e)}`);
+      io.setExitCode(EXIT_REJECTED);
+    } finally {
+      bar.stop();
+      await session.close();
+    }
+  });
+}

@@ -1,0 +1,110 @@
+// What the job journal holds and how it folds back into the scheduler's state: accepted jobs, lifecycle
+// states, priority changes, checkpoints, results, scheduler epochs, and the snapshot that compaction writes.
+// Pure data and a pure fold, so recovery is a function of the file alone.
+import type { JobResult } from './job-result.ts';
+import type { JobSpec, Priority } from './job-spec.ts';
+import type { RunCheckpoint } from './run-loop.ts';
+
+export type JobStatus = 'queued' | 'running' | 'paused' | 'backingOff' | 'completed' | 'failed' | 'cancelled';
+export const FINISHED_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+export const isFinished = (s: JobStatus): boolean => FINISHED_STATUSES.includes(s);
+
+export interface ErrorInfo {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+/** The lifecycle machine's context plus its state value: what the journal stores after every transition. */
+export interface JobLifecycle {
+  readonly status: JobStatus;
+  /** dispatches so far */
+  readonly attempts: number;
+  /** retryable failures so far (the failure budget counts these) */
+  readonly failures: number;
+  /** runners, threads or schedulers lost under the job (their own budget) */
+  readonly interruptions: number;
+  readonly checkpoints: number;
+  readonly lastError: ErrorInfo | null;
+  /** epoch ms when a backing-off job is due again */
+  readonly retryAt: number | null;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+}
+
+export interface PersistedJob {
+  readonly id: string;
+  readonly seq: number;
+  readonly spec: JobSpec;
+  readonly acceptedAt: number;
+  readonly priority: Priority;
+  readonly life: JobLifecycle;
+  readonly checkpoint: RunCheckpoint | null;
+  readonly result: JobResult | null;
+}
+
+export type JournalRecord =
+  | { readonly t: 'epoch'; readonly epoch: number; readonly at: number }
+  | { readonly t: 'accepted'; readonly id: string; readonly seq: number; readonly spec: JobSpec; readonly acceptedAt: number; readonly life: JobLifecycle }
+  | { readonly t: 'state'; readonly id: string; readonly life: JobLifecycle; readonly at: number }
+  | { readonly t: 'priority'; readonly id: string; readonly priority: Priority; readonly at: number }
+  | { readonly t: 'checkpoint'; readonly id: string; readonly epoch: number; readonly assignment: string; readonly checkpoint: RunCheckpoint }
+  | { readonly t: 'result'; readonly id: string; readonly epoch: number; readonly assignment: string; readonly result: JobResult }
+  | { readonly t: 'snapshot'; readonly epoch: number; readonly nextSeq: number; readonly jobs: readonly PersistedJob[] }
+  | { readonly t: 'forgotten'; readonly ids: readonly string[] };
+
+export interface JournalState {
+  readonly epoch: number;
+  readonly nextSeq: number;
+  /** in acceptance order */
+  readonly jobs: Map<string, PersistedJob>;
+}
+
+export function emptyJournalState(): JournalState {
+  return { epoch: 0, nextSeq: 1, jobs: new Map() };
+}
+
+/** Applies one record; records about unknown jobs (compacted away) are ignored. Mutates and returns state. */
+export function applyRecord(state: JournalState, r: JournalRecord): JournalState {
+  const jobs = state.jobs;
+  const update = (id: string, patch: Partial<PersistedJob>): void => {
+    const j = jobs.get(id);
+    if (j) jobs.set(id, { ...j, ...patch });
+  };
+  switch (r.t) {
+    case 'epoch': return { ...state, epoch: Math.max(state.epoch, r.epoch) };
+    case 'accepted':
+      jobs.set(r.id, { id: r.id, seq: r.seq, spec: r.spec, acceptedAt: r.acceptedAt, priority: r.spec.priority ?? 'normal', life: r.life, checkpoint: null, result: null });
+      return { ...state, nextSeq: Math.max(state.nextSeq, r.seq + 1) };
+    case 'state': update(r.id, { life: r.life }); return state;
+    case 'priority': update(r.id, { priority: r.priority }); return state;
+    case 'checkpoint': update(r.id, { checkpoint: r.checkpoint }); return state;
+    case 'result': update(r.id, { result: r.result }); return state;
+    case 'forgotten': for (const id of r.ids) jobs.delete(id); return state;
+    case 'snapshot': {
+      jobs.clear();
+      for (const j of r.jobs) jobs.set(j.id, j);
+      return { epoch: Math.max(state.epoch, r.epoch), nextSeq: Math.max(state.nextSeq, r.nextSeq), jobs };
+    }
+  }
+}
+
+export function replayJournal(records: readonly JournalRecord[]): JournalState {
+  let state = emptyJournalState();
+  for (const r of records) state = applyRecord(state, r);
+  return state;
+}
+
+/** The compacted journal: one snapshot record (finished jobs beyond `retainFinished`, oldest first, dropped). */
+export function snapshotRecords(state: JournalState, retainFinished: number): JournalRecord[] {
+  const all = [...state.jobs.values()].sort((a, b) => a.seq - b.seq);
+  const finished = all.filter((j) => isFinished(j.life.status));
+  const drop = new Set(finished.slice(0, Math.max(0, finished.length - retainFinished)).map((j) => j.id));
+  // a finished job needs no checkpoint any more: its result is kept
+  const jobs = all.filter((j) => !drop.has(j.id)).map((j) => (isFinished(j.life.status) ? { ...j, checkpoint: null } : j));
+  return [{ t: 'snapshot', epoch: state.epoch, nextSeq: state.nextSeq, jobs }];
+}
+
+export function jobIdOf(seq: number): string {
+  return `job-${String(seq).padStart(6, '0')}`;
+}

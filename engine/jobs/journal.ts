@@ -1,0 +1,284 @@
+// A durable append-only journal file: an 8-byte header, then frames of [u32 length][u32 CRC-32][msgpack
+// record]. append() resolves only after the bytes are fsync'd (group commit: every record appended while a
+// sync runs shares the next one); a torn tail (short frame, bad checksum) is found and truncated on open;
+// compact() replaces the file by a snapshot atomically (write, fsync, rename, fsync the folder). One owner
+// per file: a lock file holds the owner's pid, and a dead owner's lock is taken over.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { Packr } from 'msgpackr';
+import { jobError } from './errors.ts';
+
+export const JOURNAL_MAGIC = Buffer.from('STRJNL01', 'latin1');
+const HEADER_BYTES = JOURNAL_MAGIC.length;
+const FRAME_HEADER_BYTES = 8;
+/** a length above this is a torn or garbage header, never a record */
+export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+// Plain maps, no records: every frame decodes on its own, whatever was written before it.
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+/** Where durable frames are copied before an append is acknowledged (the cluster's journal replication). */
+export interface JournalReplica {
+  /** resolves once the member holding the copy has it durably */
+  replicate(frames: Uint8Array): Promise<void>;
+  /** the whole journal was replaced by this snapshot (after compaction) */
+  replaceAll(file: Uint8Array): Promise<void>;
+}
+
+export interface JournalOptions {
+  readonly path: string;
+  /** fsync before acknowledging (default true; false only for benchmarks that measure the difference) */
+  readonly fsync?: boolean;
+  readonly replica?: JournalReplica;
+}
+
+export interface RecoveryInfo {
+  readonly records: number;
+  readonly bytes: number;
+  /** bytes of a torn tail cut off on open (0 when the file ended cleanly) */
+  readonly truncatedBytes: number;
+  /** why the tail was cut: 'short-header' | 'short-frame' | 'bad-checksum' | 'bad-length' | null */
+  readonly tornReason: string | null;
+  /** true when the file did not exist (or was an empty / torn header) and was created */
+  readonly created: boolean;
+}
+
+export interface Journal<R> {
+  readonly path: string;
+  readonly recovery: RecoveryInfo;
+  /** the records found on open, in order */
+  readonly recovered: readonly R[];
+  /** durable (fsync'd, and replicated when a replica is set) when the promise resolves; in order */
+  append(records: readonly R[]): Promise<void>;
+  /** atomically replaces the whole journal by these records (after every pending append) */
+  compact(records: readonly R[]): Promise<void>;
+  /** bytes in the file now (header included) */
+  size(): number;
+  /** records appended since open or the last compaction */
+  appendedRecords(): number;
+  close(): Promise<void>;
+}
+
+const openInProcess = new Set<string>();
+
+export function encodeFrame(record: unknown): Buffer {
+  const payload = packr.pack(record);
+  if (payload.length > MAX_RECORD_BYTES) throw jobError('STRATA_JOB_JOURNAL_WRITE_FAILED', `journal record of ${payload.length} bytes exceeds ${MAX_RECORD_BYTES}`, { bytes: payload.length });
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  frame.writeUInt32LE(payload.length, 0);
+  frame.writeUInt32LE(crc32(payload), 4);
+  payload.copy(frame, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/** Parses a journal image: the records before the first bad frame, and where and why the good part ends. */
+export function scanJournal<R>(bytes: Uint8Array, path = '(journal)'): { records: R[]; goodBytes: number; tornReason: string | null } {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < HEADER_BYTES) {
+    if (JOURNAL_MAGIC.subarray(0, buf.length).equals(buf)) return { records: [], goodBytes: 0, tornReason: buf.length ? 'short-header' : null };
+    throw jobError('STRATA_JOB_JOURNAL_CORRUPT', `${path} is not a job journal (header ${JSON.stringify(buf.toString('latin1'))})`, { path });
+  }
+  if (!buf.subarray(0, HEADER_BYTES).equals(JOURNAL_MAGIC)) {
+    throw jobError('STRATA_JOB_JOURNAL_CORRUPT', `${path} is not a job journal (header ${JSON.stringify(buf.subarray(0, HEADER_BYTES).toString('latin1'))}, expected STRJNL01)`, { path });
+  }
+  const records: R[] = [];
+  let at = HEADER_BYTES;
+  let tornReason: string | null = null;
+  while (at < buf.length) {
+    if (buf.length - at < FRAME_HEADER_BYTES) { tornReason = 'short-header'; break; }
+    const length = buf.readUInt32LE(at);
+    const sum = buf.readUInt32LE(at + 4);
+    if (length > MAX_RECORD_BYTES) { tornReason = 'bad-length'; break; }
+    if (buf.length - at - FRAME_HEADER_BYTES < length) { tornReason = 'short-frame'; break; }
+    const payload = buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length);
+    if (crc32(payload) !== sum) { tornReason = 'bad-checksum'; break; }
+    try {
+      records.push(packr.unpack(payload) as R);
+    } catch (e) {
+      throw jobError('STRATA_JOB_JOURNAL_CORRUPT', `${path}: the record at byte ${at} has a valid checksum but does not decode (${(e as Error).message})`, { path, offset: at });
+    }
+    at += FRAME_HEADER_BYTES + length;
+  }
+  return { records, goodBytes: at, tornReason };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function takeLock(lockPath: string, journalPath: string): void {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeSync(fd, String(process.pid));
+      fsyncSync(fd);
+      closeSync(fd);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw jobError('STRATA_JOB_JOURNAL_WRITE_FAILED', `cannot create the journal lock ${lockPath}: ${(e as Error).message}`, { path: lockPath });
+      let owner = Number.NaN;
+      try { owner = Number(readFileSync(lockPath, 'utf8').trim()); } catch { /* removed meanwhile: try again */ }
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
+        throw jobError('STRATA_JOB_JOURNAL_LOCKED', `journal ${journalPath} is held by live process ${owner}`, { path: journalPath, pid: owner });
+      }
+      // the owner died (kill -9 leaves its lock behind) or is this process from an earlier, unclosed open
+      try { unlinkSync(lockPath); } catch { /* someone else took it over first */ }
+    }
+  }
+  throw jobError('STRATA_JOB_JOURNAL_LOCKED', `journal ${journalPath}: could not take its lock ${lockPath}`, { path: journalPath });
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+  } catch { /* some platforms cannot fsync a folder; the rename is still atomic */ }
+}
+
+export async function openJournal<R>(options: JournalOptions): Promise<Journal<R>> {
+  const doSync = options.fsync ?? true;
+  const replica = options.replica;
+  // resolve the real path once, so two spellings of one file share the in-process lock
+  let file = options.path;
+  try { file = realpathSync(file); } catch { /* not there yet */ }
+  if (openInProcess.has(file)) throw jobError('STRATA_JOB_JOURNAL_LOCKED', `journal ${file} is already open in this process`, { path: file, pid: process.pid });
+  const lockPath = `${file}.lock`;
+  takeLock(lockPath, file);
+  openInProcess.add(file);
+
+  let fh: FileHandle | null = null;
+  let recovery: RecoveryInfo;
+  let recovered: R[];
+  let size: number;
+  try {
+    let bytes: Buffer | null = null;
+    try { bytes = readFileSync(file); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw jobError('STRATA_JOB_JOURNAL_WRITE_FAILED', `cannot read journal ${file}: ${(e as Error).message}`, { path: file });
+    }
+    const created = bytes === null || bytes.length < HEADER_BYTES;
+    const scan = bytes === null ? { records: [] as R[], goodBytes: 0, tornReason: null } : scanJournal<R>(bytes, file);
+    if (created) {
+      writeFileSync(file, JOURNAL_MAGIC);
+      const fd = openSync(file, 'r+');
+      try { fsyncSync(fd); } finally { closeSync(fd); }
+      fsyncDir(dirname(file));
+      size = HEADER_BYTES;
+    } else {
+      size = scan.goodBytes;
+      if (scan.goodBytes < bytes!.length) {
+        truncateSync(file, scan.goodBytes);
+        const fd = openSync(file, 'r+');
+        try { fsyncSync(fd); } finally { closeSync(fd); }
+      }
+    }
+    recovered = scan.records;
+    recovery = {
+      records: scan.records.length, bytes: size,
+      truncatedBytes: bytes === null ? 0 : bytes.length - (created ? 0 : scan.goodBytes),
+      tornReason: scan.tornReason, created,
+    };
+    fh = await open(file, 'a');
+  } catch (e) {
+    openInProcess.delete(file);
+    try { unlinkSync(lockPath); } catch { /* already gone */ }
+    throw e;
+  }
+
+  let handle: FileHandle = fh;
+  let closed = false;
+  let appended = 0;
+  let pending: { frames: Buffer[]; waiters: { resolve: () => void; reject: (e: unknown) => void }[] } = { frames: [], waiters: [] };
+  let flushing: Promise<void> | null = null;
+  let failure: unknown = null;
+
+  async function flushLoop(): Promise<void> {
+    while (pending.frames.length > 0) {
+      const batch = pending;
+      pending = { frames: [], waiters: [] };
+      try {
+        if (failure) throw failure;
+        const bytes = batch.frames.length === 1 ? batch.frames[0]! : Buffer.concat(batch.frames);
+        let written = 0;
+        while (written < bytes.length) written += (await handle.write(bytes, written, bytes.length - written)).bytesWritten;
+        if (doSync) await handle.datasync();
+        size += bytes.length;
+        if (replica) await replica.replicate(bytes);
+        for (const w of batch.waiters) w.resolve();
+      } catch (e) {
+        // A failed write may have left a partial frame: stop here; reopening truncates it as a torn tail.
+        failure = failure ?? jobError('STRATA_JOB_JOURNAL_WRITE_FAILED', `journal ${file}: ${(e as Error).message}`, { path: file });
+        for (const w of batch.waiters) w.reject(failure);
+      }
+    }
+  }
+
+  function kick(): void {
+    if (flushing) return; // the running loop takes what was pushed meanwhile
+    flushing = flushLoop().finally(() => {
+      flushing = null;
+      if (pending.frames.length > 0) kick();
+    });
+  }
+
+  const journal: Journal<R> = {
+    path: file,
+    recovery,
+    recovered,
+    append(records) {
+      if (closed) return Promise.reject(jobError('STRATA_JOB_JOURNAL_CLOSED', `journal ${file} is closed`, { path: file }));
+      if (failure) return Promise.reject(failure);
+      if (records.length === 0) return Promise.resolve();
+      let frames: Buffer[];
+      try { frames = records.map(encodeFrame); } catch (e) { return Promise.reject(e); }
+      appended += records.length;
+      return new Promise<void>((resolve, reject) => {
+        pending.frames.push(...frames);
+        pending.waiters.push({ resolve, reject });
+        kick();
+      });
+    },
+    async compact(records) {
+      if (closed) throw jobError('STRATA_JOB_JOURNAL_CLOSED', `journal ${file} is closed`, { path: file });
+      while (flushing) await flushing;
+      if (failure) throw failure;
+      const tmp = `${file}.compact`;
+      const image = Buffer.concat([JOURNAL_MAGIC, ...records.map(encodeFrame)]);
+      try {
+        const t = await open(tmp, 'w');
+        try {
+          await t.write(image, 0, image.length);
+          await t.sync();
+        } finally { await t.close(); }
+        await handle.close();
+        renameSync(tmp, file);
+        fsyncDir(dirname(file));
+        handle = await open(file, 'a');
+      } catch (e) {
+        failure = jobError('STRATA_JOB_JOURNAL_WRITE_FAILED', `journal ${file}: compaction failed: ${(e as Error).message}`, { path: file });
+        throw failure;
+      }
+      size = image.length;
+      appended = 0;
+      if (replica) await replica.replaceAll(image);
+    },
+    size: () => size,
+    appendedRecords: () => appended,
+    async close() {
+      if (closed) return;
+      while (flushing) await flushing;
+      closed = true;
+      await handle.close().catch(() => {});
+      openInProcess.delete(file);
+      try { unlinkSync(lockPath); } catch { /* already gone */ }
+    },
+  };
+  return journal;
+}

@@ -1,0 +1,91 @@
+// Test support for the store cluster: a temp folder, an actor system with the codec check on, a cluster over
+// real DuckDB files, synthetic daily P&L batches, and helpers to wait for events and compare replicas.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createStoreCluster, type StoreCluster, type StoreClusterEvent, type StoreClusterOptions } from '../../../actors/store/index.ts';
+import { openDuckDbNode, PARTITIONED_TABLES, partitionsToCopy, type ColumnBatch, type PartitionChecksum } from '../../../engine/store/index.ts';
+import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
+
+export interface ClusterHarness {
+  readonly dir: string;
+  readonly system: ActorSystem;
+  readonly cluster: StoreCluster;
+  readonly events: StoreClusterEvent[];
+  waitFor(pred: (e: StoreClusterEvent) => boolean, timeoutMs?: number): Promise<StoreClusterEvent>;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function startCluster(options: Partial<Omit<StoreClusterOptions, 'system'>> = {}): Promise<ClusterHarness> {
+  const dir = options.dir ?? tempDir('strata-cluster-');
+  const system = createSystem({ name: 'store-test', logger: pino({ level: 'silent' }) });
+  const cluster = createStoreCluster({ system, dir, healthIntervalMs: 100, ...options });
+  const events: StoreClusterEvent[] = [];
+  const waiters: { pred: (e: StoreClusterEvent) => boolean; resolve: (e: StoreClusterEvent) => void }[] = [];
+  cluster.onEvent((e) => {
+    events.push(e);
+    for (const w of [...waiters]) if (w.pred(e)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(e); }
+  });
+  await cluster.ready;
+  return {
+    dir,
+    system,
+    cluster,
+    events,
+    waitFor(pred, timeoutMs = 15_000) {
+      const seen = events.find(pred);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching store event within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ')}`)), timeoutMs);
+        waiters.push({ pred, resolve: (e) => { clearTimeout(timer); resolve(e); } });
+      });
+    },
+    async close() {
+      await cluster.close();
+      await system.terminate();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const day = (d: number): string => new Date(Date.UTC(2020, 0, 1) + d * 86_400_000).toISOString().slice(0, 10);
+
+/** daily_pnl rows for strategies × days; pnl is a function of (strategy index, day, salt). */
+export function pnlBatch(ids: readonly string[], days: number, salt = 0, firstDay = 0): ColumnBatch {
+  const n = ids.length * days;
+  const sid: string[] = [];
+  const td: string[] = [];
+  const pnl = new Float64Array(n);
+  let i = 0;
+  ids.forEach((id, s) => {
+    for (let d = 0; d < days; d++) {
+      sid.push(id);
+      td.push(day(firstDay + d));
+      pnl[i++] = Math.round(Math.sin(s * 7 + d + salt) * 10_000) / 100;
+    }
+  });
+  return { rowCount: n, columns: { strategy_id: sid, trading_day: td, zone: new Array<string>(n).fill('ALL'), pnl, n_trades: new Int32Array(n).fill(1) } };
+}
+
+/** Per table, the partitions whose checksums differ between two node files (opened after the cluster closed). */
+export async function replicaDifferences(pathA: string, pathB: string, partitions: readonly number[]): Promise<number[]> {
+  const a = await openDuckDbNode({ path: pathA });
+  const b = await openDuckDbNode({ path: pathB });
+  try {
+    const out = new Set<number>();
+    for (const table of PARTITIONED_TABLES) {
+      const ca: PartitionChecksum[] = await a.partitionChecksums(table, partitions);
+      const cb: PartitionChecksum[] = await b.partitionChecksums(table, partitions);
+      for (const p of partitionsToCopy(ca, cb)) out.add(p);
+    }
+    return [...out].sort((x, y) => x - y);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}

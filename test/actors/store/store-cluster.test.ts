@@ -1,0 +1,133 @@
+// The StoreCluster facade over real worker-thread DuckDB nodes: replicated appends, point reads, scattered
+// reads merged in order, the P&L matrix, kv, status with breaker/latency figures, hostile strategy names.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PARTITIONS_MARKER } from '../../../actors/store/index.ts';
+import { partitionOf, DEFAULT_SCHEME, resultRows, resultColumn } from '../../../engine/store/index.ts';
+import { pnlBatch, startCluster, type ClusterHarness } from './cluster-harness.ts';
+
+describe('store cluster on worker threads', () => {
+  let h: ClusterHarness;
+  const ids = Array.from({ length: 20 }, (_, i) => `s${i}`);
+
+  beforeAll(async () => {
+    h = await startCluster({ nodes: 3, replicationFactor: 2 });
+    await h.cluster.append('daily_pnl', pnlBatch(ids, 30));
+  });
+  afterAll(async () => { await h.close(); });
+
+  it('stores every row on exactly replicationFactor nodes', async () => {
+    const s = await h.cluster.status();
+    expect(s.nodes.map((n) => n.name)).toEqual(['n1', 'n2', 'n3']);
+    for (const n of s.nodes) {
+      expect(n.phase).toBe('serving');
+      expect(n.breaker).toBe('closed');
+      expect(n.hosting).toBe('thread');
+      expect(n.threadId).not.toBeNull();
+    }
+    const r = await h.cluster.query(`SELECT COUNT(*) AS n FROM daily_pnl WHERE ${PARTITIONS_MARKER}`);
+    const total = (resultColumn(r, 'n').values as Float64Array).reduce((a, b) => a + b, 0);
+    expect(total).toBe(600);
+    const held = s.nodes.reduce((a, n) => a + n.partitions.length, 0);
+    expect(held).toBe(64 * 2);
+  });
+
+  it('answers a point read from one replica', async () => {
+    const r = await h.cluster.query('SELECT trading_day, pnl FROM daily_pnl WHERE strategy_id = ? ORDER BY trading_day', ['s3'], { strategyIds: ['s3'] });
+    expect(r.rowCount).toBe(30);
+    const expected = (pnlBatch(ids, 30).columns['pnl'] as Float64Array).subarray(3 * 30, 4 * 30);
+    expect(Array.from(resultColumn(r, 'pnl').values as Float64Array)).toEqual(Array.from(expected));
+  });
+
+  it('merges scattered partials in ORDER BY order', async () => {
+    const r = await h.cluster.query(`SELECT strategy_id, trading_day FROM daily_pnl WHERE ${PARTITIONS_MARKER} ORDER BY strategy_id, trading_day`, [], { orderBy: ['strategy_id', 'trading_day'] });
+    const rows = resultRows(r).map((x) => [x['strategy_id'] as string, x['trading_day'] as string] as const);
+    expect(rows).toHaveLength(600);
+    const after = (a: readonly [string, string], b: readonly [string, string]): boolean => a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
+    expect(rows.findIndex((x, i) => i > 0 && after(rows[i - 1]!, x))).toBe(-1);
+  });
+
+  it('refuses a statement no single node can answer without the partitions marker', async () => {
+    await expect(h.cluster.query('SELECT COUNT(*) AS n FROM daily_pnl')).rejects.toMatchObject({ code: 'STRATA_LB_UNSCOPED_QUERY' });
+    await expect(h.cluster.query('DELETE FROM daily_pnl WHERE strategy_id = ?', ['s1'], { strategyIds: ['s1'] })).rejects.toMatchObject({ code: 'STRATA_LB_NOT_A_READ' });
+  });
+
+  it('loads the P&L matrix by scatter-gather in the order asked', async () => {
+    const asked = [...ids].reverse();
+    const m = await h.cluster.pnlMatrix(asked, '2020-01-05', '2020-01-14');
+    expect(m.strategyIds).toEqual(asked);
+    expect(m.days).toHaveLength(10);
+    expect(m.days[0]).toBe('2020-01-05');
+    const one = (pnlBatch(ids, 30).columns['pnl'] as Float64Array).subarray(19 * 30, 20 * 30);
+    expect(Array.from(m.values.subarray(0, 10))).toEqual(Array.from(one.subarray(4, 14)));
+  });
+
+  it('stores hostile strategy names and values verbatim', async () => {
+    const hostile = [`it's "quoted"`, 'a,b;c', "'; DROP TABLE daily_pnl; --", 'ünïcödé 🚀 策略', 'back\\slash %_?', '?', 'x\ny\tz'];
+    const n = hostile.length;
+    await h.cluster.append('strategies', {
+      rowCount: n,
+      columns: {
+        strategy_id: hostile.map((s) => `id:${s}`), strategy_name: hostile, source_format: new Array<string>(n).fill('tv'),
+        source_file: hostile.map((s) => `${s}.csv`), strategy_type: new Array<string>(n).fill('TV'), currency: new Array<string>(n).fill('INR'),
+      },
+    });
+    for (const name of hostile) {
+      const id = `id:${name}`;
+      const r = await h.cluster.query('SELECT strategy_name, source_file FROM strategies WHERE strategy_id = ?', [id], { strategyIds: [id] });
+      expect(resultRows(r)).toEqual([{ strategy_name: name, source_file: `${name}.csv` }]);
+    }
+    const all = await h.cluster.query(`SELECT strategy_name FROM strategies WHERE ${PARTITIONS_MARKER} AND strategy_name = ?`, ["'; DROP TABLE daily_pnl; --"]);
+    expect(all.rowCount).toBe(1);
+    expect(partitionOf(DEFAULT_SCHEME, `id:${hostile[2]}`)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('keeps kv entries on every node and reads back the newest', async () => {
+    await h.cluster.kvPut('jobs', [{ key: 'j1', value: 'one' }, { key: 'j2', value: 'two' }]);
+    await h.cluster.kvPut('jobs', [{ key: 'j1', value: 'uno' }]);
+    expect((await h.cluster.kvGet('jobs', 'j1'))?.value).toBe('uno');
+    expect((await h.cluster.kvList('jobs')).map((e) => e.key)).toEqual(['j1', 'j2']);
+    await h.cluster.kvDelete('jobs', ['j2']);
+    expect(await h.cluster.kvGet('jobs', 'j2')).toBeNull();
+  });
+
+  it('reports per-operation latency percentiles and in-flight counts', async () => {
+    const s = await h.cluster.status();
+    for (const n of s.nodes) {
+      expect(n.inFlight).toBe(0);
+      const q = n.latency['query'];
+      expect(q?.count).toBeGreaterThan(0);
+      expect(q!.p50).toBeLessThanOrEqual(q!.p99);
+      expect(n.latency['append']?.count).toBeGreaterThan(0);
+    }
+    expect((await h.cluster.health()).ok).toBe(true);
+  });
+});
+
+describe('createStoreCluster options', () => {
+  it('refuses invalid options before starting anything', async () => {
+    const { createStoreCluster } = await import('../../../actors/store/index.ts');
+    const { createSystem } = await import('../../../runtime/index.ts');
+    const { pino } = await import('pino');
+    const system = createSystem({ name: 'options-test', logger: pino({ level: 'silent' }) });
+    const dir = (await import('./cluster-harness.ts')).tempDir('strata-options-');
+    try {
+      const bad: Parameters<typeof createStoreCluster>[0][] = [
+        { system, dir, nodes: 0 },
+        { system, dir, nodes: [{ name: 'a', kind: 'duckdb' }, { name: 'a', kind: 'duckdb' }] },
+        { system, dir, nodes: [{ name: 'has space', kind: 'duckdb' }] },
+        { system, dir, replicationFactor: 0 },
+        { system, dir, policy: 'random' as never },
+        { system, dir, placement: 'cloud' as never },
+        { system, dir, nodes: [{ name: 'm', kind: 'duckdb', path: ':memory:', hosting: 'process' }] },
+        { system, dir, nodes: [{ name: 'r', kind: 'duckdb', readConnections: -1 }] },
+        { system, dir, nodes: [{ name: 'w', kind: 'duckdb', weight: 0 }] },
+        { system, dir, nodes: [{ name: 't', kind: 'duckdb', duckdbThreads: 0 }] },
+        { system, dir, nodes: 32 },
+      ];
+      for (const options of bad) expect(() => createStoreCluster(options)).toThrow(expect.objectContaining({ code: 'STRATA_STORE_CLUSTER_INVALID_OPTIONS' }));
+      expect(system.snapshot().children.find((c) => c.path === '/user')?.children ?? []).toEqual([]);
+    } finally {
+      await system.terminate();
+    }
+  });
+});

@@ -1,0 +1,84 @@
+// Matrix sources over a real (in-memory) DuckDB store node: the universe filter, the date range and zone,
+// strategy-major values with 0 outside each strategy's active days, trade counts, and the empty-universe
+// refusal; the StoreCluster adapter gives the same matrix through the facade's query + pnlMatrix.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStoreMatrixSource, matrixDigest, type MatrixQuery } from '../../../engine/jobs/index.ts';
+import { assemblePnlMatrix, openDuckDbNode, type SqlParam, type StoreNode } from '../../../engine/store/index.ts';
+import { createStoreClusterMatrixSource } from '../../../actors/algorithm-runner/index.ts';
+
+let node: StoreNode;
+const DAYS = ['2024-01-01', '2024-01-02', '2024-01-03', '2024-01-04'];
+
+beforeAll(async () => {
+  node = await openDuckDbNode({ path: ':memory:' });
+  await node.ensureSchema();
+  const ids = ['s1', 's2', 's3'];
+  await node.append('strategies', {
+    rowCount: 3,
+    columns: {
+      strategy_id: ids, strategy_name: ['One', 'Two', 'Three'], source_format: ['F', 'F', 'F'], source_file: [null, null, null],
+      source_sheet: [null, null, null], source_column: [null, null, null], underlying: ['NIFTY', 'BANKNIFTY', 'NIFTY'],
+      strategy_type: ['ORB', 'ORB', 'TBS'], currency: ['INR', 'INR', 'INR'], margin_required: [null, null, null],
+      first_trading_day: ['2024-01-01', '2024-01-02', '2024-01-01'], last_trading_day: ['2024-01-04', '2024-01-03', '2024-01-04'],
+      partition_id: new Int32Array([0, 1, 2]),
+    },
+  });
+  // s1 every day, s2 on days 2-3, s3 on days 1 and 4 only (a gap inside its active range)
+  const rows: [string, string, number, number][] = [
+    ['s1', DAYS[0]!, 10, 1], ['s1', DAYS[1]!, -5, 2], ['s1', DAYS[2]!, 7.5, 1], ['s1', DAYS[3]!, 1, 1],
+    ['s2', DAYS[1]!, 100, 3], ['s2', DAYS[2]!, -40, 3],
+    ['s3', DAYS[0]!, 2, 1], ['s3', DAYS[3]!, 3, 1],
+  ];
+  await node.append('daily_pnl', {
+    rowCount: rows.length,
+    columns: {
+      strategy_id: rows.map((r) => r[0]), trading_day: rows.map((r) => r[1]), zone: rows.map(() => 'ALL'),
+      pnl: new Float64Array(rows.map((r) => r[2])), n_trades: rows.map((r) => r[3]),
+      partition_id: new Int32Array(rows.map((r) => Number(r[0].slice(1)) - 1)),
+    },
+  });
+});
+afterAll(async () => { await node.close(); });
+
+const query = (over: Partial<MatrixQuery> = {}): MatrixQuery => ({ universe: {}, dateRange: { from: '2024-01-01', to: '2024-01-31' }, zone: 'ALL', ...over });
+
+describe('matrix sources over the store', () => {
+  it('loads the strategies × days matrix with active ranges and trade counts', async () => {
+    const m = await createStoreMatrixSource({ nodes: [{ node }] }).load(query());
+    expect(m.strategyIds).toEqual(['s1', 's2', 's3']);
+    expect(m.days).toEqual(DAYS);
+    expect(m.pnl.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect([...m.pnl]).toEqual([10, -5, 7.5, 1, 0, 100, -40, 0, 2, 0, 0, 3]);
+    expect([...m.firstDay]).toEqual([0, 1, 0]);
+    expect([...m.lastDay]).toEqual([3, 2, 3]);
+    expect([...m.trades]).toEqual([5, 6, 2]);
+  });
+
+  it('applies the universe filter and the date range, and refuses an empty universe', async () => {
+    const source = createStoreMatrixSource({ nodes: [{ node }] });
+    const nifty = await source.load(query({ universe: { underlyings: ['NIFTY'], maxStrategies: 5 }, dateRange: { from: '2024-01-02', to: '2024-01-04' } }));
+    expect(nifty.strategyIds).toEqual(['s1', 's3']);
+    expect(nifty.days).toEqual(DAYS.slice(1));
+    await expect(source.load(query({ universe: { underlyings: ['GOLD'] } }))).rejects.toMatchObject({ code: 'STRATA_JOB_MATRIX_EMPTY' });
+    await expect(source.load(query({ zone: 'Zone 9' }))).rejects.toMatchObject({ code: 'STRATA_JOB_MATRIX_EMPTY' });
+  });
+
+  it('gives the same matrix through the StoreCluster adapter', async () => {
+    const facade = {
+      // a one-node stand-in: the load-balancer's partition marker reads every partition
+      query: (sql: string, params?: readonly SqlParam[]) => node.query(sql.replace('{{partitions}}', '1 = 1'), params ? [...params] : []),
+      async pnlMatrix(ids: readonly string[], from?: string, to?: string, o?: { zone?: string }) {
+        const rs = await node.query(`SELECT strategy_id, trading_day, pnl FROM daily_pnl WHERE zone = ? AND trading_day >= ? AND trading_day <= ? AND strategy_id IN (${ids.map(() => '?').join(', ')})`, [o?.zone ?? 'ALL', from ?? '0000', to ?? '9999', ...ids]);
+        const ranges = new Map([['s1', { first: '2024-01-01', last: '2024-01-04' }], ['s2', { first: '2024-01-02', last: '2024-01-03' }], ['s3', { first: '2024-01-01', last: '2024-01-04' }]]);
+        const days = [...new Set(rs.columns.find((c) => c.name === 'trading_day')!.values as string[])].sort();
+        return assemblePnlMatrix(ids, days, [rs], { activeRange: new Map(ids.map((id) => [id, ranges.get(id)!])) });
+      },
+    };
+    const direct = await createStoreMatrixSource({ nodes: [{ node }] }).load(query());
+    const viaFacade = await createStoreClusterMatrixSource(facade).load(query());
+    expect(matrixDigest(viaFacade)).toBe(matrixDigest(direct));
+    expect([...viaFacade.trades]).toEqual([...direct.trades]);
+    await expect(createStoreClusterMatrixSource({ ...facade, query: async () => { throw Object.assign(new Error('node down'), { code: 'STRATA_LB_NO_REPLICA' }); } }).load(query()))
+      .rejects.toMatchObject({ code: 'STRATA_JOB_MATRIX_LOAD_FAILED' });
+  });
+});
