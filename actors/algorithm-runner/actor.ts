@@ -4,14 +4,21 @@
 // and the result or the failure. The loop runs beside the mailbox, so stop commands are read while it runs.
 // Fencing: a start from an epoch older than one already seen is refused, and a refused checkpoint or result
 // (stale assignment or epoch) ends the run silently: a stale runner never completes anything.
-import type { ActorRef, Behaviour } from '../../runtime/index.ts';
+// The same runner runs on a worker thread of the system (thread-runner.ts): there the matrix comes from the
+// main thread's matrix server as SharedArrayBuffers and each generation is evaluated on the runner's thread.
+import type { ActorContext, ActorRef, Behaviour } from '../../runtime/index.ts';
+import type { Evaluation, SubsetCandidate } from '../../engine/algorithms/index.ts';
+import type { PortfolioProblem } from '../../engine/portfolio/index.ts';
 import { EngineError } from '../../engine/errors.ts';
 import {
   buildJobResult, buildProblem, matrixDigest, matrixQueryOf, runJobLoop,
-  type ErrorInfo, type LoadedMatrix, type MatrixSource, type RunCheckpoint, type StopReason,
+  type ErrorInfo, type LoadedMatrix, type MatrixQuery, type MatrixSource, type RunCheckpoint, type StopReason,
 } from '../../engine/jobs/index.ts';
 import type { RunnerReport, RunnerReportReply } from '../job-scheduler/index.ts';
-import { RUNNER_SERVICE_KEY, type RunnerCommand, type RunnerMessage, type RunnerRegistry } from './messages.ts';
+import { RUNNER_SERVICE_KEY, type RunnerCommand, type RunnerMessage, type RunnerReceptionist } from './messages.ts';
+import type { MatrixRequest } from './matrix-server.ts';
+import { createSqlEvaluation, type SqlPushDown } from './sql-evaluation.ts';
+import { runnerError } from './errors.ts';
 import type { RunnerPool } from './runner-pool.ts';
 
 export interface RunnerSettings {
@@ -24,19 +31,41 @@ export interface RunnerSettings {
   readonly reportTimeoutMs: number;
   /** loaded matrices kept for the next job on the same data */
   readonly matrixCache: number;
+  /** a runner on a worker thread: how long it waits for the main thread's matrix server to load a matrix */
+  readonly matrixTimeoutMs: number;
 }
 
 export const DEFAULT_RUNNER_SETTINGS: RunnerSettings = {
-  checkpointGenerations: 0, checkpointMs: 2_000, progressMs: 500, reportTimeoutMs: 30_000, matrixCache: 2,
+  checkpointGenerations: 0, checkpointMs: 2_000, progressMs: 500, reportTimeoutMs: 30_000, matrixCache: 2, matrixTimeoutMs: 120_000,
 };
+
+/** Where a runner gets its matrices and evaluates its generations. */
+export interface RunnerEngine {
+  load(query: MatrixQuery): Promise<LoadedMatrix>;
+  evaluate(key: string, problem: PortfolioProblem, batch: readonly SubsetCandidate[], signal: AbortSignal, job: JobMatrix): Promise<Evaluation[]>;
+}
+
+/** The job's matrix as the store knows it (SQL push-down names strategies and days, not matrix rows). */
+export interface JobMatrix {
+  readonly strategyIds: readonly string[];
+  readonly days: readonly string[];
+  readonly zone: string;
+}
+
+/** How a runner on a worker thread builds its engine once attached (thread-runner.ts). */
+export type AttachEngine = (ctx: ActorContext<RunnerMessage>, matrices: ActorRef<MatrixRequest>, settings: RunnerSettings) => RunnerEngine;
 
 export interface RunnerOptions {
   readonly matrixSource: MatrixSource;
   readonly pool: RunnerPool;
   readonly settings?: Partial<RunnerSettings>;
   /** offer the runner under RUNNER_SERVICE_KEY here (a member's cluster receptionist): schedulers that
-   *  discover runners take it; it leaves the listing when it stops or its member goes down */
-  readonly registry?: RunnerRegistry;
+   *  subscribe to the listing take it; it leaves the listing when it stops or its member goes down */
+  readonly receptionist?: RunnerReceptionist;
+  /** 'pool' (default): generations are evaluated in the CPU pool on the in-memory matrix; 'sql': pushed down
+   *  to the store as per-day partial sums (`sql`, e.g. storeClusterPushDown(store)), merged here */
+  readonly evaluation?: 'pool' | 'sql';
+  readonly sql?: SqlPushDown;
 }
 
 interface Current {
@@ -59,8 +88,24 @@ function errorInfo(e: unknown): ErrorInfo {
 }
 
 export function algorithmRunnerBehaviour(options: RunnerOptions): Behaviour<RunnerMessage> {
-  const settings: RunnerSettings = { ...DEFAULT_RUNNER_SETTINGS, ...options.settings };
+  let evaluate: RunnerEngine['evaluate'] = (key, problem, batch, signal) => options.pool.evaluate(key, problem, batch, signal);
+  if (options.evaluation === 'sql') {
+    if (!options.sql) throw runnerError('STRATA_RUNNER_INVALID_OPTION', 'evaluation \'sql\' needs a push-down target (option sql, e.g. storeClusterPushDown(store))', { evaluation: 'sql' });
+    const sql = createSqlEvaluation(options.sql);
+    evaluate = (key, problem, batch, _signal, job) => sql.evaluate(key, problem, batch, job);
+  }
+  const engine: RunnerEngine = { load: (query) => options.matrixSource.load(query), evaluate };
+  return runnerBehaviour({ ...DEFAULT_RUNNER_SETTINGS, ...options.settings }, options.receptionist ?? null, engine, null);
+}
+
+/** The runner itself: with a fixed engine (main thread), or one built when `runner.attach` arrives (a worker
+ *  thread, where a MatrixSource and the pool cannot travel); starts before the attach wait for it. */
+export function runnerBehaviour(settings: RunnerSettings, receptionist: RunnerReceptionist | null, fixed: RunnerEngine | null, attach: AttachEngine | null): Behaviour<RunnerMessage> {
   return (ctx) => {
+    let engine: RunnerEngine | null = fixed;
+    // the ref the scheduler knows this runner by (on a thread: the proxy on main, given with runner.attach)
+    let publicSelf = ctx.self as ActorRef<RunnerCommand>;
+    let heldStart: Extract<RunnerCommand, { type: 'runner.start' }> | null = null;
     let highestEpoch = 0;
     let current: Current | null = null;
     let pendingStart: Current['cmd'] | null = null;
@@ -74,7 +119,7 @@ export function algorithmRunnerBehaviour(options: RunnerOptions): Behaviour<Runn
       const key = JSON.stringify(query);
       let p = matrices.get(key);
       if (!p) {
-        p = options.matrixSource.load(query).then((loaded) => ({ loaded, digest: matrixDigest(loaded) }));
+        p = engine!.load(query).then((loaded) => ({ loaded, digest: matrixDigest(loaded) }));
         p.catch(() => matrices.delete(key));
         matrices.set(key, p);
         while (matrices.size > settings.matrixCache) matrices.delete(matrices.keys().next().value!);
@@ -94,8 +139,9 @@ export function algorithmRunnerBehaviour(options: RunnerOptions): Behaviour<Runn
         const { loaded, digest } = await loadMatrix(cmd);
         const problem = buildProblem(loaded, cmd.spec);
         const key = `${cmd.jobId}:${digest.slice(0, 16)}`;
+        const job: JobMatrix = { strategyIds: loaded.strategyIds, days: loaded.days, zone: matrixQueryOf(cmd.spec).zone };
         const outcome = await runJobLoop(cmd.spec, problem, digest, cmd.checkpoint, {
-          evaluate: (batch) => options.pool.evaluate(key, problem, batch, cur.abort.signal),
+          evaluate: (batch) => engine!.evaluate(key, problem, batch, cur.abort.signal, job),
           checkpointGenerations: settings.checkpointGenerations,
           checkpointMs: settings.checkpointMs,
           progressMs: settings.progressMs,
@@ -137,11 +183,21 @@ export function algorithmRunnerBehaviour(options: RunnerOptions): Behaviour<Runn
 
     return {
       started() {
-        options.registry?.register(RUNNER_SERVICE_KEY, ctx.self as ActorRef<RunnerCommand>);
+        receptionist?.register(RUNNER_SERVICE_KEY, ctx.self as ActorRef<RunnerCommand>);
       },
       receive(m) {
         switch (m.type) {
+          case 'runner.attach': {
+            if (!attach || engine) return;
+            engine = attach(ctx, m.matrices, settings);
+            publicSelf = m.self;
+            const held = heldStart;
+            heldStart = null;
+            if (held) ctx.self.tell(held);
+            return;
+          }
           case 'runner.start': {
+            if (!engine) { heldStart = m; return; }
             if (m.epoch < highestEpoch) {
               report(m.scheduler, {
                 type: 'runner.refused', jobId: m.jobId, epoch: m.epoch, assignment: m.assignment,
@@ -177,6 +233,7 @@ export function algorithmRunnerBehaviour(options: RunnerOptions): Behaviour<Runn
               if (m.reason === 'cancel' || m.reason === 'reassign') current.abort.abort();
             }
             if (pendingStart && pendingStart.assignment === m.assignment) pendingStart = null;
+            if (heldStart && heldStart.assignment === m.assignment) heldStart = null;
             return;
           }
           case 'runner.loop-ended': {
@@ -186,7 +243,7 @@ export function algorithmRunnerBehaviour(options: RunnerOptions): Behaviour<Runn
               pendingStart = null;
               begin(next);
             } else if (!current && lastScheduler) {
-              lastScheduler.tell({ type: 'runner.idle', runner: ctx.self });
+              lastScheduler.tell({ type: 'runner.idle', runner: publicSelf });
             }
             return;
           }

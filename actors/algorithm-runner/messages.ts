@@ -10,13 +10,10 @@ export const PROTOCOL = 1;
  *  receptionist subscribes to it and takes every runner that appears, on any member. */
 export const RUNNER_SERVICE_KEY: ServiceKey<RunnerCommand> = serviceKey<RunnerCommand>('strata.algorithm-runner');
 
-/** What a runner needs to offer itself (runtime Receptionist, cluster ClusterReceptionist). */
-export interface RunnerRegistry {
+/** A receptionist as runners and schedulers use it (runtime Receptionist, cluster ClusterReceptionist): a
+ *  runner registers itself, a scheduler subscribes to the listing. */
+export interface RunnerReceptionist {
   register(key: ServiceKey<RunnerCommand>, ref: ActorRef<RunnerCommand>): void;
-}
-
-/** What a scheduler needs to discover runners (runtime Receptionist, cluster ClusterReceptionist). */
-export interface RunnerDiscovery {
   subscribe(key: ServiceKey<RunnerCommand>, listener: (refs: readonly ActorRef<RunnerCommand>[]) => void): () => void;
 }
 
@@ -36,4 +33,12 @@ export type RunnerCommand =
 /** The runner's own notes to itself (the run loop runs beside the mailbox, not inside a receive). */
 export type RunnerInternal = { readonly type: 'runner.loop-ended'; readonly assignment: string };
 
-export type RunnerMessage = RunnerCommand | RunnerInternal;
+/** To a runner on a worker thread, from whoever placed it: where to load matrices (the main thread's matrix
+ *  server), and the ref its scheduler knows it by (the proxy on main), used in its runner.idle reports. */
+export type RunnerAttach = {
+  readonly type: 'runner.attach';
+  readonly matrices: ActorRef<import('./matrix-server.ts').MatrixRequest>;
+  readonly self: ActorRef<RunnerCommand>;
+};
+
+export type RunnerMessage = RunnerCommand | RunnerInternal | RunnerAttach;

@@ -7,14 +7,14 @@
 // runner reports from another epoch or for an assignment that is no longer current are refused.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActorRef, AnyActorRef, Behaviour } from '../../runtime/index.ts';
+import type { ActorRef, AnyActorRef, Behaviour, Placement, RemoteBehaviour } from '../../runtime/index.ts';
 import {
   DEFAULT_QUEUE_LIMITS, admission, applyRecord, dispatchOrder, emptyJournalState, evaluationBudget, expectedStarts, isFinished,
   jobIdOf, openJournal, parseJobSpec, pickNext, slaStatus, snapshotRecords,
   type ErrorInfo, type Journal, type JournalRecord, type JournalReplica, type JournalState, type JobLifecycle,
   type PersistedJob, type QueueEntry, type QueueLimits, type RunProgress, type JobSpec, type StopReason,
 } from '../../engine/jobs/index.ts';
-import { RUNNER_SERVICE_KEY, type RunnerCommand, type RunnerDiscovery } from '../algorithm-runner/index.ts';
+import { RUNNER_SERVICE_KEY, type RunnerCommand, type RunnerReceptionist, type RunnerMessage } from '../algorithm-runner/index.ts';
 import { DEFAULT_RETRY_POLICY, initialLifecycle, nextLifecycle, type JobMachineEvent, type RetryPolicy } from './machine.ts';
 import type { JobEvent, JobView, Refused, RunnerReport, SchedulerMessage } from './messages.ts';
 
@@ -46,10 +46,17 @@ export interface SchedulerOptions {
   /** the cluster singleton's fencing epoch (the scheduler's epoch is above it and above the journal's) */
   readonly epoch?: number;
   /** local runners spawned as children, named `runner-<epoch>-<n>` */
-  readonly localRunners?: { readonly count: number; readonly behaviour: Behaviour<import('../algorithm-runner/index.ts').RunnerMessage> };
-  /** discover runners through a receptionist (a member's cluster receptionist): every runner listed under
+  readonly localRunners?: {
+    readonly count: number;
+    /** a function behaviour (main thread), or a catalogue behaviour (`remote(...)`) placed on a worker thread */
+    readonly behaviour: Behaviour<RunnerMessage> | RemoteBehaviour<RunnerMessage>;
+    readonly placement?: Placement;
+    /** called with each local runner as it is spawned (before any job is sent to it) */
+    readonly onSpawned?: (runner: ActorRef<RunnerMessage>) => void;
+  };
+  /** take runners from a receptionist (a member's cluster receptionist): every runner listed under
    *  RUNNER_SERVICE_KEY, on any member, is taken and watched; idle ones that leave the listing are dropped */
-  readonly discovery?: RunnerDiscovery;
+  readonly receptionist?: RunnerReceptionist;
   /** where the journal is replicated before an append is acknowledged: fixed, or built once the epoch is known */
   readonly replica?: JournalReplica | ((epoch: number, journalPath: string) => JournalReplica);
   readonly settings?: Partial<SchedulerSettings>;
@@ -72,8 +79,8 @@ interface RunnerSlot {
   /** the assignment it was given last, until it reports runner.idle */
   busyWith: { readonly jobId: string; readonly assignment: string } | null;
   readonly local: boolean;
-  /** taken from the discovery listing (dropped when it leaves the listing while idle) */
-  readonly discovered: boolean;
+  /** taken from the receptionist's listing (dropped when it leaves the listing while idle) */
+  readonly listed: boolean;
 }
 
 // A journal closed by a stopped scheduler finishes closing before a restarted one opens the same file.
@@ -114,7 +121,7 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
     let serveTick = 0;
     let localCount = 0;
     let rate = settings.assumedEvaluationsPerSec;
-    let unsubscribeDiscovery: (() => void) | null = null;
+    let unsubscribeListing: (() => void) | null = null;
     // runners that refused this scheduler's epoch (they serve a newer scheduler): never taken again
     const refusedRunners = new Set<string>();
     // graceful shutdown: the jobs still to checkpoint and stop, and who waits for them
@@ -299,20 +306,20 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
       });
     }
 
-    function addRunner(ref: ActorRef<RunnerCommand>, local: boolean, discovered = false): void {
+    function addRunner(ref: ActorRef<RunnerCommand>, local: boolean, listed = false): void {
       const path = pathOf(ref);
       if (runners.has(path) || refusedRunners.has(path)) return;
-      runners.set(path, { ref, busyWith: null, local, discovered });
+      runners.set(path, { ref, busyWith: null, local, listed });
       ctx.watch(ref);
     }
 
-    /** The discovery listing changed: take new runners, drop idle discovered ones that left it (a busy one
+    /** The receptionist's listing changed: take new runners, drop idle listed ones that left it (a busy one
      *  stays until it reports idle or deathwatch reports it gone). */
     function runnersListed(refs: readonly ActorRef<RunnerCommand>[]): void {
-      const listed = new Set<string>();
+      const present = new Set<string>();
       for (const ref of refs) {
         const path = pathOf(ref);
-        listed.add(path);
+        present.add(path);
         const known = runners.get(path);
         if (known && (known.ref as { address?: string }).address !== (ref as { address?: string }).address) {
           ctx.log.warn({ runner: path }, 'two runners share one path on different members: only the first is used (name runners uniquely)');
@@ -320,7 +327,7 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
         addRunner(ref, false, true);
       }
       for (const [path, slot] of runners) {
-        if (slot.discovered && slot.busyWith === null && !listed.has(path)) { runners.delete(path); ctx.unwatch(slot.ref); }
+        if (slot.listed && slot.busyWith === null && !present.has(path)) { runners.delete(path); ctx.unwatch(slot.ref); }
       }
       pump();
     }
@@ -329,7 +336,10 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
       if (!options.localRunners) return;
       localCount++;
       // named by epoch too: a restarted scheduler never collides with its predecessor's runners still stopping
-      addRunner(ctx.spawn(options.localRunners.behaviour, { name: `runner-${epoch}-${localCount}` }), true);
+      const { behaviour, placement, onSpawned } = options.localRunners;
+      const ref = ctx.spawn(behaviour, { name: `runner-${epoch}-${localCount}`, ...(placement !== undefined ? { placement } : {}) });
+      onSpawned?.(ref);
+      addRunner(ref, true);
     }
 
     // --- runner reports
@@ -536,9 +546,9 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
         }
     }
     for (let i = 0; i < (options.localRunners?.count ?? 0); i++) spawnLocalRunner();
-    if (options.discovery) {
+    if (options.receptionist) {
       // the listener runs outside this actor's turn: it only tells, the listing is applied in receive
-      unsubscribeDiscovery = options.discovery.subscribe(RUNNER_SERVICE_KEY, (refs) => ctx.self.tell({ type: 'scheduler.runners-listed', runners: [...refs] }));
+      unsubscribeListing = options.receptionist.subscribe(RUNNER_SERVICE_KEY, (refs) => ctx.self.tell({ type: 'scheduler.runners-listed', runners: [...refs] }));
     }
     ctx.timers.startPeriodic('tick', { type: 'scheduler.tick' }, settings.tickMs);
     await lastAppend;
@@ -652,8 +662,8 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
         if (slot.local) spawnLocalRunner();
         pump();
       },
-      restarting() { stopDiscovery(); releaseJournal(); },
-      stopping() { stopDiscovery(); releaseJournal(); },
+      restarting() { stopListing(); releaseJournal(); },
+      stopping() { stopListing(); releaseJournal(); },
     };
 
     /** A job left the drain (stopped with its checkpoint, or finished anyway); the reply goes when none is left. */
@@ -665,9 +675,9 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
       afterDurable(() => replyTo.tell({ type: 'scheduler.drained', checkpointed: done }));
     }
 
-    function stopDiscovery(): void {
-      unsubscribeDiscovery?.();
-      unsubscribeDiscovery = null;
+    function stopListing(): void {
+      unsubscribeListing?.();
+      unsubscribeListing = null;
     }
 
     /** Closes the journal after the appends in flight; a restarted or new scheduler waits for it. */

@@ -127,7 +127,7 @@ export type RunnerReport =
 /** Timers and journal completions the scheduler sends itself. */
 export type SchedulerInternal =
   | { readonly type: 'scheduler.tick' }
-  /** the runners listed under RUNNER_SERVICE_KEY now (from the discovery subscription) */
+  /** the runners listed under RUNNER_SERVICE_KEY now (from the receptionist subscription) */
   | { readonly type: 'scheduler.runners-listed'; readonly runners: readonly ActorRef<RunnerCommand>[] }
   | { readonly type: 'scheduler.journal-failed'; readonly error: Refused };
 

@@ -5,8 +5,11 @@
 import { algorithms as registry } from '../../engine/algorithms/index.ts';
 import { EngineError } from '../../engine/errors.ts';
 import type { JobResult, JournalReplica, MatrixSource, Priority } from '../../engine/jobs/index.ts';
-import type { ActorRef, ActorSystem } from '../../runtime/index.ts';
-import { algorithmRunnerBehaviour, createRunnerPool, type RunnerCommand, type RunnerDiscovery, type RunnerPool, type RunnerSettings } from '../algorithm-runner/index.ts';
+import { createError, remote, type ActorRef, type ActorSystem } from '../../runtime/index.ts';
+import {
+  THREAD_RUNNER, algorithmRunnerBehaviour, createRunnerPool, matrixServerBehaviour, runnerCatalogue,
+  runnerError, type RunnerCommand, type RunnerReceptionist, type RunnerMessage, type RunnerPool, type RunnerSettings, type SqlPushDown,
+} from '../algorithm-runner/index.ts';
 import { journalClosed, schedulerBehaviour, type SchedulerSettings } from './actor.ts';
 import { schedulerError } from './errors.ts';
 import type { DrainReply, JobEvent, JobListFilter, JobReply, JobView, ListReply, Refused, ResultReply, SchedulerMessage, SubmitReply } from './messages.ts';
@@ -19,12 +22,22 @@ export interface JobServiceOptions {
   readonly matrixSource: MatrixSource;
   /** local runners (jobs running at once in this process); default 1 */
   readonly runners?: number;
+  /** where the local runners run: 'main' (default: the loop on the main thread, generations in the CPU
+   *  pool) or 'threads' (each runner on a worker thread of `system`, created with `threads: { count,
+   *  behaviours: RUNNER_BEHAVIOURS }` or a catalogue spreading `runnerBehaviours`; the matrix is loaded on
+   *  main and shared as SharedArrayBuffers; generations are evaluated on the runner's own thread) */
+  readonly runnerPlacement?: 'main' | 'threads';
+  /** how local runners evaluate generations: 'pool' (default, the CPU pool over the in-memory matrix) or
+   *  'sql' (pushed down to the store through `sql`, e.g. storeClusterPushDown(store); main-thread runners only) */
+  readonly evaluation?: 'pool' | 'sql';
+  readonly sql?: SqlPushDown;
   /** runners on other members (spawned there with algorithmRunnerBehaviour); watched like local ones */
   readonly remoteRunners?: readonly ActorRef<RunnerCommand>[];
-  /** discover runners through a receptionist (a member's `receptionist`): every runner registered under
+  /** take runners from a receptionist (a member's `receptionist`): every runner registered under
    *  RUNNER_SERVICE_KEY on any member is taken as it appears (together with `remoteRunners`, if any) */
-  readonly discovery?: RunnerDiscovery;
-  /** CPU pool threads shared by the local runners (default: available parallelism) */
+  readonly receptionist?: RunnerReceptionist;
+  /** CPU pool threads shared by the local runners (default: available parallelism; 1 with runnerPlacement
+   *  'threads', where the pool is not used for evaluation) */
   readonly poolThreads?: number;
   /** a pool to use instead of creating one (it is not closed by close()) */
   readonly pool?: RunnerPool;
@@ -89,30 +102,69 @@ const fromRefused = (r: Refused): EngineError => new EngineError(r.code, r.retry
 export async function createJobService(options: JobServiceOptions): Promise<JobService> {
   const { system } = options;
   const askTimeoutMs = options.askTimeoutMs ?? 30_000;
-  const pool = options.pool ?? createRunnerPool(options.poolThreads !== undefined ? { threads: options.poolThreads } : {});
+  const onThreads = options.runnerPlacement === 'threads';
+  if (onThreads && system.threads === null) {
+    throw createError('STRATA_INVALID_PLACEMENT', `runnerPlacement 'threads' needs worker threads: system ${system.name} was created without { threads: { count, behaviours } }`, { system: system.name });
+  }
+  if (onThreads && options.evaluation === 'sql') {
+    throw runnerError('STRATA_RUNNER_INVALID_OPTION', 'evaluation \'sql\' runs on main-thread runners only (the store facade cannot cross a thread): use runnerPlacement \'main\'', { evaluation: 'sql', runnerPlacement: 'threads' });
+  }
+  if (options.evaluation === 'sql' && !options.sql) {
+    throw runnerError('STRATA_RUNNER_INVALID_OPTION', 'evaluation \'sql\' needs a push-down target (option sql, e.g. storeClusterPushDown(store))', { evaluation: 'sql' });
+  }
+  const pool = options.pool ?? createRunnerPool(options.poolThreads !== undefined ? { threads: options.poolThreads } : onThreads ? { threads: 1 } : {});
   const listeners = new Set<(event: JobEvent) => void>(options.onEvent ? [options.onEvent] : []);
   let closed = false;
   let ready!: (info: { epoch: number }) => void;
   let startFailed!: (error: Refused) => void;
   const readyP = new Promise<{ epoch: number }>((resolve, reject) => { ready = resolve; startFailed = (e) => reject(fromRefused(e)); });
-  const runner = algorithmRunnerBehaviour({ matrixSource: options.matrixSource, pool, ...(options.runner ? { settings: options.runner } : {}) });
+  const name = options.name ?? 'job-scheduler';
+  const count = options.runners ?? 1;
+  // runners on threads load through the matrix server on main (a MatrixSource cannot cross a thread)
+  const matrices = onThreads && count > 0
+    ? system.spawn(matrixServerBehaviour({ matrixSource: options.matrixSource, ...(options.runner?.matrixCache !== undefined ? { cache: options.runner.matrixCache } : {}) }), { name: `${name}-matrices` })
+    : null;
+  const localRunners = matrices
+    ? {
+      count,
+      behaviour: remote(runnerCatalogue, THREAD_RUNNER, { settings: options.runner ?? {} }),
+      placement: 'any' as const,
+      onSpawned: (ref: ActorRef<RunnerMessage>) => { ref.tell({ type: 'runner.attach', matrices, self: ref as ActorRef<RunnerCommand> }); },
+    }
+    : {
+      count,
+      behaviour: algorithmRunnerBehaviour({
+        matrixSource: options.matrixSource, pool, ...(options.runner ? { settings: options.runner } : {}),
+        ...(options.evaluation ? { evaluation: options.evaluation } : {}), ...(options.sql ? { sql: options.sql } : {}),
+      }),
+    };
   const scheduler = system.spawn(schedulerBehaviour({
     dir: options.dir,
     ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
-    localRunners: { count: options.runners ?? 1, behaviour: runner },
+    localRunners,
     ...(options.replica ? { replica: options.replica } : {}),
-    ...(options.discovery ? { discovery: options.discovery } : {}),
+    ...(options.receptionist ? { receptionist: options.receptionist } : {}),
     ...(options.scheduler ? { settings: options.scheduler } : {}),
     onEvent: (e) => { for (const l of listeners) { try { l(e); } catch { /* a listener's problem */ } } },
     onReady: (info) => ready(info),
     onStartFailed: (error) => startFailed(error),
-  }), { name: options.name ?? 'job-scheduler', mailbox: { capacity: 100_000, overflow: 'reject' } });
+  }), {
+    name, mailbox: { capacity: 100_000, overflow: 'reject' },
+    // a runner whose worker thread died is stopped, not restarted in place: deathwatch requeues its job from
+    // the last checkpoint and the scheduler spawns a fresh runner
+    ...(onThreads ? { supervision: { decide: () => 'stop' as const } } : {}),
+  });
+  const stopMatrices = async (): Promise<void> => {
+    if (!matrices) return;
+    await new Promise<void>((resolve) => { system.watch(matrices, () => resolve()); system.stop(matrices); });
+  };
   let epoch: number;
   try {
     ({ epoch } = await readyP);
   } catch (e) {
     // do not leave a scheduler restarting on a journal it cannot open
     await new Promise<void>((resolve) => { system.watch(scheduler, () => resolve()); system.stop(scheduler); });
+    await stopMatrices();
     if (!options.pool) await pool.close();
     throw e;
   }
@@ -192,6 +244,7 @@ export async function createJobService(options: JobServiceOptions): Promise<JobS
         system.stop(scheduler);
       });
       await journalClosed(options.dir);
+      await stopMatrices();
       if (!options.pool) await pool.close();
     },
   };

@@ -55,7 +55,7 @@ export interface RunnerMemberConfig {
   readonly seeds: string[];
   readonly universe: { readonly nStrategies: number; readonly nDays: number; readonly seed: number };
   readonly checkpointGenerations: number;
-  /** offer the runner under RUNNER_SERVICE_KEY in the member's cluster receptionist (runner discovery) */
+  /** offer the runner under RUNNER_SERVICE_KEY in the member's cluster receptionist (runners found through the receptionist) */
   readonly register?: boolean;
 }
 

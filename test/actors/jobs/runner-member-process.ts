@@ -1,6 +1,6 @@
 // A real cluster member in its own process that hosts one algorithm-runner (named after its port, so paths
 // are unique across members) with a one-thread CPU pool, optionally offered in the member's cluster
-// receptionist (runner discovery). The remote-runner and runner-discovery tests kill it with kill -9.
+// receptionist (runners found through the receptionist). The remote-runner and runner-receptionist tests kill it with kill -9.
 import { pino } from 'pino';
 import { createClusterMember } from '../../../cluster/remote/index.ts';
 import { createGeneratedMatrixSource } from '../../../engine/jobs/index.ts';
@@ -17,6 +17,6 @@ const name = `runner-${member.transport.port}`;
 member.system.spawn(algorithmRunnerBehaviour({
   matrixSource: createGeneratedMatrixSource(config.universe), pool,
   settings: { checkpointGenerations: config.checkpointGenerations, checkpointMs: 0, progressMs: 100 },
-  ...(config.register ? { registry: member.receptionist } : {}),
+  ...(config.register ? { receptionist: member.receptionist } : {}),
 }), { name });
 send({ ev: 'ready', id: member.id, port: member.transport.port, path: `/user/${name}` });

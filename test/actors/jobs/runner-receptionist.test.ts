@@ -1,7 +1,7 @@
-// Runner discovery: runners on other member processes offer themselves in their member's cluster receptionist
-// under RUNNER_SERVICE_KEY; a job service given the receptionist (`discovery`) takes each runner as it
+// Runners found through the receptionist: runners on other member processes offer themselves in their member's cluster receptionist
+// under RUNNER_SERVICE_KEY; a job service given the receptionist (option `receptionist`) takes each runner as it
 // appears, with no `remoteRunners` list. kill -9 of the runner's member: deathwatch reassigns the job to the
-// other discovered runner, resumed from its checkpoint, with the same result as the uninterrupted run.
+// other listed runner, resumed from its checkpoint, with the same result as the uninterrupted run.
 import { fork, type ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,8 @@ afterAll(() => {
   temp.cleanup();
 });
 
-const CLUSTER = 'jobs-discovery-test';
-const SECRET = 'jobs-discovery-secret-0123456789';
+const CLUSTER = 'jobs-receptionist-test';
+const SECRET = 'jobs-receptionist-secret-0123456789';
 
 function startRunnerMember(seed: string): Promise<{ child: ChildProcess; id: string; path: string }> {
   const config: RunnerMemberConfig = { cluster: CLUSTER, secret: SECRET, seeds: [seed], universe: UNIVERSE, checkpointGenerations: 2, register: true };
@@ -34,14 +34,14 @@ function startRunnerMember(seed: string): Promise<{ child: ChildProcess; id: str
   }));
 }
 
-describe('runner discovery through the cluster receptionist', () => {
+describe('runners found through the receptionist', () => {
   it('takes runners as they appear on other members and reassigns the job of a killed one', async () => {
     const spec = jobSpec({ budget: { evaluations: 12_000 } });
     const a: ClusterMember = await createClusterMember({ cluster: CLUSTER, secret: SECRET, port: 0, seeds: [], logger: pino({ level: 'silent' }), ...FAST_MEMBERSHIP });
     const seed = `127.0.0.1:${a.transport.port}`;
     const service = await createJobService({
       system: a.system, dir: temp.make(), matrixSource: createGeneratedMatrixSource(UNIVERSE), runners: 0, poolThreads: 1,
-      discovery: a.receptionist, scheduler: { tickMs: 20 },
+      receptionist: a.receptionist, scheduler: { tickMs: 20 },
     });
     const events: JobEvent[] = [];
     service.onEvent((e) => events.push(e));
@@ -80,15 +80,15 @@ describe('runner discovery through the cluster receptionist', () => {
   }, 45_000);
 
   it('works with a system\'s local receptionist too, and stops using a runner that stopped', async () => {
-    const system = createSystem({ name: 'jobs-discovery-local', codecCheck: true, logger: pino({ level: 'silent' }) });
+    const system = createSystem({ name: 'jobs-receptionist-local', codecCheck: true, logger: pino({ level: 'silent' }) });
     const pool = createRunnerPool({ threads: 1 });
     const runnerOf = (name: string) => system.spawn(algorithmRunnerBehaviour({
-      matrixSource: createGeneratedMatrixSource(UNIVERSE), pool, registry: system.receptionist,
+      matrixSource: createGeneratedMatrixSource(UNIVERSE), pool, receptionist: system.receptionist,
       settings: { checkpointGenerations: 2, checkpointMs: 0, progressMs: 50 },
     }), { name });
     const service = await createJobService({
       system, dir: temp.make(), matrixSource: createGeneratedMatrixSource(UNIVERSE), runners: 0, pool,
-      discovery: system.receptionist, scheduler: { tickMs: 20 },
+      receptionist: system.receptionist, scheduler: { tickMs: 20 },
     });
     const events: JobEvent[] = [];
     service.onEvent((e) => events.push(e));
