@@ -41,6 +41,13 @@ interface PendingRequest {
 }
 
 const isFormatRejection = (e: unknown): boolean => typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code.startsWith('STRATA_FORMAT_');
+/** A store that refuses this file's rows for good (an invalid value or batch, not a busy or missing node):
+ *  retrying would only fail again, so the file is rolled back and quarantined with the store's error. */
+const STORE_REFUSES_ROWS = new Set(['STRATA_STORE_INVALID_BATCH', 'STRATA_STORE_INVALID_VALUE', 'STRATA_STORE_QUERY_FAILED']);
+const isPermanentStoreRefusal = (e: unknown): boolean => {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && STORE_REFUSES_ROWS.has(code);
+};
 
 function errorFields(e: unknown): { code: string; message: string } {
   const err = e as { code?: unknown; message?: unknown };
@@ -195,8 +202,9 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       } catch (e) {
         // No write may land after this point: a rollback must see every row this file wrote.
         await pending?.catch(() => undefined);
-        if (!isFormatRejection(e)) throw e;
-        // The file's own fault: remove what was written, quarantine it with its report.
+        if (!isFormatRejection(e) && !isPermanentStoreRefusal(e)) throw e;
+        // The file's own fault (or rows the store refuses for good): remove what was written, quarantine it
+        // with its report.
         if (hash !== null && running!.begun) await sink.abort(hash);
         return { outcome: await quarantine(item, hash, e, []), warnings: [] };
       }

@@ -12,7 +12,8 @@ export interface DictColumn {
 
 export const isDictColumn = (v: unknown): v is DictColumn => typeof v === 'object' && v !== null && Array.isArray((v as DictColumn).$dict) && (v as DictColumn).codes instanceof Int32Array;
 
-/** A dictionary encoding of a string column, or null when its values hardly repeat (then it goes as is). */
+/** A dictionary encoding of a string column, or null when its values hardly repeat or are all null (then it
+ *  goes as is). */
 export function encodeText(values: readonly unknown[]): DictColumn | null {
   const n = values.length;
   if (n < 64) return null;
@@ -33,7 +34,8 @@ export function encodeText(values: readonly unknown[]): DictColumn | null {
     }
     codes[i] = c;
   }
-  return { $dict: dict, codes };
+  // all null: nothing says it is text (a numeric column of nulls must stay an array of nulls)
+  return dict.length === 0 ? null : { $dict: dict, codes };
 }
 
 export function decodeText(col: DictColumn): (string | null)[] {

@@ -206,8 +206,8 @@ export const scenario: Scenario = {
   description: 'small-job throughput through the scheduler vs the same jobs run directly; kill -9 to running again; checkpoint overhead',
   async run(ctx) {
     const quick = ctx.quick;
-    const runs = quick ? 3 : 5;
-    const n = quick ? 40 : 150;
+    const runs = quick ? 2 : 5;
+    const n = quick ? 20 : 150;
 
     ctx.log(`throughput: ${n} small jobs (random search, 400 evaluations, k 5 of ${UNIVERSE.nStrategies}, ${UNIVERSE.nDays} days), ${runs} runs`);
     const pool = createRunnerPool({ threads: 2 });
@@ -226,7 +226,7 @@ export const scenario: Scenario = {
       note: 'submitted at once; each acknowledged after fsync; 2 local runners sharing a 2-thread pool',
     });
 
-    const longEvaluations = quick ? 400_000 : 1_000_000;
+    const longEvaluations = quick ? 200_000 : 1_000_000;
     ctx.log(`checkpoint overhead: genetic algorithm, ${longEvaluations} evaluations, default settings (a checkpoint every 2 s) vs none, ${runs} runs`);
     await longJobSeconds(50_000, { checkpointGenerations: 0, checkpointMs: 0 });
     const none: number[] = [];

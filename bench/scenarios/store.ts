@@ -67,7 +67,7 @@ async function rawInstance(): Promise<{ con: DuckDBConnection; close(): void }> 
 
 async function benchAppend(quick: boolean, log: (l: string) => void): Promise<ReturnType<typeof compared>> {
   const batch = pnlBatch(quick ? 100 : 500, 2000);
-  const runs = quick ? 3 : 5;
+  const runs = quick ? 2 : 5;
   const raw = await repeat(runs, async () => {
     const db = await rawInstance();
     const t = performance.now();
@@ -97,7 +97,7 @@ async function benchPointQuery(quick: boolean, emit: (r: ReturnType<typeof compa
   const db = await rawInstance();
   await rawAppend(db.con, batch);
   const sql = 'SELECT pnl FROM daily_pnl WHERE strategy_id = ? AND trading_day = ?';
-  const n = quick ? 1500 : 5000;
+  const n = quick ? 1000 : 5000;
   const keys = Array.from({ length: n }, (_, i) => [(batch.columns['strategy_id'] as string[])[(i * 7919) % batch.rowCount]!, (batch.columns['trading_day'] as string[])[(i * 7919) % batch.rowCount]!] as const);
   const measure = async (fn: (k: readonly [string, string]) => Promise<unknown>): Promise<{ p50: number; p99: number }> => {
     for (let i = 0; i < 200; i++) await fn(keys[i % keys.length]!);
@@ -150,7 +150,7 @@ async function benchMatrix(quick: boolean, emit: (r: ReturnType<typeof compared>
     for (const name of placement.replicas[p]!) await nodes.get(name)!.append('daily_pnl', part);
   }
   const plan = planReads(placement, [...Array(scheme.partitionCount).keys()]);
-  const runs = quick ? 3 : 5;
+  const runs = quick ? 2 : 5;
   const direct = await repeat(runs, async () => {
     const t = performance.now();
     const r = await db.con.run(sql, ['ALL']);
@@ -198,7 +198,7 @@ async function openCluster(): Promise<{ system: ActorSystem; cluster: StoreClust
 async function benchClusterAppend(quick: boolean, log: (l: string) => void): Promise<ReturnType<typeof compared>> {
   const batch = pnlBatch(quick ? 100 : 500, 2000);
   const logical: ColumnBatch = { rowCount: batch.rowCount, columns: { ...batch.columns, partition_id: undefined } };
-  const runs = quick ? 3 : 5;
+  const runs = quick ? 2 : 5;
   const raw: number[] = [];
   const ours: number[] = [];
   // One long-lived cluster and one raw database, as in a running daemon (fresh worker threads would time cold
@@ -229,7 +229,7 @@ async function benchClusterPointQuery(quick: boolean, emit: (r: ReturnType<typeo
   const db = await rawInstance();
   await rawAppend(db.con, batch);
   const sql = 'SELECT pnl FROM daily_pnl WHERE strategy_id = ? AND trading_day = ?';
-  const n = quick ? 1500 : 5000;
+  const n = quick ? 1000 : 5000;
   const keys = Array.from({ length: n }, (_, i) => [(batch.columns['strategy_id'] as string[])[(i * 7919) % batch.rowCount]!, (batch.columns['trading_day'] as string[])[(i * 7919) % batch.rowCount]!] as const);
   const measure = async (fn: (k: readonly [string, string]) => Promise<unknown>): Promise<{ p50: number; p99: number }> => {
     for (let i = 0; i < 200; i++) await fn(keys[i % keys.length]!);
@@ -267,7 +267,7 @@ async function benchClusterMatrix(quick: boolean, emit: (r: ReturnType<typeof co
   await rawAppend(db.con, batch);
   const c = await openCluster();
   await c.cluster.append('daily_pnl', { rowCount: batch.rowCount, columns: { ...batch.columns, partition_id: undefined } });
-  const runs = quick ? 3 : 5;
+  const runs = quick ? 2 : 5;
   const direct: number[] = [];
   const scatter: number[] = [];
   for (let r = 0; r <= runs; r++) {

@@ -172,4 +172,24 @@ describe('ingest actor', () => {
       expect(await h.sink.unfinished()).toEqual([]);
     } finally { await h.close(); }
   });
+
+  it('quarantines a file whose rows the store refuses for good, instead of retrying it forever', async () => {
+    let appends = 0;
+    const refusing = (s: IngestSink): IngestSink => ({
+      ...s,
+      append: async (t, b) => {
+        if (++appends === 2) throw Object.assign(new Error('trades.mfe: a dictionary column cannot feed a float64 column'), { code: 'STRATA_STORE_INVALID_BATCH', retryable: false });
+        await s.append(t, b);
+      },
+    });
+    const h = await startHarness({ dir: tempDir('strata-ingest-refused-'), batchRows: 1000, wrapSink: refusing });
+    try {
+      const big = await writeLargeBackinzoCsv(join(h.dir, 'refused.csv'), 3000, 4);
+      const outcomes = await h.request([big.path]);
+      expect(outcomes[0]).toMatchObject({ status: 'rejected', code: 'STRATA_STORE_INVALID_BATCH' });
+      expect(await h.count('trades')).toBe(0); // the first batch was rolled back
+      expect(await h.sink.unfinished()).toEqual([]);
+      expect(appends).toBe(2); // not retried
+    } finally { await h.close(); }
+  });
 });

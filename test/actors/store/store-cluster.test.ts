@@ -31,6 +31,21 @@ describe('store cluster on worker threads', () => {
     expect(held).toBe(64 * 2);
   });
 
+  it('stores a numeric column that is all null in a large batch (not mistaken for text)', async () => {
+    const n = 200;
+    const days = Array.from({ length: n }, (_, i) => `2021-${String(1 + Math.floor(i / 28)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`);
+    await h.cluster.append('daily_pnl', {
+      rowCount: n,
+      columns: {
+        strategy_id: days.map(() => 'all-null-trades'), trading_day: days, zone: days.map(() => 'ALL'),
+        pnl: new Float64Array(n).fill(1.5), n_trades: days.map(() => null), partition_id: days.map(() => partitionOf(DEFAULT_SCHEME, 'all-null-trades')),
+      },
+    } as never);
+    const r = await h.cluster.query('SELECT COUNT(*) AS n, COUNT(n_trades) AS t FROM daily_pnl WHERE strategy_id = ?', ['all-null-trades'], { strategyIds: ['all-null-trades'] });
+    expect(resultRows(r)[0]).toMatchObject({ n: 200, t: 0 });
+    await h.cluster.deleteStrategies(['all-null-trades']);
+  });
+
   it('answers a point read from one replica', async () => {
     const r = await h.cluster.query('SELECT trading_day, pnl FROM daily_pnl WHERE strategy_id = ? ORDER BY trading_day', ['s3'], { strategyIds: ['s3'] });
     expect(r.rowCount).toBe(30);
