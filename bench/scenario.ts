@@ -56,7 +56,7 @@ export const AREAS: readonly AreaEntry[] = [
   { area: 'ingest', baseline: "DuckDB's own read_csv; the exceljs streaming reader" },
   { area: 'engine', baseline: 'a raw typed-array loop computing the same statistics inline' },
   { area: 'jobs', baseline: 'the same evaluations run directly in the piscina pool, no scheduler' },
-  { area: 'api', baseline: 'a bare node:http server answering the same JSON under autocannon' },
+  { area: 'api', baseline: 'a bare fastify hello-JSON endpoint under the same autocannon load; a bare ws send at the same moments' },
   { area: 'failover', baseline: 'restarting the killed store node from its file (instead of reading a replica)' },
   { area: 'scaling', baseline: 'the fused kernel on one thread in the same process' },
 ];

@@ -1,5 +1,5 @@
-// `npm start`. Until the daemon lands (issue 9) this runs a short demonstration of the actor runtime on one
-// machine and says what each step shows: a supervised tree, tell and ask, a crash and a restart with
+// `npm run demo` (`npm start` runs the daemon, `strata up`): a short demonstration of the actor runtime on one
+// machine that says what each step shows: a supervised tree, tell and ask, a crash and a restart with
 // backoff, escalation past a restart budget, deathwatch, dead letters, and the inspection stream.
 import { pino } from 'pino';
 import { createSystem, type ActorRef, type Behaviour, type InspectionEvent } from '../runtime/index.ts';
@@ -31,7 +31,7 @@ const system = createSystem({ name: 'demo', codecCheck: true, logger: pino({ lev
 const events: InspectionEvent[] = [];
 system.inspect((e) => events.push(e));
 
-say('Strata runtime demonstration (the daemon, store and optimiser are not built yet; see README status).');
+say('Strata runtime demonstration (the daemon itself: npm start, i.e. strata up).');
 say('\n1. A supervisor with two counters (one-for-one, restart budget 2 in 10 s, backoff 50 ms doubling):');
 const workers: Record<string, ActorRef<Counter>> = {};
 const supervisor = system.spawn<{ type: 'noop' }>((ctx) => {

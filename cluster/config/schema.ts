@@ -1,0 +1,106 @@
+// The daemon's config: one zod schema with every key's default, so a file only names what differs. Secrets
+// are references ({ env } or { file }, or an inline string for throwaway setups) resolved once at start
+// (secrets.ts); the parsed config never holds a secret value, so logging it is always safe.
+import { z } from 'zod';
+
+export const ROLES = ['viewer', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Where a secret comes from: an environment variable, a file (trailing newline dropped), or inline text. */
+export const secretRefSchema = z.union([
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') }),
+  z.strictObject({ file: z.string().min(1) }),
+  z.string().min(1),
+]);
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+const tokenSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  role: z.enum(ROLES),
+  secret: secretRefSchema,
+});
+
+const port = z.number().int().min(0).max(65_535);
+const MiB = 1024 * 1024;
+
+export const configSchema = z.strictObject({
+  /** data folder: store files, ingest inbox/processed/quarantine, job data, the generated API token */
+  dataDir: z.string().min(1).default('./.strata'),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  api: z.strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(7300),
+    /** API tokens with roles; none configured: `strata up` generates one operator token in the data dir */
+    tokens: z.array(tokenSchema).max(1_000).default([]),
+    uploadLimitBytes: z.number().int().min(1).max(16 * 1024 * MiB).default(256 * MiB),
+    /** JSON request bodies */
+    bodyLimitBytes: z.number().int().min(1_024).max(64 * MiB).default(1 * MiB),
+    ws: z.strictObject({
+      /** a client whose unsent bytes exceed this is dropped with STRATA_API_SLOW_CONSUMER */
+      maxBufferedBytes: z.number().int().min(1_024).max(1_024 * MiB).default(4 * MiB),
+      maxClients: z.number().int().min(1).max(100_000).default(256),
+    }).prefault({}),
+  }).prefault({}),
+  store: z.strictObject({
+    /** 'cluster': partitioned and replicated over `nodes` (actors/store); 'single-node': one DuckDB file */
+    mode: z.enum(['cluster', 'single-node']).default('cluster'),
+    /** embedded DuckDB store nodes (each a file under dataDir/store) */
+    nodes: z.number().int().min(1).max(64).default(3),
+    replicationFactor: z.number().int().min(1).max(8).default(2),
+    /** where each embedded node runs (cluster mode): its own worker thread, a child process, or in-line */
+    hosting: z.enum(['thread', 'process', 'inline']).default('thread'),
+    /** ms between health checks of every node */
+    healthIntervalMs: z.number().int().min(100).max(3_600_000).default(2_000),
+  }).prefault({}),
+  workers: z.strictObject({
+    /** evaluation pool threads per running job (0: evaluate on the main thread) */
+    threads: z.number().int().min(0).max(256).default(2),
+  }).prefault({}),
+  ingest: z.strictObject({
+    /** watch dataDir/ingest/inbox and inbox-zones */
+    watchInbox: z.boolean().default(true),
+    scanIntervalMs: z.number().int().min(0).max(3_600_000).default(1_000),
+  }).prefault({}),
+  jobs: z.strictObject({
+    /** 'scheduler': durable journal, recovery after crashes (actors/job-scheduler); 'local': in memory */
+    mode: z.enum(['scheduler', 'local']).default('scheduler'),
+    checkpointMs: z.number().int().min(100).max(3_600_000).default(2_000),
+    progressMs: z.number().int().min(10).max(60_000).default(250),
+  }).prefault({}),
+  demo: z.strictObject({
+    /** on first start: generate demo files, ingest them and run a demo optimisation job */
+    enabled: z.boolean().default(true),
+    strategies: z.number().int().min(2).max(50).default(4),
+    days: z.number().int().min(10).max(2_000).default(120),
+    seed: z.number().int().min(0).max(0xffff_ffff).default(1),
+    evaluations: z.number().int().min(10).max(10_000_000).default(60_000),
+  }).prefault({}),
+  cluster: z.strictObject({
+    enabled: z.boolean().default(false),
+    name: z.string().min(1).max(100).default('strata'),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(0),
+    seeds: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).default([]),
+    secret: secretRefSchema.optional(),
+  }).prefault({}).superRefine((c, ctx) => {
+    if (c.enabled && c.secret === undefined) ctx.addIssue({ code: 'custom', path: ['secret'], message: 'is required when cluster.enabled is true ({ env: NAME } or { file: PATH })' });
+  }),
+  shutdown: z.strictObject({
+    /** past this, a graceful shutdown gives up waiting and exits */
+    timeoutMs: z.number().int().min(100).max(600_000).default(15_000),
+  }).prefault({}),
+});
+
+export type StrataConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/**
+ * Keys a hot reload applies in place. Everything else (dataDir, api.host/port, store, workers, cluster, …)
+ * takes effect at the next start; a reload that changes one logs STRATA_CONFIG_NOT_RELOADABLE naming it.
+ */
+export const RELOADABLE_KEYS = [
+  'logLevel', 'api.tokens', 'api.uploadLimitBytes', 'api.ws.maxBufferedBytes', 'api.ws.maxClients',
+  'jobs.progressMs', 'shutdown.timeoutMs', 'demo',
+] as const;

@@ -1,0 +1,351 @@
+// The composition root of one Strata process: logger, actor system (standalone or a cluster member), the
+// store, the ingest actor with its inbox folders, the job service, the event hub and the HTTP/WS API; the
+// first-start demo (generated files, ingested, a demo optimisation job); hot config reload; and a graceful
+// stop (intake off, running jobs checkpointed, API closed, actors stopped, store flushed and closed).
+import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { generateDataset } from '../../engine/formats/index.ts';
+import { createSystem, type ActorSystem } from '../../runtime/index.ts';
+import { createApiServer, type ApiLimits, type ApiServer } from '../api/server.ts';
+import { createTokenTable } from '../api/auth.ts';
+import { createEventHub, type EventHub } from '../api/event-hub.ts';
+import { createConfigReloader, type ConfigReloader, type LoadedConfig, type LoadOptions, type StrataConfig } from '../config/index.ts';
+import { createClusterMember, type ClusterMember } from '../remote/index.ts';
+import { localOperatorToken } from './api-token.ts';
+import { daemonError } from './errors.ts';
+import { startIngestService } from './ingest-service.ts';
+import { createLocalJobService } from './local-job-service.ts';
+import { clusterMembers, standaloneMembers } from './members.ts';
+import type { FileOutcome } from '../../actors/ingest/index.ts';
+import type { JobService, JobView, Services, StoreService } from './services.ts';
+import { openSchedulerJobService } from './scheduler-job-service.ts';
+import { openSingleNodeStore } from './single-node-store.ts';
+import { openStoreClusterService } from './store-cluster-service.ts';
+
+export type StartStep =
+  | { readonly step: 'store'; readonly mode: string; readonly nodes: number }
+  | { readonly step: 'api'; readonly url: string }
+  | { readonly step: 'demo.generated'; readonly files: number; readonly dir: string }
+  | { readonly step: 'demo.ingest'; readonly done: number; readonly total: number; readonly file: string }
+  | { readonly step: 'demo.job'; readonly job: JobView }
+  | { readonly step: 'ready' };
+
+export interface DaemonOptions {
+  readonly loaded: LoadedConfig;
+  /** how the config was loaded, for hot reload (file + env); null: no reload */
+  readonly reload?: LoadOptions | null;
+  readonly logger: Logger;
+  onStep?(s: StartStep): void;
+  /** API bind overrides for tests (port 0) */
+  readonly dropGraceMs?: number;
+}
+
+export interface ThroughputSample {
+  readonly at: number;
+  readonly ingestRowsPerSec: number;
+  readonly evaluationsPerSec: number;
+}
+
+export interface Daemon {
+  readonly url: string;
+  /** the console URL with the token in its fragment (the local operator token, when one was generated) */
+  readonly consoleUrl: string;
+  readonly tokenFile: string | null;
+  readonly dataDir: string;
+  readonly services: Services;
+  readonly hub: EventHub;
+  readonly system: ActorSystem;
+  readonly api: ApiServer;
+  readonly demoJob: string | null;
+  config(): StrataConfig;
+  reloadConfig(): Promise<void>;
+  /** graceful: resolves when everything is closed; idempotent */
+  stop(reason: string): Promise<void>;
+}
+
+const THROUGHPUT_POINTS = 300;
+
+function limitsOf(c: StrataConfig, dropGraceMs: number): ApiLimits {
+  return {
+    uploadLimitBytes: c.api.uploadLimitBytes, bodyLimitBytes: c.api.bodyLimitBytes,
+    ws: { maxBufferedBytes: c.api.ws.maxBufferedBytes, maxClients: c.api.ws.maxClients, dropGraceMs },
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try { await access(path); return true; } catch { return false; }
+}
+
+export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
+  let loaded = o.loaded;
+  const config = (): StrataConfig => loaded.config;
+  const log = o.logger;
+  const step = (s: StartStep): void => { o.onStep?.(s); };
+  const dataDir = resolve(config().dataDir);
+  try {
+    await mkdir(dataDir, { recursive: true });
+  } catch (e) {
+    throw daemonError('STRATA_DAEMON_START_FAILED', `data dir ${dataDir} cannot be created: ${(e as Error).message}`, { dataDir });
+  }
+  log.info({ dataDir, configFile: loaded.file, overrides: loaded.overrides }, 'starting strata daemon');
+
+  // tokens: configured ones, else a generated local operator token
+  let generated: { token: string; file: string } | null = null;
+  const tokensFor = (l: LoadedConfig) => (l.secrets.tokens.length > 0 || !generated ? l.secrets.tokens : [{ name: 'local', role: 'operator' as const, token: generated.token }]);
+  if (loaded.secrets.tokens.length === 0) generated = await localOperatorToken(dataDir);
+  const tokens = createTokenTable(tokensFor(loaded));
+
+  // actor system: a cluster member or a standalone system
+  const hub = createEventHub();
+  let self: Daemon | null = null; // set once composed: a member downed while starting has nothing to stop yet
+  let member: ClusterMember | null = null;
+  let system: ActorSystem;
+  const c0 = config();
+  if (c0.cluster.enabled) {
+    try {
+      member = await createClusterMember({
+        cluster: c0.cluster.name, secret: loaded.secrets.clusterSecret!, host: c0.cluster.host, port: c0.cluster.port, seeds: c0.cluster.seeds,
+        logger: log.child({ layer: 'cluster' }), system: { name: 'strata' },
+        onStopped: (reason, code) => {
+          hub.recordError({ at: Date.now(), source: 'cluster', code, message: `this member was ${reason}` });
+          log.error({ code, reason }, 'this cluster member is out; stopping the daemon');
+          void self?.stop(`member ${reason}`);
+        },
+      });
+    } catch (e) {
+      throw daemonError('STRATA_DAEMON_START_FAILED', `joining cluster ${c0.cluster.name} failed: ${(e as Error).message}`, { cause: (e as { code?: string }).code });
+    }
+    system = member.system;
+    log.info({ member: member.id, seeds: c0.cluster.seeds }, 'joined the cluster');
+  } else {
+    system = createSystem({ name: 'strata', logger: log.child({ layer: 'actors' }) });
+  }
+  let selfId = `${c0.api.host}:${c0.api.port}#${process.pid}`;
+  const members = member ? clusterMembers(member) : standaloneMembers(() => selfId);
+
+  // inspection → admin events; failures are remembered for the consoles
+  system.inspect((e) => {
+    hub.publish('admin', e.type, e);
+    if (e.type === 'actor.failed') hub.recordError({ at: e.at, source: e.path, code: e.error.code, message: e.error.message });
+  });
+  members.onEvent((e) => hub.publish('admin', e.type, e.member));
+
+  // store
+  let store: StoreService;
+  try {
+    store = c0.store.mode === 'cluster'
+      ? await openStoreClusterService({ system, dir: join(dataDir, 'store'), nodes: c0.store.nodes, replicationFactor: c0.store.replicationFactor, healthIntervalMs: c0.store.healthIntervalMs, hosting: c0.store.hosting })
+      : await openSingleNodeStore({ dir: join(dataDir, 'store'), healthIntervalMs: c0.store.healthIntervalMs });
+  } catch (e) {
+    await system.terminate();
+    await member?.shutdown();
+    throw daemonError('STRATA_DAEMON_START_FAILED', `the store could not be opened: ${(e as Error).message}`, { cause: (e as { code?: string }).code });
+  }
+  step({ step: 'store', mode: store.mode, nodes: store.status().nodes.length });
+  store.onEvent((e) => {
+    if (e.type === 'store.activity') {
+      hub.publish('admin', e.event.type, e.event);
+      return;
+    }
+    hub.publish('admin', e.type, e);
+    if (e.node.state === 'down') hub.recordError({ at: Date.now(), source: `store ${e.node.name}`, code: e.node.lastError?.code ?? 'STRATA_STORE_UNREACHABLE', message: e.node.lastError?.message ?? 'store node down' });
+  });
+
+  // ingest
+  const ingest = await startIngestService({
+    system, sink: store.ingestSink(), root: join(dataDir, 'ingest'), watchInbox: c0.ingest.watchInbox, scanIntervalMs: c0.ingest.scanIntervalMs,
+  });
+  const ingestCounts: Record<string, number> = { committed: 0, duplicate: 0, rejected: 0, failed: 0 };
+  let ingestRate = 0;
+  ingest.onEvent((e) => {
+    hub.publish('consolidator', e.type, e);
+    if (e.type === 'ingest.file.progress') ingestRate = e.progress.rowsPerSec;
+    if (e.type === 'ingest.file.finished') {
+      ingestRate = 0;
+      ingestCounts[e.outcome.status] = (ingestCounts[e.outcome.status] ?? 0) + 1;
+      if (e.outcome.status === 'rejected' || e.outcome.status === 'failed') {
+        hub.recordError({ at: Date.now(), source: `ingest ${e.outcome.file.split('/').at(-1)}`, code: e.outcome.code, message: e.outcome.message });
+      }
+    }
+  });
+
+  // jobs
+  let jobs: JobService;
+  try {
+    jobs = c0.jobs.mode === 'scheduler'
+      ? await openSchedulerJobService({ system, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }) })
+      : createLocalJobService({
+        source: () => store.matrixSource(), threads: c0.workers.threads, checkpointMs: c0.jobs.checkpointMs, progressMs: c0.jobs.progressMs,
+        log: log.child({ layer: 'jobs' }),
+      });
+  } catch (e) {
+    await system.terminate();
+    await store.close();
+    await member?.shutdown();
+    throw daemonError('STRATA_DAEMON_START_FAILED', `the job service could not start: ${(e as Error).message}`, { cause: (e as { code?: string }).code });
+  }
+  jobs.onEvent((e) => {
+    hub.publish('optimizer', e.type, e.job);
+    if (e.type === 'job.changed' && e.job.state === 'failed' && e.job.error) hub.recordError({ at: Date.now(), source: `job ${e.job.id}`, code: e.job.error.code, message: e.job.error.message });
+  });
+
+  const services: Services = { store, jobs, ingest, members };
+
+  // throughput samples for the console's chart
+  const throughput: ThroughputSample[] = [];
+  const sampler = setInterval(() => {
+    const s: ThroughputSample = { at: Date.now(), ingestRowsPerSec: Math.round(ingestRate), evaluationsPerSec: Math.round(jobs.metrics().evaluationsPerSec) };
+    throughput.push(s);
+    if (throughput.length > THROUGHPUT_POINTS) throughput.shift();
+    hub.publish('admin', 'throughput.sample', s);
+  }, 1_000);
+  sampler.unref();
+
+  let started = false;
+  let stopping: Promise<void> | null = null;
+  const startedAt = Date.now();
+  const limits = limitsOf(c0, o.dropGraceMs ?? 2_000);
+
+  const api = await createApiServer({
+    services, hub, system, tokens, limits, log: log.child({ layer: 'api' }),
+    readiness: () => {
+      const reasons: string[] = [];
+      if (!started) reasons.push('starting');
+      if (stopping) reasons.push('stopping');
+      const s = store.status();
+      if (!s.quorum) reasons.push(`store has no quorum (${s.nodes.filter((n) => n.state === 'up').length} of ${s.nodes.length} nodes up)`);
+      return { ready: reasons.length === 0, reasons };
+    },
+    status: () => {
+      const s = store.status();
+      return {
+        name: 'strata', pid: process.pid, startedAt, uptimeMs: Date.now() - startedAt, ready: started && !stopping,
+        services: { store: store.mode, jobs: jobs.mode, ingest: 'actor' },
+        store: { mode: s.mode, quorum: s.quorum, nodesUp: s.nodes.filter((n) => n.state === 'up').length, nodesTotal: s.nodes.length },
+        jobs: jobs.metrics().byState,
+        ingest: ingestCounts,
+        members: members.list().length,
+      };
+    },
+    snapshot: async () => ({
+      at: Date.now(),
+      members: members.list(),
+      actors: system.snapshot(),
+      store: store.status(),
+      jobs: await jobs.list(),
+      ingest: await ingest.status().catch(() => null),
+      uploads: ingest.uploads(),
+      errors: hub.recentErrors(),
+      throughput,
+      services: { store: store.mode, jobs: jobs.mode },
+    }),
+    ingestCounts: () => ingestCounts,
+  });
+  let url: string;
+  try {
+    url = await api.listen(c0.api.host, c0.api.port);
+  } catch (e) {
+    await api.close().catch(() => {});
+    await system.terminate();
+    await store.close();
+    await member?.shutdown();
+    throw daemonError('STRATA_DAEMON_START_FAILED', `the API cannot listen on ${c0.api.host}:${c0.api.port}: ${(e as Error).message}`, { host: c0.api.host, port: c0.api.port });
+  }
+  selfId = `${new URL(url).host}#${process.pid}`;
+  const consoleUrl = `${url}/console${generated ? `#token=${generated.token}` : ''}`;
+  await writeFile(join(dataDir, 'daemon.json'), `${JSON.stringify({ url, pid: process.pid, startedAt, tokenFile: generated?.file ?? null }, null, 2)}\n`);
+  step({ step: 'api', url });
+  log.info({ url, docs: `${url}/docs`, console: `${url}/console` }, 'API listening');
+
+  // hot reload
+  let reloader: ConfigReloader | null = null;
+  const applyConfig = (next: LoadedConfig): void => {
+    loaded = { ...loaded, config: { ...loaded.config, logLevel: next.config.logLevel, api: { ...loaded.config.api, tokens: next.config.api.tokens, uploadLimitBytes: next.config.api.uploadLimitBytes, ws: { ...loaded.config.api.ws, maxBufferedBytes: next.config.api.ws.maxBufferedBytes, maxClients: next.config.api.ws.maxClients } }, jobs: { ...loaded.config.jobs, progressMs: next.config.jobs.progressMs }, shutdown: next.config.shutdown, demo: next.config.demo }, secrets: next.secrets };
+    log.level = next.config.logLevel;
+    tokens.replace(tokensFor(next));
+    Object.assign(limits, limitsOf(loaded.config, limits.ws.dropGraceMs));
+  };
+  if (o.reload) {
+    reloader = createConfigReloader({ load: o.reload, current: loaded, apply: applyConfig, log });
+  }
+
+  // first-start demo: generate, ingest, run a job
+  let demoJob: string | null = null;
+  const demoDir = join(dataDir, 'demo');
+  const runDemo = async (): Promise<string | null> => {
+    let id: string | null = null;
+    const filesDir = join(demoDir, 'files');
+    const ds = await generateDataset({ outDir: filesDir, strategies: c0.demo.strategies, days: c0.demo.days, seed: c0.demo.seed });
+    step({ step: 'demo.generated', files: ds.files.length, dir: filesDir });
+    const plain = (await readdir(filesDir)).filter((f) => !f.endsWith('.json') && f !== 'zones').map((f) => join(filesDir, f)).sort();
+    const zoned = (await readdir(join(filesDir, 'zones')).catch(() => [] as string[])).map((f) => join(filesDir, 'zones', f)).sort();
+    const total = plain.length + zoned.length;
+    let done = 0;
+    const off = ingest.onEvent((e) => {
+      if (e.type === 'ingest.file.finished') step({ step: 'demo.ingest', done: ++done, total, file: e.outcome.file.split('/').at(-1) ?? '' });
+    });
+    let outcomes: FileOutcome[];
+    try {
+      outcomes = [...await ingest.ingestPaths(plain), ...(zoned.length ? await ingest.ingestPaths(zoned, { zones: 'equal:4' }) : [])];
+    } finally {
+      off();
+    }
+    const range = await store.dayRange('ALL');
+    if (range && range.strategies >= 3) {
+      const job = await jobs.submit({
+        idempotencyKey: `demo-${c0.demo.seed}`, owner: 'demo', dateRange: { from: range.from, to: range.to },
+        problem: { objectives: ['netProfit', 'maxDrawdown'], kMin: 2, kMax: Math.min(4, range.strategies - 1) },
+        algorithm: { id: 'nsga2' }, budget: { evaluations: c0.demo.evaluations }, seed: c0.demo.seed, priority: 'normal',
+        validation: { bootstrapResamples: 200 },
+      });
+      id = job.id;
+      step({ step: 'demo.job', job });
+    }
+    await writeFile(join(demoDir, 'done.json'), `${JSON.stringify({ at: Date.now(), files: outcomes.map((x) => ({ file: x.file, status: x.status })), job: id }, null, 2)}\n`);
+    return id;
+  };
+  if (c0.demo.enabled && !(await exists(join(demoDir, 'done.json')))) {
+    // the demo is a convenience: when it cannot finish, the daemon still starts (and tries again next time)
+    try {
+      demoJob = await runDemo();
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      hub.recordError({ at: Date.now(), source: 'demo', code: err.code ?? 'STRATA_DAEMON_START_FAILED', message: err.message ?? String(e) });
+      log.warn({ code: err.code, err: err.message }, 'the first-start demo did not finish; it runs again at the next start');
+    }
+  }
+  started = true;
+  step({ step: 'ready' });
+  log.info({ url, demoJob }, 'strata daemon ready');
+
+  const daemon: Daemon = {
+    url, consoleUrl, tokenFile: generated?.file ?? null, dataDir, services, hub, system, api, demoJob,
+    config,
+    async reloadConfig() { await reloader?.reload(); },
+    stop(reason) {
+      stopping ??= (async () => {
+        log.info({ reason }, 'stopping: intake off, checkpointing running jobs');
+        reloader?.close();
+        clearInterval(sampler);
+        ingest.stopIntake();
+        await jobs.drain();
+        log.info('jobs checkpointed; closing the API');
+        await api.close();
+        await jobs.close();
+        if (member) {
+          member.leave();
+          await member.shutdown();
+        } else {
+          await system.terminate();
+        }
+        await store.close();
+        log.info('stopped');
+        await new Promise<void>((r) => { const t = setTimeout(r, 500); log.flush(() => { clearTimeout(t); r(); }); });
+      })();
+      return stopping;
+    },
+  };
+  self = daemon;
+  return daemon;
+}

@@ -1,0 +1,18 @@
+// The daemon's error catalogue: starting the composition (data dir, services), uploads kept for ingest,
+// intake after shutdown began, and a graceful shutdown that ran out of time.
+import { StrataError, type ErrorSpec } from '../../runtime/errors.ts';
+
+export const catalogue = {
+  STRATA_DAEMON_START_FAILED: { retryable: false, summary: 'The daemon could not start: the data dir is not writable, a store node or the API port could not be opened; the message names the step and carries the cause.' },
+  STRATA_DAEMON_UPLOAD_TOO_LARGE: { retryable: false, summary: 'An uploaded file is larger than api.uploadLimitBytes; the partial file is deleted and nothing is ingested.' },
+  STRATA_DAEMON_UNKNOWN_UPLOAD: { retryable: false, summary: 'An upload id named in a process or status request does not exist.' },
+  STRATA_DAEMON_INVALID_UPLOAD: { retryable: false, summary: 'An upload has no usable file name (empty, hidden, or only path separators) or is empty.' },
+  STRATA_DAEMON_INTAKE_STOPPED: { retryable: true, summary: 'The daemon is shutting down and takes no new files or jobs; retry against the restarted daemon.' },
+  STRATA_DAEMON_SHUTDOWN_TIMEOUT: { retryable: false, summary: 'A graceful shutdown did not finish within shutdown.timeoutMs; the daemon exits anyway (jobs resume from their last checkpoint).' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type DaemonErrorCode = keyof typeof catalogue;
+
+export function daemonError(code: DaemonErrorCode, message: string, data: Readonly<Record<string, unknown>> = {}): StrataError {
+  return new StrataError(code, message, data, catalogue[code].retryable);
+}

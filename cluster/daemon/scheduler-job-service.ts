@@ -1,0 +1,140 @@
+// The job service over the durable job-scheduler facade (actors/job-scheduler): journal, priority queue with
+// SLA, runners sharing a CPU pool, recovery after any crash. Views are cached from its events so metrics()
+// stays synchronous. A graceful drain pauses running jobs (a durable checkpoint each) and records them in
+// <dir>/resume-on-start.json; the next start resumes exactly those, so a stop loses no work and leaves no
+// job paused that the operator did not pause.
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createJobService, type JobEvent as SchedulerEvent, type JobView as SchedulerView } from '../../actors/job-scheduler/index.ts';
+import { PRIORITIES, type MatrixSource, type Priority } from '../../engine/jobs/index.ts';
+import type { ActorSystem } from '../../runtime/index.ts';
+import { JOB_STATES, type JobEvent, type JobService, type JobState, type JobView, type Unsubscribe } from './services.ts';
+import { jobError } from '../../engine/jobs/index.ts';
+
+export interface SchedulerJobServiceOptions {
+  readonly system: ActorSystem;
+  readonly dir: string;
+  readonly matrixSource: MatrixSource;
+  readonly poolThreads: number;
+  readonly log: Logger;
+}
+
+const RESUME_FILE = 'resume-on-start.json';
+
+function view(j: SchedulerView): JobView {
+  const p = j.progress;
+  return {
+    id: j.id, state: j.status, priority: j.priority, algorithm: j.algorithm, owner: j.owner || null,
+    submittedAt: j.acceptedAt, startedAt: j.startedAt, finishedAt: j.finishedAt,
+    progress: p ? {
+      evaluations: p.evaluations, budget: p.budget, fraction: p.budget ? Math.min(1, p.evaluations / p.budget) : null,
+      evaluationsPerSec: p.evaluationsPerSec, etaMs: p.etaMs, best: p.best ? [...p.best.objectives] : null,
+    } : null,
+    error: j.lastError ? { code: j.lastError.code, message: j.lastError.message } : null,
+  };
+}
+
+export async function openSchedulerJobService(o: SchedulerJobServiceOptions): Promise<JobService> {
+  const svc = await createJobService({ system: o.system, dir: o.dir, matrixSource: o.matrixSource, poolThreads: Math.max(1, o.poolThreads) });
+  const cache = new Map<string, JobView>();
+  const listeners = new Set<(e: JobEvent) => void>();
+  const emit = (e: JobEvent): void => { for (const fn of listeners) fn(e); };
+  const put = (v: JobView, type: JobEvent['type'] = 'job.changed'): JobView => {
+    cache.set(v.id, v);
+    emit({ type, job: v });
+    return v;
+  };
+  for (const j of await svc.list()) cache.set(j.id, view(j));
+  let draining = false;
+
+  const offEvents = svc.onEvent((e: SchedulerEvent) => {
+    if (e.type === 'job.progressed') {
+      const prev = cache.get(e.id);
+      if (prev) {
+        const p = e.progress;
+        put({ ...prev, state: 'running', progress: {
+          evaluations: p.evaluations, budget: p.budget, fraction: p.budget ? Math.min(1, p.evaluations / p.budget) : null,
+          evaluationsPerSec: p.evaluationsPerSec, etaMs: p.etaMs, best: p.best ? [...p.best.objectives] : null,
+        } }, 'job.progress');
+        return;
+      }
+    }
+    if (e.type === 'job.checkpointed') return;
+    void svc.get(e.id).then((j) => {
+      const v = view(j);
+      const prev = cache.get(e.id)?.progress;
+      // a finished job's view has no live progress: keep the last one seen, complete when it completed
+      put(v.progress === null && prev ? { ...v, progress: v.state === 'completed' ? { ...prev, fraction: 1, etaMs: 0 } : prev } : v);
+    }, () => {});
+  });
+
+  // jobs a graceful stop paused are resumed now
+  try {
+    const ids = JSON.parse(await readFile(join(o.dir, RESUME_FILE), 'utf8')) as string[];
+    for (const id of ids) {
+      try { put(view(await svc.resume(id))); } catch (e) { o.log.warn({ id, err: e }, 'could not resume a job paused by the last shutdown'); }
+    }
+    await rm(join(o.dir, RESUME_FILE), { force: true });
+  } catch {
+    // nothing to resume
+  }
+
+  const service: JobService = {
+    mode: 'scheduler',
+    async submit(spec) {
+      if (draining) throw jobError('STRATA_JOB_QUEUE_FULL', 'the daemon is shutting down and admits no new jobs', { reason: 'shutting-down' });
+      return put(view((await svc.submit(spec)).job));
+    },
+    cancel: async (id) => put(view(await svc.cancel(id))),
+    pause: async (id) => put(view(await svc.pause(id))),
+    resume: async (id) => put(view(await svc.resume(id))),
+    async reprioritise(id, priority) {
+      if (!(PRIORITIES as readonly string[]).includes(priority)) {
+        throw jobError('STRATA_JOB_INVALID_SPEC', `priority ${JSON.stringify(priority)} is not one of ${PRIORITIES.join(', ')}`, { issues: [{ path: 'priority', message: `must be one of ${PRIORITIES.join(', ')}` }] });
+      }
+      return put(view(await svc.reprioritise(id, priority as Priority)));
+    },
+    async get(id) {
+      try { const v = view(await svc.get(id)); cache.set(id, v); return v; } catch (e) {
+        if ((e as { code?: string }).code === 'STRATA_JOB_UNKNOWN') return null;
+        throw e;
+      }
+    },
+    async list() {
+      const all = (await svc.list()).map(view);
+      for (const v of all) cache.set(v.id, v);
+      return all;
+    },
+    result: (id) => svc.result(id),
+    algorithms: () => svc.algorithms(),
+    metrics() {
+      const byState = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+      let evaluationsTotal = 0;
+      let evaluationsPerSec = 0;
+      for (const v of cache.values()) {
+        byState[v.state]++;
+        evaluationsTotal += v.progress?.evaluations ?? 0;
+        if (v.state === 'running') evaluationsPerSec += v.progress?.evaluationsPerSec ?? 0;
+      }
+      return { byState, evaluationsTotal, evaluationsPerSec };
+    },
+    onEvent(fn): Unsubscribe { listeners.add(fn); return () => listeners.delete(fn); },
+    async drain() {
+      if (draining) return;
+      draining = true;
+      const running = (await svc.list({ status: ['running'] })).map((j) => j.id);
+      const paused: string[] = [];
+      for (const id of running) {
+        try { await svc.pause(id); paused.push(id); } catch (e) { o.log.warn({ id, err: e }, 'could not pause a running job; it resumes from its last checkpoint'); }
+      }
+      if (paused.length > 0) await writeFile(join(o.dir, RESUME_FILE), JSON.stringify(paused));
+    },
+    async close() {
+      offEvents();
+      listeners.clear();
+      await svc.close();
+    },
+  };
+  return service;
+}

@@ -1,0 +1,191 @@
+// The narrow faces the daemon, the API and the consoles need from the store, the jobs layer and ingest. The
+// composition root adapts whatever implements them (the StoreCluster and job-service facades when present,
+// a single store node and the in-process job runner otherwise); a service that is absent is null and the API
+// answers 503 STRATA_API_SERVICE_UNAVAILABLE for its routes.
+import type { ErrorData } from '../../runtime/index.ts';
+import type { FileOutcome, IngestEvent, IngestSink } from '../../actors/ingest/index.ts';
+import type { MatrixSource } from '../../engine/jobs/index.ts';
+
+export type Unsubscribe = () => void;
+
+// ---- store
+
+export interface StoreNodeView {
+  readonly name: string;
+  /** file path or URL without password */
+  readonly label: string;
+  readonly kind: string;
+  /** 'up' | 'down' | 'catching-up' (a node being brought up to date before it serves reads) */
+  readonly state: string;
+  /** circuit breaker of the node's proxy: 'closed' | 'open' | 'half-open'; null without a proxy */
+  readonly breaker: string | null;
+  readonly latencyMs: { readonly p50: number; readonly p99: number } | null;
+  readonly inFlight: number | null;
+  readonly rowCounts: Readonly<Record<string, number>> | null;
+  readonly lastError: ErrorData | null;
+  /** epoch ms */
+  readonly checkedAt: number;
+  /** the process hosting the node when it runs in a child process, else null */
+  readonly pid: number | null;
+}
+
+export interface StoreStatus {
+  /** 'cluster': partitioned and replicated over several nodes; 'single-node': one DuckDB file */
+  readonly mode: 'cluster' | 'single-node';
+  readonly nodes: readonly StoreNodeView[];
+  /** enough nodes are up that every partition can be read and written */
+  readonly quorum: boolean;
+  readonly replicationFactor: number;
+}
+
+export type StoreEvent =
+  | { readonly type: 'store.node.changed'; readonly node: StoreNodeView; readonly previous: string | null }
+  /** anything else the store reports (breaker changes, catch-up progress, rebalancing), published as is */
+  | { readonly type: 'store.activity'; readonly event: { readonly type: string; readonly node?: string } };
+
+export interface StoreService {
+  readonly mode: StoreStatus['mode'];
+  /** the last known status (cheap, from the health loop) */
+  status(): StoreStatus;
+  /** checks every node now */
+  refresh(): Promise<StoreStatus>;
+  ingestSink(): IngestSink;
+  matrixSource(): MatrixSource;
+  /** the trading-day range of the stored daily P&L (null when empty) */
+  dayRange(zone?: string): Promise<{ readonly from: string; readonly to: string; readonly strategies: number } | null>;
+  onEvent(fn: (e: StoreEvent) => void): Unsubscribe;
+  close(): Promise<void>;
+}
+
+// ---- jobs
+
+export const JOB_STATES = ['queued', 'running', 'paused', 'backingOff', 'completed', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface JobProgressView {
+  readonly evaluations: number;
+  readonly budget: number | null;
+  /** 0..1, or null when the budget is wall time only */
+  readonly fraction: number | null;
+  readonly evaluationsPerSec: number;
+  readonly etaMs: number | null;
+  readonly best: readonly number[] | null;
+}
+
+export interface JobView {
+  readonly id: string;
+  readonly state: JobState;
+  readonly priority: string;
+  readonly algorithm: string;
+  readonly owner: string | null;
+  /** epoch ms */
+  readonly submittedAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly progress: JobProgressView | null;
+  readonly error: ErrorData | null;
+}
+
+export type JobEvent =
+  | { readonly type: 'job.changed'; readonly job: JobView }
+  | { readonly type: 'job.progress'; readonly job: JobView };
+
+export interface AlgorithmView {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly multiObjective: boolean;
+  readonly supportsWeights: boolean;
+  readonly defaults: Readonly<Record<string, number | string | boolean>>;
+}
+
+export interface JobMetrics {
+  readonly byState: Readonly<Record<JobState, number>>;
+  readonly evaluationsTotal: number;
+  readonly evaluationsPerSec: number;
+}
+
+export interface JobService {
+  /** 'scheduler': durable, actors/job-scheduler; 'local': in-process runner over engine/jobs, not durable */
+  readonly mode: 'scheduler' | 'local';
+  /** validates the spec (STRATA_JOB_INVALID_SPEC with every issue) and queues the job */
+  submit(spec: unknown): Promise<JobView>;
+  cancel(id: string): Promise<JobView>;
+  pause(id: string): Promise<JobView>;
+  resume(id: string): Promise<JobView>;
+  reprioritise(id: string, priority: string): Promise<JobView>;
+  get(id: string): Promise<JobView | null>;
+  list(): Promise<readonly JobView[]>;
+  /** the finished job's result (STRATA_JOB_NOT_FINISHED before) */
+  result(id: string): Promise<unknown>;
+  algorithms(): readonly AlgorithmView[];
+  metrics(): JobMetrics;
+  onEvent(fn: (e: JobEvent) => void): Unsubscribe;
+  /** graceful shutdown: running jobs checkpoint and stop; nothing new starts */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---- ingest
+
+export interface UploadView {
+  readonly id: string;
+  readonly name: string;
+  readonly sizeBytes: number;
+  /** epoch ms */
+  readonly receivedAt: number;
+  /** 'stored' (waiting for process) | 'processing' | the outcome's status */
+  readonly state: 'stored' | 'processing' | FileOutcome['status'];
+  readonly outcome: FileOutcome | null;
+}
+
+export interface IngestStatusView {
+  readonly state: string;
+  readonly current: string | null;
+  readonly queued: number;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly inbox: string | null;
+}
+
+export interface IngestService {
+  /** stores an uploaded file's bytes (not read yet) */
+  upload(name: string, source: AsyncIterable<Uint8Array>, limitBytes: number): Promise<UploadView>;
+  /** reads the given uploads (or every stored one); resolves once they are queued, outcomes come as events */
+  process(uploadIds: readonly string[] | null, options: { readonly zones?: string; readonly lenient?: boolean }): Promise<readonly UploadView[]>;
+  /** looks at the inbox folders now */
+  scanInbox(): void;
+  /** ingests files by path and waits for their outcomes (the demo data, the CLI) */
+  ingestPaths(paths: readonly string[], options?: { readonly zones?: string }): Promise<readonly FileOutcome[]>;
+  status(): Promise<IngestStatusView>;
+  uploads(): readonly UploadView[];
+  getUpload(id: string): UploadView | null;
+  onEvent(fn: (e: IngestEvent) => void): Unsubscribe;
+  /** stops taking files (inbox, uploads) */
+  stopIntake(): void;
+}
+
+// ---- members
+
+export interface MemberView {
+  readonly id: string;
+  readonly status: string;
+  readonly reachable: boolean;
+  readonly self: boolean;
+  readonly leader: boolean;
+  readonly upNumber: number;
+}
+
+export type MemberEvent = { readonly type: 'member.changed'; readonly member: MemberView };
+
+export interface MembersService {
+  readonly clustered: boolean;
+  list(): readonly MemberView[];
+  onEvent(fn: (e: MemberEvent) => void): Unsubscribe;
+}
+
+export interface Services {
+  readonly store: StoreService | null;
+  readonly jobs: JobService | null;
+  readonly ingest: IngestService | null;
+  readonly members: MembersService;
+}

@@ -1,0 +1,112 @@
+// The store service over the StoreCluster facade (actors/store): embedded DuckDB nodes behind node-proxies
+// and the load-balancer, partitioned and replicated. Status is refreshed by a loop (and at once on every
+// node or breaker event), so status() stays cheap for /api/v1/status and /readyz.
+import { createStoreCluster, createStoreClusterSink, PARTITIONS_MARKER, type ClusterHealth, type ClusterStatus, type NodeStatus, type StoreCluster } from '../../actors/store/index.ts';
+import { createStoreClusterMatrixSource } from '../../actors/algorithm-runner/index.ts';
+import { resultColumn } from '../../engine/store/index.ts';
+import type { ActorSystem } from '../../runtime/index.ts';
+import type { StoreEvent, StoreNodeView, StoreService, StoreStatus, Unsubscribe } from './services.ts';
+
+export interface StoreClusterServiceOptions {
+  readonly system: ActorSystem;
+  readonly dir: string;
+  readonly nodes: number;
+  readonly replicationFactor: number;
+  readonly healthIntervalMs: number;
+  readonly hosting: 'thread' | 'process' | 'inline';
+}
+
+function nodeView(n: NodeStatus): StoreNodeView {
+  const lat = n.latency['query'] ?? n.latency['health'] ?? Object.values(n.latency)[0];
+  return {
+    name: n.name, label: n.label, kind: n.kind, state: n.phase === 'catchingUp' ? 'catching-up' : n.phase === 'starting' ? 'starting' : n.up ? 'up' : 'down', breaker: n.breaker,
+    latencyMs: lat && lat.count > 0 ? { p50: lat.p50 / 1000, p99: lat.p99 / 1000 } : null, inFlight: n.inFlight, rowCounts: null,
+    lastError: n.lastError ? { code: n.lastError.code, message: n.lastError.message } : null, checkedAt: n.lastHealthyAt ?? Date.now(), pid: n.pid,
+  };
+}
+
+export async function openStoreClusterService(o: StoreClusterServiceOptions): Promise<StoreService> {
+  const cluster: StoreCluster = createStoreCluster({
+    system: o.system, dir: o.dir, nodes: o.nodes, replicationFactor: Math.min(o.replicationFactor, o.nodes), healthIntervalMs: o.healthIntervalMs, placement: o.hosting,
+  });
+  try {
+    await cluster.ready;
+  } catch (e) {
+    await cluster.close().catch(() => {});
+    throw e;
+  }
+  const listeners = new Set<(e: StoreEvent) => void>();
+  const emit = (e: StoreEvent): void => { for (const fn of listeners) fn(e); };
+  let last: { status: ClusterStatus; health: ClusterHealth } = { status: await cluster.status(), health: await cluster.health() };
+  let views = new Map(last.status.nodes.map((n) => [n.name, nodeView(n)]));
+  let closed = false;
+
+  const refresh = async (): Promise<void> => {
+    const [status, health] = await Promise.all([cluster.status(), cluster.health()]);
+    if (closed) return;
+    last = { status, health };
+    const next = new Map(status.nodes.map((n) => [n.name, nodeView(n)]));
+    for (const [name, v] of next) {
+      const previous = views.get(name)?.state ?? null;
+      if (previous !== v.state) emit({ type: 'store.node.changed', node: v, previous });
+    }
+    views = next;
+  };
+  let running: Promise<void> | null = null;
+  const kick = (): void => {
+    if (running || closed) return;
+    running = refresh().catch(() => {}).finally(() => { running = null; });
+  };
+  const timer = setInterval(kick, o.healthIntervalMs);
+  timer.unref();
+  const off = cluster.onEvent((e) => {
+    emit({ type: 'store.activity', event: e });
+    if (e.type === 'store.node.down' || e.type === 'store.node.up' || e.type === 'store.breaker.changed' || e.type === 'store.catchup.finished') kick();
+  });
+
+  const status = (): StoreStatus => ({ mode: 'cluster', nodes: [...views.values()], quorum: last.health.ok, replicationFactor: last.status.replicationFactor });
+  const sink = createStoreClusterSink(cluster);
+  // The runner's matrix source sends its universe and trade-count statements without the load-balancer's
+  // partitions marker, which the load-balancer needs to scatter a statement over partitions no single node
+  // holds. Both statements are partition-local (one row per strategy), so scoping them here is exact.
+  const source = createStoreClusterMatrixSource({
+    query: (sql, params, options) => cluster.query(
+      !sql.includes(PARTITIONS_MARKER) && /\bWHERE\b/.test(sql) ? sql.replace(/\bWHERE\b/, `WHERE ${PARTITIONS_MARKER} AND`) : sql,
+      params, options),
+    pnlMatrix: (ids, from, to, options) => cluster.pnlMatrix(ids, from, to, options),
+  });
+
+  return {
+    mode: 'cluster',
+    status,
+    async refresh() { await refresh(); return status(); },
+    ingestSink: () => sink,
+    matrixSource: () => source,
+    async dayRange(zone = 'ALL') {
+      // scattered over one replica of every partition: each node answers for its partitions, merged here
+      const r = await cluster.query(`SELECT MIN(trading_day) AS f, MAX(trading_day) AS t, COUNT(DISTINCT strategy_id) AS n FROM daily_pnl WHERE zone = ? AND ${PARTITIONS_MARKER}`, [zone]);
+      let from: string | null = null;
+      let to: string | null = null;
+      let strategies = 0;
+      const fs = resultColumn(r, 'f').values;
+      const ts = resultColumn(r, 't').values;
+      const ns = resultColumn(r, 'n').values;
+      for (let i = 0; i < r.rowCount; i++) {
+        const f = fs[i];
+        const t = ts[i];
+        if (typeof f === 'string' && (from === null || f < from)) from = f;
+        if (typeof t === 'string' && (to === null || t > to)) to = t;
+        strategies += Number(ns[i] ?? 0);
+      }
+      return from !== null && to !== null ? { from, to, strategies } : null;
+    },
+    onEvent(fn): Unsubscribe { listeners.add(fn); return () => listeners.delete(fn); },
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      off();
+      await running;
+      await cluster.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+// `strata console` and `strata nodes` against a real daemon: one frame with members, store nodes, jobs with
+// progress and recent errors; the node table with its exit status; an unreachable daemon exits 1.
+import { Command, CommanderError } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { register as registerConsole, renderConsole } from '../../cluster/cli/commands/console.ts';
+import { register as registerNodes } from '../../cluster/cli/commands/nodes.ts';
+import type { CliIo } from '../../cluster/cli/commands/inspect.ts';
+import { VIEWER, startHarness, type Harness } from '../api/daemon-harness.ts';
+
+let h: Harness;
+
+function capture(): CliIo & { text: string; errors: string; code: number | null } {
+  const io = {
+    text: '', errors: '', code: null as number | null, interactive: false,
+    out(t: string) { io.text += t; },
+    err(t: string) { io.errors += t; },
+    setExitCode(c: number) { io.code = c; },
+    exit(e: CommanderError): never { throw e; },
+  };
+  return io;
+}
+
+async function cli(register: (p: Command, io: CliIo) => void, args: string[]) {
+  const io = capture();
+  const program = new Command('strata').exitOverride();
+  register(program, io);
+  await program.parseAsync(['node', 'strata', ...args]);
+  return io;
+}
+
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h?.close(); });
+
+describe('strata console', () => {
+  it('prints one frame with members, store nodes, ingest and recent errors', async () => {
+    h.daemon.hub.recordError({ at: Date.UTC(2026, 0, 1, 12, 0, 0), source: 'test', code: 'STRATA_TEST_ERROR', message: 'something went wrong' });
+    const io = await cli(registerConsole, ['console', '--once', '--url', h.url, '--token', VIEWER]);
+    expect(io.code).toBe(0);
+    expect(io.text).toMatch(/MEMBERS \(1\)\n {2}\S+ +up +reachable {2}leader {2}\(this\)/);
+    expect(io.text).toMatch(/STORE single-node · quorum yes\n {2}node-1 +up/);
+    expect(io.text).toContain('INGEST idle');
+    expect(io.text).toContain('12:00:00 STRATA_TEST_ERROR test: something went wrong');
+  });
+
+  it('draws jobs with progress bars and ETA', () => {
+    const frame = renderConsole({
+      url: 'http://x', at: 0, connected: true, members: [], store: null, ingest: null, errors: [],
+      jobs: [{ id: 'job-1', state: 'running', priority: 'high', algorithm: 'nsga2', owner: null, submittedAt: 0, startedAt: 0, finishedAt: null, error: null,
+        progress: { evaluations: 5_000, budget: 10_000, fraction: 0.5, evaluationsPerSec: 2_500, etaMs: 2_000, best: null } }],
+    });
+    expect(frame).toContain('JOBS (1 active, 1 total)');
+    expect(frame).toContain('job-1                    running   high     nsga2                [##########..........] 5,000 evals · 2,500/s · ETA 2s');
+  });
+
+  it('exits 1 with a coded message when the daemon cannot be reached or refuses the token', async () => {
+    const down = await cli(registerConsole, ['console', '--once', '--url', 'http://127.0.0.1:9', '--token', VIEWER]);
+    expect(down.code).toBe(1);
+    expect(down.errors).toMatch(/STRATA_API_SERVICE_UNAVAILABLE: cannot reach the daemon at http:\/\/127\.0\.0\.1:9/);
+    const refused = await cli(registerConsole, ['console', '--once', '--url', h.url, '--token', 'nope-nope-nope-nope']);
+    expect(refused.code).toBe(1);
+    expect(refused.errors).toContain('STRATA_API_UNAUTHENTICATED');
+  });
+});
+
+describe('strata nodes', () => {
+  it('lists the store nodes and exits 0 with quorum', async () => {
+    const io = await cli(registerNodes, ['nodes', '--url', h.url, '--token', VIEWER]);
+    expect(io.code).toBe(0);
+    expect(io.text).toContain('store: single-node, replication 1, quorum yes');
+    expect(io.text).toMatch(/node-1 +up +- +\d+\.\d\d/);
+    const json = await cli(registerNodes, ['nodes', '--json', '--url', h.url, '--token', VIEWER]);
+    expect(JSON.parse(json.text).nodes[0].name).toBe('node-1');
+  });
+
+  it('finds the daemon from the data dir that strata up wrote', async () => {
+    const io = await cli(registerNodes, ['nodes', '--data-dir', h.daemon.dataDir, '--token', VIEWER]);
+    expect(io.code).toBe(0);
+    expect(io.text).toContain(h.daemon.dataDir);
+  });
+});

@@ -1,0 +1,136 @@
+// The daemon config: zod validation naming each key, STRATA_* environment overrides, secrets from the
+// environment and files (never echoed), hot reload that applies safe keys and names the others, and the
+// logger's redaction of secrets.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConfigReloader, diffConfig, loadConfig, validateConfig, type LoadedConfig } from '../../cluster/config/index.ts';
+import { createDaemonLogger, prettyLine } from '../../cluster/daemon/index.ts';
+
+let dir: string;
+beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'strata-config-')); });
+afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+
+const codeOf = async (p: Promise<unknown>): Promise<{ code: string; message: string; data: any }> => {
+  try { await p; } catch (e) { return e as never; }
+  throw new Error('expected a rejection');
+};
+
+describe('config', () => {
+  it('has defaults for every key: loopback API, three store nodes, demo on', async () => {
+    const { config, secrets } = await loadConfig({ env: {} });
+    expect(config.api).toMatchObject({ host: '127.0.0.1', port: 7300, tokens: [] });
+    expect(config.store).toMatchObject({ mode: 'cluster', nodes: 3, replicationFactor: 2 });
+    expect(config.demo.enabled).toBe(true);
+    expect(secrets).toEqual({ tokens: [], clusterSecret: null });
+  });
+
+  it('names every invalid key with its problem', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'api:\n  port: 70000\n  tokens:\n    - { name: a, role: admin, secret: s }\nstore: { nodes: 0 }\nunknown: 1\ncluster: { enabled: true }\n');
+    const e = await codeOf(loadConfig({ file, env: {} }));
+    expect(e.code).toBe('STRATA_CONFIG_INVALID');
+    const keys = e.data.issues.map((i: { key: string }) => i.key);
+    expect(keys).toEqual(expect.arrayContaining(['api.port', 'api.tokens.0.role', 'store.nodes', '(top level)', 'cluster.secret']));
+    expect(e.message).toMatch(/cluster\.secret: is required when cluster\.enabled is true/);
+  });
+
+  it('reads JSON as well as YAML, and reports a file that does not parse', async () => {
+    const json = join(dir, 'c.json');
+    await writeFile(json, JSON.stringify({ api: { port: 8123 } }));
+    expect((await loadConfig({ file: json, env: {} })).config.api.port).toBe(8123);
+    const broken = join(dir, 'broken.yaml');
+    await writeFile(broken, 'api: [unclosed\n');
+    expect((await codeOf(loadConfig({ file: broken, env: {} }))).code).toBe('STRATA_CONFIG_READ_FAILED');
+    expect((await codeOf(loadConfig({ file: join(dir, 'missing.yaml'), env: {} }))).message).toMatch(/missing\.yaml cannot be read \(ENOENT\)/);
+  });
+
+  it('lets STRATA_* variables override the file and says which variable a bad value came from', async () => {
+    const file = join(dir, 'ok.yaml');
+    await writeFile(file, 'api: { port: 7000 }\nstore: { nodes: 2 }\n');
+    const l = await loadConfig({ file, env: { STRATA_API_PORT: '7555', STRATA_DEMO: 'false', STRATA_CLUSTER_SEEDS: 'a:1, b:2' } });
+    expect(l.config.api.port).toBe(7555);
+    expect(l.config.store.nodes).toBe(2);
+    expect(l.config.demo.enabled).toBe(false);
+    expect(l.config.cluster.seeds).toEqual(['a:1', 'b:2']);
+    expect(l.overrides).toMatchObject({ 'api.port': 'STRATA_API_PORT' });
+    const e = await codeOf(loadConfig({ env: { STRATA_API_PORT: 'eighty' } }));
+    expect(e.message).toMatch(/api\.port: .*\(from STRATA_API_PORT\)/);
+  });
+
+  it('resolves secrets from the environment and files, and never echoes a value', async () => {
+    const secretFile = join(dir, 'cluster-secret');
+    await writeFile(secretFile, 'cluster-secret-from-a-file-0001\n');
+    const file = join(dir, 'secrets.yaml');
+    await writeFile(file, `api:\n  tokens:\n    - { name: ops, role: operator, secret: { env: OPS_TOKEN } }\ncluster: { enabled: true, secret: { file: ${secretFile} } }\n`);
+    const l = await loadConfig({ file, env: { OPS_TOKEN: 'ops-token-value-000000000', STRATA_VIEWER_TOKEN: 'viewer-token-value-0000000' } });
+    expect(l.secrets.clusterSecret).toBe('cluster-secret-from-a-file-0001');
+    expect(l.secrets.tokens).toEqual([
+      { name: 'ops', role: 'operator', token: 'ops-token-value-000000000' },
+      { name: 'strata_viewer_token', role: 'viewer', token: 'viewer-token-value-0000000' },
+    ]);
+    expect(JSON.stringify(l.config)).not.toContain('ops-token-value');
+    const missing = await codeOf(loadConfig({ file, env: {} }));
+    expect(missing.code).toBe('STRATA_CONFIG_SECRET_MISSING');
+    expect(missing.message).toBe('api.tokens.0.secret: environment variable OPS_TOKEN is not set (or empty)');
+    const short = await codeOf(loadConfig({ file, env: { OPS_TOKEN: 'short' } }));
+    expect(short.message).toBe('api.tokens.0.secret: must be at least 16 characters (token "ops")');
+    expect(short.message).not.toContain('short"');
+  });
+
+  it('splits a reload into applied and restart-only keys', () => {
+    const a = validateConfig({});
+    const b = validateConfig({ logLevel: 'debug', api: { port: 9999, ws: { maxBufferedBytes: 2048 } }, store: { nodes: 5 } });
+    expect(diffConfig(a, b)).toEqual({ applied: ['api.ws.maxBufferedBytes', 'logLevel'], ignored: ['api.port', 'store.nodes'] });
+  });
+
+  it('hot-reloads a changed file: applies tokens and log level, warns STRATA_CONFIG_NOT_RELOADABLE for the port', async () => {
+    const file = join(dir, 'live.yaml');
+    await writeFile(file, 'logLevel: info\napi: { port: 7301 }\n');
+    const current: LoadedConfig = await loadConfig({ file, env: {} });
+    const applied: LoadedConfig[] = [];
+    const warnings: { o: any; m: string }[] = [];
+    const log = { info() {}, warn: (o: object, m: string) => { warnings.push({ o, m }); }, error() {} };
+    const reloader = createConfigReloader({ load: { file, env: { T: 'rotated-token-00000000000' } }, current, apply: (n) => { applied.push(n); }, log, debounceMs: 20 });
+    await writeFile(file, 'logLevel: warn\napi: { port: 7302, tokens: [{ name: t, role: viewer, secret: { env: T } }] }\n');
+    for (let i = 0; i < 200 && applied.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    reloader.close();
+    expect(applied[0]!.config.logLevel).toBe('warn');
+    expect(applied[0]!.secrets.tokens.map((t) => t.name)).toEqual(['t']);
+    expect(warnings[0]!.o.code).toBe('STRATA_CONFIG_NOT_RELOADABLE');
+    expect(warnings[0]!.m).toContain('api.port');
+    expect(warnings[0]!.m).not.toContain('api.tokens');
+  });
+
+  it('keeps the running config when a reload is invalid', async () => {
+    const file = join(dir, 'live2.yaml');
+    await writeFile(file, 'logLevel: info\n');
+    const errors: string[] = [];
+    const reloader = createConfigReloader({
+      load: { file, env: {} }, current: await loadConfig({ file, env: {} }), apply: () => { throw new Error('must not apply'); },
+      log: { info() {}, warn() {}, error: (_o, m) => { errors.push(m); } },
+    });
+    await writeFile(file, 'logLevel: loud\n');
+    expect(await reloader.reload()).toBeNull();
+    reloader.close();
+    expect(errors[0]).toMatch(/config reload refused, nothing changed: .*logLevel/);
+  });
+});
+
+describe('daemon logger', () => {
+  it('redacts tokens, secrets and authorization headers', () => {
+    const lines: string[] = [];
+    const destination = new Writable({ write(c, _e, done) { lines.push(String(c)); done(); } });
+    const log = createDaemonLogger({ level: 'info', format: 'json', destination: destination as never });
+    log.info({ token: 'tok-aaaaaaaa', cluster: { secret: 'sec-bbbbbbbb' }, req: { headers: { authorization: 'Bearer tok-cccccccc' } }, api: { tokens: [{ name: 'x', secret: 'sec-dddddddd' }] } }, 'hello');
+    const text = lines.join('');
+    for (const s of ['tok-aaaaaaaa', 'sec-bbbbbbbb', 'tok-cccccccc', 'sec-dddddddd']) expect(text).not.toContain(s);
+    expect(text).toContain('[redacted]');
+  });
+
+  it('formats a JSON line for a terminal', () => {
+    expect(prettyLine('{"level":40,"time":0,"pid":1,"msg":"careful","code":"STRATA_X"}', false)).toBe('00:00:00 WARN  careful  code=STRATA_X\n');
+  });
+});
