@@ -124,8 +124,8 @@ export const scenario: Scenario = {
       const statusUrl = `${ready.daemonUrl}/api/v1/status`;
       const helloUrl = `http://127.0.0.1:${ready.helloUrl}/hello`;
       const auth = { authorization: `Bearer ${TOKEN}` };
-      const seconds = ctx.quick ? 3 : 10;
-      const runs = ctx.quick ? 3 : 5;
+      const seconds = ctx.quick ? 2 : 10;
+      const runs = ctx.quick ? 2 : 5;
       ctx.log(`autocannon, 10 connections, ${seconds} s per run, ${runs} runs each after a warm-up, alternating`);
       await cannon(helloUrl, 1, {});
       await cannon(statusUrl, 1, auth);
@@ -156,9 +156,9 @@ export const scenario: Scenario = {
         if (e.type === 'actor.started' && e.data?.path?.startsWith('/user/probe-')) received.set(e.data.path, hrNow());
       });
       raw.on('message', (d) => { const m = JSON.parse(String(d)) as { at: number }; rawLatency.push((hrNow() - m.at) * 1000); });
-      proc.send({ cmd: 'load', rows: ctx.quick ? 100_000 : 400_000 });
+      proc.send({ cmd: 'load', rows: ctx.quick ? 50_000 : 400_000 });
       await nextMessage(proc, 'loaded');
-      const n = ctx.quick ? 1_000 : 5_000;
+      const n = ctx.quick ? 600 : 5_000;
       proc.send({ cmd: 'probe', n, everyMs: 5 });
       const { probed } = await nextMessage<{ probed: Record<string, number> }>(proc, 'probed', 300_000);
       await new Promise((r) => setTimeout(r, 200));

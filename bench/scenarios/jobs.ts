@@ -269,12 +269,12 @@ export const scenario: Scenario = {
     });
 
     const recoveryRuns = quick ? 1 : 3;
-    ctx.log(`recovery: kill -9 of a runner's member (3 members, default settings), ${recoveryRuns} run(s); kill -9 of the service process, ${runs} runs`);
+    ctx.log(`recovery: kill -9 of a runner's member (3 members, default settings), ${recoveryRuns} run(s); kill -9 of the service process, ${recoveryRuns} run(s)`);
     const memberMs: number[] = [];
     for (let i = 0; i < recoveryRuns; i++) memberMs.push(await runnerMemberRecovery());
     ctx.emit({ ...compared('jobs.recovery.runner-member', 'kill-to-running', 'ms', summarise(memberMs), null, { value: '<=5000' }), note: 'kill -9 of the member running the job → started on the other member from its checkpoint (φ detection + keep-majority downing + deathwatch)' });
     const restartMs: number[] = [];
-    for (let i = 0; i < runs; i++) restartMs.push(await serviceRestartRecovery());
+    for (let i = 0; i < recoveryRuns; i++) restartMs.push(await serviceRestartRecovery());
     ctx.emit({ ...compared('jobs.recovery.service-restart', 'kill-to-running', 'ms', summarise(restartMs), null, { value: '<=5000' }), note: 'kill -9 of the whole service process, restarted at once on its journal (process start included)' });
   },
 };

@@ -97,7 +97,7 @@ async function benchPointQuery(quick: boolean, emit: (r: ReturnType<typeof compa
   const db = await rawInstance();
   await rawAppend(db.con, batch);
   const sql = 'SELECT pnl FROM daily_pnl WHERE strategy_id = ? AND trading_day = ?';
-  const n = quick ? 1000 : 5000;
+  const n = quick ? 500 : 5000;
   const keys = Array.from({ length: n }, (_, i) => [(batch.columns['strategy_id'] as string[])[(i * 7919) % batch.rowCount]!, (batch.columns['trading_day'] as string[])[(i * 7919) % batch.rowCount]!] as const);
   const measure = async (fn: (k: readonly [string, string]) => Promise<unknown>): Promise<{ p50: number; p99: number }> => {
     for (let i = 0; i < 200; i++) await fn(keys[i % keys.length]!);
@@ -229,7 +229,7 @@ async function benchClusterPointQuery(quick: boolean, emit: (r: ReturnType<typeo
   const db = await rawInstance();
   await rawAppend(db.con, batch);
   const sql = 'SELECT pnl FROM daily_pnl WHERE strategy_id = ? AND trading_day = ?';
-  const n = quick ? 1000 : 5000;
+  const n = quick ? 500 : 5000;
   const keys = Array.from({ length: n }, (_, i) => [(batch.columns['strategy_id'] as string[])[(i * 7919) % batch.rowCount]!, (batch.columns['trading_day'] as string[])[(i * 7919) % batch.rowCount]!] as const);
   const measure = async (fn: (k: readonly [string, string]) => Promise<unknown>): Promise<{ p50: number; p99: number }> => {
     for (let i = 0; i < 200; i++) await fn(keys[i % keys.length]!);
