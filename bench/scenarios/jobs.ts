@@ -242,7 +242,7 @@ export const scenario: Scenario = {
       ...compared('jobs.checkpoint', 'run-time', 's', summarise(dflt), { name: 'the same job with checkpoints off', summary: summarise(none) }, { ratio: '<=1.05' }),
       note: `default settings: a durable (fsync'd) checkpoint every 2 s, ${dfltCheckpoints} in the run`,
     });
-    const shortEvaluations = 100_000;
+    const shortEvaluations = quick ? 50_000 : 100_000;
     const noneShort: number[] = [];
     const every: number[] = [];
     let everyCheckpoints = 0;
