@@ -1,0 +1,96 @@
+// The ingest write protocol (sink.ts) over any store that has a key-value table and can append, list strategy
+// names and delete by strategy id: one store node (store-node-sink.ts) or a StoreCluster (actors/store).
+// The journal is the kv namespace `ingest`, one JSON record per content hash.
+import type { CanonicalBatch, CanonicalTable } from '../../engine/formats/index.ts';
+import { ingestError } from './errors.ts';
+import { JOURNAL_NAMESPACE, type IngestSink, type JournalRecord } from './sink.ts';
+
+/** What the protocol needs of a store. */
+export interface JournalStore {
+  readonly label: string;
+  kvPut(namespace: string, entries: readonly { key: string; value: string }[]): Promise<void>;
+  kvGet(namespace: string, key: string): Promise<{ key: string; value: string } | null>;
+  kvList(namespace: string): Promise<readonly { key: string; value: string }[]>;
+  kvDelete(namespace: string, keys: readonly string[]): Promise<void>;
+  strategyNames(): Promise<Set<string>>;
+  append(table: CanonicalTable, batch: CanonicalBatch): Promise<void>;
+  deleteStrategies(ids: readonly string[]): Promise<void>;
+}
+
+export function parseJournalRecord(key: string, value: string): JournalRecord {
+  let r: unknown;
+  try { r = JSON.parse(value); } catch { r = null; }
+  const rec = r as Partial<JournalRecord> | null;
+  if (!rec || typeof rec !== 'object' || rec.contentHash !== key || (rec.state !== 'writing' && rec.state !== 'committed')
+    || typeof rec.file !== 'string' || !Array.isArray(rec.strategyIds)) {
+    throw ingestError('STRATA_INGEST_JOURNAL_CORRUPT', `ingest journal entry ${JSON.stringify(key)} is not a journal record: ${value.slice(0, 200)}`, { key });
+  }
+  return rec as JournalRecord;
+}
+
+export function createJournalledSink(store: JournalStore): IngestSink {
+  // The record being written, per hash: claim() extends it without reading it back.
+  const open = new Map<string, JournalRecord>();
+  const put = (r: JournalRecord): Promise<void> => store.kvPut(JOURNAL_NAMESPACE, [{ key: r.contentHash, value: JSON.stringify(r) }]);
+  const read = async (hash: string): Promise<JournalRecord | null> => {
+    const e = await store.kvGet(JOURNAL_NAMESPACE, hash);
+    return e ? parseJournalRecord(e.key, e.value) : null;
+  };
+  const current = async (hash: string, what: string): Promise<JournalRecord> => {
+    const r = open.get(hash) ?? (await read(hash));
+    if (!r) throw ingestError('STRATA_INGEST_JOURNAL_CORRUPT', `ingest journal has no entry for ${hash} to ${what}`, { key: hash });
+    return r;
+  };
+
+  return {
+    label: store.label,
+
+    async committed(hash) {
+      const r = await read(hash);
+      return r?.state === 'committed' ? r : null;
+    },
+
+    async unfinished() {
+      const all = await store.kvList(JOURNAL_NAMESPACE);
+      return all.map((e) => parseJournalRecord(e.key, e.value)).filter((r) => r.state === 'writing').sort((a, b) => a.startedAt - b.startedAt);
+    },
+
+    strategyNames: () => store.strategyNames(),
+
+    async begin(record) {
+      open.set(record.contentHash, record);
+      await put(record);
+    },
+
+    async claim(hash, ids) {
+      const r = await current(hash, 'claim strategy ids in');
+      const known = new Set(r.strategyIds);
+      const fresh = ids.filter((id) => !known.has(id));
+      if (fresh.length === 0) return;
+      const next = { ...r, strategyIds: [...r.strategyIds, ...fresh] };
+      await put(next);
+      open.set(hash, next);
+    },
+
+    async append(table, batch) {
+      if (batch.rowCount === 0) return;
+      await store.append(table, batch);
+    },
+
+    async commit(hash, result) {
+      const r = await current(hash, 'commit');
+      const done: JournalRecord = { ...r, state: 'committed', committedAt: Date.now(), format: result.format, rows: result.rows };
+      await put(done);
+      open.delete(hash);
+      return done;
+    },
+
+    async abort(hash) {
+      const r = open.get(hash) ?? (await read(hash));
+      open.delete(hash);
+      if (!r) return;
+      if (r.strategyIds.length > 0) await store.deleteStrategies(r.strategyIds);
+      await store.kvDelete(JOURNAL_NAMESPACE, [hash]);
+    },
+  };
+}
