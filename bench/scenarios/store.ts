@@ -89,13 +89,10 @@ async function benchAppend(quick: boolean, log: (l: string) => void): Promise<Re
   return { ...compared('store.append', 'throughput', 'rows/s', ours, { name: 'raw DuckDB appender, 2,048-row chunks, in memory', summary: raw }, { ratio: '>=0.7' }), note: 'backend layer only (validation + transaction + chunked appender); the issue target is for load-balancer + node-proxy at RF=2' };
 }
 
-async function benchPointQuery(quick: boolean, emit: (r: ReturnType<typeof compared>) => void, log: (l: string) => void): Promise<void> {
+/** Point-query latency of `ours` against a direct DuckDB connection over the same 200 × 500 table: rounds
+ *  interleaved so drift on a shared machine hits both sides alike; p50 and p99 per round. */
+async function comparePointQueries(quick: boolean, raw: (sql: string, k: readonly [string, string]) => Promise<unknown>, ours: (sql: string, k: readonly [string, string]) => Promise<unknown>): Promise<{ n: number; ours: { p50: number; p99: number }[]; raw: { p50: number; p99: number }[] }> {
   const batch = pnlBatch(200, 500);
-  const node = await openDuckDbNode({ path: ':memory:' });
-  await node.ensureSchema();
-  await node.append('daily_pnl', batch);
-  const db = await rawInstance();
-  await rawAppend(db.con, batch);
   const sql = 'SELECT pnl FROM daily_pnl WHERE strategy_id = ? AND trading_day = ?';
   const n = quick ? 500 : 5000;
   const keys = Array.from({ length: n }, (_, i) => [(batch.columns['strategy_id'] as string[])[(i * 7919) % batch.rowCount]!, (batch.columns['trading_day'] as string[])[(i * 7919) % batch.rowCount]!] as const);
@@ -109,13 +106,22 @@ async function benchPointQuery(quick: boolean, emit: (r: ReturnType<typeof compa
     }
     return { p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99) };
   };
-  // Interleave rounds so drift on a shared machine hits both sides alike.
-  const ours: { p50: number; p99: number }[] = [];
-  const raw: { p50: number; p99: number }[] = [];
+  const out = { n, ours: [] as { p50: number; p99: number }[], raw: [] as { p50: number; p99: number }[] };
   for (let round = 0; round < 3; round++) {
-    raw.push(await measure((k) => db.con.run(sql, [k[0], k[1]])));
-    ours.push(await measure((k) => node.query(sql, [k[0], k[1]])));
+    out.raw.push(await measure((k) => raw(sql, k)));
+    out.ours.push(await measure((k) => ours(sql, k)));
   }
+  return out;
+}
+
+async function benchPointQuery(quick: boolean, emit: (r: ReturnType<typeof compared>) => void, log: (l: string) => void): Promise<void> {
+  const batch = pnlBatch(200, 500);
+  const node = await openDuckDbNode({ path: ':memory:' });
+  await node.ensureSchema();
+  await node.append('daily_pnl', batch);
+  const db = await rawInstance();
+  await rawAppend(db.con, batch);
+  const { n, ours, raw } = await comparePointQueries(quick, (sql, k) => db.con.run(sql, [k[0], k[1]]), (sql, k) => node.query(sql, [k[0], k[1]]));
   for (const pct of ['p50', 'p99'] as const) {
     const o = summarise(ours.map((x) => x[pct]));
     const r = summarise(raw.map((x) => x[pct]));
@@ -228,25 +234,7 @@ async function benchClusterPointQuery(quick: boolean, emit: (r: ReturnType<typeo
   await c.cluster.append('daily_pnl', { rowCount: batch.rowCount, columns: { ...batch.columns, partition_id: undefined } });
   const db = await rawInstance();
   await rawAppend(db.con, batch);
-  const sql = 'SELECT pnl FROM daily_pnl WHERE strategy_id = ? AND trading_day = ?';
-  const n = quick ? 500 : 5000;
-  const keys = Array.from({ length: n }, (_, i) => [(batch.columns['strategy_id'] as string[])[(i * 7919) % batch.rowCount]!, (batch.columns['trading_day'] as string[])[(i * 7919) % batch.rowCount]!] as const);
-  const measure = async (fn: (k: readonly [string, string]) => Promise<unknown>): Promise<{ p50: number; p99: number }> => {
-    for (let i = 0; i < 200; i++) await fn(keys[i % keys.length]!);
-    const h = build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3 });
-    for (const k of keys) {
-      const t = performance.now();
-      await fn(k);
-      h.recordValue(Math.max(1, Math.round((performance.now() - t) * 1000)));
-    }
-    return { p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99) };
-  };
-  const ours: { p50: number; p99: number }[] = [];
-  const raw: { p50: number; p99: number }[] = [];
-  for (let round = 0; round < 3; round++) {
-    raw.push(await measure((k) => db.con.run(sql, [k[0], k[1]])));
-    ours.push(await measure((k) => c.cluster.query(sql, [k[0], k[1]], { strategyIds: [k[0]] })));
-  }
+  const { n, ours, raw } = await comparePointQueries(quick, (sql, k) => db.con.run(sql, [k[0], k[1]]), (sql, k) => c.cluster.query(sql, [k[0], k[1]], { strategyIds: [k[0]] }));
   for (const pct of ['p50', 'p99'] as const) {
     const o = summarise(ours.map((x) => x[pct]));
     const r = summarise(raw.map((x) => x[pct]));
