@@ -4,49 +4,24 @@
 // series. For the same seed, the best portfolio is the one the CPU pool finds on the in-memory matrix.
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createStoreCluster, type StoreCluster } from '../../../actors/store/index.ts';
+import { createStoreCluster } from '../../../actors/store/index.ts';
 import { RUNNER_BEHAVIOURS, createStoreClusterMatrixSource, storeClusterPushDown, type SqlPushDown } from '../../../actors/algorithm-runner/index.ts';
-import { createGeneratedMatrixSource, generateUniverse, type JobResult } from '../../../engine/jobs/index.ts';
+import { createGeneratedMatrixSource, type JobResult } from '../../../engine/jobs/index.ts';
 import { createJobService } from '../../../actors/job-scheduler/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
-import { createTempDirs, jobSpec, startService } from './support.ts';
+import { createTempDirs, jobSpec, seedStore, startService } from './support.ts';
 
 const temp = createTempDirs();
 afterAll(() => temp.cleanup());
 
 const U = { nStrategies: 16, nDays: 120, seed: 23 } as const;
 
-async function seedStore(store: StoreCluster): Promise<void> {
-  const u = generateUniverse(U);
-  const n = u.strategies.length;
-  await store.append('strategies', {
-    rowCount: n,
-    columns: {
-      strategy_id: u.strategies.map((s) => s.strategyId), strategy_name: u.strategies.map((s) => s.strategyId),
-      source_format: u.strategies.map((s) => s.sourceFormat), underlying: u.strategies.map((s) => s.underlying),
-      strategy_type: u.strategies.map((s) => s.strategyType), currency: u.strategies.map((s) => s.currency),
-      first_trading_day: u.strategies.map(() => u.days[0]!), last_trading_day: u.strategies.map(() => u.days.at(-1)!),
-    },
-  });
-  const rows = n * u.days.length;
-  await store.append('daily_pnl', {
-    rowCount: rows,
-    columns: {
-      strategy_id: Array.from({ length: rows }, (_, i) => u.strategies[Math.floor(i / u.days.length)]!.strategyId),
-      trading_day: Array.from({ length: rows }, (_, i) => u.days[i % u.days.length]!),
-      zone: new Array<string>(rows).fill('ALL'),
-      pnl: u.values,
-      n_trades: Array.from({ length: rows }, (_, i) => u.trades[Math.floor(i / u.days.length)]! / u.days.length),
-    },
-  });
-}
-
 describe('SQL push-down evaluation', () => {
   it('finds the same best portfolio as the CPU pool for the same seed, over the StoreCluster facade', async () => {
     const system = createSystem({ name: 'sql-jobs', logger: pino({ level: 'silent' }) });
     const store = createStoreCluster({ system, dir: temp.make(), nodes: 3, replicationFactor: 2, placement: 'inline' });
     await store.ready;
-    await seedStore(store);
+    await seedStore(store, U);
     const matrixSource = createStoreClusterMatrixSource(store);
     const spec = jobSpec({ dateRange: { from: '2020-01-01', to: '2020-12-31' }, problem: { objectives: ['ratio'], kMin: 4, kMax: 4 }, budget: { evaluations: 600 } });
 

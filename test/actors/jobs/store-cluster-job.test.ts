@@ -5,9 +5,9 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStoreCluster } from '../../../actors/store/index.ts';
 import { createStoreClusterMatrixSource } from '../../../actors/algorithm-runner/index.ts';
-import { createGeneratedMatrixSource, generateUniverse, matrixDigest, matrixQueryOf, parseJobSpec } from '../../../engine/jobs/index.ts';
+import { createGeneratedMatrixSource, matrixDigest, matrixQueryOf, parseJobSpec } from '../../../engine/jobs/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
-import { createTempDirs, jobSpec, resultBytes, startService } from './support.ts';
+import { createTempDirs, jobSpec, resultBytes, seedStore, startService } from './support.ts';
 
 const temp = createTempDirs();
 afterAll(() => temp.cleanup());
@@ -27,28 +27,7 @@ describe('jobs over the StoreCluster facade', () => {
     const system = createSystem({ name: 'store-jobs', logger: pino({ level: 'silent' }) });
     const store = createStoreCluster({ system, dir: temp.make(), nodes: 3, replicationFactor: 2, placement: 'inline' });
     await store.ready;
-    const u = generateUniverse(U);
-    const n = u.strategies.length;
-    await store.append('strategies', {
-      rowCount: n,
-      columns: {
-        strategy_id: u.strategies.map((s) => s.strategyId), strategy_name: u.strategies.map((s) => s.strategyId),
-        source_format: u.strategies.map((s) => s.sourceFormat), underlying: u.strategies.map((s) => s.underlying),
-        strategy_type: u.strategies.map((s) => s.strategyType), currency: u.strategies.map((s) => s.currency),
-        first_trading_day: u.strategies.map(() => u.days[0]!), last_trading_day: u.strategies.map(() => u.days.at(-1)!),
-      },
-    });
-    const rows = n * u.days.length;
-    await store.append('daily_pnl', {
-      rowCount: rows,
-      columns: {
-        strategy_id: Array.from({ length: rows }, (_, i) => u.strategies[Math.floor(i / u.days.length)]!.strategyId),
-        trading_day: Array.from({ length: rows }, (_, i) => u.days[i % u.days.length]!),
-        zone: new Array<string>(rows).fill('ALL'),
-        pnl: u.values,
-        n_trades: Array.from({ length: rows }, (_, i) => u.trades[Math.floor(i / u.days.length)]! / u.days.length),
-      },
-    });
+    await seedStore(store, U);
     const source = createStoreClusterMatrixSource(store);
     const query = matrixQueryOf(parseJobSpec(spec));
     expect(matrixDigest(await source.load(query))).toBe(matrixDigest(await generated.load(query)));

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createGeneratedMatrixSource, type MatrixSource } from '../../../engine/jobs/index.ts';
+import { createGeneratedMatrixSource, generateUniverse, type GeneratedUniverseOptions, type MatrixSource } from '../../../engine/jobs/index.ts';
+import type { StoreCluster } from '../../../actors/store/index.ts';
 import { createJobService, type JobService, type JobServiceOptions } from '../../../actors/job-scheduler/index.ts';
 import { createSystem, encode, type ActorSystem } from '../../../runtime/index.ts';
 
@@ -49,3 +50,29 @@ export async function startService(dir: string, options: Partial<Omit<JobService
 
 /** The result's exact bytes, for bit-for-bit comparison. */
 export const resultBytes = (result: unknown): string => Buffer.from(encode(result)).toString('base64');
+
+/** Writes a generated universe into a store cluster (strategies, then daily P&L), as an ingest would. */
+export async function seedStore(store: StoreCluster, options: GeneratedUniverseOptions): Promise<void> {
+  const u = generateUniverse(options);
+  const n = u.strategies.length;
+  await store.append('strategies', {
+    rowCount: n,
+    columns: {
+      strategy_id: u.strategies.map((s) => s.strategyId), strategy_name: u.strategies.map((s) => s.strategyId),
+      source_format: u.strategies.map((s) => s.sourceFormat), underlying: u.strategies.map((s) => s.underlying),
+      strategy_type: u.strategies.map((s) => s.strategyType), currency: u.strategies.map((s) => s.currency),
+      first_trading_day: u.strategies.map(() => u.days[0]!), last_trading_day: u.strategies.map(() => u.days.at(-1)!),
+    },
+  });
+  const rows = n * u.days.length;
+  await store.append('daily_pnl', {
+    rowCount: rows,
+    columns: {
+      strategy_id: Array.from({ length: rows }, (_, i) => u.strategies[Math.floor(i / u.days.length)]!.strategyId),
+      trading_day: Array.from({ length: rows }, (_, i) => u.days[i % u.days.length]!),
+      zone: new Array<string>(rows).fill('ALL'),
+      pnl: u.values,
+      n_trades: Array.from({ length: rows }, (_, i) => u.trades[Math.floor(i / u.days.length)]! / u.days.length),
+    },
+  });
+}
