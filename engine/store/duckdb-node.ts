@@ -98,7 +98,9 @@ export async function openDuckDbNode(options: DuckDbNodeOptions): Promise<StoreN
   const label = claim ? claim.path : ':memory:';
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(claim ? claim.path : ':memory:', options.threads ? { threads: String(options.threads) } : {});
+    const config: Record<string, string> = {};
+    if (options.threads) config['threads'] = String(options.threads);
+    instance = await DuckDBInstance.create(claim ? claim.path : ':memory:', config);
   } catch (e) {
     claim?.release();
     throw lockError(label, e);
@@ -190,10 +192,15 @@ async function appendChunks(c: DuckDBConnection, batch: NormalizedBatch, chunkRo
   try {
     const types = batch.columns.map((col) => SQL_TYPE[col.type]);
     const writer = new ChunkWriter(Math.min(chunkRows, batch.rowCount));
+    // One data chunk for the whole batch, reset between slices: a chunk's native memory is freed only when
+    // the garbage collector finalises its wrapper, so a chunk per slice piled up hundreds of MiB on big ingests.
+    const chunk = DuckDBDataChunk.create(types, Math.min(chunkRows, batch.rowCount));
+    const vectors = batch.columns.map((_, i) => duckdb.data_chunk_get_vector(chunk.chunk, i));
     for (let start = 0; start < batch.rowCount; start += chunkRows) {
       const n = Math.min(chunkRows, batch.rowCount - start);
-      const chunk = DuckDBDataChunk.create(types, n);
-      batch.columns.forEach((col, i) => writer.fill(duckdb.data_chunk_get_vector(chunk.chunk, i), col, start, n));
+      if (start > 0) chunk.reset();
+      batch.columns.forEach((col, i) => writer.fill(vectors[i]!, col, start, n));
+      chunk.rowCount = n;
       appender.appendDataChunk(chunk);
     }
     appender.flushSync();
