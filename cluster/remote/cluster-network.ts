@@ -37,9 +37,14 @@ export interface ClusterHost {
 export interface ClusterNetworkStats {
   receivedEnvelopes: number;
   refused: Record<string, number>;
+  /** times a peer's bulk socket was paused because a backpressure mailbox was full */
+  pauses: number;
 }
 
 const MAX_TRACKED_ASKS = 10_000;
+
+/** A local actor whose mailbox policy is `backpressure`: a message for it waits for room instead of being refused. */
+const waitsForRoom = (target: AnyActorRef): boolean => (target as { mailbox?: { overflow?: string } }).mailbox?.overflow === 'backpressure';
 
 export class ClusterNetwork implements RemoteTransport {
   readonly #host: ClusterHost;
@@ -55,7 +60,7 @@ export class ClusterNetwork implements RemoteTransport {
   /** asks of this member waiting on a reply from a member: member → temp paths */
   readonly #asksOn = new Map<string, Set<string>>();
   readonly #resolver: RefResolver;
-  readonly #stats: ClusterNetworkStats = { receivedEnvelopes: 0, refused: {} };
+  readonly #stats: ClusterNetworkStats = { receivedEnvelopes: 0, refused: {}, pauses: 0 };
   readonly #reported = new Set<string>();
 
   constructor(host: ClusterHost, transport: Transport) {
@@ -167,20 +172,18 @@ export class ClusterNetwork implements RemoteTransport {
     }
     let lastPath = '';
     let lastTarget: AnyActorRef | null = null;
+    let lastWaits = false;
+    // while this peer is paused (a backpressure mailbox was full), everything behind waits in line, in order
+    let backlog = this.#backlogs.get(from);
     forEachEnvelope(decoded, {
       envelope: (t, _i, m) => {
         this.#stats.receivedEnvelopes++;
-        let target: AnyActorRef;
-        if (t === lastPath && lastTarget !== null) target = lastTarget;
-        else target = lastTarget = this.#resolveTarget((lastPath = t));
-        const outcome = target.tell(m);
-        if (outcome === 'dead' || outcome === 'rejected-full' || outcome === 'dropped-newest' || outcome === 'rejected-restarting') {
-          const replyTo = (m as { replyTo?: unknown }).replyTo;
-          if (replyTo instanceof RemoteRef) {
-            const code = outcome === 'dead' ? 'STRATA_ACTOR_STOPPED' : outcome === 'rejected-restarting' ? 'STRATA_ACTOR_RESTARTING' : 'STRATA_MAILBOX_FULL';
-            this.#failRemoteAsk(replyTo, createError(code, `${m.type} to ${this.#host.address}:${t} was not delivered (${outcome})`, { target: t, messageType: m.type }).toData());
-          }
+        if (backlog !== undefined) return void backlog.items.push({ t, m });
+        if (t !== lastPath || lastTarget === null) {
+          lastTarget = this.#resolveTarget((lastPath = t));
+          lastWaits = waitsForRoom(lastTarget);
         }
+        if (!this.#deliver(from, lastTarget, lastWaits, t, m)) backlog = this.#backlogs.get(from);
       },
       refused: (error, m) => {
         this.#refuse(from, error);
@@ -188,6 +191,50 @@ export class ClusterNetwork implements RemoteTransport {
         if (replyTo instanceof RemoteRef) this.#failRemoteAsk(replyTo, error.toData());
       },
     });
+  }
+
+  // ---- receive-side flow control ------------------------------------------------------------------------
+  // A message for a full mailbox whose overflow policy is `backpressure` is not refused: it waits in line for
+  // room (offer), the peer's bulk socket is paused, and what arrives meanwhile is kept in order behind it.
+
+  readonly #backlogs = new Map<string, { items: { t: string; m: Message }[]; head: number }>();
+
+  /** Delivers one envelope; false when it had to wait (the peer is now paused). */
+  #deliver(from: string, target: AnyActorRef, waits: boolean, t: string, m: Message): boolean {
+    let outcome: TellOutcome;
+    if (waits) {
+      const offered = target.offer(m);
+      if (typeof offered === 'object') {
+        if (!this.#backlogs.has(from)) {
+          this.#backlogs.set(from, { items: [], head: 0 });
+          this.#t.pauseBulk(from);
+          this.#stats.pauses++;
+        }
+        void offered.then(() => this.#drainBacklog(from));
+        return false;
+      }
+      outcome = offered;
+    } else outcome = target.tell(m);
+    if (outcome === 'dead' || outcome === 'rejected-full' || outcome === 'dropped-newest' || outcome === 'rejected-restarting') {
+      const replyTo = (m as { replyTo?: unknown }).replyTo;
+      if (replyTo instanceof RemoteRef) {
+        const code = outcome === 'dead' ? 'STRATA_ACTOR_STOPPED' : outcome === 'rejected-restarting' ? 'STRATA_ACTOR_RESTARTING' : 'STRATA_MAILBOX_FULL';
+        this.#failRemoteAsk(replyTo, createError(code, `${m.type} to ${this.#host.address}:${t} was not delivered (${outcome})`, { target: t, messageType: m.type }).toData());
+      }
+    }
+    return true;
+  }
+
+  #drainBacklog(from: string): void {
+    const b = this.#backlogs.get(from);
+    if (b === undefined) return;
+    while (b.head < b.items.length) {
+      const { t, m } = b.items[b.head++]!;
+      const target = this.#resolveTarget(t);
+      if (!this.#deliver(from, target, waitsForRoom(target), t, m)) return;
+    }
+    this.#backlogs.delete(from);
+    this.#t.resumeBulk(from);
   }
 
   /** An envelope the link could not send (too large, unserialisable, member replaced): dead letter it and
@@ -331,6 +378,7 @@ export class ClusterNetwork implements RemoteTransport {
   memberDown(member: string, reason: string): void {
     if (this.#down.has(member)) return;
     this.#down.add(member);
+    this.#backlogs.delete(member);
     const error = clusterError('STRATA_CLUSTER_MEMBER_DOWN', `member ${member} is ${reason}`, { member }).toData();
     const watched = this.#watching.get(member);
     this.#watching.delete(member);
@@ -353,6 +401,6 @@ export class ClusterNetwork implements RemoteTransport {
   }
 
   stats(): ClusterNetworkStats {
-    return { receivedEnvelopes: this.#stats.receivedEnvelopes, refused: { ...this.#stats.refused } };
+    return { receivedEnvelopes: this.#stats.receivedEnvelopes, refused: { ...this.#stats.refused }, pauses: this.#stats.pauses };
   }
 }

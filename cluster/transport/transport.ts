@@ -360,6 +360,16 @@ export class Transport {
   #lastTarget = '';
   #lastLink: Link | null = null;
 
+  /** Stops reading bulk frames from member `from` (receive-side flow control; TCP then slows the sender,
+   *  whose link queue fills and refuses or makes it wait). Control frames keep flowing. */
+  pauseBulk(from: string): void {
+    for (const i of this.#inbound.values()) if (i.from === from && i.lane === 'bulk') i.ws.pause();
+  }
+
+  resumeBulk(from: string): void {
+    for (const i of this.#inbound.values()) if (i.from === from && i.lane === 'bulk') i.ws.resume();
+  }
+
   /** Resolves when the bulk queue to `targetId` has room (senders that prefer waiting to being refused). */
   whenWritable(targetId: string): Promise<void> {
     return this.#link(endpointOfId(targetId)).whenWritable();
