@@ -19,7 +19,8 @@ import { createLocalJobService } from './local-job-service.ts';
 import { clusterMembers, standaloneMembers } from './members.ts';
 import type { FileOutcome } from '../../actors/ingest/index.ts';
 import type { JobService, JobView, Services, StoreService } from './services.ts';
-import { openSchedulerJobService } from './scheduler-job-service.ts';
+import { openSchedulerJobService, schedulerJobService } from './scheduler-job-service.ts';
+import { openClusterScheduler } from './cluster-scheduler.ts';
 import { openSingleNodeStore } from './single-node-store.ts';
 import { openStoreClusterService } from './store-cluster-service.ts';
 
@@ -173,7 +174,13 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   // jobs
   let jobs: JobService;
   try {
-    jobs = c0.jobs.mode === 'scheduler'
+    // in a cluster: one scheduler for all members (the singleton), a runner on each; standalone: in-process
+    jobs = c0.jobs.mode === 'scheduler' && member
+      ? await schedulerJobService(openClusterScheduler({
+        member, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }),
+        runner: { checkpointMs: c0.jobs.checkpointMs, progressMs: c0.jobs.progressMs },
+      }), { dir: null, log: log.child({ layer: 'jobs' }) })
+      : c0.jobs.mode === 'scheduler'
       ? await openSchedulerJobService({ system, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }) })
       : createLocalJobService({
         source: () => store.matrixSource(), threads: c0.workers.threads, checkpointMs: c0.jobs.checkpointMs, progressMs: c0.jobs.progressMs,
@@ -233,7 +240,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       members: members.list(),
       actors: system.snapshot(),
       store: store.status(),
-      jobs: await jobs.list(),
+      // a cluster's scheduler may be moving to another member: the rest of the snapshot still answers
+      jobs: await jobs.list().catch(() => []),
       ingest: await ingest.status().catch(() => null),
       uploads: ingest.uploads(),
       errors: hub.recentErrors(),

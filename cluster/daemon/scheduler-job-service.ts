@@ -1,12 +1,13 @@
-// The job service over the durable job-scheduler facade (actors/job-scheduler): journal, priority queue with
-// SLA, runners sharing a CPU pool, recovery after any crash. Views are cached from its events so metrics()
-// stays synchronous. A graceful drain pauses running jobs (a durable checkpoint each) and records them in
+// The job service over the durable job-scheduler (actors/job-scheduler): journal, priority queue with SLA,
+// runners sharing a CPU pool, recovery after any crash; reached in-process (the facade) or, in a cluster,
+// through the singleton client (cluster-scheduler.ts). Views are cached from its events so metrics() stays
+// synchronous. A standalone graceful drain pauses running jobs (a durable checkpoint each) and records them in
 // <dir>/resume-on-start.json; the next start resumes exactly those, so a stop loses no work and leaves no
-// job paused that the operator did not pause.
+// job paused that the operator did not pause. A client with its own drain (the cluster's) uses that instead.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createJobService, type JobEvent as SchedulerEvent, type JobView as SchedulerView } from '../../actors/job-scheduler/index.ts';
+import { createJobService, type JobEvent as SchedulerEvent, type JobService as SchedulerFacade, type JobView as SchedulerView } from '../../actors/job-scheduler/index.ts';
 import { PRIORITIES, type MatrixSource, type Priority } from '../../engine/jobs/index.ts';
 import type { ActorSystem } from '../../runtime/index.ts';
 import { JOB_STATES, type JobEvent, type JobService, type JobState, type JobView, type Unsubscribe } from './services.ts';
@@ -19,6 +20,12 @@ export interface SchedulerJobServiceOptions {
   readonly poolThreads: number;
   readonly log: Logger;
 }
+
+/** What the daemon's job service needs of a scheduler: the facade in one process, or a client of the
+ *  cluster singleton (which brings its own drain: the cluster's jobs are not paused when one member stops). */
+export type SchedulerClient = Pick<SchedulerFacade, 'submit' | 'cancel' | 'pause' | 'resume' | 'reprioritise' | 'get' | 'list' | 'result' | 'algorithms' | 'onEvent' | 'close'> & {
+  readonly drain?: () => Promise<void>;
+};
 
 const RESUME_FILE = 'resume-on-start.json';
 
@@ -37,6 +44,11 @@ function view(j: SchedulerView): JobView {
 
 export async function openSchedulerJobService(o: SchedulerJobServiceOptions): Promise<JobService> {
   const svc = await createJobService({ system: o.system, dir: o.dir, matrixSource: o.matrixSource, poolThreads: Math.max(1, o.poolThreads) });
+  return schedulerJobService(svc, { dir: o.dir, log: o.log });
+}
+
+/** The daemon's job service over a scheduler client; `dir` null: no resume-on-start file (the client drains). */
+export async function schedulerJobService(svc: SchedulerClient, o: { readonly dir: string | null; readonly log: Logger }): Promise<JobService> {
   const cache = new Map<string, JobView>();
   const listeners = new Set<(e: JobEvent) => void>();
   const emit = (e: JobEvent): void => { for (const fn of listeners) fn(e); };
@@ -45,7 +57,20 @@ export async function openSchedulerJobService(o: SchedulerJobServiceOptions): Pr
     emit({ type, job: v });
     return v;
   };
-  for (const j of await svc.list()) cache.set(j.id, view(j));
+  let seeding: ReturnType<typeof setTimeout> | null = null;
+  const seed = async (attempt: number): Promise<void> => {
+    seeding = null;
+    try {
+      for (const j of await svc.list()) if (!cache.has(j.id)) cache.set(j.id, view(j));
+    } catch (e) {
+      // a cluster's scheduler may not be running yet (this member is still joining) or be between holders:
+      // try again for a while; events fill the cache meanwhile
+      if (o.dir !== null) throw e;
+      if (attempt === 0) o.log.info({ code: (e as { code?: string }).code }, 'the job scheduler does not answer yet; job metrics fill in once it does');
+      if (attempt < 60) { seeding = setTimeout(() => void seed(attempt + 1), 1_000); seeding.unref(); }
+    }
+  };
+  await seed(0);
   let draining = false;
 
   const offEvents = svc.onEvent((e: SchedulerEvent) => {
@@ -70,14 +95,17 @@ export async function openSchedulerJobService(o: SchedulerJobServiceOptions): Pr
   });
 
   // jobs a graceful stop paused are resumed now
-  try {
-    const ids = JSON.parse(await readFile(join(o.dir, RESUME_FILE), 'utf8')) as string[];
-    for (const id of ids) {
-      try { put(view(await svc.resume(id))); } catch (e) { o.log.warn({ id, err: e }, 'could not resume a job paused by the last shutdown'); }
+  const resumeFile = o.dir === null ? null : join(o.dir, RESUME_FILE);
+  if (resumeFile !== null) {
+    try {
+      const ids = JSON.parse(await readFile(resumeFile, 'utf8')) as string[];
+      for (const id of ids) {
+        try { put(view(await svc.resume(id))); } catch (e) { o.log.warn({ id, err: e }, 'could not resume a job paused by the last shutdown'); }
+      }
+      await rm(resumeFile, { force: true });
+    } catch {
+      // nothing to resume
     }
-    await rm(join(o.dir, RESUME_FILE), { force: true });
-  } catch {
-    // nothing to resume
   }
 
   const service: JobService = {
@@ -123,14 +151,16 @@ export async function openSchedulerJobService(o: SchedulerJobServiceOptions): Pr
     async drain() {
       if (draining) return;
       draining = true;
+      if (svc.drain || resumeFile === null) { await svc.drain?.(); return; }
       const running = (await svc.list({ status: ['running'] })).map((j) => j.id);
       const paused: string[] = [];
       for (const id of running) {
         try { await svc.pause(id); paused.push(id); } catch (e) { o.log.warn({ id, err: e }, 'could not pause a running job; it resumes from its last checkpoint'); }
       }
-      if (paused.length > 0) await writeFile(join(o.dir, RESUME_FILE), JSON.stringify(paused));
+      if (paused.length > 0) await writeFile(resumeFile, JSON.stringify(paused));
     },
     async close() {
+      if (seeding) clearTimeout(seeding);
       offEvents();
       listeners.clear();
       await svc.close();
