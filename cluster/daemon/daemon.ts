@@ -24,6 +24,9 @@ import { openClusterScheduler } from './cluster-scheduler.ts';
 import { openSingleNodeStore } from './single-node-store.ts';
 import { openStoreClusterService } from './store-cluster-service.ts';
 
+/** how long a stopping member waits for the cluster to remove it after it says it is leaving */
+const LEAVE_TIMEOUT_MS = 3_000;
+
 export type StartStep =
   | { readonly step: 'store'; readonly mode: string; readonly nodes: number }
   | { readonly step: 'api'; readonly url: string }
@@ -103,12 +106,14 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   let member: ClusterMember | null = null;
   let system: ActorSystem;
   const c0 = config();
+  let leavingOnPurpose = false;
   if (c0.cluster.enabled) {
     try {
       member = await createClusterMember({
         cluster: c0.cluster.name, secret: loaded.secrets.clusterSecret!, host: c0.cluster.host, port: c0.cluster.port, seeds: c0.cluster.seeds,
         logger: log.child({ layer: 'cluster' }), system: { name: 'strata' },
         onStopped: (reason, code) => {
+          if (leavingOnPurpose && reason === 'removed') return; // our own graceful leave, already stopping
           hub.recordError({ at: Date.now(), source: 'cluster', code, message: `this member was ${reason}` });
           log.error({ code, reason }, 'this cluster member is out; stopping the daemon');
           void self?.stop(`member ${reason}`);
@@ -342,7 +347,17 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
         await api.close();
         await jobs.close();
         if (member) {
-          member.leave();
+          // leave gracefully and wait (briefly) until the others have removed us: a member that just vanished
+          // would be seen as unreachable, and in a two-member cluster the survivor could down itself
+          leavingOnPurpose = true;
+          const m = member;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => { off(); resolve(); }, LEAVE_TIMEOUT_MS);
+            const off = m.membership.subscribe((e) => {
+              if (e.type === 'self.stopped') { clearTimeout(timer); off(); resolve(); }
+            });
+            m.leave();
+          });
           await member.shutdown();
         } else {
           await system.terminate();

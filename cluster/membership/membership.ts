@@ -303,7 +303,14 @@ export class Membership {
 
   #memberGone(id: string, state: 'down' | 'removed'): void {
     if (id === this.#self) {
-      this.#stopSelf(state === 'down' ? 'downed' : 'removed');
+      if (state === 'removed') {
+        // a leaving leader removes itself: tell the others it is gone (not merely unreachable, which would
+        // count against them in keep-majority), and give the frames a moment before the links close
+        for (const m of Object.values(this.#state.members)) if (m.id !== this.#self) this.#t.sendControl(m.id, { op: 'gossip', s: this.#state, d: this.#digest });
+        setTimeout(() => this.#stopSelf('removed'), 200).unref?.();
+        return;
+      }
+      this.#stopSelf('downed');
       return;
     }
     this.#detectors.delete(id);

@@ -52,4 +52,25 @@ describe('daemons as cluster members', () => {
     const status = (await (await fetch(`${b.url}/api/v1/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { members: number };
     expect(status.members).toBe(2);
   });
+
+  it('a member that stops leaves gracefully: the other is not left alone with half the votes and stays up', { timeout: 30_000 }, async () => {
+    const c = await member('c', []);
+    const cId = c.services.members.list().find((m) => m.self)!.id;
+    const d = await member('d', [cId.split('#')[0]!]);
+    const dId = d.services.members.list().find((m) => m.self)!.id;
+    for (let i = 0; i < 200; i++) {
+      if ((await members(d)).filter((m) => m.status === 'up').length === 2 && (await members(c)).filter((m) => m.status === 'up').length === 2) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // stop the member with the lower id: had it just vanished, keep-majority's tie-break would down the other
+    const [low, high] = cId < dId ? [c, d] : [d, c];
+    await low.stop('test: graceful stop');
+    daemons.splice(daemons.indexOf(low), 1);
+    await new Promise((r) => setTimeout(r, 3_000)); // past the failure detector's pause and the stable window
+    const left = await members(high);
+    expect(left.find((m) => m.self)!.status).toBe('up');
+    // the one that left is removed (a tombstone), not `down`: it was never suspected
+    expect(left.filter((m) => !m.self).map((m) => m.status)).toEqual(['removed']);
+    expect((await fetch(`${high.url}/readyz`)).status).toBe(200);
+  });
 });
