@@ -9,8 +9,8 @@ export { jobMachine, lifecycleOf, nextLifecycle, initialLifecycle, DEFAULT_RETRY
 export type { JobMachineEvent, RetryPolicy } from './machine.ts';
 export { schedulerBehaviour, DEFAULT_SCHEDULER_SETTINGS, JOURNAL_FILE } from './actor.ts';
 export type { SchedulerOptions, SchedulerSettings } from './actor.ts';
-export { createJobService } from './service.ts';
-export type { JobService, JobServiceOptions, AlgorithmInfo, SubmitOutcome } from './service.ts';
+export { createJobService, schedulerCommands } from './service.ts';
+export type { JobService, JobServiceOptions, AlgorithmInfo, SubmitOutcome, SchedulerAsk } from './service.ts';
 export { createJournalReplicaActor, actorJournalReplica, peerJournalReplica } from './journal-replica.ts';
 export type { ReplicaMessage, ReplicaReply } from './journal-replica.ts';
 export { catalogue, schedulerError } from './errors.ts';

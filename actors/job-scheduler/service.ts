@@ -180,37 +180,11 @@ export async function createJobService(options: JobServiceOptions): Promise<JobS
     }
   }
 
-  async function command(build: (replyTo: ActorRef<JobReply>) => SchedulerMessage): Promise<JobView> {
-    const reply = await ask<JobReply>(build);
-    if (reply.type === 'job.command.rejected') throw fromRefused(reply.error);
-    return reply.job;
-  }
-
   const service: JobService = {
     epoch,
     scheduler,
     pool,
-    async submit(spec, opts = {}) {
-      const reply = await ask<SubmitReply>((replyTo) => ({ type: 'job.submit', spec, idempotencyKey: opts.idempotencyKey ?? null, replyTo }));
-      if (reply.type === 'job.submit.rejected') throw fromRefused(reply.error);
-      return { job: reply.job, duplicate: reply.duplicate };
-    },
-    cancel: (id) => command((replyTo) => ({ type: 'job.cancel', id, replyTo })),
-    pause: (id) => command((replyTo) => ({ type: 'job.pause', id, replyTo })),
-    resume: (id) => command((replyTo) => ({ type: 'job.resume', id, replyTo })),
-    reprioritise: (id, priority) => command((replyTo) => ({ type: 'job.reprioritise', id, priority, replyTo })),
-    get: (id) => command((replyTo) => ({ type: 'job.get', id, replyTo })),
-    async list(filter = {}) {
-      return (await ask<ListReply>((replyTo) => ({ type: 'job.list', filter, replyTo }))).jobs as JobView[];
-    },
-    async result(id) {
-      const reply = await ask<ResultReply>((replyTo) => ({ type: 'job.result', id, replyTo }));
-      if (reply.type === 'job.result.rejected') throw fromRefused(reply.error);
-      return reply.result;
-    },
-    algorithms() {
-      return registry.map((a) => ({ id: a.id, title: a.title, description: a.description, multiObjective: a.multiObjective, supportsWeights: a.supportsWeights, defaults: a.defaults }));
-    },
+    ...schedulerCommands(ask),
     onEvent(listener) {
       listeners.add(listener);
       return () => { listeners.delete(listener); };
@@ -249,4 +223,37 @@ export async function createJobService(options: JobServiceOptions): Promise<JobS
     },
   };
   return service;
+}
+
+/** How a job service reaches its scheduler: in process, or the cluster singleton on whichever member holds it. */
+export type SchedulerAsk = <R extends { type: string }>(build: (replyTo: ActorRef<R>) => SchedulerMessage) => Promise<R>;
+
+/** The scheduler's commands and queries as methods, over any way of asking it; refusals become coded errors. */
+export function schedulerCommands(ask: SchedulerAsk): Pick<JobService, 'submit' | 'cancel' | 'pause' | 'resume' | 'reprioritise' | 'get' | 'list' | 'result' | 'algorithms'> {
+  async function command(build: (replyTo: ActorRef<JobReply>) => SchedulerMessage): Promise<JobView> {
+    const reply = await ask<JobReply>(build);
+    if (reply.type === 'job.command.rejected') throw fromRefused(reply.error);
+    return reply.job;
+  }
+  return {
+    async submit(spec, opts = {}) {
+      const reply = await ask<SubmitReply>((replyTo) => ({ type: 'job.submit', spec, idempotencyKey: opts.idempotencyKey ?? null, replyTo }));
+      if (reply.type === 'job.submit.rejected') throw fromRefused(reply.error);
+      return { job: reply.job, duplicate: reply.duplicate };
+    },
+    cancel: (id) => command((replyTo) => ({ type: 'job.cancel', id, replyTo })),
+    pause: (id) => command((replyTo) => ({ type: 'job.pause', id, replyTo })),
+    resume: (id) => command((replyTo) => ({ type: 'job.resume', id, replyTo })),
+    reprioritise: (id, priority) => command((replyTo) => ({ type: 'job.reprioritise', id, priority, replyTo })),
+    get: (id) => command((replyTo) => ({ type: 'job.get', id, replyTo })),
+    async list(filter = {}) {
+      return (await ask<ListReply>((replyTo) => ({ type: 'job.list', filter, replyTo }))).jobs as JobView[];
+    },
+    async result(id) {
+      const reply = await ask<ResultReply>((replyTo) => ({ type: 'job.result', id, replyTo }));
+      if (reply.type === 'job.result.rejected') throw fromRefused(reply.error);
+      return reply.result;
+    },
+    algorithms: () => registry.map((a) => ({ id: a.id, title: a.title, description: a.description, multiObjective: a.multiObjective, supportsWeights: a.supportsWeights, defaults: a.defaults })),
+  };
 }

@@ -5,11 +5,9 @@
 import type { Logger } from 'pino';
 import { algorithmRunnerBehaviour, createRunnerPool, type RunnerSettings } from '../../actors/algorithm-runner/index.ts';
 import {
-  createJournalReplicaActor, peerJournalReplica, schedulerBehaviour, schedulerError,
-  type DrainReply, type JobEvent, type JobReply, type JobView, type ListReply, type ReplicaMessage, type ResultReply,
-  type Refused, type SchedulerMessage, type SubmitReply,
+  createJournalReplicaActor, peerJournalReplica, schedulerBehaviour, schedulerCommands, schedulerError,
+  type DrainReply, type JobEvent, type ReplicaMessage, type SchedulerMessage,
 } from '../../actors/job-scheduler/index.ts';
-import { algorithms as registry } from '../../engine/algorithms/index.ts';
 import type { MatrixSource } from '../../engine/jobs/index.ts';
 import { StrataError, type ActorRef, type AnyActorRef } from '../../runtime/index.ts';
 import type { ClusterMember } from '../remote/index.ts';
@@ -35,7 +33,6 @@ const EVENTS = 'job-events';
 const unavailable = (message: string, data: Record<string, unknown> = {}): Error => schedulerError('STRATA_SCHEDULER_UNAVAILABLE', message, data);
 
 /** The scheduler's refusal, as the coded error the API answers with. */
-const fromRefused = (r: Refused): StrataError => new StrataError(r.code, r.message, r.data, r.retryable);
 
 /** Actor names may not hold '#', '/' or whitespace; member ids have a '#'. */
 const runnerName = (memberId: string): string => `job-runner-${memberId.replace(/[#/\s]/g, '-')}`;
@@ -81,33 +78,10 @@ export function openClusterScheduler(o: ClusterSchedulerOptions): SchedulerClien
       throw unavailable(`the job scheduler on ${holder} did not answer: ${err.code ?? ''} ${err.message ?? String(e)}; retry`, { holder, cause: err.code ?? 'unknown' });
     }
   }
-  async function command(build: (replyTo: ActorRef<JobReply>) => SchedulerMessage): Promise<JobView> {
-    const reply = await ask<JobReply>(build);
-    if (reply.type === 'job.command.rejected') throw fromRefused(reply.error);
-    return reply.job;
-  }
   const stopped = (ref: AnyActorRef): Promise<void> => new Promise((resolve) => { system.watch(ref, () => resolve()); system.stop(ref); });
 
   return {
-    async submit(spec, opts = {}) {
-      const reply = await ask<SubmitReply>((replyTo) => ({ type: 'job.submit', spec, idempotencyKey: opts.idempotencyKey ?? null, replyTo }));
-      if (reply.type === 'job.submit.rejected') throw fromRefused(reply.error);
-      return { job: reply.job, duplicate: reply.duplicate };
-    },
-    cancel: (id) => command((replyTo) => ({ type: 'job.cancel', id, replyTo })),
-    pause: (id) => command((replyTo) => ({ type: 'job.pause', id, replyTo })),
-    resume: (id) => command((replyTo) => ({ type: 'job.resume', id, replyTo })),
-    reprioritise: (id, priority) => command((replyTo) => ({ type: 'job.reprioritise', id, priority, replyTo })),
-    get: (id) => command((replyTo) => ({ type: 'job.get', id, replyTo })),
-    async list(filter = {}) {
-      return (await ask<ListReply>((replyTo) => ({ type: 'job.list', filter, replyTo }))).jobs as JobView[];
-    },
-    async result(id) {
-      const reply = await ask<ResultReply>((replyTo) => ({ type: 'job.result', id, replyTo }));
-      if (reply.type === 'job.result.rejected') throw fromRefused(reply.error);
-      return reply.result;
-    },
-    algorithms: () => registry.map((a) => ({ id: a.id, title: a.title, description: a.description, multiObjective: a.multiObjective, supportsWeights: a.supportsWeights, defaults: a.defaults })),
+    ...schedulerCommands(ask),
     onEvent(fn) { listeners.add(fn); return () => { listeners.delete(fn); }; },
     // a member that stops does not pause the cluster's jobs: when it holds the scheduler, every running job
     // checkpoints now (the next holder resumes them from there); its own runner's job is requeued by deathwatch
