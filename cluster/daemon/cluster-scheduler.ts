@@ -9,7 +9,7 @@ import {
   type DrainReply, type JobEvent, type ReplicaMessage, type SchedulerMessage,
 } from '../../actors/job-scheduler/index.ts';
 import type { MatrixSource } from '../../engine/jobs/index.ts';
-import { StrataError, type ActorRef, type AnyActorRef } from '../../runtime/index.ts';
+import type { ActorRef, AnyActorRef } from '../../runtime/index.ts';
 import type { ClusterMember } from '../remote/index.ts';
 import type { SchedulerClient } from './scheduler-job-service.ts';
 
