@@ -2,7 +2,7 @@
 // runners and their shared CPU pool) in a given actor system and turns the actor protocol into promises:
 // submit, cancel, pause, resume, reprioritise, get, list, result, algorithms, events. Refusals reject with
 // the coded error ({ code, message, retryable, data }); match on `code`.
-import { algorithms as registry } from '../../engine/algorithms/index.ts';
+import { algorithms as registry, type AlgorithmInfo as EngineAlgorithmInfo } from '../../engine/algorithms/index.ts';
 import { EngineError } from '../../engine/errors.ts';
 import type { JobResult, JournalReplica, MatrixSource, Priority } from '../../engine/jobs/index.ts';
 import { createError, remote, type ActorRef, type ActorSystem } from '../../runtime/index.ts';
@@ -63,14 +63,8 @@ export interface SubmitOutcome {
   readonly duplicate: boolean;
 }
 
-export interface AlgorithmInfo {
-  readonly id: string;
-  readonly title: string;
-  readonly description: string;
-  readonly multiObjective: boolean;
-  readonly supportsWeights: boolean;
-  readonly defaults: Readonly<Record<string, number | string | boolean>>;
-}
+/** What the service tells about an algorithm: the engine's registry entry without its factory. */
+export type AlgorithmInfo = Pick<EngineAlgorithmInfo, 'id' | 'title' | 'description' | 'multiObjective' | 'supportsWeights' | 'defaults'>;
 
 export interface JobService {
   /** the scheduler's fencing epoch */

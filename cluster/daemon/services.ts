@@ -3,6 +3,7 @@
 // a single store node and the in-process job runner otherwise); a service that is absent is null and the API
 // answers 503 STRATA_API_SERVICE_UNAVAILABLE for its routes.
 import type { ErrorData } from '../../runtime/index.ts';
+import type { AlgorithmInfo } from '../../actors/job-scheduler/index.ts';
 import type { FileOutcome, IngestEvent, IngestSink } from '../../actors/ingest/index.ts';
 import type { MatrixSource } from '../../engine/jobs/index.ts';
 
@@ -90,14 +91,8 @@ export type JobEvent =
   | { readonly type: 'job.changed'; readonly job: JobView }
   | { readonly type: 'job.progress'; readonly job: JobView };
 
-export interface AlgorithmView {
-  readonly id: string;
-  readonly title: string;
-  readonly description: string;
-  readonly multiObjective: boolean;
-  readonly supportsWeights: boolean;
-  readonly defaults: Readonly<Record<string, number | string | boolean>>;
-}
+/** An algorithm as the API lists it (the job service's AlgorithmInfo). */
+export type AlgorithmView = AlgorithmInfo;
 
 export interface JobMetrics {
   readonly byState: Readonly<Record<JobState, number>>;
