@@ -185,18 +185,20 @@ async function failover(): Promise<{ detectMs: number; downMs: number; singleton
   const a = await spawnChild('member', { seeds: [], singleton: true });
   const me = await createClusterMember({ cluster: 'bench', secret: SECRET, seeds: [`127.0.0.1:${a.port}`], logger: silent(), behaviours: {} });
   let singletonAt = 0;
-  me.singleton('ticker', () => () => ({ receive: () => {} }), (e) => {
+  const ticker = me.singleton('ticker', () => () => ({ receive: () => {} }), (e) => {
     if (e.type === 'singleton.started') singletonAt = performance.now();
   });
   const b = await spawnChild('member', { seeds: [`127.0.0.1:${a.port}`], singleton: true });
   const until = (fn: () => boolean, ms: number) => new Promise<void>((resolve, reject) => {
     const t = Date.now();
-    const poll = () => (fn() ? resolve() : Date.now() - t > ms ? reject(new Error('failover bench: condition not met')) : setTimeout(poll, 5));
+    const poll = () => (fn() ? resolve() : Date.now() - t > ms ? reject(new Error('failover bench: condition not met ' + JSON.stringify({ holder: ticker.holder(), here: ticker.isRunningHere, a: a.id, me: me.id, members: me.membership.members().map((m) => [m.id, m.state, m.upNumber]) }))) : setTimeout(poll, 5));
     poll();
   });
   const stateOf = (id: string) => me.membership.members().find((m) => m.id === id)?.state;
   await until(() => [a.id, me.id, b.id].every((id) => stateOf(id) === 'up'), 20_000);
   await new Promise((r) => setTimeout(r, 2_000)); // let the detectors learn the heartbeat rhythm
+  // the measurement starts from a settled cluster: the oldest member (the one killed) holds the singleton
+  await until(() => ticker.holder() === a.id && !ticker.isRunningHere && [a.id, me.id, b.id].every((id) => stateOf(id) === 'up'), 20_000);
   let detectedAt = 0;
   let downAt = 0;
   const off = me.membership.subscribe((e) => {

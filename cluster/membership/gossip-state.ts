@@ -136,9 +136,17 @@ export function hasConvergence(s: GossipState, self: string, myDigest: string, s
 export function leaderActions(s: GossipState): GossipState {
   let next = s;
   let maxUp = Math.max(0, ...Object.values(s.members).map((m) => m.upNumber));
-  for (const m of Object.values(s.members).sort((a, b) => (a.id < b.id ? -1 : 1))) {
+  // members promoted together get up numbers in the order they started (the incarnation, a start time), so
+  // the member that founded the cluster stays the oldest even when the first joiner arrives before its own
+  // promotion; ties by id
+  for (const m of Object.values(s.members).sort((a, b) => incarnationOf(a.id) - incarnationOf(b.id) || (a.id < b.id ? -1 : 1))) {
     if (m.status === 'joining') next = withStatus(next, m.id, 'up', ++maxUp);
     else if (m.status === 'leaving' || m.status === 'down') next = withStatus(next, m.id, 'removed');
   }
   return next;
+}
+
+function incarnationOf(id: string): number {
+  const n = Number(id.slice(id.lastIndexOf('#') + 1));
+  return Number.isFinite(n) ? n : 0;
 }

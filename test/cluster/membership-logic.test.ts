@@ -102,6 +102,15 @@ describe('gossiped view', () => {
     expect([s.members['a:1#1']!.upNumber, s.members['c:1#1']!.upNumber]).toEqual([2, 3]);
   });
 
+  it('promotes members that join together in the order they started (incarnation), so a founder stays oldest', () => {
+    // the founder (started first, higher port) and a joiner that arrived before the founder's own promotion
+    let s = withMember(emptyState, { id: '127.0.0.1:9000#100', status: 'joining', upNumber: 0 });
+    s = withMember(s, { id: '127.0.0.1:1000#200', status: 'joining', upNumber: 0 });
+    s = leaderActions(s);
+    expect(s.members['127.0.0.1:9000#100']!.upNumber).toBe(1);
+    expect(s.members['127.0.0.1:1000#200']!.upNumber).toBe(2);
+  });
+
   it('does not converge while a live member is unreachable, and ignores the opinions of down observers', () => {
     let s = ids.slice(0, 3).reduce((acc, id, i) => withMember(acc, { id, status: 'up', upNumber: i + 1 }), emptyState);
     s = withReachability(s, 'a:1#1', 'c:1#1', true);
