@@ -59,6 +59,16 @@ export interface RunnerMemberConfig {
   readonly register?: boolean;
 }
 
+/** Starts runner-member-process.ts as a real cluster member; `children` collects it for the test's cleanup. */
+export function startRunnerMember(config: RunnerMemberConfig, children: ChildProcess[]): Promise<{ child: ChildProcess; id: string; path: string }> {
+  const child = fork(new URL('./runner-member-process.ts', import.meta.url).pathname, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+  children.push(child);
+  return new Promise((resolve) => child.on('message', (m) => {
+    const msg = m as { ev: string; id: string; path: string };
+    if (msg.ev === 'ready') resolve({ child, id: msg.id, path: msg.path });
+  }));
+}
+
 export const FAST_MEMBERSHIP = {
   heartbeatIntervalMs: 200, phi: { acceptableHeartbeatPauseMs: 1_000 }, stableAfterMs: 500, seedTimeoutMs: 300,
   reconnectBackoff: { minMs: 50, maxMs: 500, factor: 2, jitter: 0.2 },

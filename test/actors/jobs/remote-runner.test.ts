@@ -2,17 +2,16 @@
 // watches them across members; kill -9 of the member running a job downs it, the watch fires, and the job
 // is reassigned to the runner on the surviving member, resuming from its last checkpoint, with a result
 // identical to an uninterrupted run.
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClusterMember, type ClusterMember } from '../../../cluster/remote/index.ts';
 import { createGeneratedMatrixSource } from '../../../engine/jobs/index.ts';
 import { createJobService, type JobEvent } from '../../../actors/job-scheduler/index.ts';
 import type { RunnerCommand } from '../../../actors/algorithm-runner/index.ts';
-import { FAST_MEMBERSHIP, until, type RunnerMemberConfig } from './job-harness.ts';
+import { FAST_MEMBERSHIP, startRunnerMember, until } from './job-harness.ts';
 import { UNIVERSE, createTempDirs, jobSpec, resultBytes, startService } from './support.ts';
 
-const script = new URL('./runner-member-process.ts', import.meta.url).pathname;
 const temp = createTempDirs();
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -23,15 +22,7 @@ afterAll(() => {
 const CLUSTER = 'jobs-test';
 const SECRET = 'jobs-test-secret-0123456789';
 
-function startRunnerMember(seed: string): Promise<{ child: ChildProcess; id: string; path: string }> {
-  const config: RunnerMemberConfig = { cluster: CLUSTER, secret: SECRET, seeds: [seed], universe: UNIVERSE, checkpointGenerations: 2 };
-  const child = fork(script, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
-  children.push(child);
-  return new Promise((resolve) => child.on('message', (m) => {
-    const msg = m as { ev: string; id: string; path: string };
-    if (msg.ev === 'ready') resolve({ child, id: msg.id, path: msg.path });
-  }));
-}
+const startMember = (seed: string) => startRunnerMember({ cluster: CLUSTER, secret: SECRET, seeds: [seed], universe: UNIVERSE, checkpointGenerations: 2 }, children);
 
 describe('runners on other members', () => {
   it('reassigns a job when the member running it is killed -9, with the uninterrupted result', async () => {
@@ -44,7 +35,7 @@ describe('runners on other members', () => {
 
     const a: ClusterMember = await createClusterMember({ cluster: CLUSTER, secret: SECRET, port: 0, seeds: [], logger: pino({ level: 'silent' }), ...FAST_MEMBERSHIP });
     const seed = `127.0.0.1:${a.transport.port}`;
-    const members = await Promise.all([startRunnerMember(seed), startRunnerMember(seed)]);
+    const members = await Promise.all([startMember(seed), startMember(seed)]);
     await until(() => a.membership.members().filter((m) => m.status === 'up').length === 3, 'three members up', 20_000);
     const service = await createJobService({
       system: a.system, dir: temp.make(), matrixSource: createGeneratedMatrixSource(UNIVERSE), runners: 0, poolThreads: 1,

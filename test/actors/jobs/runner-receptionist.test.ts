@@ -2,7 +2,7 @@
 // under RUNNER_SERVICE_KEY; a job service given the receptionist (option `receptionist`) takes each runner as it
 // appears, with no `remoteRunners` list. kill -9 of the runner's member: deathwatch reassigns the job to the
 // other listed runner, resumed from its checkpoint, with the same result as the uninterrupted run.
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClusterMember, type ClusterMember } from '../../../cluster/remote/index.ts';
@@ -10,10 +10,9 @@ import { createGeneratedMatrixSource } from '../../../engine/jobs/index.ts';
 import { createJobService, type JobEvent } from '../../../actors/job-scheduler/index.ts';
 import { RUNNER_SERVICE_KEY, algorithmRunnerBehaviour, createRunnerPool } from '../../../actors/algorithm-runner/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
-import { FAST_MEMBERSHIP, until, type RunnerMemberConfig } from './job-harness.ts';
+import { FAST_MEMBERSHIP, startRunnerMember, until } from './job-harness.ts';
 import { UNIVERSE, createTempDirs, jobSpec, resultBytes } from './support.ts';
 
-const script = new URL('./runner-member-process.ts', import.meta.url).pathname;
 const temp = createTempDirs();
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -24,15 +23,7 @@ afterAll(() => {
 const CLUSTER = 'jobs-receptionist-test';
 const SECRET = 'jobs-receptionist-secret-0123456789';
 
-function startRunnerMember(seed: string): Promise<{ child: ChildProcess; id: string; path: string }> {
-  const config: RunnerMemberConfig = { cluster: CLUSTER, secret: SECRET, seeds: [seed], universe: UNIVERSE, checkpointGenerations: 2, register: true };
-  const child = fork(script, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
-  children.push(child);
-  return new Promise((resolve) => child.on('message', (m) => {
-    const msg = m as { ev: string; id: string; path: string };
-    if (msg.ev === 'ready') resolve({ child, id: msg.id, path: msg.path });
-  }));
-}
+const startMember = (seed: string) => startRunnerMember({ cluster: CLUSTER, secret: SECRET, seeds: [seed], universe: UNIVERSE, checkpointGenerations: 2, register: true }, children);
 
 describe('runners found through the receptionist', () => {
   it('takes runners as they appear on other members and reassigns the job of a killed one', async () => {
@@ -49,14 +40,14 @@ describe('runners found through the receptionist', () => {
 
     // a job accepted while no runner exists waits, then runs on the first runner that appears
     const first = (await service.submit(spec)).job;
-    const r1 = await startRunnerMember(seed);
+    const r1 = await startMember(seed);
     const done1 = await service.whenFinished(first.id, 30_000);
     expect(done1.status).toBe('completed');
     expect(startedOn(first.id)).toEqual([r1.path]);
     const reference = resultBytes(await service.result(first.id));
 
     // a second runner appears; the job's runner member is killed -9: reassigned to the other one
-    const r2 = await startRunnerMember(seed);
+    const r2 = await startMember(seed);
     await until(() => a.receptionist.find(RUNNER_SERVICE_KEY).length === 2, 'two runners listed', 20_000);
     // all three up before a kill: with the newcomer still joining, A and the victim alone are no majority and
     // A would down itself (split-brain resolver)
