@@ -3,28 +3,15 @@
 import { fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { register } from '../../../cluster/cli/commands/store-node.ts';
-import type { CliIo } from '../../../cluster/cli/commands/inspect.ts';
+import { runCli } from '../../support/cli.ts';
 import { tempDir } from './cluster-harness.ts';
 
 const dir = tempDir('strata-store-node-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '', code = 0;
-  const io: CliIo = { out: (t) => { out += t; }, err: (t) => { err += t; }, setExitCode: (c) => { code = c; }, exit: (e) => { throw e; }, interactive: false };
-  const program = new Command('strata').exitOverride().configureOutput({ writeOut: (t) => { out += t; }, writeErr: (t) => { err += t; } });
-  register(program, io);
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    code = e.exitCode;
-  }
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli([register], args);
 
 describe('strata store-node', () => {
   it('--check opens the file and prints its health', async () => {

@@ -3,35 +3,18 @@
 // usage exits 2.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { register as registerGenerate } from '../../../../cluster/cli/commands/generate.ts';
 import { register as registerIngest, storeLayout } from '../../../../cluster/cli/commands/ingest.ts';
-import { register as registerInspect, type CliIo } from '../../../../cluster/cli/commands/inspect.ts';
+import { register as registerInspect } from '../../../../cluster/cli/commands/inspect.ts';
+import { runCli } from '../../../support/cli.ts';
 import { removeDir, tempDir } from '../../../actors/ingest/ingest-harness.ts';
 
 const dir = tempDir('strata-cli-');
 afterAll(() => removeDir(dir));
 const fixtures = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'formats');
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '', code = 0;
-  const io: CliIo = {
-    out: (t) => { out += t; }, err: (t) => { err += t; }, setExitCode: (c) => { code = c; },
-    exit: (e) => { throw e; }, interactive: false,
-  };
-  const program = new Command('strata').exitOverride().configureOutput({ writeOut: (t) => { out += t; }, writeErr: (t) => { err += t; } });
-  registerInspect(program, io);
-  registerGenerate(program, io);
-  registerIngest(program, io);
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    code = e.exitCode;
-  }
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli([registerInspect, registerGenerate, registerIngest], args);
 
 describe('strata generate / inspect / ingest', () => {
   const data = join(dir, 'data');
