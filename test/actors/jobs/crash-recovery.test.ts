@@ -1,26 +1,24 @@
 // Issue 8: a job survives kill -9 of the process running its scheduler and runner (the whole service) at
 // random points, and completes exactly once with a result identical, bit for bit, to an uninterrupted run.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanJournal, type JournalRecord } from '../../../engine/jobs/index.ts';
 import { JOURNAL_FILE } from '../../../actors/job-scheduler/index.ts';
 import { JobProc, seededPoints, until } from './job-harness.ts';
 import type { JobProcessConfig } from './job-process.ts';
+import { createTempDirs, jobSpec } from './support.ts';
 
-const dirs: string[] = [];
-const tempDir = (): string => { const d = mkdtempSync(join(tmpdir(), 'strata-jobs-crash-')); dirs.push(d); return d; };
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+const temp = createTempDirs();
+const tempDir = (): string => temp.make();
+afterAll(() => temp.cleanup());
 
-const spec = {
+const spec = jobSpec({
   dateRange: { from: '2020-01-01', to: '2021-12-31' },
   problem: { objectives: ['ratio'], kMin: 6, kMax: 6 },
-  algorithm: { id: 'genetic-algorithm' },
   budget: { evaluations: 16_000 },
   seed: 20261202,
-  validation: { walkForwardFolds: 2, bootstrapResamples: 100 },
-};
+});
 
 const config = (dir: string): JobProcessConfig => ({
   dir, spec, idempotencyKey: 'crash-job', universe: { nStrategies: 40, nDays: 320, seed: 7 }, checkpointGenerations: 2, poolThreads: 2,
