@@ -132,6 +132,22 @@ async function benchPointQuery(quick: boolean, emit: (r: ReturnType<typeof compa
   db.close();
 }
 
+/** The baseline for a matrix load: one direct query whose (strategy, day, pnl) cells are read into arrays, as a
+ *  consumer of the direct query must. */
+async function directMatrix(con: DuckDBConnection, sql: string, cells: number): Promise<Float64Array> {
+  const r = await con.run(sql, ['ALL']);
+  const out = new Float64Array(cells);
+  let i = 0;
+  for (let c = 0; c < r.chunkCount; c++) {
+    const chunk = r.getChunk(c);
+    const pv = chunk.getColumnVector(2);
+    const sv = chunk.getColumnVector(0);
+    const dv = chunk.getColumnVector(1);
+    for (let k = 0; k < chunk.rowCount; k++) { sv.getItem(k); dv.getItem(k); out[i++ % out.length] = pv.getItem(k) as number; }
+  }
+  return out;
+}
+
 async function benchMatrix(quick: boolean, emit: (r: ReturnType<typeof compared>) => void, log: (l: string) => void): Promise<void> {
   const strategies = 500;
   const days = 2000;
@@ -159,17 +175,7 @@ async function benchMatrix(quick: boolean, emit: (r: ReturnType<typeof compared>
   const runs = quick ? 2 : 5;
   const direct = await repeat(runs, async () => {
     const t = performance.now();
-    const r = await db.con.run(sql, ['ALL']);
-    // Read every cell into arrays, as a consumer of the direct query must.
-    const out = new Float64Array(strategies * days);
-    let i = 0;
-    for (let c = 0; c < r.chunkCount; c++) {
-      const chunk = r.getChunk(c);
-      const pv = chunk.getColumnVector(2);
-      const sv = chunk.getColumnVector(0);
-      const dv = chunk.getColumnVector(1);
-      for (let k = 0; k < chunk.rowCount; k++) { sv.getItem(k); dv.getItem(k); out[i++ % out.length] = pv.getItem(k) as number; }
-    }
+    await directMatrix(db.con, sql, strategies * days);
     return performance.now() - t;
   });
   const scatter = await repeat(runs, async () => {
@@ -260,16 +266,7 @@ async function benchClusterMatrix(quick: boolean, emit: (r: ReturnType<typeof co
   const scatter: number[] = [];
   for (let r = 0; r <= runs; r++) {
     let t = performance.now();
-    const res = await db.con.run(sql, ['ALL']);
-    const out = new Float64Array(strategies * days);
-    let i = 0;
-    for (let k = 0; k < res.chunkCount; k++) {
-      const chunk = res.getChunk(k);
-      const pv = chunk.getColumnVector(2);
-      const sv = chunk.getColumnVector(0);
-      const dv = chunk.getColumnVector(1);
-      for (let j = 0; j < chunk.rowCount; j++) { sv.getItem(j); dv.getItem(j); out[i++ % out.length] = pv.getItem(j) as number; }
-    }
+    await directMatrix(db.con, sql, strategies * days);
     const d = performance.now() - t;
     t = performance.now();
     const m = await c.cluster.pnlMatrix(ids);
