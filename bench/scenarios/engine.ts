@@ -6,25 +6,15 @@ import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
-  createEvaluationPool, createIncrementalEvaluator, createPortfolioEvaluator, createPortfolioMatrix,
-  createPortfolioProblem, createSeededRandom, evaluateBySql,
+  createEvaluationPool, createIncrementalEvaluator, createPortfolioEvaluator, createPortfolioProblem, createSeededRandom, evaluateBySql,
 } from '../../engine/portfolio/index.ts';
-import type { PortfolioMatrix, PortfolioProblem, PortfolioSpec } from '../../engine/portfolio/index.ts';
+import type { PortfolioMatrix, PortfolioProblem } from '../../engine/portfolio/index.ts';
 import type { SubsetCandidate } from '../../engine/algorithms/types.ts';
 import { compared, repeat } from '../scenario.ts';
+import { DAYS, K, N, SPEC, benchPortfolioMatrix } from '../portfolio-instance.ts';
 import type { BenchContext, Scenario, Summary } from '../scenario.ts';
 
-const N = 500;
-const DAYS = 2000;
-const K = 10;
-const SPEC: PortfolioSpec = { objectives: ['ratio', 'sharpe', 'sortino', 'maxDrawdownPct'], kMin: K, kMax: K, capital: 1_000_000 };
-
-function benchMatrix(): PortfolioMatrix {
-  const rng = createSeededRandom(2026);
-  const pnl = new Float64Array(new SharedArrayBuffer(N * DAYS * 8));
-  for (let i = 0; i < pnl.length; i++) pnl[i] = Math.round((rng.normal() * 1500 + 40) * 100) / 100;
-  return createPortfolioMatrix({ nStrategies: N, nDays: DAYS, pnl, trades: new Array<number>(N).fill(DAYS) });
-}
+const benchMatrix = (): PortfolioMatrix => benchPortfolioMatrix(2026);
 
 function randomCandidates(count: number, seed: number): SubsetCandidate[] {
   const rng = createSeededRandom(seed);

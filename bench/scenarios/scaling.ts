@@ -9,24 +9,14 @@ import { pino } from 'pino';
 import { createClusterMember, type ClusterMember } from '../../cluster/remote/index.ts';
 import type { ActorRef } from '../../runtime/index.ts';
 import {
-  createEvaluationPool, createPortfolioEvaluator, createPortfolioMatrix, createPortfolioProblem, createSeededRandom,
+  createEvaluationPool, createPortfolioEvaluator, createPortfolioProblem, createSeededRandom,
 } from '../../engine/portfolio/index.ts';
-import type { PortfolioProblem, PortfolioSpec } from '../../engine/portfolio/index.ts';
+import type { PortfolioProblem } from '../../engine/portfolio/index.ts';
 import type { SubsetCandidate } from '../../engine/algorithms/types.ts';
 import { compared, repeat, type Scenario, type Summary } from '../scenario.ts';
+import { DAYS, K, N, SPEC, benchPortfolioMatrix } from '../portfolio-instance.ts';
 
-const N = 500;
-const DAYS = 2000;
-const K = 10;
-const SPEC: PortfolioSpec = { objectives: ['ratio', 'sharpe', 'sortino', 'maxDrawdownPct'], kMin: K, kMax: K, capital: 1_000_000 };
-
-function problem(): PortfolioProblem {
-  const rng = createSeededRandom(7);
-  // shared, so every pool thread reads the one matrix instead of a copy
-  const pnl = new Float64Array(new SharedArrayBuffer(N * DAYS * 8));
-  for (let i = 0; i < pnl.length; i++) pnl[i] = Math.round((rng.normal() * 1500 + 40) * 100) / 100;
-  return createPortfolioProblem(createPortfolioMatrix({ nStrategies: N, nDays: DAYS, pnl, trades: new Array<number>(N).fill(DAYS) }), SPEC);
-}
+const problem = (): PortfolioProblem => createPortfolioProblem(benchPortfolioMatrix(7), SPEC);
 
 function candidates(count: number, seed: number): SubsetCandidate[] {
   const rng = createSeededRandom(seed);
