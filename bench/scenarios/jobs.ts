@@ -151,6 +151,18 @@ async function longJobSeconds(evaluations: number, runner: { checkpointGeneratio
   });
 }
 
+/** Run times of the same job without and with checkpoints, interleaved so drift hits both alike. */
+async function checkpointPairs(runs: number, evaluations: number, checkpoints: { checkpointGenerations: number; checkpointMs: number }): Promise<{ none: number[]; withCheckpoints: number[]; checkpoints: number }> {
+  const out = { none: [] as number[], withCheckpoints: [] as number[], checkpoints: 0 };
+  for (let i = 0; i < runs; i++) {
+    out.none.push((await longJobSeconds(evaluations, { checkpointGenerations: 0, checkpointMs: 0 })).seconds);
+    const w = await longJobSeconds(evaluations, checkpoints);
+    out.withCheckpoints.push(w.seconds);
+    out.checkpoints = w.checkpoints;
+  }
+  return out;
+}
+
 /** kill -9 of the member whose runner runs the job (3 members, default settings) → the job started again. */
 async function runnerMemberRecovery(): Promise<number> {
   const me = await createClusterMember({ cluster: 'bench-jobs', secret: SECRET, port: 0, seeds: [], logger: silent(), behaviours: {} });
@@ -229,29 +241,13 @@ export const scenario: Scenario = {
     const longEvaluations = quick ? 200_000 : 1_000_000;
     ctx.log(`checkpoint overhead: genetic algorithm, ${longEvaluations} evaluations, default settings (a checkpoint every 2 s) vs none, ${runs} runs`);
     await longJobSeconds(50_000, { checkpointGenerations: 0, checkpointMs: 0 });
-    const none: number[] = [];
-    const dflt: number[] = [];
-    let dfltCheckpoints = 0;
-    for (let i = 0; i < runs; i++) {
-      none.push((await longJobSeconds(longEvaluations, { checkpointGenerations: 0, checkpointMs: 0 })).seconds);
-      const d = await longJobSeconds(longEvaluations, { checkpointGenerations: 0, checkpointMs: 2_000 });
-      dflt.push(d.seconds);
-      dfltCheckpoints = d.checkpoints;
-    }
+    const { none, withCheckpoints: dflt, checkpoints: dfltCheckpoints } = await checkpointPairs(runs, longEvaluations, { checkpointGenerations: 0, checkpointMs: 2_000 });
     ctx.emit({
       ...compared('jobs.checkpoint', 'run-time', 's', summarise(dflt), { name: 'the same job with checkpoints off', summary: summarise(none) }, { ratio: '<=1.05' }),
       note: `default settings: a durable (fsync'd) checkpoint every 2 s, ${dfltCheckpoints} in the run`,
     });
     const shortEvaluations = quick ? 50_000 : 100_000;
-    const noneShort: number[] = [];
-    const every: number[] = [];
-    let everyCheckpoints = 0;
-    for (let i = 0; i < runs; i++) {
-      noneShort.push((await longJobSeconds(shortEvaluations, { checkpointGenerations: 0, checkpointMs: 0 })).seconds);
-      const e = await longJobSeconds(shortEvaluations, { checkpointGenerations: 1, checkpointMs: 0 });
-      every.push(e.seconds);
-      everyCheckpoints = e.checkpoints;
-    }
+    const { none: noneShort, withCheckpoints: every, checkpoints: everyCheckpoints } = await checkpointPairs(runs, shortEvaluations, { checkpointGenerations: 1, checkpointMs: 0 });
     ctx.emit({
       ...compared('jobs.checkpoint-every-generation', 'run-time', 's', summarise(every), { name: 'the same job with checkpoints off', summary: summarise(noneShort) }),
       note: `stress, not a default: a durable checkpoint after every generation (${everyCheckpoints} in a ${shortEvaluations}-evaluation run)`,
