@@ -50,6 +50,10 @@ export class ThreadGroup {
   readonly #waiters: ((address: string) => void)[][];
   readonly #placed: number[];
   readonly #workers = new Set<Worker>();
+  /** per worker: settles once it is ready or has exited (it is no longer loading modules) */
+  readonly #booted = new Map<Worker, Promise<void>>();
+  /** terminations under way (a keeper that stops or restarts terminates its worker without waiting) */
+  readonly #ending = new Set<Promise<void>>();
   #closing = false;
 
   constructor(system: ThreadGroupHost, network: ThreadNetwork, options: ThreadsOptions, limits: Partial<EnvelopeLimits>, codecCheck: boolean) {
@@ -104,8 +108,30 @@ export class ThreadGroup {
 
   async close(): Promise<void> {
     this.#closing = true;
-    await Promise.all([...this.#workers].map((w) => w.terminate()));
+    await Promise.all([...[...this.#workers].map((w) => this.#terminate(w)), ...this.#ending]);
     this.#workers.clear();
+  }
+
+  /**
+   * Terminates a worker, but never while it is still starting: ending an isolate while a native addon's module
+   * initialisation runs in it (a module the behaviours import) aborts the whole process (seen with ws's
+   * bufferutil: `Init: Assertion status == napi_ok failed`). A starting thread is let finish (ready or exit),
+   * within the start timeout, and terminated then.
+   */
+  #terminate(w: Worker): Promise<void> {
+    const booted = this.#booted.get(w);
+    const ending = (async () => {
+      if (booted) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([booted, new Promise<void>((r) => { timer = setTimeout(r, this.#options.startTimeoutMs ?? 10_000); })]);
+        clearTimeout(timer);
+      }
+      await w.terminate();
+    })();
+    this.#ending.add(ending);
+    const done = (): void => { this.#ending.delete(ending); };
+    void ending.then(done, done);
+    return ending;
   }
 
   #keeper(index: number, limits: Partial<EnvelopeLimits>, codecCheck: boolean): Behaviour<KeeperMsg> {
@@ -118,7 +144,7 @@ export class ThreadGroup {
         this.#addresses[index - 1] = null;
         if (worker) {
           this.#workers.delete(worker);
-          if (!exited) void worker.terminate();
+          if (!exited) void this.#terminate(worker);
         }
       };
       return {
@@ -141,6 +167,8 @@ export class ThreadGroup {
             });
             worker = w;
             this.#workers.add(w);
+            let booted!: () => void;
+            this.#booted.set(w, new Promise<void>((r) => { booted = r; }));
             let ready = false;
             let lastError = '';
             const timer = setTimeout(() => {
@@ -149,6 +177,8 @@ export class ThreadGroup {
             control.port1.on('message', (m: { op?: string }) => {
               if (m?.op !== 'ready' || ready) return;
               ready = true;
+              booted();
+              this.#booted.delete(w);
               clearTimeout(timer);
               this.#network.attach(address, w as never, control.port1 as never);
               this.#addresses[index - 1] = address;
@@ -160,6 +190,8 @@ export class ThreadGroup {
             });
             w.on('exit', (code) => {
               exited = true;
+              booted();
+              this.#booted.delete(w);
               clearTimeout(timer);
               control.port1.close();
               this.#workers.delete(w);

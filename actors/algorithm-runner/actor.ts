@@ -10,10 +10,12 @@ import type { ActorContext, ActorRef, Behaviour } from '../../runtime/index.ts';
 import type { Evaluation, SubsetCandidate } from '../../engine/algorithms/index.ts';
 import type { PortfolioProblem } from '../../engine/portfolio/index.ts';
 import { EngineError } from '../../engine/errors.ts';
-import {
-  buildJobResult, buildProblem, matrixDigest, matrixQueryOf, runJobLoop,
-  type ErrorInfo, type LoadedMatrix, type MatrixQuery, type MatrixSource, type RunCheckpoint, type StopReason,
-} from '../../engine/jobs/index.ts';
+// engine/jobs' own modules, not its index: this file runs on worker threads too, which must not load the
+// store's drivers (native addons) that the index's store matrix source brings
+import { buildJobResult } from '../../engine/jobs/job-result.ts';
+import type { ErrorInfo } from '../../engine/jobs/job-records.ts';
+import { matrixDigest, matrixQueryOf, type LoadedMatrix, type MatrixQuery, type MatrixSource } from '../../engine/jobs/matrix-source.ts';
+import { buildProblem, runJobLoop, type RunCheckpoint, type StopReason } from '../../engine/jobs/run-loop.ts';
 import type { RunnerReport, RunnerReportReply } from '../job-scheduler/index.ts';
 import { RUNNER_SERVICE_KEY, type RunnerCommand, type RunnerMessage, type RunnerReceptionist } from './messages.ts';
 import type { MatrixRequest } from './matrix-server.ts';

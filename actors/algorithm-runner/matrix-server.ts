@@ -2,7 +2,7 @@
 // worker threads (a MatrixSource cannot cross a thread) and answers with the matrix as SharedArrayBuffer
 // handles: the runtime hands the same memory to the thread, so the matrix is never copied. Keeps the last few.
 import type { ActorRef, Behaviour } from '../../runtime/index.ts';
-import { matrixDigest, type LoadedMatrix, type MatrixQuery, type MatrixSource } from '../../engine/jobs/index.ts';
+import { matrixDigest, type LoadedMatrix, type MatrixQuery, type MatrixSource } from '../../engine/jobs/matrix-source.ts';
 
 /** A loaded matrix as message data: ids and days, the values and the per-strategy columns in shared memory. */
 export interface SharedMatrix {

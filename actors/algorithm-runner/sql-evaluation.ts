@@ -4,11 +4,12 @@
 // serving replica (never twice); the gathered partials are added per day by mergePartialSums, and the metrics
 // come from the merged series through the same kernel as the CPU pool.
 import type { Evaluation, SubsetCandidate } from '../../engine/algorithms/index.ts';
-import { jobError } from '../../engine/jobs/index.ts';
+import { jobError } from '../../engine/jobs/errors.ts';
 import {
   createPortfolioEvaluator, evaluateBySql, type PartialSumsResult, type PortfolioEvaluator, type PortfolioProblem, type SqlStatement,
 } from '../../engine/portfolio/index.ts';
-import { PARTITIONS_MARKER, type StoreCluster } from '../store/index.ts';
+import { PARTITIONS_MARKER } from '../load-balancer/messages.ts';
+import type { StoreCluster } from '../store/index.ts';
 
 /** Where the partial sums are computed: `run(statement)` returns the partials of every node that served it. */
 export interface SqlPushDown {

@@ -23,8 +23,7 @@ import type { ClusterStatus, LbMessage, LbReply, NodeStatus, StoreClusterEvent }
 import { KV_GATE, PartitionGate } from './partition-gate.ts';
 import { createPolicyState, nextEwma, pickReplica, type BalancingPolicy } from './policies.ts';
 
-/** Replaced in a scattered statement by `partition_id IN (…)` with the partitions one node answers for. */
-export const PARTITIONS_MARKER = '{{partitions}}';
+import { PARTITIONS_MARKER } from './messages.ts';
 
 export interface ResolvedNode {
   readonly host: HostSpec;

@@ -6,6 +6,9 @@ import type { BreakerStateName, HostErrorData, LatencyFigures, NodeChanged } fro
 import type { BalancingPolicy } from './policies.ts';
 import type { MemberPhase } from './machine.ts';
 
+/** Replaced in a scattered statement by `partition_id IN (…)` with the partitions one node answers for. */
+export const PARTITIONS_MARKER = '{{partitions}}';
+
 export const PROTOCOL = 1;
 
 export type LbReply =

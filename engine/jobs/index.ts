@@ -11,8 +11,10 @@ export { FINISHED_STATUSES, applyRecord, emptyJournalState, isFinished, jobIdOf,
 export type { ErrorInfo, JobLifecycle, JobStatus, JournalRecord, JournalState, PersistedJob } from './job-records.ts';
 export { DEFAULT_QUEUE_LIMITS, admission, dispatchOrder, expectedStarts, pickNext, slaStatus } from './priority-queue.ts';
 export type { QueueEntry, QueueLimits, Refusal, ShareState, SlaStatus } from './priority-queue.ts';
-export { DEFAULT_ZONE, createGeneratedMatrixSource, createStoreMatrixSource, generateUniverse, matrixDigest, matrixQueryOf, toLoadedMatrix } from './matrix-source.ts';
-export type { GeneratedStrategy, GeneratedUniverseOptions, LoadedMatrix, MatrixQuery, MatrixSource, StoreMatrixSourceOptions, UniverseFilter } from './matrix-source.ts';
+export { DEFAULT_ZONE, createGeneratedMatrixSource, generateUniverse, matrixDigest, matrixQueryOf, toLoadedMatrix } from './matrix-source.ts';
+export type { GeneratedStrategy, GeneratedUniverseOptions, LoadedMatrix, MatrixQuery, MatrixSource, UniverseFilter } from './matrix-source.ts';
+export { createStoreMatrixSource } from './store-matrix-source.ts';
+export type { StoreMatrixSourceOptions } from './store-matrix-source.ts';
 export { buildProblem, createJobAlgorithm, resolveAlgorithm, runJobLoop } from './run-loop.ts';
 export type { ResolvedAlgorithm, RunCheckpoint, RunHooks, RunOutcome, RunProgress, StopReason } from './run-loop.ts';
 export { buildJobResult, stateDigest } from './job-result.ts';

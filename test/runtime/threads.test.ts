@@ -2,6 +2,9 @@
 // bad bytes on the wire; a shared matrix that is never copied.
 import { describe, it, expect, afterEach } from 'vitest';
 import { threadId } from 'node:worker_threads';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSystem, type ActorRef, type ActorSystem, type AnyActorRef, type Terminated } from '../../runtime/index.ts';
 import { remote } from '../../runtime/placement.ts';
 import { RemoteRef } from '../../runtime/remote-ref.ts';
@@ -179,6 +182,22 @@ describe('actors on worker threads', () => {
     );
     const event = await waitFor(() => seen[0]);
     expect(event).toMatchObject({ reason: 'failed', error: { code: 'STRATA_UNKNOWN_BEHAVIOUR' } });
+  });
+
+  it('lets threads that are still loading finish before a terminate ends them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-boot-'));
+    const marker = join(dir, 'booted');
+    process.env['STRATA_TEST_BOOT_MARKER'] = marker;
+    try {
+      system = createSystem({ name: 'slow-boot', threads: { count: 2, behaviours: new URL('./fixtures/slow-boot-behaviours.ts', import.meta.url) } });
+      // at once, while both threads still load their catalogue
+      await system.terminate();
+      expect(existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n') : []).toHaveLength(2);
+      expect(system.threads!.workers()).toHaveLength(0);
+    } finally {
+      delete process.env['STRATA_TEST_BOOT_MARKER'];
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses placements that cannot work with STRATA_INVALID_PLACEMENT', async () => {
