@@ -78,6 +78,8 @@ export function errorText(e: unknown): string {
 }
 
 const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(x));
+/** A figure as the CLI prints it: thousands separators, at most `digits` decimals. */
+export const formatNumber = fmt;
 
 export function resultText(job: JobView, r: JobResult): string {
   const lines = [`${job.id}: completed · ${r.algorithm.id}${r.algorithm.recommended ? ' (recommended)' : ''} · ${r.evaluations.toLocaleString('en-US')} evaluations · ${r.nStrategies} strategies × ${r.days.count} days (${r.days.first} … ${r.days.last})`];
@@ -96,26 +98,48 @@ export function resultText(job: JobView, r: JobResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function progressBar(io: CliIo): { onEvent(e: JobEvent): void; stop(): void } {
-  if (!io.interactive) return { onEvent() {}, stop() {} };
+/** One job's progress as both job layers report it: the scheduler's RunProgress and the daemon's JobProgressView. */
+export interface JobProgressFigures {
+  readonly evaluations: number;
+  /** the evaluation budget, or null for a wall-time-only job */
+  readonly budget: number | null;
+  readonly evaluationsPerSec: number;
+  readonly etaMs: number | null;
+  /** the best candidate's primary objective, null before the first one */
+  readonly best: number | null;
+}
+
+/** A cli-progress bar on stderr for job progress (`strata optimize`, `strata jobs run`, `strata up`'s demo
+ *  job): the first draw starts it, stop() clears it; drawing again after stop() starts a fresh one. */
+export function jobProgressBar(): { draw(job: string, p: JobProgressFigures): void; stop(): void } {
   const bar = new cliProgress.SingleBar({
     format: '{job} [{bar}] {percentage}% | {evals} evaluations | {rate}/s | best {best} | ETA {eta}',
     stream: process.stderr, hideCursor: true, clearOnComplete: true,
   }, cliProgress.Presets.shades_classic);
   let active = false;
   return {
+    draw(job, p) {
+      const total = p.budget ?? Math.max(1, p.evaluations);
+      const payload = { job, evals: p.evaluations.toLocaleString('en-US'), rate: Math.round(p.evaluationsPerSec).toLocaleString('en-US'), best: p.best === null ? '-' : fmt(p.best, 3), eta: p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)} s` };
+      if (!active) { bar.start(total, p.evaluations, payload); active = true; } else bar.update(p.evaluations, payload);
+    },
+    stop() { if (active) bar.stop(); active = false; },
+  };
+}
+
+export function progressBar(io: CliIo): { onEvent(e: JobEvent): void; stop(): void } {
+  if (!io.interactive) return { onEvent() {}, stop() {} };
+  const bar = jobProgressBar();
+  return {
     onEvent(e) {
       if (e.type === 'job.progressed') {
         const p = e.progress;
-        const total = p.budget ?? Math.max(1, p.evaluations);
-        const payload = { job: e.id, evals: p.evaluations.toLocaleString('en-US'), rate: Math.round(p.evaluationsPerSec).toLocaleString('en-US'), best: p.best ? fmt(p.best.objectives[0]!, 3) : '-', eta: p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)} s` };
-        if (!active) { bar.start(total, p.evaluations, payload); active = true; } else bar.update(p.evaluations, payload);
-      } else if ((e.type === 'job.completed' || e.type === 'job.failed' || e.type === 'job.cancelled') && active) {
+        bar.draw(e.id, { evaluations: p.evaluations, budget: p.budget, evaluationsPerSec: p.evaluationsPerSec, etaMs: p.etaMs, best: p.best ? p.best.objectives[0]! : null });
+      } else if (e.type === 'job.completed' || e.type === 'job.failed' || e.type === 'job.cancelled') {
         bar.stop();
-        active = false;
       }
     },
-    stop() { if (active) bar.stop(); active = false; },
+    stop: () => bar.stop(),
   };
 }
 

@@ -1,12 +1,14 @@
 // `strata up`: the daemon with embedded defaults (data dir ./.strata, embedded DuckDB store, worker pool,
-// inbox folders, demo data generated, ingested and optimised on first start); it keeps running and prints the
-// console URL. Also the daemon runner `strata daemon` shares. Exit: 0 after a graceful stop, 1 start or run
+// inbox folders, demo data generated, ingested and optimised on first start, with the demo job's progress);
+// it keeps running and prints the console URL. Also the daemon runner `strata daemon` shares. Exit: 0 after a graceful stop, 1 start or run
 // failure, 2 usage or config error, 130 when a second signal cut the shutdown short.
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, type LoadedConfig, type LoadOptions } from '../../config/index.ts';
-import { createDaemonLogger, installShutdown, startDaemon, type Daemon, type StartStep } from '../../daemon/index.ts';
+import { createDaemonLogger, installShutdown, startDaemon, type Daemon, type JobService, type JobView, type StartStep } from '../../daemon/index.ts';
+import type { JobResult } from '../../../engine/jobs/index.ts';
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, processIo, usageExits, type CliIo } from './inspect.ts';
+import { formatNumber, jobProgressBar } from './optimize.ts';
 
 export interface DaemonFlags {
   readonly config?: string;
@@ -94,6 +96,82 @@ function startReporter(io: CliIo): { onStep(s: StartStep): void; stop(): void } 
   };
 }
 
+/** how often, at most, a non-interactive `strata up` prints the demo job's progress */
+const DEMO_PROGRESS_EVERY_MS = 3_000;
+
+const seconds = (v: JobView): string => (v.startedAt !== null && v.finishedAt !== null ? `${((v.finishedAt - v.startedAt) / 1000).toFixed(1)} s` : '? s');
+
+function bestText(r: JobResult | null, v: JobView): string {
+  const b = r?.best;
+  if (b) return `best net profit ${formatNumber(b.metrics.netProfit)}, max drawdown ${formatNumber(b.metrics.maxDrawdown)}, Sharpe ${formatNumber(b.metrics.sharpe, 3)} (${b.strategyIds.length} strategies: ${b.strategyIds.join(', ')})`;
+  const o = v.progress?.best;
+  return o ? `best objectives ${o.map((x) => formatNumber(x, 3)).join(' / ')}` : 'no feasible portfolio';
+}
+
+/** The demo job's progress once the daemon is up: a bar on a terminal, else a line at most every few seconds;
+ *  then one line when it finishes. Subscribes first and then reads the job, so a job that finished while the
+ *  daemon was still starting is reported too. stop() (at shutdown) clears the bar and prints nothing more. */
+function reportDemoJob(jobs: JobService, id: string, io: CliIo): { stop(): void } {
+  const bar = io.interactive ? jobProgressBar() : null;
+  let lastLineAt = -Infinity;
+  let lastState: JobView['state'] | null = null;
+  let over = false;
+  let stopped = false;
+  const progress = (v: JobView): void => {
+    const p = v.progress;
+    if (!p) return;
+    if (bar) {
+      bar.draw(`demo ${id}`, { evaluations: p.evaluations, budget: p.budget, evaluationsPerSec: p.evaluationsPerSec, etaMs: p.etaMs, best: p.best?.[0] ?? null });
+      return;
+    }
+    const now = Date.now();
+    if (now - lastLineAt < DEMO_PROGRESS_EVERY_MS) return;
+    lastLineAt = now;
+    const evals = p.evaluations.toLocaleString('en-US');
+    const share = p.budget !== null ? `${Math.floor((100 * p.evaluations) / p.budget)}% (${evals}/${p.budget.toLocaleString('en-US')} evaluations)` : `${evals} evaluations`;
+    io.out(`demo: job ${id} ${share}${p.etaMs !== null ? `, ETA ${(p.etaMs / 1000).toFixed(1)} s` : ''}\n`);
+  };
+  const finish = (v: JobView): void => {
+    over = true;
+    off();
+    bar?.stop();
+    const error = v.error ? `: ${v.error.code}: ${v.error.message}` : '';
+    if (v.state === 'failed') io.out(`demo: job ${id} failed after ${seconds(v)}${error}\n`);
+    else if (v.state === 'cancelled') io.out(`demo: job ${id} cancelled after ${seconds(v)}${error || ' by an operator'}\n`);
+    else {
+      const evals = v.progress ? `; ${v.progress.evaluations.toLocaleString('en-US')} evaluations` : '';
+      void jobs.result(id).then((r) => r as JobResult, () => null).then((r) => {
+        if (!stopped) io.out(`demo: job ${id} completed in ${seconds(v)}${evals}; ${bestText(r, v)}\n`);
+      });
+    }
+  };
+  const onView = (v: JobView): void => {
+    if (over || stopped || v.id !== id) return;
+    const changed = v.state !== lastState;
+    lastState = v.state;
+    switch (v.state) {
+      case 'running': progress(v); break;
+      case 'completed': case 'failed': case 'cancelled': finish(v); break;
+      case 'paused':
+        if (changed) { bar?.stop(); io.out(`demo: job ${id} paused\n`); }
+        break;
+      case 'backingOff':
+        if (changed) { bar?.stop(); io.out(`demo: job ${id} failed and is retried${v.error ? ` (${v.error.code}: ${v.error.message})` : ''}\n`); }
+        break;
+      case 'queued': break;
+    }
+  };
+  const off = jobs.onEvent((e) => onView(e.job));
+  void jobs.get(id).then((v) => { if (v) onView(v); }, () => {});
+  return {
+    stop() {
+      stopped = true;
+      off();
+      bar?.stop();
+    },
+  };
+}
+
 export interface RunDaemonOptions {
   readonly kind: 'up' | 'daemon';
   readonly flags: DaemonFlags;
@@ -138,7 +216,10 @@ export async function runDaemon(o: RunDaemonOptions): Promise<Daemon | null> {
   o.io.out(`\nStrata is up. Console: ${daemon.consoleUrl}\n`);
   if (daemon.tokenFile) o.io.out(`API token (operator) in ${daemon.tokenFile}; stop with Ctrl-C (SIGINT) or SIGTERM.\n`);
   else o.io.out('Use a configured API token (#token=… in the console URL); stop with Ctrl-C (SIGINT) or SIGTERM.\n');
-  installShutdown(daemon, {
+  const demo = daemon.demoJob !== null && daemon.services.jobs ? reportDemoJob(daemon.services.jobs, daemon.demoJob, o.io) : null;
+  // a stop clears the demo job's bar first, so the shutdown's lines are not drawn over
+  const running: Daemon = { ...daemon, stop(reason) { demo?.stop(); return daemon.stop(reason); } };
+  installShutdown(running, {
     log,
     onStopped: () => o.io.out('Strata stopped.\n'),
     exit: (code) => {
@@ -148,7 +229,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<Daemon | null> {
     },
   });
   o.io.setExitCode(EXIT_OK);
-  return daemon;
+  return running;
 }
 
 export function register(program: Command, io: CliIo = processIo()): void {
