@@ -46,14 +46,34 @@ export const configSchema = z.strictObject({
   store: z.strictObject({
     /** 'cluster': partitioned and replicated over `nodes` (actors/store); 'single-node': one DuckDB file */
     mode: z.enum(['cluster', 'single-node']).default('cluster'),
-    /** embedded DuckDB store nodes (each a file under dataDir/store) */
-    nodes: z.number().int().min(1).max(64).default(3),
+    /** embedded DuckDB store nodes (each a file under dataDir/store); 0 with `heavydb` servers only */
+    nodes: z.number().int().min(0).max(64).default(3),
+    /**
+     * HeavyDB servers as store nodes (cluster mode), beside or instead of the embedded ones. Members of a daemon
+     * cluster that name the same servers (and `nodes: 0`) share one store. The URL carries no password: it is
+     * a secret reference ({ env } or { file }), resolved at start and never logged.
+     */
+    heavydb: z.array(z.strictObject({
+      name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, 'must start with a letter: letters, digits, _ and - (at most 63)'),
+      url: z.string().regex(/^(heavydbs?|https?):\/\/[^\s/:@]+@[^\s/@]+\/[^\s/]+$/, 'must be heavydb://user@host:port/database, without a password (that is the password key)'),
+      password: secretRefSchema,
+      weight: z.number().positive().max(1_000).optional(),
+    })).max(64).default([]),
     replicationFactor: z.number().int().min(1).max(8).default(2),
     /** where each embedded node runs (cluster mode): its own worker thread, a child process, or in-line */
     hosting: z.enum(['thread', 'process', 'inline']).default('thread'),
     /** ms between health checks of every node */
     healthIntervalMs: z.number().int().min(100).max(3_600_000).default(2_000),
-  }).prefault({}),
+  }).prefault({}).superRefine((st, ctx) => {
+    if (st.mode === 'cluster' && st.nodes + st.heavydb.length === 0) ctx.addIssue({ code: 'custom', path: ['nodes'], message: 'the store needs at least one node: nodes >= 1 or a heavydb server' });
+    if (st.mode === 'single-node' && st.heavydb.length > 0) ctx.addIssue({ code: 'custom', path: ['heavydb'], message: 'HeavyDB servers need store.mode cluster' });
+    const seen = new Set<string>();
+    for (const [i, h] of st.heavydb.entries()) {
+      // embedded nodes are named n1…nN
+      if (seen.has(h.name) || /^n\d+$/.test(h.name)) ctx.addIssue({ code: 'custom', path: ['heavydb', i, 'name'], message: `${JSON.stringify(h.name)} is taken (names are unique; n1…nN are the embedded nodes)` });
+      seen.add(h.name);
+    }
+  }),
   workers: z.strictObject({
     /** evaluation pool threads per running job (0: evaluate on the main thread) */
     threads: z.number().int().min(0).max(256).default(2),

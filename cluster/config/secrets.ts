@@ -11,9 +11,17 @@ export interface ApiToken {
   readonly token: string;
 }
 
+/** A configured HeavyDB store node with its password resolved: `url` holds the password, so never log it. */
+export interface HeavyDbNodeSecret {
+  readonly name: string;
+  readonly url: string;
+  readonly weight?: number;
+}
+
 export interface ResolvedSecrets {
   readonly tokens: readonly ApiToken[];
   readonly clusterSecret: string | null;
+  readonly heavydb: readonly HeavyDbNodeSecret[];
 }
 
 export async function resolveSecret(ref: SecretRef, key: string, env: NodeJS.ProcessEnv, baseDir: string): Promise<string> {
@@ -53,5 +61,12 @@ export async function resolveSecrets(config: StrataConfig, env: NodeJS.ProcessEn
       throw configError('STRATA_CONFIG_INVALID', 'cluster.secret: must be at least 16 bytes', { issues: [{ key: 'cluster.secret', message: 'must be at least 16 bytes' }] });
     }
   }
-  return { tokens, clusterSecret };
+  const heavydb: HeavyDbNodeSecret[] = [];
+  for (const [i, h] of config.store.heavydb.entries()) {
+    const password = await resolveSecret(h.password, `store.heavydb.${i}.password`, env, baseDir);
+    const u = new URL(h.url);
+    u.password = password;
+    heavydb.push({ name: h.name, url: u.href, ...(h.weight !== undefined ? { weight: h.weight } : {}) });
+  }
+  return { tokens, clusterSecret, heavydb };
 }

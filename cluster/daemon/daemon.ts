@@ -141,7 +141,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   let store: StoreService;
   try {
     store = c0.store.mode === 'cluster'
-      ? await openStoreClusterService({ system, dir: join(dataDir, 'store'), nodes: c0.store.nodes, replicationFactor: c0.store.replicationFactor, healthIntervalMs: c0.store.healthIntervalMs, hosting: c0.store.hosting })
+      ? await openStoreClusterService({ system, dir: join(dataDir, 'store'), nodes: c0.store.nodes, heavydb: loaded.secrets.heavydb, replicationFactor: c0.store.replicationFactor, healthIntervalMs: c0.store.healthIntervalMs, hosting: c0.store.hosting })
       : await openSingleNodeStore({ dir: join(dataDir, 'store'), healthIntervalMs: c0.store.healthIntervalMs });
   } catch (e) {
     await system.terminate();

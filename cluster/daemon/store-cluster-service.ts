@@ -1,7 +1,7 @@
 // The store service over the StoreCluster facade (actors/store): embedded DuckDB nodes behind node-proxies
 // and the load-balancer, partitioned and replicated. Status is refreshed by a loop (and at once on every
 // node or breaker event), so status() stays cheap for /api/v1/status and /readyz.
-import { createStoreCluster, createStoreClusterSink, PARTITIONS_MARKER, type ClusterHealth, type ClusterStatus, type NodeStatus, type StoreCluster } from '../../actors/store/index.ts';
+import { createStoreCluster, createStoreClusterSink, PARTITIONS_MARKER, type ClusterHealth, type ClusterStatus, type NodeSpec, type NodeStatus, type StoreCluster } from '../../actors/store/index.ts';
 import { createStoreClusterMatrixSource } from '../../actors/algorithm-runner/index.ts';
 import { resultColumn } from '../../engine/store/index.ts';
 import type { ActorSystem } from '../../runtime/index.ts';
@@ -10,7 +10,10 @@ import type { StoreEvent, StoreNodeView, StoreService, StoreStatus, Unsubscribe 
 export interface StoreClusterServiceOptions {
   readonly system: ActorSystem;
   readonly dir: string;
+  /** embedded DuckDB nodes n1…nN */
   readonly nodes: number;
+  /** HeavyDB servers (URLs with their passwords: never logged; nodes show their redacted label) */
+  readonly heavydb?: readonly { readonly name: string; readonly url: string; readonly weight?: number }[];
   readonly replicationFactor: number;
   readonly healthIntervalMs: number;
   readonly hosting: 'thread' | 'process' | 'inline';
@@ -26,8 +29,12 @@ function nodeView(n: NodeStatus): StoreNodeView {
 }
 
 export async function openStoreClusterService(o: StoreClusterServiceOptions): Promise<StoreService> {
+  const specs: NodeSpec[] = [
+    ...Array.from({ length: o.nodes }, (_, i): NodeSpec => ({ name: `n${i + 1}`, kind: 'duckdb' })),
+    ...(o.heavydb ?? []).map((h): NodeSpec => ({ name: h.name, kind: 'heavydb', url: h.url, ...(h.weight !== undefined ? { weight: h.weight } : {}) })),
+  ];
   const cluster: StoreCluster = createStoreCluster({
-    system: o.system, dir: o.dir, nodes: o.nodes, replicationFactor: Math.min(o.replicationFactor, o.nodes), healthIntervalMs: o.healthIntervalMs, placement: o.hosting,
+    system: o.system, dir: o.dir, nodes: specs, replicationFactor: Math.min(o.replicationFactor, specs.length), healthIntervalMs: o.healthIntervalMs, placement: o.hosting,
   });
   try {
     await cluster.ready;

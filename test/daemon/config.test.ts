@@ -24,7 +24,7 @@ describe('config', () => {
     expect(config.api).toMatchObject({ host: '127.0.0.1', port: 7300, tokens: [] });
     expect(config.store).toMatchObject({ mode: 'cluster', nodes: 3, replicationFactor: 2 });
     expect(config.demo.enabled).toBe(true);
-    expect(secrets).toEqual({ tokens: [], clusterSecret: null });
+    expect(secrets).toEqual({ tokens: [], clusterSecret: null, heavydb: [] });
   });
 
   it('names every invalid key with its problem', async () => {
@@ -78,6 +78,38 @@ describe('config', () => {
     const short = await codeOf(loadConfig({ file, env: { OPS_TOKEN: 'short' } }));
     expect(short.message).toBe('api.tokens.0.secret: must be at least 16 characters (token "ops")');
     expect(short.message).not.toContain('short"');
+  });
+
+  it('takes HeavyDB servers as store nodes, the password from a secret reference and never in the URL', async () => {
+    const file = join(dir, 'heavydb.json');
+    await writeFile(file, JSON.stringify({ store: { nodes: 0, heavydb: [
+      { name: 'h1', url: 'heavydb://strata@db1.internal:6278/heavyai', password: { env: 'HEAVY_PW' } },
+      { name: 'h2', url: 'heavydbs://strata@db2.internal/heavyai', password: { env: 'HEAVY_PW' }, weight: 2 },
+    ] } }));
+    const l = await loadConfig({ file, env: { HEAVY_PW: 'p@ss:w/rd-0001' } });
+    expect(l.secrets.heavydb).toEqual([
+      { name: 'h1', url: 'heavydb://strata:p%40ss%3Aw%2Frd-0001@db1.internal:6278/heavyai' },
+      { name: 'h2', url: 'heavydbs://strata:p%40ss%3Aw%2Frd-0001@db2.internal/heavyai', weight: 2 },
+    ]);
+    expect(JSON.stringify(l.config)).not.toContain('p@ss');
+    const missing = await codeOf(loadConfig({ file, env: {} }));
+    expect(missing.message).toBe('store.heavydb.0.password: environment variable HEAVY_PW is not set (or empty)');
+
+    const bad = join(dir, 'heavydb-bad.json');
+    await writeFile(bad, JSON.stringify({ store: { nodes: 0, heavydb: [
+      { name: 'h1', url: 'heavydb://strata:inline-password@db1:6278/heavyai', password: 'x' },
+      { name: 'n1', url: 'heavydb://strata@db2:6278/heavyai', password: 'x' },
+    ] } }));
+    const e = await codeOf(loadConfig({ file: bad, env: {} }));
+    expect(e.code).toBe('STRATA_CONFIG_INVALID');
+    expect(e.data.issues.map((i: { key: string }) => i.key)).toEqual(expect.arrayContaining(['store.heavydb.0.url']));
+    expect(e.message).not.toContain('inline-password');
+    const clash = join(dir, 'heavydb-clash.json');
+    await writeFile(clash, JSON.stringify({ store: { heavydb: [{ name: 'n1', url: 'heavydb://strata@db2:6278/heavyai', password: 'x' }] } }));
+    expect((await codeOf(loadConfig({ file: clash, env: {} }))).data.issues.map((i: { key: string }) => i.key)).toEqual(['store.heavydb.0.name']);
+    const single = join(dir, 'heavydb-single.json');
+    await writeFile(single, JSON.stringify({ store: { mode: 'single-node', heavydb: [{ name: 'h1', url: 'heavydb://strata@db2:6278/heavyai', password: 'x' }] } }));
+    expect((await codeOf(loadConfig({ file: single, env: {} }))).message).toMatch(/store\.heavydb: HeavyDB servers need store\.mode cluster/);
   });
 
   it('splits a reload into applied and restart-only keys', () => {
