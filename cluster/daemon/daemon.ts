@@ -24,6 +24,9 @@ import { openClusterScheduler } from './cluster-scheduler.ts';
 import { openSingleNodeStore } from './single-node-store.ts';
 import { openStoreClusterService } from './store-cluster-service.ts';
 
+/** The demo job's objectives (the first is primary: what `strata up` shows as the best so far). */
+export const DEMO_OBJECTIVES = ['netProfit', 'maxDrawdown'] as const;
+
 /** how long a stopping member waits for the cluster to remove it after it says it is leaving */
 const LEAVE_TIMEOUT_MS = 3_000;
 
@@ -308,7 +311,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     if (range && range.strategies >= 3) {
       const job = await jobs.submit({
         idempotencyKey: `demo-${c0.demo.seed}`, owner: 'demo', dateRange: { from: range.from, to: range.to },
-        problem: { objectives: ['netProfit', 'maxDrawdown'], kMin: 2, kMax: Math.min(4, range.strategies - 1) },
+        problem: { objectives: [...DEMO_OBJECTIVES], kMin: 2, kMax: Math.min(4, range.strategies - 1) },
         algorithm: { id: 'nsga2' }, budget: { evaluations: c0.demo.evaluations }, seed: c0.demo.seed, priority: 'normal',
         validation: { bootstrapResamples: 200 },
       });

@@ -1,6 +1,6 @@
 // cluster/daemon: the composition root (startDaemon), the service faces it wires, graceful shutdown on
 // signals, and the logger with secret redaction.
-export { startDaemon } from './daemon.ts';
+export { DEMO_OBJECTIVES, startDaemon } from './daemon.ts';
 export type { Daemon, DaemonOptions, StartStep, ThroughputSample } from './daemon.ts';
 export { installShutdown, EXIT_FORCED } from './signals.ts';
 export type { ShutdownOptions } from './signals.ts';

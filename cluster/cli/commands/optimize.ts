@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { createJobService, type JobEvent, type JobService, type JobView } from '../../../actors/job-scheduler/index.ts';
 import { createGeneratedMatrixSource, createStoreMatrixSource, PRIORITIES, type JobResult, type MatrixSource } from '../../../engine/jobs/index.ts';
 import { openDuckDbNode, type StoreNode } from '../../../engine/store/index.ts';
+import { METRIC_SENSE } from '../../../engine/portfolio/index.ts';
 import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
 import { EXIT_OK, EXIT_REJECTED, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
 
@@ -105,8 +106,18 @@ export interface JobProgressFigures {
   readonly budget: number | null;
   readonly evaluationsPerSec: number;
   readonly etaMs: number | null;
-  /** the best candidate's primary objective, null before the first one */
+  /** the best candidate's primary objective as the engine reports it (negated where the user maximises),
+   *  null before the first one */
   readonly best: number | null;
+  /** the primary objective's metric (e.g. netProfit): the bar then shows it by name, with its own sign */
+  readonly bestMetric?: string;
+}
+
+/** "netProfit 289,246.83" for an engine objective value of the named metric (maximised ones come negated). */
+export function objectiveText(value: number | null, metric: string | undefined): string {
+  if (value === null) return '-';
+  if (metric === undefined || !Object.hasOwn(METRIC_SENSE, metric)) return fmt(value, 3);
+  return `${metric} ${fmt(METRIC_SENSE[metric as keyof typeof METRIC_SENSE] === 'maximise' ? -value : value, 3)}`;
 }
 
 /** A cli-progress bar on stderr for job progress (`strata optimize`, `strata jobs run`, `strata up`'s demo
@@ -120,21 +131,23 @@ export function jobProgressBar(): { draw(job: string, p: JobProgressFigures): vo
   return {
     draw(job, p) {
       const total = p.budget ?? Math.max(1, p.evaluations);
-      const payload = { job, evals: p.evaluations.toLocaleString('en-US'), rate: Math.round(p.evaluationsPerSec).toLocaleString('en-US'), best: p.best === null ? '-' : fmt(p.best, 3), eta: p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)} s` };
+      const payload = { job, evals: p.evaluations.toLocaleString('en-US'), rate: Math.round(p.evaluationsPerSec).toLocaleString('en-US'), best: objectiveText(p.best, p.bestMetric), eta: p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)} s` };
       if (!active) { bar.start(total, p.evaluations, payload); active = true; } else bar.update(p.evaluations, payload);
     },
     stop() { if (active) bar.stop(); active = false; },
   };
 }
 
-export function progressBar(io: CliIo): { onEvent(e: JobEvent): void; stop(): void } {
+/** `primaryOf(jobId)`: the job's primary objective metric, when the caller knows its spec. */
+export function progressBar(io: CliIo, primaryOf: (id: string) => string | undefined = () => undefined): { onEvent(e: JobEvent): void; stop(): void } {
   if (!io.interactive) return { onEvent() {}, stop() {} };
   const bar = jobProgressBar();
+  const primary = (id: string): { bestMetric?: string } => { const m = primaryOf(id); return m === undefined ? {} : { bestMetric: m }; };
   return {
     onEvent(e) {
       if (e.type === 'job.progressed') {
         const p = e.progress;
-        bar.draw(e.id, { evaluations: p.evaluations, budget: p.budget, evaluationsPerSec: p.evaluationsPerSec, etaMs: p.etaMs, best: p.best ? p.best.objectives[0]! : null });
+        bar.draw(e.id, { evaluations: p.evaluations, budget: p.budget, evaluationsPerSec: p.evaluationsPerSec, etaMs: p.etaMs, best: p.best ? p.best.objectives[0]! : null, ...(primary(e.id)) });
       } else if (e.type === 'job.completed' || e.type === 'job.failed' || e.type === 'job.cancelled') {
         bar.stop();
       }
@@ -229,7 +242,8 @@ export function register(program: Command, io: CliIo = processIo()): void {
       io.setExitCode(EXIT_REJECTED);
       return;
     }
-    const bar = progressBar(io);
+    const primary = (spec as { problem?: { objectives?: unknown[] } } | null)?.problem?.objectives?.[0];
+    const bar = progressBar(io, () => (typeof primary === 'string' ? primary : undefined));
     let session: JobsSession;
     try {
       session = await openJobsSession({

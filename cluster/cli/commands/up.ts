@@ -5,7 +5,7 @@
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, type LoadedConfig, type LoadOptions } from '../../config/index.ts';
-import { createDaemonLogger, installShutdown, startDaemon, type Daemon, type JobService, type JobView, type StartStep } from '../../daemon/index.ts';
+import { createDaemonLogger, DEMO_OBJECTIVES, installShutdown, startDaemon, type Daemon, type JobService, type JobView, type StartStep } from '../../daemon/index.ts';
 import type { JobResult } from '../../../engine/jobs/index.ts';
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, processIo, usageExits, type CliIo } from './inspect.ts';
 import { formatNumber, jobProgressBar } from './optimize.ts';
@@ -121,7 +121,7 @@ function reportDemoJob(jobs: JobService, id: string, io: CliIo): { stop(): void 
     const p = v.progress;
     if (!p) return;
     if (bar) {
-      bar.draw(`demo ${id}`, { evaluations: p.evaluations, budget: p.budget, evaluationsPerSec: p.evaluationsPerSec, etaMs: p.etaMs, best: p.best?.[0] ?? null });
+      bar.draw(`demo ${id}`, { evaluations: p.evaluations, budget: p.budget, evaluationsPerSec: p.evaluationsPerSec, etaMs: p.etaMs, best: p.best?.[0] ?? null, bestMetric: DEMO_OBJECTIVES[0] });
       return;
     }
     const now = Date.now();
