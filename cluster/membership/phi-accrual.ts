@@ -17,7 +17,9 @@ export interface PhiOptions {
 export const defaultPhiOptions: PhiOptions = {
   threshold: 8,
   maxSamples: 200,
-  minStdDeviationMs: 100,
+  // 50 ms: φ 8 is then crossed about 2.76 s after the last heartbeat (mean 500 ms + 2 s pause + 5.2 σ), so a
+  // dead member is unreachable 2.3–2.9 s after it died, within the 3 s the cluster promises (100 ms: up to 3.1 s)
+  minStdDeviationMs: 50,
   acceptableHeartbeatPauseMs: 2_000,
   firstHeartbeatEstimateMs: 500,
 };
