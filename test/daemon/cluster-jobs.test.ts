@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../engine/formats/index.ts';
 import { scanJournal, type JournalRecord } from '../../engine/jobs/index.ts';
+import { untilValue } from '../support/poll.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const main = join(root, 'cluster', 'cli', 'main.ts');
@@ -25,15 +26,7 @@ let csvFiles: string[] = [];
 let range: { from: string; to: string };
 const members: Member[] = [];
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    try { last = await fn(); if (ok(last)) return last; } catch { /* not there yet */ }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)?.slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilValue;
 
 async function api(m: Member, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${m.url}${path}`, {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../engine/formats/index.ts';
 import { startHeavyDbStandIn, type HeavyDbStandIn } from '../support/heavydb-server/heavydb-stand-in.ts';
+import { untilValue } from '../support/poll.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const main = join(root, 'cluster', 'cli', 'main.ts');
@@ -28,15 +29,7 @@ let strategies = 0;
 const servers: HeavyDbStandIn[] = [];
 const members: Member[] = [];
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    try { last = await fn(); if (ok(last)) return last; } catch { /* not there yet */ }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)?.slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilValue;
 
 async function api(m: Member, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
   const res = await fetch(`${m.url}${path}`, {
