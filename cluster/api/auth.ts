@@ -64,7 +64,7 @@ export function authorise(principal: Principal | null, need: Role): Principal {
 
 const REMEMBERED = Symbol('strata.auth');
 
-interface Remembered { readonly header: Buffer; readonly principal: Principal; readonly generation: number }
+interface Remembered { readonly header: Buffer; readonly scratch: Buffer; readonly principal: Principal; readonly generation: number }
 
 /**
  * The principal of a request's Authorization header, remembered per connection: a keep-alive connection that
@@ -74,11 +74,15 @@ interface Remembered { readonly header: Buffer; readonly principal: Principal; r
 export function principalOf(table: TokenTable, socket: object, authorization: string | undefined, query: unknown): Principal | null {
   const holder = socket as { [REMEMBERED]?: Remembered };
   const seen = holder[REMEMBERED];
-  if (authorization !== undefined && seen && seen.generation === table.generation) {
-    const header = Buffer.from(authorization);
-    if (header.length === seen.header.length && timingSafeEqual(header, seen.header)) return seen.principal;
+  if (authorization !== undefined && seen && seen.generation === table.generation && Buffer.byteLength(authorization) === seen.header.length) {
+    // encoded into the connection's own scratch buffer, not a new one per request; requests on one connection
+    // pass through here one at a time
+    if (seen.scratch.write(authorization) === seen.header.length && timingSafeEqual(seen.scratch, seen.header)) return seen.principal;
   }
   const principal = table.lookup(presentedToken(authorization, query));
-  if (principal && authorization !== undefined) holder[REMEMBERED] = { header: Buffer.from(authorization), principal, generation: table.generation };
+  if (principal && authorization !== undefined) {
+    const header = Buffer.from(authorization);
+    holder[REMEMBERED] = { header, scratch: Buffer.alloc(header.length), principal, generation: table.generation };
+  }
   return principal;
 }

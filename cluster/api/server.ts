@@ -67,6 +67,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     loggerInstance: deps.log as FastifyBaseLogger,
     // per-request lines would log URLs (and a ?token=); the onResponse hook logs failures without the query
     logController: new LogController({ disableRequestLogging: true }),
+    // a per-request child logger serialises its reqId binding up front; a silent logger would never use it
+    childLoggerFactory: (logger, bindings, opts) => (deps.log.isLevelEnabled('fatal') ? logger.child(bindings, opts) : logger),
     bodyLimit: deps.limits.bodyLimitBytes,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: false } },
     return503OnClosing: true,
@@ -119,16 +121,19 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       done(e as Error);
     }
   });
-  // one labelled histogram child per method, route and status, so a request does not hash its labels
-  const observers = new Map<string, { observe(v: number): void }>();
+  // one labelled histogram child per method, route and status, found through nested maps: the method and the
+  // route are the same string objects on every request (hashes cached), so no key string is built per request
+  const observers = new Map<string, Map<string, Map<number, { observe(v: number): void }>>>();
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    const method = request.method;
     const route = request.routeOptions.url ?? 'unmatched';
-    const key = `${request.method} ${route} ${reply.statusCode}`;
-    let o = observers.get(key);
-    if (!o) {
-      o = metrics.httpDuration.labels(request.method, route, String(reply.statusCode));
-      observers.set(key, o);
-    }
+    const status = reply.statusCode;
+    let byRoute = observers.get(method);
+    if (!byRoute) observers.set(method, byRoute = new Map());
+    let byStatus = byRoute.get(route);
+    if (!byStatus) byRoute.set(route, byStatus = new Map());
+    let o = byStatus.get(status);
+    if (!o) byStatus.set(status, o = metrics.httpDuration.labels(method, route, String(status)));
     o.observe(reply.elapsedTime / 1000);
     // a refused WebSocket upgrade: its socket is detached from the HTTP server, so end it here or it stays open
     if (request.headers.upgrade && reply.statusCode >= 400) request.raw.socket?.end();

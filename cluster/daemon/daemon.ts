@@ -234,10 +234,12 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     },
     status: () => {
       const s = store.status();
+      let nodesUp = 0;
+      for (const n of s.nodes) if (n.state === 'up') nodesUp++;
       return {
         name: 'strata', pid: process.pid, startedAt, uptimeMs: Date.now() - startedAt, ready: started && !stopping,
         services: { store: store.mode, jobs: jobs.mode, ingest: 'actor' },
-        store: { mode: s.mode, quorum: s.quorum, nodesUp: s.nodes.filter((n) => n.state === 'up').length, nodesTotal: s.nodes.length },
+        store: { mode: s.mode, quorum: s.quorum, nodesUp, nodesTotal: s.nodes.length },
         jobs: jobs.metrics().byState,
         ingest: ingestCounts,
         members: members.list().length,

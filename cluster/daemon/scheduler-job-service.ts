@@ -137,7 +137,9 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
     result: (id) => svc.result(id),
     algorithms: () => svc.algorithms(),
     metrics() {
-      const byState = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+      // runs on every GET /api/v1/status: a plain loop, not Object.fromEntries over a mapped array of pairs
+      const byState = {} as Record<JobState, number>;
+      for (const s of JOB_STATES) byState[s] = 0;
       let evaluationsTotal = 0;
       let evaluationsPerSec = 0;
       for (const v of cache.values()) {
