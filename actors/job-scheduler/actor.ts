@@ -111,6 +111,7 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
     let epoch = 0;
     let lastAppend: Promise<void> = Promise.resolve();
     let compacting: Promise<void> | null = null;
+    let compactions = 0;
     const held: { records: JournalRecord[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
     const idempotency = new Map<string, string>();
     const live = new Map<string, Live>();
@@ -155,7 +156,7 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
 
     function maybeCompact(): void {
       if (compacting || !journal || journal.appendedRecords() < settings.compactEveryRecords) return;
-      const image = snapshotRecords(state, settings.retainFinished);
+      const image = snapshotRecords(state, settings.retainFinished, ++compactions);
       const kept = new Set((image[0] as Extract<JournalRecord, { t: 'snapshot' }>).jobs.map((j) => j.id));
       const forgotten = [...state.jobs.keys()].filter((id) => !kept.has(id));
       for (const id of forgotten) { state.jobs.delete(id); live.delete(id); }

@@ -12,6 +12,6 @@ export type { SchedulerOptions, SchedulerSettings } from './actor.ts';
 export { createJobService, schedulerCommands } from './service.ts';
 export type { JobService, JobServiceOptions, AlgorithmInfo, SubmitOutcome, SchedulerAsk } from './service.ts';
 export { createJournalReplicaActor, actorJournalReplica, peerJournalReplica } from './journal-replica.ts';
-export type { ReplicaMessage, ReplicaReply } from './journal-replica.ts';
+export type { KeptCopy, ReplicaMessage, ReplicaReply } from './journal-replica.ts';
 export { catalogue, schedulerError } from './errors.ts';
 export type { SchedulerErrorCode } from './errors.ts';

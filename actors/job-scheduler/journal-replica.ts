@@ -4,7 +4,10 @@
 // side (`actorJournalReplica`) is the JournalReplica the journal awaits before acknowledging an append.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { JOURNAL_MAGIC, jobError, type JournalReplica } from '../../engine/jobs/index.ts';
+import {
+  JOURNAL_MAGIC, basePosition, comparePositions, jobError, journalPosition, scanJournal,
+  type JournalPosition, type JournalRecord, type JournalReplica,
+} from '../../engine/jobs/index.ts';
 import type { ActorRef, ActorSystem, Behaviour } from '../../runtime/index.ts';
 import { JOURNAL_FILE } from './actor.ts';
 
@@ -12,8 +15,15 @@ export type ReplicaMessage =
   | { readonly type: 'replica.append'; readonly epoch: number; readonly frames: Uint8Array; readonly replyTo: ActorRef<ReplicaReply> }
   | { readonly type: 'replica.replace'; readonly epoch: number; readonly image: Uint8Array; readonly replyTo: ActorRef<ReplicaReply> };
 
+/** A replica asked to take an image older than the copy it held: it kept that copy in `path`. */
+export interface KeptCopy {
+  readonly path: string;
+  readonly held: JournalPosition;
+  readonly incoming: JournalPosition;
+}
+
 export type ReplicaReply =
-  | { readonly type: 'replica.ok'; readonly bytes: number }
+  | { readonly type: 'replica.ok'; readonly bytes: number; readonly kept?: KeptCopy }
   | { readonly type: 'replica.rejected'; readonly code: string; readonly message: string };
 
 function writeAllSync(fd: number, bytes: Uint8Array): void {
@@ -23,7 +33,7 @@ function writeAllSync(fd: number, bytes: Uint8Array): void {
 
 /** The standby side: appends frames (and replaces the whole image after a compaction) durably. */
 export function createJournalReplicaActor(options: { readonly dir: string }): Behaviour<ReplicaMessage> {
-  return () => {
+  return (ctx) => {
     mkdirSync(options.dir, { recursive: true });
     const file = join(options.dir, JOURNAL_FILE);
     let bytes = 0;
@@ -41,6 +51,7 @@ export function createJournalReplicaActor(options: { readonly dir: string }): Be
           return;
         }
         highestEpoch = m.epoch;
+        let kept: KeptCopy | null = null;
         if (m.type === 'replica.append') {
           const fresh = !existsSync(file);
           const fd = openSync(file, 'a');
@@ -51,16 +62,41 @@ export function createJournalReplicaActor(options: { readonly dir: string }): Be
           } finally { closeSync(fd); }
           bytes += m.frames.length;
         } else {
+          kept = keepIfNewer(file, m.image, m.epoch);
+          if (kept) ctx.log.error({ code: 'STRATA_JOB_JOURNAL_NEWER_KEPT', kept: kept.path, held: kept.held, incoming: kept.incoming }, `the job scheduler of epoch ${m.epoch} started from an older journal than this member's copy (a member that was out longer started first?): this copy is kept in ${kept.path}; jobs recorded only there are not in the running scheduler`);
           const tmp = `${file}.replace`;
           const fd = openSync(tmp, 'w');
           try { writeAllSync(fd, m.image); fsyncSync(fd); } finally { closeSync(fd); }
           renameSync(tmp, file);
           bytes = m.image.length;
         }
-        m.replyTo.tell({ type: 'replica.ok', bytes });
+        m.replyTo.tell(kept ? { type: 'replica.ok', bytes, kept } : { type: 'replica.ok', bytes });
       },
     };
   };
+}
+
+const positionOf = (bytes: Uint8Array): JournalPosition | null => {
+  try { return journalPosition(scanJournal<JournalRecord>(bytes).records); } catch { return null; }
+};
+
+/**
+ * Before a replica's copy is replaced by a scheduler's image: when the copy holds more than that scheduler
+ * started from (its position is past the image's base, the records before the scheduler's own epoch record),
+ * the copy is kept beside the journal, never discarded. A copy that cannot be read is kept too.
+ */
+function keepIfNewer(file: string, image: Uint8Array, epoch: number): KeptCopy | null {
+  if (!existsSync(file)) return null;
+  const current = new Uint8Array(readFileSync(file));
+  if (current.length <= JOURNAL_MAGIC.length) return null;
+  const held = positionOf(current);
+  let incoming: JournalPosition;
+  try { incoming = basePosition(scanJournal<JournalRecord>(image).records, epoch); } catch { return null; }
+  if (held !== null && comparePositions(held, incoming) <= 0) return null;
+  const path = `${file}.kept-before-epoch-${epoch}`;
+  const fd = openSync(path, 'w');
+  try { writeAllSync(fd, current); fsyncSync(fd); } finally { closeSync(fd); }
+  return { path, held: held ?? { epoch: -1, generation: 0, records: 0 }, incoming };
 }
 
 /**
@@ -76,12 +112,15 @@ export function peerJournalReplica(options: {
   readonly journalPath: string;
   readonly peers: () => ReadonlyMap<string, ActorRef<ReplicaMessage>>;
   readonly timeoutMs?: number;
+  /** a peer kept its copy because it held more than this scheduler started from (see keepIfNewer) */
+  readonly onKept?: (peer: string, kept: KeptCopy) => void;
 }): JournalReplica {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const inStep = new Set<string>();
-  const send = async (peer: ActorRef<ReplicaMessage>, build: (replyTo: ActorRef<ReplicaReply>) => ReplicaMessage): Promise<void> => {
+  const send = async (id: string, peer: ActorRef<ReplicaMessage>, build: (replyTo: ActorRef<ReplicaReply>) => ReplicaMessage): Promise<void> => {
     const reply = await options.system.ask<ReplicaMessage, ReplicaReply>(peer, build, { timeoutMs });
     if (reply.type === 'replica.rejected') throw jobError(reply.code === 'STRATA_JOB_STALE_EPOCH' ? 'STRATA_JOB_STALE_EPOCH' : 'STRATA_JOB_JOURNAL_WRITE_FAILED', reply.message);
+    if (reply.kept) options.onKept?.(id, reply.kept);
   };
   const toAll = async (frames: Uint8Array | null): Promise<void> => {
     const peers = options.peers();
@@ -91,13 +130,13 @@ export function peerJournalReplica(options: {
     await Promise.all([...peers].map(async ([id, peer]) => {
       const replace = async (): Promise<void> => {
         const image = new Uint8Array(readFileSync(options.journalPath));
-        await send(peer, (replyTo) => ({ type: 'replica.replace', epoch: options.epoch, image, replyTo }));
+        await send(id, peer, (replyTo) => ({ type: 'replica.replace', epoch: options.epoch, image, replyTo }));
         inStep.add(id);
       };
       try {
         if (frames && inStep.has(id)) {
           // a replica that lost step (restarted, refused) is brought back with the whole image at once
-          try { await send(peer, (replyTo) => ({ type: 'replica.append', epoch: options.epoch, frames, replyTo })); } catch (e) {
+          try { await send(id, peer, (replyTo) => ({ type: 'replica.append', epoch: options.epoch, frames, replyTo })); } catch (e) {
             inStep.delete(id);
             if ((e as { code?: string }).code === 'STRATA_JOB_STALE_EPOCH') throw e;
             await replace();

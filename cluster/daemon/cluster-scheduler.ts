@@ -61,7 +61,10 @@ export function openClusterScheduler(o: ClusterSchedulerOptions): SchedulerClien
 
   const singleton = member.singleton<SchedulerMessage>(SCHEDULER_SINGLETON, (epoch) => schedulerBehaviour({
     dir: o.dir, epoch, receptionist: member.receptionist,
-    replica: (e, journalPath) => peerJournalReplica({ system, epoch: e, journalPath, peers }),
+    replica: (e, journalPath) => peerJournalReplica({
+      system, epoch: e, journalPath, peers,
+      onKept: (peer, kept) => o.log.error({ code: 'STRATA_JOB_JOURNAL_NEWER_KEPT', peer, kept: kept.path, held: kept.held, incoming: kept.incoming }, `member ${peer} held a newer job journal than this scheduler (epoch ${e}) started from; it kept that copy in ${kept.path} on its machine: jobs recorded only there are missing here (docs/daemon.md: whole-cluster restart)`),
+    }),
     onEvent: publish,
     onReady: (info) => o.log.info({ epoch: info.epoch, recoveredJobs: info.recoveredJobs }, 'the cluster job scheduler runs on this member'),
     onStartFailed: (error) => o.log.error({ code: error.code, err: error.message }, 'the cluster job scheduler could not open its journal'),

@@ -19,6 +19,7 @@ export const catalogue = {
   STRATA_JOB_JOURNAL_LOCKED: { retryable: true, summary: 'Another live process (pid in the message) or another journal object in this process holds the journal file.' },
   STRATA_JOB_JOURNAL_WRITE_FAILED: { retryable: true, summary: 'Appending to, syncing or compacting the journal failed (disk full, I/O error); nothing was acknowledged.' },
   STRATA_JOB_JOURNAL_CLOSED: { retryable: false, summary: 'The journal was used after close().' },
+  STRATA_JOB_JOURNAL_NEWER_KEPT: { retryable: false, summary: 'A new job scheduler (after a whole-cluster restart that started first a member that had been out longer) started from an older journal than a member\'s replica: the replica keeps its copy as jobs.journal.kept-before-epoch-N and both sides log this code; jobs recorded only in that copy are not in the running scheduler (docs/daemon.md).' },
   STRATA_JOB_MATRIX_EMPTY: { retryable: false, summary: 'The universe filter, date range and zone select no days, or fewer strategies than the portfolio size kMax.' },
   STRATA_JOB_MATRIX_CHANGED: { retryable: false, summary: 'A job resumed from a checkpoint found different P&L data than the run that wrote the checkpoint (digest mismatch), so it cannot give the same answer.' },
   STRATA_JOB_MATRIX_LOAD_FAILED: { retryable: true, summary: 'The P&L matrix could not be loaded from its source (store node down, timeout); the job is retried with backoff.' },

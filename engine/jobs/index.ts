@@ -7,8 +7,8 @@ export { PRIORITIES, WALL_TIME_ONLY_EVALUATIONS, evaluationBudget, jobSpecSchema
 export type { JobSpec, Priority, SpecIssue } from './job-spec.ts';
 export { JOURNAL_MAGIC, MAX_RECORD_BYTES, encodeFrame, openJournal, scanJournal } from './journal.ts';
 export type { Journal, JournalOptions, JournalReplica, RecoveryInfo } from './journal.ts';
-export { FINISHED_STATUSES, applyRecord, emptyJournalState, isFinished, jobIdOf, replayJournal, snapshotRecords } from './job-records.ts';
-export type { ErrorInfo, JobLifecycle, JobStatus, JournalRecord, JournalState, PersistedJob } from './job-records.ts';
+export { FINISHED_STATUSES, applyRecord, basePosition, comparePositions, emptyJournalState, isFinished, jobIdOf, journalPosition, replayJournal, snapshotRecords } from './job-records.ts';
+export type { ErrorInfo, JobLifecycle, JobStatus, JournalPosition, JournalRecord, JournalState, PersistedJob } from './job-records.ts';
 export { DEFAULT_QUEUE_LIMITS, admission, dispatchOrder, expectedStarts, pickNext, slaStatus } from './priority-queue.ts';
 export type { QueueEntry, QueueLimits, Refusal, ShareState, SlaStatus } from './priority-queue.ts';
 export { DEFAULT_ZONE, createGeneratedMatrixSource, generateUniverse, matrixDigest, matrixQueryOf, toLoadedMatrix } from './matrix-source.ts';

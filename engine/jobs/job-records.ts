@@ -50,7 +50,8 @@ export type JournalRecord =
   | { readonly t: 'priority'; readonly id: string; readonly priority: Priority; readonly at: number }
   | { readonly t: 'checkpoint'; readonly id: string; readonly epoch: number; readonly assignment: string; readonly checkpoint: RunCheckpoint }
   | { readonly t: 'result'; readonly id: string; readonly epoch: number; readonly assignment: string; readonly result: JobResult }
-  | { readonly t: 'snapshot'; readonly epoch: number; readonly nextSeq: number; readonly jobs: readonly PersistedJob[] }
+  /** `generation`: how many compactions the scheduler of `epoch` had done (1 for its first; absent: 0) */
+  | { readonly t: 'snapshot'; readonly epoch: number; readonly nextSeq: number; readonly jobs: readonly PersistedJob[]; readonly generation?: number }
   | { readonly t: 'forgotten'; readonly ids: readonly string[] };
 
 export interface JournalState {
@@ -95,14 +96,51 @@ export function replayJournal(records: readonly JournalRecord[]): JournalState {
   return state;
 }
 
-/** The compacted journal: one snapshot record (finished jobs beyond `retainFinished`, oldest first, dropped). */
-export function snapshotRecords(state: JournalState, retainFinished: number): JournalRecord[] {
+/**
+ * How far a journal image has come: the epoch of its last scheduler, how many compactions that scheduler had
+ * done, and how many records it appended since. Every scheduler has its own epoch, above all before it, and
+ * only appends and compacts, so of two images of one lineage the greater position holds everything the other
+ * holds (compared epoch, then generation, then records).
+ */
+export interface JournalPosition {
+  readonly epoch: number;
+  readonly generation: number;
+  readonly records: number;
+}
+
+export function journalPosition(records: readonly JournalRecord[]): JournalPosition {
+  let epoch = 0, generation = 0, count = 0;
+  for (const r of records) {
+    if (r.t === 'epoch' && r.epoch > epoch) { epoch = r.epoch; generation = 0; count = 0; }
+    else if (r.t === 'snapshot') { epoch = Math.max(epoch, r.epoch); generation = r.generation ?? 0; count = 0; }
+    else count++;
+  }
+  return { epoch, generation, records: count };
+}
+
+export function comparePositions(a: JournalPosition, b: JournalPosition): number {
+  return a.epoch - b.epoch || a.generation - b.generation || a.records - b.records;
+}
+
+/**
+ * The position of what a scheduler of `epoch` started from: its image without its own epoch record and what
+ * it appended after it (compactions it did included: their snapshots hold its start too, so the image's own
+ * position stands in when no epoch record of `epoch` is left).
+ */
+export function basePosition(records: readonly JournalRecord[], epoch: number): JournalPosition {
+  const at = records.findIndex((r) => r.t === 'epoch' && r.epoch === epoch);
+  return journalPosition(at < 0 ? records : records.slice(0, at));
+}
+
+/** The compacted journal: one snapshot record (finished jobs beyond `retainFinished`, oldest first, dropped);
+ *  `generation` counts the compactions of this scheduler (journalPosition). */
+export function snapshotRecords(state: JournalState, retainFinished: number, generation = 0): JournalRecord[] {
   const all = [...state.jobs.values()].sort((a, b) => a.seq - b.seq);
   const finished = all.filter((j) => isFinished(j.life.status));
   const drop = new Set(finished.slice(0, Math.max(0, finished.length - retainFinished)).map((j) => j.id));
   // a finished job needs no checkpoint any more: its result is kept
   const jobs = all.filter((j) => !drop.has(j.id)).map((j) => (isFinished(j.life.status) ? { ...j, checkpoint: null } : j));
-  return [{ t: 'snapshot', epoch: state.epoch, nextSeq: state.nextSeq, jobs }];
+  return [{ t: 'snapshot', epoch: state.epoch, nextSeq: state.nextSeq, jobs, ...(generation > 0 ? { generation } : {}) }];
 }
 
 export function jobIdOf(seq: number): string {

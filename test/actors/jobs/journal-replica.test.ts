@@ -1,13 +1,16 @@
 // Journal replication: every acknowledged append is also durable in a replica actor's folder (as a byte-exact
 // journal), so a scheduler started on that folder — the singleton moved to the standby member — finds every
 // job, and a job that was running there resumes from its checkpoint to the uninterrupted result. A replica
-// refuses an older scheduler epoch.
-import { readFileSync } from 'node:fs';
+// refuses an older scheduler epoch, and never discards a copy that holds more than the scheduler replacing it
+// started from (a whole-cluster restart that began with a member that had been out longer).
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGeneratedMatrixSource, replayJournal, scanJournal, type JournalRecord } from '../../../engine/jobs/index.ts';
-import { JOURNAL_FILE, actorJournalReplica, createJobService, createJournalReplicaActor, type ReplicaMessage, type ReplicaReply } from '../../../actors/job-scheduler/index.ts';
+import {
+  JOURNAL_FILE, actorJournalReplica, createJobService, createJournalReplicaActor, peerJournalReplica, type KeptCopy, type ReplicaMessage, type ReplicaReply,
+} from '../../../actors/job-scheduler/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
 import { UNIVERSE, createTempDirs, jobSpec, resultBytes, startService } from './support.ts';
 
@@ -56,6 +59,45 @@ describe('journal replication', () => {
     expect(done.interruptions).toBe(1);
     expect(resultBytes(await taken.service.result(job.id))).toBe(reference);
     await taken.close();
+  });
+
+  it('keeps its newer copy, and says so, when a scheduler that started from an older journal replaces it', async () => {
+    const [primary, standby, up, stale] = [temp.make(), temp.make(), temp.make(), temp.make()];
+    const system = createSystem({ name: 'replica-keep', codecCheck: true, logger: pino({ level: 'silent' }) });
+    const replica = system.spawn(createJournalReplicaActor({ dir: standby }), { name: 'replica' });
+    const kept: KeptCopy[] = [];
+    const open = (dir: string, epoch: number) => createJobService({
+      system, dir, epoch, matrixSource: createGeneratedMatrixSource(UNIVERSE), poolThreads: 1, runners: 0,
+      replica: (e, journalPath) => peerJournalReplica({ system, epoch: e, journalPath, peers: () => new Map([['standby', replica]]), onKept: (_, k) => kept.push(k) }),
+    });
+    const journalOf = (dir: string) => replayJournal(scanJournal<JournalRecord>(readFileSync(join(dir, JOURNAL_FILE))).records);
+
+    // epoch 1 accepts a; a member that goes out now keeps that journal (stale); b and c are accepted after
+    const first = await open(primary, 1);
+    const a = (await first.submit(jobSpec())).job;
+    copyFileSync(join(primary, JOURNAL_FILE), join(stale, JOURNAL_FILE));
+    const b = (await first.submit(jobSpec({ seed: 2 }))).job;
+    const c = (await first.submit(jobSpec({ seed: 3 }))).job;
+    await first.close();
+    // a takeover from a complete copy replaces the replica's copy without keeping anything
+    copyFileSync(join(standby, JOURNAL_FILE), join(up, JOURNAL_FILE));
+    const second = await open(up, 2);
+    await second.close();
+    expect(kept).toEqual([]);
+    expect([...journalOf(standby).jobs.keys()]).toEqual([a.id, b.id, c.id]);
+
+    // the whole cluster restarts and the stale member comes up first: its scheduler (epoch 3) knows only a
+    const third = await open(stale, 3);
+    expect([...journalOf(standby).jobs.keys()]).toEqual([a.id]);
+    expect(kept).toHaveLength(1);
+    const copy = kept[0]!;
+    expect(copy.path).toBe(join(standby, `${JOURNAL_FILE}.kept-before-epoch-3`));
+    expect(existsSync(copy.path)).toBe(true);
+    expect([...replayJournal(scanJournal<JournalRecord>(readFileSync(copy.path)).records).jobs.keys()]).toEqual([a.id, b.id, c.id]);
+    expect(copy.held.epoch).toBe(2);
+    expect(copy.incoming.epoch).toBe(1);
+    await third.close();
+    await system.terminate();
   });
 
   it('refuses writes from an older epoch once a newer scheduler has written', async () => {

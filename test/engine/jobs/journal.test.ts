@@ -6,7 +6,9 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyRecord, emptyJournalState, openJournal, replayJournal, snapshotRecords, type JournalRecord } from '../../../engine/jobs/index.ts';
+import {
+  applyRecord, basePosition, comparePositions, emptyJournalState, journalPosition, openJournal, replayJournal, snapshotRecords, type JournalRecord,
+} from '../../../engine/jobs/index.ts';
 
 const dirs: string[] = [];
 const tempDir = (): string => { const d = mkdtempSync(join(tmpdir(), 'strata-journal-')); dirs.push(d); return d; };
@@ -81,5 +83,20 @@ describe('journal', () => {
     expect(ns).toEqual(Array.from({ length: ns.length }, (_, i) => i + 1)); // in order, no holes, no garbage
     expect(readFileSync(path).length).toBe(j.size());
     await j.close();
+  });
+
+  it('orders journal images of one lineage by position: epoch, then compactions, then records', () => {
+    const accepted = (n: number): JournalRecord => ({ t: 'state', id: `job-${n}`, life: { status: 'queued' } as never, at: n });
+    const e1: JournalRecord[] = [{ t: 'epoch', epoch: 1, at: 0 }, accepted(1), accepted(2)];
+    expect(journalPosition(e1)).toEqual({ epoch: 1, generation: 0, records: 2 });
+    // the same scheduler compacts: its snapshot (generation 1) is ahead of the longer image before it
+    const compacted: JournalRecord[] = [...snapshotRecords(replayJournal(e1), 10, 1), accepted(3)];
+    expect(journalPosition(compacted)).toEqual({ epoch: 1, generation: 1, records: 1 });
+    expect(comparePositions(journalPosition(compacted), journalPosition([...e1, accepted(3), accepted(4)]))).toBeGreaterThan(0);
+    // a later scheduler's image is ahead of everything of epoch 1, but it started from what preceded its epoch record
+    const e2: JournalRecord[] = [...e1, { t: 'epoch', epoch: 2, at: 9 }, accepted(5)];
+    expect(comparePositions(journalPosition(e2), journalPosition(compacted))).toBeGreaterThan(0);
+    expect(basePosition(e2, 2)).toEqual({ epoch: 1, generation: 0, records: 2 });
+    expect(comparePositions(journalPosition(compacted), basePosition(e2, 2))).toBeGreaterThan(0);
   });
 });
