@@ -66,6 +66,9 @@ export interface SchedulerOptions {
   readonly onReady?: (info: { readonly epoch: number; readonly recoveredJobs: number }) => void;
   /** the journal could not be opened (held by another live process, corrupt, unwritable) */
   readonly onStartFailed?: (error: Refused) => void;
+  /** runs before the journal is opened, e.g. to put the newest copy the other members hold in its place
+   *  (adoptNewestJournal); a failure is a failed start */
+  readonly beforeOpen?: (journalPath: string) => Promise<void>;
 }
 
 interface Live {
@@ -527,6 +530,7 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
       mkdirSync(options.dir, { recursive: true });
       const path = join(options.dir, JOURNAL_FILE);
       await closing.get(path);
+      await options.beforeOpen?.(path);
       // the replica may depend on the epoch, which depends on what the journal holds: forward to it once built
       let replica: JournalReplica | null = null;
       const forward: JournalReplica = {

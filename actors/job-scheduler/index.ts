@@ -11,7 +11,7 @@ export { schedulerBehaviour, DEFAULT_SCHEDULER_SETTINGS, JOURNAL_FILE } from './
 export type { SchedulerOptions, SchedulerSettings } from './actor.ts';
 export { createJobService, schedulerCommands } from './service.ts';
 export type { JobService, JobServiceOptions, AlgorithmInfo, SubmitOutcome, SchedulerAsk } from './service.ts';
-export { createJournalReplicaActor, actorJournalReplica, peerJournalReplica } from './journal-replica.ts';
-export type { KeptCopy, ReplicaMessage, ReplicaReply } from './journal-replica.ts';
+export { adoptNewestJournal, createJournalReplicaActor, actorJournalReplica, peerJournalReplica } from './journal-replica.ts';
+export type { KeptCopy, ReplicaMessage, ReplicaReply, ReplicaState } from './journal-replica.ts';
 export { catalogue, schedulerError } from './errors.ts';
 export type { SchedulerErrorCode } from './errors.ts';

@@ -13,7 +13,14 @@ import { JOURNAL_FILE } from './actor.ts';
 
 export type ReplicaMessage =
   | { readonly type: 'replica.append'; readonly epoch: number; readonly frames: Uint8Array; readonly replyTo: ActorRef<ReplicaReply> }
-  | { readonly type: 'replica.replace'; readonly epoch: number; readonly image: Uint8Array; readonly replyTo: ActorRef<ReplicaReply> };
+  | { readonly type: 'replica.replace'; readonly epoch: number; readonly image: Uint8Array; readonly replyTo: ActorRef<ReplicaReply> }
+  /** what this copy holds (null: no copy, or one that cannot be read), and the copy itself on request */
+  | { readonly type: 'replica.position'; readonly replyTo: ActorRef<ReplicaState> }
+  | { readonly type: 'replica.image'; readonly replyTo: ActorRef<ReplicaState> };
+
+export type ReplicaState =
+  | { readonly type: 'replica.position'; readonly position: JournalPosition | null }
+  | { readonly type: 'replica.image'; readonly position: JournalPosition | null; readonly image: Uint8Array | null };
 
 /** A replica asked to take an image older than the copy it held: it kept that copy in `path`. */
 export interface KeptCopy {
@@ -40,6 +47,12 @@ export function createJournalReplicaActor(options: { readonly dir: string }): Be
     let highestEpoch = 0;
     return {
       receive(m) {
+        if (m.type === 'replica.position' || m.type === 'replica.image') {
+          const image = existsSync(file) ? new Uint8Array(readFileSync(file)) : null;
+          const position = image ? positionOf(image) : null;
+          m.replyTo.tell(m.type === 'replica.position' ? { type: m.type, position } : { type: m.type, position, image: position ? image : null });
+          return;
+        }
         // fencing: a scheduler older than one already seen (a stale singleton instance) writes nothing
         if (m.epoch < highestEpoch) {
           m.replyTo.tell({ type: 'replica.rejected', code: 'STRATA_JOB_STALE_EPOCH', message: `replica refused epoch ${m.epoch}: epoch ${highestEpoch} already seen` });
@@ -97,6 +110,39 @@ function keepIfNewer(file: string, image: Uint8Array, epoch: number): KeptCopy |
   const fd = openSync(path, 'w');
   try { writeAllSync(fd, current); fsyncSync(fd); } finally { closeSync(fd); }
   return { path, held: held ?? { epoch: -1, generation: 0, records: 0 }, incoming };
+}
+
+/**
+ * Before a scheduler opens its journal (SchedulerOptions.beforeOpen): asks the replica of every peer for its
+ * position and, when one is past the local copy, puts that peer's copy in place (written to a temporary file,
+ * fsync'd, renamed): a scheduler then starts from the newest journal among the members it can reach, not
+ * from whatever its own member happened to hold (a whole-cluster restart that began with a member that had
+ * been out longer). A peer that does not answer in time is left out.
+ */
+export async function adoptNewestJournal(options: {
+  readonly system: ActorSystem;
+  readonly journalPath: string;
+  readonly peers: ReadonlyMap<string, ActorRef<ReplicaMessage>>;
+  readonly timeoutMs?: number;
+}): Promise<{ readonly from: string; readonly position: JournalPosition; readonly previous: JournalPosition | null } | null> {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const local = existsSync(options.journalPath) ? positionOf(new Uint8Array(readFileSync(options.journalPath))) : null;
+  const answers = await Promise.all([...options.peers].map(async ([id, peer]) => {
+    try {
+      const r = await options.system.ask<ReplicaMessage, ReplicaState>(peer, (replyTo) => ({ type: 'replica.position', replyTo }), { timeoutMs });
+      return r.position ? { id, peer, position: r.position } : null;
+    } catch { return null; }
+  }));
+  let best: { id: string; peer: ActorRef<ReplicaMessage>; position: JournalPosition } | null = null;
+  for (const a of answers) if (a && comparePositions(a.position, best?.position ?? local ?? { epoch: -1, generation: 0, records: 0 }) > 0) best = a;
+  if (!best) return null;
+  const r = await options.system.ask<ReplicaMessage, ReplicaState>(best.peer, (replyTo) => ({ type: 'replica.image', replyTo }), { timeoutMs });
+  if (r.type !== 'replica.image' || !r.image || !r.position || comparePositions(r.position, best.position) < 0) return null;
+  const tmp = `${options.journalPath}.adopt`;
+  const fd = openSync(tmp, 'w');
+  try { writeAllSync(fd, r.image); fsyncSync(fd); } finally { closeSync(fd); }
+  renameSync(tmp, options.journalPath);
+  return { from: best.id, position: r.position, previous: local };
 }
 
 /**

@@ -55,6 +55,8 @@ export interface JobServiceOptions {
   readonly drainTimeoutMs?: number;
   /** how long a command waits for the scheduler (default 30 s) */
   readonly askTimeoutMs?: number;
+  /** runs before the scheduler opens its journal (SchedulerOptions.beforeOpen) */
+  readonly beforeOpen?: (journalPath: string) => Promise<void>;
 }
 
 export interface SubmitOutcome {
@@ -139,6 +141,7 @@ export async function createJobService(options: JobServiceOptions): Promise<JobS
     ...(options.replica ? { replica: options.replica } : {}),
     ...(options.receptionist ? { receptionist: options.receptionist } : {}),
     ...(options.scheduler ? { settings: options.scheduler } : {}),
+    ...(options.beforeOpen ? { beforeOpen: options.beforeOpen } : {}),
     onEvent: (e) => { for (const l of listeners) { try { l(e); } catch { /* a listener's problem */ } } },
     onReady: (info) => ready(info),
     onStartFailed: (error) => startFailed(error),

@@ -88,6 +88,9 @@ export const configSchema = z.strictObject({
     mode: z.enum(['scheduler', 'local']).default('scheduler'),
     checkpointMs: z.number().int().min(100).max(3_600_000).default(2_000),
     progressMs: z.number().int().min(10).max(60_000).default(250),
+    /** in a cluster: a scheduler starting this soon after its member joined waits that long first, so the
+     *  newest journal copy among the members that restart together is adopted */
+    startGraceMs: z.number().int().min(0).max(600_000).default(3_000),
   }).prefault({}),
   demo: z.strictObject({
     /** on first start: generate demo files, ingest them and run a demo optimisation job */

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { algorithmRunnerBehaviour, createRunnerPool, type RunnerSettings } from '../../actors/algorithm-runner/index.ts';
 import {
-  createJournalReplicaActor, peerJournalReplica, schedulerBehaviour, schedulerCommands, schedulerError,
+  adoptNewestJournal, createJournalReplicaActor, peerJournalReplica, schedulerBehaviour, schedulerCommands, schedulerError,
   type DrainReply, type JobEvent, type ReplicaMessage, type SchedulerMessage,
 } from '../../actors/job-scheduler/index.ts';
 import type { MatrixSource } from '../../engine/jobs/index.ts';
@@ -24,6 +24,12 @@ export interface ClusterSchedulerOptions {
   readonly runner?: Partial<RunnerSettings>;
   /** how long a forwarded command waits for the singleton (default 15 s) */
   readonly askTimeoutMs?: number;
+  /**
+   * A scheduler starting within this long after this member joined waits until then before it opens its
+   * journal, so the members of a cluster that restarts as a whole have joined and the newest journal copy
+   * among them is adopted (default 3 s; a scheduler that moves in a running cluster does not wait)
+   */
+  readonly startGraceMs?: number;
 }
 
 export const SCHEDULER_SINGLETON = 'job-scheduler';
@@ -41,6 +47,7 @@ export function openClusterScheduler(o: ClusterSchedulerOptions): SchedulerClien
   const { member } = o;
   const system = member.system;
   const askTimeoutMs = o.askTimeoutMs ?? 15_000;
+  const joinedAt = Date.now();
   const listeners = new Set<(e: JobEvent) => void>();
   let closed = false;
 
@@ -61,6 +68,13 @@ export function openClusterScheduler(o: ClusterSchedulerOptions): SchedulerClien
 
   const singleton = member.singleton<SchedulerMessage>(SCHEDULER_SINGLETON, (epoch) => schedulerBehaviour({
     dir: o.dir, epoch, receptionist: member.receptionist,
+    // the newest journal among the reachable members, not just this member's copy (whole-cluster restarts)
+    beforeOpen: async (journalPath) => {
+      const wait = joinedAt + (o.startGraceMs ?? 3_000) - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const adopted = await adoptNewestJournal({ system, journalPath, peers: peers() });
+      if (adopted) o.log.warn({ from: adopted.from, position: adopted.position, previous: adopted.previous }, `the job scheduler starts from member ${adopted.from}'s journal copy, which is newer than this member's`);
+    },
     replica: (e, journalPath) => peerJournalReplica({
       system, epoch: e, journalPath, peers,
       onKept: (peer, kept) => o.log.error({ code: 'STRATA_JOB_JOURNAL_NEWER_KEPT', peer, kept: kept.path, held: kept.held, incoming: kept.incoming }, `member ${peer} held a newer job journal than this scheduler (epoch ${e}) started from; it kept that copy in ${kept.path} on its machine: jobs recorded only there are missing here (docs/daemon.md: whole-cluster restart)`),

@@ -186,7 +186,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     jobs = c0.jobs.mode === 'scheduler' && member
       ? await schedulerJobService(openClusterScheduler({
         member, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }),
-        runner: { checkpointMs: c0.jobs.checkpointMs, progressMs: c0.jobs.progressMs },
+        runner: { checkpointMs: c0.jobs.checkpointMs, progressMs: c0.jobs.progressMs }, startGraceMs: c0.jobs.startGraceMs,
       }), { dir: null, log: log.child({ layer: 'jobs' }) })
       : c0.jobs.mode === 'scheduler'
       ? await openSchedulerJobService({ system, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }) })

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGeneratedMatrixSource, replayJournal, scanJournal, type JournalRecord } from '../../../engine/jobs/index.ts';
 import {
-  JOURNAL_FILE, actorJournalReplica, createJobService, createJournalReplicaActor, peerJournalReplica, type KeptCopy, type ReplicaMessage, type ReplicaReply,
+  JOURNAL_FILE, actorJournalReplica, adoptNewestJournal, createJobService, createJournalReplicaActor, peerJournalReplica, type KeptCopy, type ReplicaMessage, type ReplicaReply,
 } from '../../../actors/job-scheduler/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
 import { UNIVERSE, createTempDirs, jobSpec, resultBytes, startService } from './support.ts';
@@ -97,6 +97,40 @@ describe('journal replication', () => {
     expect(copy.held.epoch).toBe(2);
     expect(copy.incoming.epoch).toBe(1);
     await third.close();
+    await system.terminate();
+  });
+
+  it('starts a scheduler from the newest copy among the peers\' replicas, not from its own older one', async () => {
+    const [primary, newer, older, stale] = [temp.make(), temp.make(), temp.make(), temp.make()];
+    const system = createSystem({ name: 'replica-adopt', codecCheck: true, logger: pino({ level: 'silent' }) });
+    const replicaNewer = system.spawn(createJournalReplicaActor({ dir: newer }), { name: 'replica-newer' });
+    const replicaOlder = system.spawn(createJournalReplicaActor({ dir: older }), { name: 'replica-older' });
+    const peers = new Map([['newer', replicaNewer], ['older', replicaOlder]]);
+    // epoch 1 writes to both replicas; after job a the "older" member is gone (its copy holds a only)
+    const live = new Map(peers);
+    const first = await createJobService({
+      system, dir: primary, epoch: 1, matrixSource: createGeneratedMatrixSource(UNIVERSE), poolThreads: 1, runners: 0,
+      replica: (e, journalPath) => peerJournalReplica({ system, epoch: e, journalPath, peers: () => live }),
+    });
+    const a = (await first.submit(jobSpec())).job;
+    copyFileSync(join(primary, JOURNAL_FILE), join(stale, JOURNAL_FILE));
+    live.delete('older');
+    const b = (await first.submit(jobSpec({ seed: 2 }))).job;
+    await first.close();
+    expect((await system.ask<ReplicaMessage, any>(replicaOlder, (replyTo) => ({ type: 'replica.position', replyTo }))).position).toMatchObject({ epoch: 1 });
+
+    // the whole cluster restarts; a member whose own copy is stale gets the scheduler: it adopts the newest copy
+    let adopted: Awaited<ReturnType<typeof adoptNewestJournal>> = null;
+    const next = await createJobService({
+      system, dir: stale, epoch: 2, matrixSource: createGeneratedMatrixSource(UNIVERSE), poolThreads: 1, runners: 0,
+      beforeOpen: async (journalPath) => { adopted = await adoptNewestJournal({ system, journalPath, peers }); },
+      replica: (e, journalPath) => peerJournalReplica({ system, epoch: e, journalPath, peers: () => peers }),
+    });
+    expect(adopted).toMatchObject({ from: 'newer', previous: { epoch: 1 } });
+    expect((await next.list()).map((j) => j.id)).toEqual([a.id, b.id]);
+    // and with every copy as new as its own, nothing is adopted
+    expect(await adoptNewestJournal({ system, journalPath: join(stale, JOURNAL_FILE), peers })).toBeNull();
+    await next.close();
     await system.terminate();
   });
 
