@@ -5,21 +5,18 @@
 // job moves the scheduler to the next oldest member, which resumes the job from the replicated journal: it
 // completes once, with the result of an uninterrupted run. Cancel and metrics work across members, and the
 // scheduler's member stops gracefully on SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDataset } from '../../engine/formats/index.ts';
 import { scanJournal, type JournalRecord } from '../../engine/jobs/index.ts';
+import { csvDataset, daemonApi, killAll, startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
 import { untilValue } from '../support/poll.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const main = join(root, 'cluster', 'cli', 'main.ts');
 const TOKEN = 'cluster-jobs-operator-token-0001';
 const SECRET = 'cluster-jobs-shared-secret-0123456789';
 
-interface Member { readonly name: string; readonly child: ChildProcess; readonly url: string; readonly dataDir: string; out(): string }
+type Member = DaemonProcess;
 
 let dir: string;
 let csvFiles: string[] = [];
@@ -28,37 +25,20 @@ const members: Member[] = [];
 
 const until = untilValue;
 
-async function api(m: Member, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${m.url}${path}`, {
-    method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const api = (m: Member, method: string, path: string, body?: unknown) => daemonApi(m.url, TOKEN, method, path, body);
 
 async function startMember(name: string, seeds: string[]): Promise<Member> {
-  const dataDir = join(dir, name);
   // every member's store holds the same files: a job resumed on another member loads the same matrix
-  await mkdir(join(dataDir, 'ingest', 'inbox'), { recursive: true });
-  for (const f of csvFiles) await copyFile(f, join(dataDir, 'ingest', 'inbox', f.split('/').at(-1)!));
-  const config = join(dir, `${name}.json`);
-  await writeFile(config, JSON.stringify({
-    dataDir, logLevel: 'warn',
-    api: { port: 0, tokens: [{ name: 'ops', role: 'operator', secret: TOKEN }] },
-    store: { mode: 'single-node' }, workers: { threads: 1 }, ingest: { watchInbox: true, scanIntervalMs: 200 },
-    jobs: { mode: 'scheduler', checkpointMs: 300, progressMs: 100 },
-    cluster: { enabled: true, name: 'jobs', host: '127.0.0.1', port: 0, seeds, secret: SECRET },
-  }));
-  const child = spawn(process.execPath, [main, 'daemon', '--config', config], {
-    cwd: dir, env: { ...process.env, STRATA_LOG_FORMAT: 'json', STRATA_LOG_LEVEL: process.env['STRATA_TEST_VERBOSE'] ? 'info' : 'silent' }, stdio: ['ignore', 'pipe', 'pipe'],
+  const m = await startDaemonProcess({
+    dir, name, files: csvFiles, env: { STRATA_LOG_LEVEL: process.env['STRATA_TEST_VERBOSE'] ? 'info' : 'silent' },
+    config: {
+      logLevel: 'warn',
+      api: { port: 0, tokens: [{ name: 'ops', role: 'operator', secret: TOKEN }] },
+      store: { mode: 'single-node' }, workers: { threads: 1 }, ingest: { watchInbox: true, scanIntervalMs: 200 },
+      jobs: { mode: 'scheduler', checkpointMs: 300, progressMs: 100 },
+      cluster: { enabled: true, name: 'jobs', host: '127.0.0.1', port: 0, seeds, secret: SECRET },
+    },
   });
-  let out = '';
-  child.stdout!.on('data', (d) => { out += String(d); });
-  child.stderr!.on('data', (d) => { out += String(d); });
-  const url = await until(async () => /^api: (http:\/\/127\.0\.0\.1:\d+)/m.exec(out)?.[1] ?? null, (u) => u !== null || child.exitCode !== null, `${name}'s API`, 20_000);
-  if (url === null) throw new Error(`${name} exited ${child.exitCode}:\n${out}`);
-  const m: Member = { name, child, url, dataDir, out: () => out };
   members.push(m);
   return m;
 }
@@ -80,10 +60,7 @@ let reference: unknown;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strata-cluster-jobs-'));
-  const ds = await generateDataset({ outDir: join(dir, 'files'), strategies: 4, days: 120, seed: 5 });
-  csvFiles = (await readdir(ds.outDir)).filter((f) => f.endsWith('.csv')).map((f) => join(ds.outDir, f));
-  const days = ds.files.filter((f) => f.file.endsWith('.csv')).flatMap((f) => f.strategies.flatMap((s) => s.daily.map((d) => d.trading_day))).sort();
-  range = { from: days[0]!, to: days.at(-1)! };
+  ({ files: csvFiles, range } = await csvDataset(dir, 5));
 
   const a = await startMember('a', []);
   const seed = (await selfId(a)).split('#')[0]!;
@@ -94,7 +71,7 @@ beforeAll(async () => {
 }, 45_000);
 
 afterAll(async () => {
-  for (const m of members) if (m.child.exitCode === null && m.child.signalCode === null) m.child.kill('SIGKILL');
+  killAll(members);
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -3,21 +3,18 @@
 // of the journal misses it); then b and a stop. c starts first and founds the cluster alone, a and b join it
 // within jobs.startGraceMs, and c's scheduler starts from the newest journal copy among them (a's or b's),
 // not from its own: every job accepted before the restart is still there, with its result.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDataset } from '../../engine/formats/index.ts';
+import { csvDataset, daemonApi, killAll, startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
 import { untilValue as until } from '../support/poll.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const main = join(root, 'cluster', 'cli', 'main.ts');
 const TOKEN = 'cluster-restart-operator-token-01';
 const SECRET = 'cluster-restart-shared-secret-0123456789';
 
-interface Member { readonly name: string; readonly child: ChildProcess; readonly url: string; out(): string }
+type Member = DaemonProcess;
 
 let dir: string;
 let csvFiles: string[] = [];
@@ -33,39 +30,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function api(m: Member, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${m.url}${path}`, {
-    method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
+const api = (m: Member, method: string, path: string, body?: unknown) => daemonApi(m.url, TOKEN, method, path, body);
 const seed = (name: string): string => `127.0.0.1:${ports[name]}`;
 
 /** Spawns member `name` (its data dir survives restarts); resolves once its API listens. */
 async function start(name: string, seeds: string[], files: readonly string[] = []): Promise<Member> {
-  const dataDir = join(dir, name);
-  await mkdir(join(dataDir, 'ingest', 'inbox'), { recursive: true });
-  for (const f of files) await copyFile(f, join(dataDir, 'ingest', 'inbox', f.split('/').at(-1)!));
-  const config = join(dir, `${name}.json`);
-  await writeFile(config, JSON.stringify({
-    dataDir, logLevel: 'info', demo: { enabled: false },
-    api: { port: 0, tokens: [{ name: 'ops', role: 'operator', secret: TOKEN }] },
-    store: { mode: 'single-node' }, workers: { threads: 1 }, ingest: { watchInbox: true, scanIntervalMs: 200 },
-    jobs: { mode: 'scheduler', checkpointMs: 300, progressMs: 100, startGraceMs: 6_000 },
-    cluster: { enabled: true, name: 'restart', host: '127.0.0.1', port: ports[name], seeds, secret: SECRET },
-  }));
-  const child = spawn(process.execPath, [main, 'daemon', '--config', config], {
-    cwd: dir, env: { ...process.env, STRATA_LOG_FORMAT: 'json', STRATA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
+  const m = await startDaemonProcess({
+    dir, name, files, env: { STRATA_LOG_LEVEL: 'info' },
+    config: {
+      logLevel: 'info', demo: { enabled: false },
+      api: { port: 0, tokens: [{ name: 'ops', role: 'operator', secret: TOKEN }] },
+      store: { mode: 'single-node' }, workers: { threads: 1 }, ingest: { watchInbox: true, scanIntervalMs: 200 },
+      jobs: { mode: 'scheduler', checkpointMs: 300, progressMs: 100, startGraceMs: 6_000 },
+      cluster: { enabled: true, name: 'restart', host: '127.0.0.1', port: ports[name], seeds, secret: SECRET },
+    },
   });
-  let out = '';
-  child.stdout!.on('data', (d) => { out += String(d); });
-  child.stderr!.on('data', (d) => { out += String(d); });
-  const url = await until(async () => /"url":"(http:\/\/127\.0\.0\.1:\d+)"|^api: (http:\/\/127\.0\.0\.1:\d+)/m.exec(out) ?? null, (u) => u !== null || child.exitCode !== null, `${name}'s API`, 30_000);
-  if (url === null) throw new Error(`${name} exited ${child.exitCode}:\n${out}`);
-  const m: Member = { name, child, url: url[1] ?? url[2]!, out: () => out };
   running.push(m);
   return m;
 }
@@ -92,14 +71,11 @@ async function runJob(via: Member, seedValue: number): Promise<string> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strata-cluster-restart-'));
   for (const n of ['a', 'b', 'c']) ports[n] = await freePort();
-  const ds = await generateDataset({ outDir: join(dir, 'files'), strategies: 4, days: 120, seed: 6 });
-  csvFiles = (await readdir(ds.outDir)).filter((f) => f.endsWith('.csv')).map((f) => join(ds.outDir, f));
-  const days = ds.files.filter((f) => f.file.endsWith('.csv')).flatMap((f) => f.strategies.flatMap((s) => s.daily.map((d) => d.trading_day))).sort();
-  range = { from: days[0]!, to: days.at(-1)! };
+  ({ files: csvFiles, range } = await csvDataset(dir, 6));
 }, 30_000);
 
 afterAll(async () => {
-  for (const m of running) if (m.child.exitCode === null && m.child.signalCode === null) m.child.kill('SIGKILL');
+  killAll(running);
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -4,23 +4,20 @@
 // same bytes is a duplicate, and after kill -9 of the first member a job submitted through the survivor
 // loads its matrix from the shared store and completes. The HeavyDB password comes from an environment
 // variable and appears in no output, status or node label.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDataset } from '../../engine/formats/index.ts';
 import { startHeavyDbStandIn, type HeavyDbStandIn } from '../support/heavydb-server/heavydb-stand-in.ts';
-import { untilValue } from '../support/poll.ts';
+import { csvDataset, daemonApi, killAll, startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
+import { untilValue as until } from '../support/poll.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const main = join(root, 'cluster', 'cli', 'main.ts');
 const TOKEN = 'heavydb-store-operator-token-0001';
 const SECRET = 'heavydb-store-cluster-secret-0123456789';
 const PASSWORD = `pw-${randomBytes(9).toString('hex')}`;
 
-interface Member { readonly name: string; readonly child: ChildProcess; readonly url: string; readonly dataDir: string; out(): string }
+type Member = DaemonProcess;
 
 let dir: string;
 let csvFiles: string[] = [];
@@ -29,42 +26,23 @@ let strategies = 0;
 const servers: HeavyDbStandIn[] = [];
 const members: Member[] = [];
 
-const until = untilValue;
-
-async function api(m: Member, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
-  const res = await fetch(`${m.url}${path}`, {
-    method, headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, text };
-}
+const api = (m: Member, method: string, path: string, body?: unknown) => daemonApi(m.url, TOKEN, method, path, body);
 
 async function startMember(name: string, seeds: string[], files: readonly string[]): Promise<Member> {
-  const dataDir = join(dir, name);
-  await mkdir(join(dataDir, 'ingest', 'inbox'), { recursive: true });
-  for (const f of files) await copyFile(f, join(dataDir, 'ingest', 'inbox', f.split('/').at(-1)!));
-  const config = join(dir, `${name}.json`);
-  await writeFile(config, JSON.stringify({
-    dataDir, logLevel: 'info', demo: { enabled: false },
-    api: { port: 0, tokens: [{ name: 'ops', role: 'operator', secret: TOKEN }] },
-    store: {
-      mode: 'cluster', nodes: 0, replicationFactor: 2, healthIntervalMs: 500,
-      heavydb: servers.map((s, i) => ({ name: `heavy${i + 1}`, url: `heavydb://strata@127.0.0.1:${s.port}/heavyai`, password: { env: 'STRATA_TEST_HEAVYDB_PASSWORD' } })),
+  const m = await startDaemonProcess({
+    dir, name, files, env: { STRATA_TEST_HEAVYDB_PASSWORD: PASSWORD, STRATA_LOG_LEVEL: 'info' },
+    config: {
+      logLevel: 'info', demo: { enabled: false },
+      api: { port: 0, tokens: [{ name: 'ops', role: 'operator', secret: TOKEN }] },
+      store: {
+        mode: 'cluster', nodes: 0, replicationFactor: 2, healthIntervalMs: 500,
+        heavydb: servers.map((s, i) => ({ name: `heavy${i + 1}`, url: `heavydb://strata@127.0.0.1:${s.port}/heavyai`, password: { env: 'STRATA_TEST_HEAVYDB_PASSWORD' } })),
+      },
+      workers: { threads: 1 }, ingest: { watchInbox: true, scanIntervalMs: 200 },
+      jobs: { mode: 'scheduler', checkpointMs: 300, progressMs: 100 },
+      cluster: { enabled: true, name: 'shared-store', host: '127.0.0.1', port: 0, seeds, secret: SECRET },
     },
-    workers: { threads: 1 }, ingest: { watchInbox: true, scanIntervalMs: 200 },
-    jobs: { mode: 'scheduler', checkpointMs: 300, progressMs: 100 },
-    cluster: { enabled: true, name: 'shared-store', host: '127.0.0.1', port: 0, seeds, secret: SECRET },
-  }));
-  const child = spawn(process.execPath, [main, 'daemon', '--config', config], {
-    cwd: dir, env: { ...process.env, STRATA_TEST_HEAVYDB_PASSWORD: PASSWORD, STRATA_LOG_FORMAT: 'json', STRATA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout!.on('data', (d) => { out += String(d); });
-  child.stderr!.on('data', (d) => { out += String(d); });
-  const url = await until(async () => /"url":"(http:\/\/127\.0\.0\.1:\d+)"|^api: (http:\/\/127\.0\.0\.1:\d+)/m.exec(out) ?? null, (u) => u !== null || child.exitCode !== null, `${name}'s API`, 30_000);
-  if (url === null) throw new Error(`${name} exited ${child.exitCode}:\n${out}`);
-  const m: Member = { name, child, url: url[1] ?? url[2]!, dataDir, out: () => out };
   members.push(m);
   return m;
 }
@@ -75,11 +53,7 @@ const selfId = async (m: Member): Promise<string> =>
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strata-heavydb-store-'));
   for (let i = 0; i < 3; i++) servers.push(await startHeavyDbStandIn({ user: 'strata', password: PASSWORD, database: 'heavyai' }));
-  const ds = await generateDataset({ outDir: join(dir, 'files'), strategies: 4, days: 120, seed: 8 });
-  csvFiles = (await readdir(ds.outDir)).filter((f) => f.endsWith('.csv')).map((f) => join(ds.outDir, f));
-  const days = ds.files.filter((f) => f.file.endsWith('.csv')).flatMap((f) => f.strategies.flatMap((s) => s.daily.map((d) => d.trading_day))).sort();
-  range = { from: days[0]!, to: days.at(-1)! };
-  strategies = ds.files.filter((f) => f.file.endsWith('.csv')).reduce((n, f) => n + f.strategies.length, 0);
+  ({ files: csvFiles, range, strategies } = await csvDataset(dir, 8));
   // the files go into a's inbox only
   const a = await startMember('a', [], csvFiles);
   await until(() => api(a, 'GET', '/api/v1/status'), (r) => r.body.ingest.committed === csvFiles.length, 'a: files ingested into the shared store', 30_000);
@@ -90,7 +64,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  for (const m of members) if (m.child.exitCode === null && m.child.signalCode === null) m.child.kill('SIGKILL');
+  killAll(members);
   for (const s of servers) await s.close().catch(() => {});
   await rm(dir, { recursive: true, force: true });
 });
