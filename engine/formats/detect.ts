@@ -60,15 +60,30 @@ function emptyFile(path: string, detail: string): Error {
 }
 
 export async function detectFormat(path: string, options: DetectOptions = {}): Promise<Detection> {
+  const { detection, workbook } = await detectAndOpen(path, options);
+  workbook?.close();
+  return detection;
+}
+
+/**
+ * Detects the format and, for a workbook, hands over the workbook it opened to look (the caller closes it):
+ * parsing then reads the same open zip instead of opening and walking its directory a second time.
+ */
+export async function detectAndOpen(path: string, options: DetectOptions = {}): Promise<{ detection: Detection; workbook: XlsxWorkbook | null }> {
   const { head, size } = await sniff(path);
   if (size === 0) throw emptyFile(path, '0 bytes');
   const isZip = head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
   if (head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0) {
     throw formatError('STRATA_FORMAT_UNKNOWN', `${path}: a legacy binary .xls workbook; save it as .xlsx (Excel 2007+) or CSV`, { file: path, candidates: [] });
   }
-  const container: Container = isZip ? 'xlsx' : 'csv';
-  const candidates = isZip ? await xlsxCandidates(path) : await csvCandidates(path);
-  return choose(path, container, candidates, options);
+  if (!isZip) return { detection: choose(path, 'csv', await csvCandidates(path), options), workbook: null };
+  const workbook = await XlsxWorkbook.open(path);
+  try {
+    return { detection: choose(path, 'xlsx', await xlsxCandidates(path, workbook), options), workbook };
+  } catch (e) {
+    workbook.close();
+    throw e;
+  }
 }
 
 function choose(path: string, container: Container, candidates: readonly Candidate[], options: DetectOptions): Detection {
@@ -131,9 +146,8 @@ async function csvCandidates(path: string): Promise<Candidate[]> {
   return out;
 }
 
-async function xlsxCandidates(path: string): Promise<Candidate[]> {
-  const wb = await XlsxWorkbook.open(path);
-  try {
+async function xlsxCandidates(path: string, wb: XlsxWorkbook): Promise<Candidate[]> {
+  {
     const names = wb.sheets.map((s) => s.name);
     const lower = names.map((n) => n.trim().toLowerCase());
     const out: Candidate[] = [];
@@ -173,7 +187,5 @@ async function xlsxCandidates(path: string): Promise<Candidate[]> {
     }
     if (out.length === 0 && names.length === 0) throw formatError('STRATA_FORMAT_XLSX_CORRUPT', `${path}: the workbook lists no sheets`, { file: path });
     return out;
-  } finally {
-    wb.close();
   }
 }

@@ -9,7 +9,7 @@ import { dailyPnlBatch, strategiesBatch, type CanonicalBatch } from './canonical
 import { cellRowBlock, csvRowBlock, type RowBlock } from './row-view.ts';
 import { parseConsolidated } from './consolidated.ts';
 import { readCsvBlocks } from './csv-reader.ts';
-import { detectFormat, type Detection } from './detect.ts';
+import { detectAndOpen, type Detection } from './detect.ts';
 import { formatError } from './errors.ts';
 import { resolveFormatId, type FormatId } from './format-id.ts';
 import { ParseContext, type NormaliserOutput } from './parse-context.ts';
@@ -144,20 +144,19 @@ export async function* ingestFile(path: string, options: ParseOptions = {}): Asy
   const { contentHash, sizeBytes } = options.contentHash !== undefined
     ? { contentHash: options.contentHash, sizeBytes: (await hashFileSize(path)) }
     : await hashFile(path);
-  const detection = await detectFormat(path, { zoneMode: given !== null, ...(forced ? { format: forced } : {}) });
+  // the workbook detection opened is the one parsing reads; closed however the consumer stops
+  const { detection, workbook: wb } = await detectAndOpen(path, { zoneMode: given !== null, ...(forced ? { format: forced } : {}) });
   const format = detection.format;
   // A zone format always buckets: forced FORMAT_7/8 without zone options use the default (equal, 4 zones).
   const zoning = ZONE_FORMATS.includes(format) ? (given ?? createZoning({ method: 'equal' })) : null;
-  yield { type: 'started', file: path, contentHash, sizeBytes, format, reason: detection.reason };
-
   const problems = new ProblemLog(basename(path), options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
   const ctx = new ParseContext({
     path, stem: fileStem(path), contentHash, format, zoning, problems, lenient: options.lenient === true,
     batchRows: options.batchRows ?? 8192, totalBytes: sizeBytes,
   });
-  const wb = detection.container === 'xlsx' ? await XlsxWorkbook.open(path) : null;
   let tradeRows = 0;
   try {
+    yield { type: 'started', file: path, contentHash, sizeBytes, format, reason: detection.reason };
     for await (const out of normaliser(ctx, detection, wb)) {
       const progress = { rows: ctx.progress.rows, bytes: Math.min(ctx.progress.bytes, sizeBytes), totalBytes: sizeBytes };
       if (out === null) { yield { type: 'progress', progress }; continue; }

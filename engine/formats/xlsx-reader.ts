@@ -12,6 +12,8 @@ import { formatError } from './errors.ts';
 import { readFailed } from './strategy-id.ts';
 
 export const XLSX_CHUNK_BYTES = 1 << 20;
+/** zlib's smallest output chunk */
+const MIN_CHUNK_BYTES = 64;
 
 /** A numeric cell whose style is a date or time format: the raw Excel serial. */
 export interface ExcelDateCell {
@@ -209,7 +211,11 @@ export class XlsxWorkbook {
     });
     let bytesRead = 0;
     raw.on('data', (b: Buffer) => { bytesRead += b.length; });
-    const source: Readable = entry.compressionMethod === 8 ? raw.pipe(createInflateRaw({ chunkSize: this.#chunkBytes })) : raw;
+    // zlib allocates each output chunk at chunkSize: a small part (workbook.xml, rels, a short sheet) gets a
+    // chunk of its own size, not 1 MiB, which on a workbook of small parts cost more in allocation and GC than
+    // the parsing itself
+    const chunkSize = Math.max(MIN_CHUNK_BYTES, Math.min(this.#chunkBytes, entry.uncompressedSize + 1));
+    const source: Readable = entry.compressionMethod === 8 ? raw.pipe(createInflateRaw({ chunkSize })) : raw;
     if (source !== raw) raw.on('error', (e) => source.destroy(e));
     const decoder = new TextDecoder('utf-8');
     try {

@@ -1,12 +1,12 @@
 // The streaming XLSX reader: every cell kind (shared and inline strings, numbers, booleans, date styles,
 // sparse rows) read back exactly whatever the size of the inflated chunks, so no element split across two
 // chunks is ever lost; custom number formats are told apart as dates or not.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { XlsxWorkbook, writeXlsx, type CellValue, type WriteCell } from '../../../engine/formats/index.ts';
+import { XlsxWorkbook, generateDataset, ingestFile, writeXlsx, type CellValue, type WriteCell } from '../../../engine/formats/index.ts';
 import { isDateFormatCode } from '../../../engine/formats/xlsx-reader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-xlsx-'));
@@ -65,5 +65,20 @@ describe('XlsxWorkbook', () => {
   it('tells date formats from number formats', () => {
     for (const f of ['dd/mm/yyyy', 'yyyy\\-mm\\-dd\\ hh:mm:ss', '[$-409]d-mmm-yy', 'h:mm AM/PM', '[h]:mm:ss']) expect(isDateFormatCode(f), f).toBe(true);
     for (const f of ['#,##0.00;[Red]\\-#,##0.00', '0.00%', '"days" 0', '[Blue]0.00', 'General']) expect(isDateFormatCode(f), f).toBe(false);
+  });
+
+  it('reads a workbook once for detection and parsing, and closes it however the reader stops', async () => {
+    const ds = await generateDataset({ outDir: join(dir, 'ds'), strategies: 2, days: 20, seed: 3 });
+    const path = join(ds.outDir, ds.files.find((f) => f.file.endsWith('f4_wide.xlsx'))!.file);
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    for (let i = 0; i < 40; i++) {
+      // stopped right after the first event: the workbook detection opened must still be closed
+      for await (const ev of ingestFile(path, { contentHash: 'x' })) { expect(ev.type).toBe('started'); break; }
+    }
+    let done = 0;
+    for (let i = 0; i < 10; i++) for await (const ev of ingestFile(path, { contentHash: 'x' })) if (ev.type === 'done') done++;
+    expect(done).toBe(10);
+    expect(fds() - before).toBeLessThan(5);
   });
 });
