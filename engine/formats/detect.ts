@@ -10,7 +10,7 @@ import type { FormatFamily, FormatId } from './format-id.ts';
 import { transBaseName, PORTFOLIO_TRANS } from './python-workbook.ts';
 import { readFailed } from './strategy-id.ts';
 import { tradingViewColumns } from './tradingview.ts';
-import { XlsxWorkbook } from './xlsx-reader.ts';
+import { IN_MEMORY_BYTES, XlsxWorkbook } from './xlsx-reader.ts';
 
 export const DETECT_BYTES = 64 * 1024;
 
@@ -39,21 +39,26 @@ export interface DetectOptions {
   readonly zoneMode?: boolean;
 }
 
-async function sniff(path: string): Promise<{ head: Buffer; size: number }> {
+/** The first bytes and the size; a zip small enough to be read whole (IN_MEMORY_BYTES) is read here, once. */
+async function sniff(path: string): Promise<{ head: Buffer; size: number; whole: Buffer | null }> {
   let fh;
   try { fh = await open(path, 'r'); } catch (e) { throw readFailed(path, e); }
   try {
-    const { size } = await fh.stat();
-    if (!(await fh.stat()).isFile()) throw readFailed(path, Object.assign(new Error('not a regular file'), { code: 'EISDIR' }));
+    const st = await fh.stat();
+    if (!st.isFile()) throw readFailed(path, Object.assign(new Error('not a regular file'), { code: 'EISDIR' }));
+    const size = st.size;
     const head = Buffer.alloc(Math.min(8, size));
     await fh.read(head, 0, head.length, 0);
-    return { head, size };
+    const whole = size <= IN_MEMORY_BYTES && isZipHead(head) ? await fh.readFile() : null;
+    return { head, size, whole: whole && whole.length === size ? whole : null };
   } catch (e) {
     throw (e as { code?: string }).code?.startsWith('STRATA_') ? e : readFailed(path, e);
   } finally {
     await fh.close();
   }
 }
+
+const isZipHead = (head: Buffer): boolean => head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
 
 function emptyFile(path: string, detail: string): Error {
   return formatError('STRATA_FORMAT_EMPTY_FILE', `${path}: the file is empty (${detail})`, { file: path });
@@ -70,14 +75,14 @@ export async function detectFormat(path: string, options: DetectOptions = {}): P
  * parsing then reads the same open zip instead of opening and walking its directory a second time.
  */
 export async function detectAndOpen(path: string, options: DetectOptions = {}): Promise<{ detection: Detection; workbook: XlsxWorkbook | null }> {
-  const { head, size } = await sniff(path);
+  const { head, size, whole } = await sniff(path);
   if (size === 0) throw emptyFile(path, '0 bytes');
-  const isZip = head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
+  const isZip = isZipHead(head);
   if (head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0) {
     throw formatError('STRATA_FORMAT_UNKNOWN', `${path}: a legacy binary .xls workbook; save it as .xlsx (Excel 2007+) or CSV`, { file: path, candidates: [] });
   }
   if (!isZip) return { detection: choose(path, 'csv', await csvCandidates(path), options), workbook: null };
-  const workbook = await XlsxWorkbook.open(path);
+  const workbook = await XlsxWorkbook.open(path, {}, whole);
   try {
     return { detection: choose(path, 'xlsx', await xlsxCandidates(path, workbook), options), workbook };
   } catch (e) {

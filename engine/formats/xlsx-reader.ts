@@ -4,7 +4,8 @@
 // the shared-string table are in memory. Why not exceljs: its streaming reader runs ~0.09 M rows/s with
 // 150 MB RSS here, a SAX parser 0.18 M, and yauzl + inflate + a byte scanner ~0.8 M (PERF-NOTES), and the
 // ingest target is ≥ 2× exceljs streaming. The scanner reads only the SpreadsheetML subset writers emit.
-import { createInflateRaw } from 'node:zlib';
+import { readFile, stat } from 'node:fs/promises';
+import { createInflateRaw, inflateRawSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
@@ -14,6 +15,8 @@ import { readFailed } from './strategy-id.ts';
 export const XLSX_CHUNK_BYTES = 1 << 20;
 /** zlib's smallest output chunk */
 const MIN_CHUNK_BYTES = 64;
+/** workbooks up to this size are read into memory whole (see XlsxWorkbook.open) */
+export const IN_MEMORY_BYTES = 8 << 20;
 
 /** A numeric cell whose style is a date or time format: the raw Excel serial. */
 export interface ExcelDateCell {
@@ -134,15 +137,33 @@ export class XlsxWorkbook {
   }
 
   /** `chunkBytes` (≥ 64, default 1 MiB) sizes the inflated pieces; tests use tiny ones to hit every boundary. */
-  static async open(path: string, options: { chunkBytes?: number } = {}): Promise<XlsxWorkbook> {
+  static async open(path: string, options: { chunkBytes?: number } = {}, contents: Buffer | null = null): Promise<XlsxWorkbook> {
+    // A workbook up to IN_MEMORY_BYTES is read whole, once: walking the zip on the file costs a thread-pool
+    // round trip per directory read, local header and part, which dominated the time of small workbooks.
+    // Bigger ones are read from the file part by part, so memory stays independent of the file's size.
+    // (`contents`: the file, already read by the caller, e.g. format detection)
+    let buffer = contents;
+    if (!buffer) {
+      let size: number;
+      try {
+        const st = await stat(path);
+        if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
+        size = st.size;
+      } catch (e) {
+        throw readFailed(path, e);
+      }
+      buffer = size <= IN_MEMORY_BYTES ? await readFile(path).catch((e: unknown) => { throw readFailed(path, e); }) : null;
+    }
     const zip = await new Promise<ZipFile>((resolve, reject) => {
-      yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: true }, (err, z) => {
+      const done = (err: Error | null, z?: ZipFile): void => {
         if (err) {
           const code = (err as { code?: string }).code;
           if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') reject(readFailed(path, err));
           else reject(truncated(path, err.message));
-        } else resolve(z);
-      });
+        } else resolve(z!);
+      };
+      if (buffer) yauzl.fromBuffer(buffer, { lazyEntries: true, decodeStrings: true }, done);
+      else yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: true }, done);
     });
     const entries = new Map<string, Entry>();
     try {
@@ -209,6 +230,24 @@ export class XlsxWorkbook {
     const raw = await new Promise<Readable>((resolve, reject) => {
       this.#zip.openReadStream(entry, { decodeFileData: false }, (err, s) => (err ? reject(truncated(this.path, err.message)) : resolve(s)));
     });
+    if (entry.compressionMethod === 8 && entry.uncompressedSize <= this.#chunkBytes) {
+      // A part that fits one chunk is inflated in one synchronous call: the stream would yield it as one
+      // chunk anyway, after a thread-pool round trip per piece. Inflating past the size the directory states
+      // is a broken part, as a zip reader that checks sizes would say.
+      const pieces: Buffer[] = [];
+      let compressed = 0;
+      try {
+        for await (const b of raw) { pieces.push(b as Buffer); compressed += (b as Buffer).length; }
+        const bytes = inflateRawSync(Buffer.concat(pieces, compressed), { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+        yield { text: new TextDecoder('utf-8').decode(bytes), bytesRead: compressed };
+      } catch (e) {
+        if ((e as { code?: string }).code === 'STRATA_FORMAT_TRUNCATED_XLSX') throw e;
+        throw truncated(this.path, `${name}: ${(e as Error).message}`);
+      } finally {
+        raw.destroy();
+      }
+      return;
+    }
     let bytesRead = 0;
     raw.on('data', (b: Buffer) => { bytesRead += b.length; });
     // zlib allocates each output chunk at chunkSize: a small part (workbook.xml, rels, a short sheet) gets a
