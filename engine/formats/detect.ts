@@ -74,17 +74,17 @@ export async function detectFormat(path: string, options: DetectOptions = {}): P
  * Detects the format and, for a workbook, hands over the workbook it opened to look (the caller closes it):
  * parsing then reads the same open zip instead of opening and walking its directory a second time.
  */
-export async function detectAndOpen(path: string, options: DetectOptions = {}): Promise<{ detection: Detection; workbook: XlsxWorkbook | null }> {
+export async function detectAndOpen(path: string, options: DetectOptions = {}): Promise<{ detection: Detection; workbook: XlsxWorkbook | null; sizeBytes: number }> {
   const { head, size, whole } = await sniff(path);
   if (size === 0) throw emptyFile(path, '0 bytes');
   const isZip = isZipHead(head);
   if (head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0) {
     throw formatError('STRATA_FORMAT_UNKNOWN', `${path}: a legacy binary .xls workbook; save it as .xlsx (Excel 2007+) or CSV`, { file: path, candidates: [] });
   }
-  if (!isZip) return { detection: choose(path, 'csv', await csvCandidates(path), options), workbook: null };
+  if (!isZip) return { detection: choose(path, 'csv', await csvCandidates(path), options), workbook: null, sizeBytes: size };
   const workbook = await XlsxWorkbook.open(path, {}, whole);
   try {
-    return { detection: choose(path, 'xlsx', await xlsxCandidates(path, workbook), options), workbook };
+    return { detection: choose(path, 'xlsx', await xlsxCandidates(path, workbook), options), workbook, sizeBytes: size };
   } catch (e) {
     workbook.close();
     throw e;

@@ -1,7 +1,6 @@
 // One file end to end, without writing anything: hash, detect, stream the format's normaliser, and hand out
 // canonical batches with progress, then the strategies and daily_pnl batches and a summary. All-or-nothing
 // by default: batches are provisional until the `done` event; a rejected file ends in a thrown error.
-import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { EngineError } from '../engine-error.ts';
 import { parseBackinzoMulti, parseBackinzoTrades } from './backinzo.ts';
@@ -16,7 +15,7 @@ import { ParseContext, type NormaliserOutput } from './parse-context.ts';
 import { DEFAULT_MAX_PROBLEMS, ProblemLog, type Problem, type Warning } from './problems.ts';
 import { parsePythonWorkbook } from './python-workbook.ts';
 import type { StrategySummary } from './strategy-draft.ts';
-import { hashFile, readFailed } from './strategy-id.ts';
+import { hashFile } from './strategy-id.ts';
 import { parseTradingView } from './tradingview.ts';
 import { XlsxWorkbook } from './xlsx-reader.ts';
 import { createZoning, type ZoneOptions, type Zoning } from './zones.ts';
@@ -129,6 +128,9 @@ function normaliser(ctx: ParseContext, detection: Detection, wb: XlsxWorkbook | 
 
 const ZONE_FORMATS: readonly FormatId[] = ['FORMAT_7_TradingView_Zone', 'FORMAT_8_PYTHON_MULTI_ZONE_XLSX'];
 
+/** Time zones already checked: building an Intl.DateTimeFormat to check one costs more than parsing a small file. */
+const KNOWN_ZONES = new Set<string>();
+
 /**
  * Streams one file as canonical batches. Events: `started` (hash and format, before any parsing), then
  * `batch` (trades while reading; strategies and daily_pnl at the end) and `progress`, then `done`. Throws an
@@ -138,14 +140,17 @@ const ZONE_FORMATS: readonly FormatId[] = ['FORMAT_7_TradingView_Zone', 'FORMAT_
 export async function* ingestFile(path: string, options: ParseOptions = {}): AsyncGenerator<IngestEvent> {
   const { format: forced, zoning: given } = validateOptions(options);
   const tz = options.tz ?? DEFAULT_TZ;
-  try { new Intl.DateTimeFormat('en', { timeZone: tz }); } catch {
-    throw formatError('STRATA_FORMAT_INVALID_OPTION', `unknown time zone ${JSON.stringify(tz)}`, { tz });
+  if (!KNOWN_ZONES.has(tz)) {
+    try { new Intl.DateTimeFormat('en', { timeZone: tz }); } catch {
+      throw formatError('STRATA_FORMAT_INVALID_OPTION', `unknown time zone ${JSON.stringify(tz)}`, { tz });
+    }
+    KNOWN_ZONES.add(tz);
   }
-  const { contentHash, sizeBytes } = options.contentHash !== undefined
-    ? { contentHash: options.contentHash, sizeBytes: (await hashFileSize(path)) }
-    : await hashFile(path);
+  const hashed = options.contentHash !== undefined ? null : await hashFile(path);
   // the workbook detection opened is the one parsing reads; closed however the consumer stops
-  const { detection, workbook: wb } = await detectAndOpen(path, { zoneMode: given !== null, ...(forced ? { format: forced } : {}) });
+  const { detection, workbook: wb, sizeBytes: detectedSize } = await detectAndOpen(path, { zoneMode: given !== null, ...(forced ? { format: forced } : {}) });
+  const contentHash = hashed?.contentHash ?? options.contentHash!;
+  const sizeBytes = hashed?.sizeBytes ?? detectedSize;
   const format = detection.format;
   // A zone format always buckets: forced FORMAT_7/8 without zone options use the default (equal, 4 zones).
   const zoning = ZONE_FORMATS.includes(format) ? (given ?? createZoning({ method: 'equal' })) : null;
@@ -194,10 +199,6 @@ export async function* ingestFile(path: string, options: ParseOptions = {}): Asy
       warnings: problems.warnings, problems: problems.problems, totalProblems: problems.total,
     },
   };
-}
-
-async function hashFileSize(path: string): Promise<number> {
-  try { return (await stat(path)).size; } catch (e) { throw readFailed(path, e); }
 }
 
 /** The error data of a rejected file, for reports: { code, message, data } (no stack). */
