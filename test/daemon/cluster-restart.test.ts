@@ -1,7 +1,7 @@
 // A whole-cluster restart that begins with the member that had been out longest: three `strata daemon`
 // processes run jobs under one scheduler; member c stops, another job is accepted and completes (c's replica
-// of the journal misses it); then b and a stop. c starts first and founds the cluster alone, a and b join it
-// within jobs.startGraceMs, and c's scheduler starts from the newest journal copy among them (a's or b's),
+// of the journal misses it); then b and a stop. c founds the new cluster, a and b join it within
+// jobs.startGraceMs, and c's scheduler starts from the newest journal copy among them (a's or b's),
 // not from its own: every job accepted before the restart is still there, with its result.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -41,7 +41,7 @@ async function start(name: string, seeds: string[], files: readonly string[] = [
       logLevel: 'info', demo: { enabled: false },
       api: { port: 0, tokens: [{ name: 'ops', role: 'operator', secret: TOKEN }] },
       store: { mode: 'single-node' }, workers: { threads: 1 }, ingest: { watchInbox: true, scanIntervalMs: 200 },
-      jobs: { mode: 'scheduler', checkpointMs: 300, progressMs: 100, startGraceMs: 6_000 },
+      jobs: { mode: 'scheduler', checkpointMs: 300, progressMs: 100, startGraceMs: 10_000 },
       cluster: { enabled: true, name: 'restart', host: '127.0.0.1', port: ports[name], seeds, secret: SECRET },
     },
   });
@@ -93,9 +93,9 @@ describe('a whole-cluster restart', () => {
     await stop(b);
     await stop(a);
 
-    // c first: its seeds name itself first, so it founds the cluster; a and b join it
-    const c2 = await start('c', [seed('c'), seed('a'), seed('b')]);
-    const [a2, b2] = await Promise.all([start('a', [seed('c')]), start('b', [seed('c')])]);
+    // all three start together; c's seeds name itself first, so c founds the cluster (the others know only c
+    // and join it once it is up) and, the oldest member, holds the scheduler
+    const [c2, a2, b2] = await Promise.all([start('c', [seed('c'), seed('a'), seed('b')]), start('a', [seed('c')]), start('b', [seed('c')])]);
     for (const m of [a2, b2, c2]) await until(() => api(m, 'GET', '/api/v1/status'), (r) => r.body.members === 3, `${m.name}: three members again`, 30_000);
     const listed = await until(() => api(c2, 'GET', '/api/v1/optimizer/jobs'), (r) => r.status === 200, 'the job list from the restarted cluster', 30_000);
     const jobs = listed.body.jobs as { id: string; state: string }[];
