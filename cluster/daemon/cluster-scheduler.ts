@@ -72,6 +72,8 @@ export function openClusterScheduler(o: ClusterSchedulerOptions): SchedulerClien
     beforeOpen: async (journalPath) => {
       const wait = joinedAt + (o.startGraceMs ?? 3_000) - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      // the member stopped while the scheduler waited: it does not open the journal any more
+      if (closed) throw schedulerError('STRATA_SCHEDULER_CLOSED', 'this member\'s job service closed before the scheduler started');
       const adopted = await adoptNewestJournal({ system, journalPath, peers: peers() });
       if (adopted) o.log.warn({ from: adopted.from, position: adopted.position, previous: adopted.previous }, `the job scheduler starts from member ${adopted.from}'s journal copy, which is newer than this member's`);
     },
@@ -81,7 +83,7 @@ export function openClusterScheduler(o: ClusterSchedulerOptions): SchedulerClien
     }),
     onEvent: publish,
     onReady: (info) => o.log.info({ epoch: info.epoch, recoveredJobs: info.recoveredJobs }, 'the cluster job scheduler runs on this member'),
-    onStartFailed: (error) => o.log.error({ code: error.code, err: error.message }, 'the cluster job scheduler could not open its journal'),
+    onStartFailed: (error) => { if (!closed) o.log.error({ code: error.code, err: error.message }, 'the cluster job scheduler could not open its journal'); },
   }), (e) => o.log.info({ epoch: e.epoch, member: e.member }, e.type === 'singleton.started' ? 'job scheduler singleton started here' : 'job scheduler singleton stopped here'));
 
   async function ask<R extends { type: string }>(build: (replyTo: ActorRef<R>) => SchedulerMessage, timeoutMs = askTimeoutMs): Promise<R> {
