@@ -152,45 +152,43 @@ async function csvCandidates(path: string): Promise<Candidate[]> {
 }
 
 async function xlsxCandidates(path: string, wb: XlsxWorkbook): Promise<Candidate[]> {
-  {
-    const names = wb.sheets.map((s) => s.name);
-    const lower = names.map((n) => n.trim().toLowerCase());
-    const out: Candidate[] = [];
-    const tvSheet = names[lower.indexOf('list of trades')];
-    if (tvSheet !== undefined) {
-      out.push({ family: 'tradingview', fits: ['FORMAT_3_TRADING_VIEW_CSV', 'FORMAT_7_TradingView_Zone'], auto: (z) => (z ? 'FORMAT_7_TradingView_Zone' : 'FORMAT_3_TRADING_VIEW_CSV'), reason: 'a sheet "List of trades"', sheet: tvSheet });
-    }
-    const trans = names.filter((n) => transBaseName(n) !== null);
-    if (trans.length > 0) {
-      const others = trans.filter((n) => n.trim().toLowerCase() !== PORTFOLIO_TRANS).length;
-      const hasTv = lower.includes('tv setting');
-      const fits: FormatId[] = [];
-      if (others <= 1) fits.push('FORMAT_2_PYTHON_XLSX');
-      if (others >= 1) fits.push('FORMAT_6_PYTHON_MULTI_XLSX');
-      fits.push('FORMAT_8_PYTHON_MULTI_ZONE_XLSX');
-      out.push({
-        family: 'python', fits,
-        auto: (z) => (z || hasTv ? 'FORMAT_8_PYTHON_MULTI_ZONE_XLSX' : others >= 2 ? 'FORMAT_6_PYTHON_MULTI_XLSX' : 'FORMAT_2_PYTHON_XLSX'),
-        reason: `${trans.length} "… Trans" sheet(s)${hasTv ? ' and a "Tv Setting" sheet' : ''}`, sheet: null,
-      });
-    }
-    const twoOne = names[lower.indexOf(SHEET_2_1)];
-    if (twoOne !== undefined) {
-      out.push({ family: 'consolidated', fits: ['FORMAT_4_CONSOLIDATED_XLSX'], auto: () => 'FORMAT_4_CONSOLIDATED_XLSX', reason: 'a sheet "2.1"', sheet: twoOne });
-    } else if (out.length === 0) {
-      // The wide layout has no telltale sheet name: look at each sheet's header row.
-      const wide: string[] = [];
-      for (const s of wb.sheets) {
-        for await (const b of wb.rows(s, { maxRows: 1 })) {
-          if (b.rows[0] && isWideHeader(b.rows[0].cells.map((c) => (typeof c === 'string' ? c : '')))) wide.push(s.name);
-        }
-      }
-      if (wide.length === 1) out.push({ family: 'consolidated', fits: ['FORMAT_4_CONSOLIDATED_XLSX'], auto: () => 'FORMAT_4_CONSOLIDATED_XLSX', reason: `sheet ${JSON.stringify(wide[0])} has the wide daily header Date, Day, …`, sheet: wide[0]! });
-      if (wide.length > 1) {
-        throw formatError('STRATA_FORMAT_AMBIGUOUS', `${path}: ${wide.length} sheets have the wide daily header Date, Day, … (${wide.map((w) => JSON.stringify(w)).join(', ')}); FORMAT_4 reads a single sheet`, { file: path, candidates: wide });
-      }
-    }
-    if (out.length === 0 && names.length === 0) throw formatError('STRATA_FORMAT_XLSX_CORRUPT', `${path}: the workbook lists no sheets`, { file: path });
-    return out;
+  const names = wb.sheets.map((s) => s.name);
+  const lower = names.map((n) => n.trim().toLowerCase());
+  const out: Candidate[] = [];
+  const tvSheet = names[lower.indexOf('list of trades')];
+  if (tvSheet !== undefined) {
+    out.push({ family: 'tradingview', fits: ['FORMAT_3_TRADING_VIEW_CSV', 'FORMAT_7_TradingView_Zone'], auto: (z) => (z ? 'FORMAT_7_TradingView_Zone' : 'FORMAT_3_TRADING_VIEW_CSV'), reason: 'a sheet "List of trades"', sheet: tvSheet });
   }
+  const trans = names.filter((n) => transBaseName(n) !== null);
+  if (trans.length > 0) {
+    const others = trans.filter((n) => n.trim().toLowerCase() !== PORTFOLIO_TRANS).length;
+    const hasTv = lower.includes('tv setting');
+    const fits: FormatId[] = [];
+    if (others <= 1) fits.push('FORMAT_2_PYTHON_XLSX');
+    if (others >= 1) fits.push('FORMAT_6_PYTHON_MULTI_XLSX');
+    fits.push('FORMAT_8_PYTHON_MULTI_ZONE_XLSX');
+    out.push({
+      family: 'python', fits,
+      auto: (z) => (z || hasTv ? 'FORMAT_8_PYTHON_MULTI_ZONE_XLSX' : others >= 2 ? 'FORMAT_6_PYTHON_MULTI_XLSX' : 'FORMAT_2_PYTHON_XLSX'),
+      reason: `${trans.length} "… Trans" sheet(s)${hasTv ? ' and a "Tv Setting" sheet' : ''}`, sheet: null,
+    });
+  }
+  const twoOne = names[lower.indexOf(SHEET_2_1)];
+  if (twoOne !== undefined) {
+    out.push({ family: 'consolidated', fits: ['FORMAT_4_CONSOLIDATED_XLSX'], auto: () => 'FORMAT_4_CONSOLIDATED_XLSX', reason: 'a sheet "2.1"', sheet: twoOne });
+  } else if (out.length === 0) {
+    // The wide layout has no telltale sheet name: look at each sheet's header row.
+    const wide: string[] = [];
+    for (const s of wb.sheets) {
+      for await (const b of wb.rows(s, { maxRows: 1 })) {
+        if (b.rows[0] && isWideHeader(b.rows[0].cells.map((c) => (typeof c === 'string' ? c : '')))) wide.push(s.name);
+      }
+    }
+    if (wide.length === 1) out.push({ family: 'consolidated', fits: ['FORMAT_4_CONSOLIDATED_XLSX'], auto: () => 'FORMAT_4_CONSOLIDATED_XLSX', reason: `sheet ${JSON.stringify(wide[0])} has the wide daily header Date, Day, …`, sheet: wide[0]! });
+    if (wide.length > 1) {
+      throw formatError('STRATA_FORMAT_AMBIGUOUS', `${path}: ${wide.length} sheets have the wide daily header Date, Day, … (${wide.map((w) => JSON.stringify(w)).join(', ')}); FORMAT_4 reads a single sheet`, { file: path, candidates: wide });
+    }
+  }
+  if (out.length === 0 && names.length === 0) throw formatError('STRATA_FORMAT_XLSX_CORRUPT', `${path}: the workbook lists no sheets`, { file: path });
+  return out;
 }
