@@ -289,6 +289,9 @@ export const scenario: Scenario = {
     ctx.emit(await benchClusterAppend(ctx.quick, ctx.log));
     await benchClusterPointQuery(ctx.quick, ctx.emit, ctx.log);
     await benchClusterMatrix(ctx.quick, ctx.emit, ctx.log);
+    // the backend layer alone (one node, no load-balancer) only in the full profile: the targets are
+    // the cluster figures above, and the quick profile has a 2-minute budget for all areas
+    if (ctx.quick) { ctx.log('backend-layer figures (store.append, store.point-query, store.matrix-load): full profile only'); return; }
     ctx.emit(await benchAppend(ctx.quick, ctx.log));
     await benchPointQuery(ctx.quick, ctx.emit, ctx.log);
     await benchMatrix(ctx.quick, ctx.emit, ctx.log);
