@@ -2,10 +2,10 @@
 // scheduler's journal in its own folder (the same file name), fsync'd before it answers, so when the
 // singleton moves there the new scheduler opens that folder and finds every acknowledged job. The scheduler
 // side (`actorJournalReplica`) is the JournalReplica the journal awaits before acknowledging an append.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  JOURNAL_MAGIC, basePosition, comparePositions, jobError, journalPosition, scanJournal,
+  JOURNAL_MAGIC, basePosition, comparePositions, jobError, journalPosition, replaceFileSync, scanJournal,
   type JournalPosition, type JournalRecord, type JournalReplica,
 } from '../../engine/jobs/index.ts';
 import type { ActorRef, ActorSystem, Behaviour } from '../../runtime/index.ts';
@@ -77,10 +77,7 @@ export function createJournalReplicaActor(options: { readonly dir: string }): Be
         } else {
           kept = keepIfNewer(file, m.image, m.epoch);
           if (kept) ctx.log.error({ code: 'STRATA_JOB_JOURNAL_NEWER_KEPT', kept: kept.path, held: kept.held, incoming: kept.incoming }, `the job scheduler of epoch ${m.epoch} started from an older journal than this member's copy (a member that was out longer started first?): this copy is kept in ${kept.path}; jobs recorded only there are not in the running scheduler`);
-          const tmp = `${file}.replace`;
-          const fd = openSync(tmp, 'w');
-          try { writeAllSync(fd, m.image); fsyncSync(fd); } finally { closeSync(fd); }
-          renameSync(tmp, file);
+          replaceFileSync(file, m.image, `${file}.replace`);
           bytes = m.image.length;
         }
         m.replyTo.tell(kept ? { type: 'replica.ok', bytes, kept } : { type: 'replica.ok', bytes });
@@ -107,8 +104,7 @@ function keepIfNewer(file: string, image: Uint8Array, epoch: number): KeptCopy |
   try { incoming = basePosition(scanJournal<JournalRecord>(image).records, epoch); } catch { return null; }
   if (held !== null && comparePositions(held, incoming) <= 0) return null;
   const path = `${file}.kept-before-epoch-${epoch}`;
-  const fd = openSync(path, 'w');
-  try { writeAllSync(fd, current); fsyncSync(fd); } finally { closeSync(fd); }
+  replaceFileSync(path, current);
   return { path, held: held ?? { epoch: -1, generation: 0, records: 0 }, incoming };
 }
 
@@ -138,10 +134,7 @@ export async function adoptNewestJournal(options: {
   if (!best) return null;
   const r = await options.system.ask<ReplicaMessage, ReplicaState>(best.peer, (replyTo) => ({ type: 'replica.image', replyTo }), { timeoutMs });
   if (r.type !== 'replica.image' || !r.image || !r.position || comparePositions(r.position, best.position) < 0) return null;
-  const tmp = `${options.journalPath}.adopt`;
-  const fd = openSync(tmp, 'w');
-  try { writeAllSync(fd, r.image); fsyncSync(fd); } finally { closeSync(fd); }
-  renameSync(tmp, options.journalPath);
+  replaceFileSync(options.journalPath, r.image, `${options.journalPath}.adopt`);
   return { from: best.id, position: r.position, previous: local };
 }
 

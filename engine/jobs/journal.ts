@@ -143,6 +143,20 @@ function fsyncDir(dir: string): void {
   } catch { /* some platforms cannot fsync a folder; the rename is still atomic */ }
 }
 
+/**
+ * Puts `bytes` at `path` atomically and durably (a journal copy taken whole): a temporary file beside it is
+ * written and fsync'd, renamed over `path`, and the folder fsync'd — the same steps as compact().
+ */
+export function replaceFileSync(path: string, bytes: Uint8Array, tmp = `${path}.tmp`): void {
+  const fd = openSync(tmp, 'w');
+  try {
+    writeFileSync(fd, bytes);
+    fsyncSync(fd);
+  } finally { closeSync(fd); }
+  renameSync(tmp, path);
+  fsyncDir(dirname(path));
+}
+
 export async function openJournal<R>(options: JournalOptions): Promise<Journal<R>> {
   const doSync = options.fsync ?? true;
   const replica = options.replica;
