@@ -240,10 +240,12 @@ export async function runAreaInProcess(area: string, quick: boolean, threads: re
   const mod = (await import(pathToFileURL(join(scenarioDir, `${area}.ts`)).href)) as { scenario?: Scenario };
   if (!mod.scenario) throw new Error(`bench/scenarios/${area}.ts exports no \`scenario\``);
   process.stderr.write(`   ${mod.scenario.description}${mod.scenario.baseline ? `; baseline: ${mod.scenario.baseline}` : ''}\n`);
+  // each progress line carries the seconds since the area began, so the slow steps of a profile show at a glance
+  const began = performance.now();
   await mod.scenario.run({
     quick,
     ...(threads ? { threads } : {}),
-    log: (line) => void process.stderr.write(`   ${line}\n`),
+    log: (line) => void process.stderr.write(`   [${((performance.now() - began) / 1000).toFixed(1).padStart(5)} s] ${line}\n`),
     emit: (r: BenchResult) => void process.stdout.write(`${JSON.stringify({ ...r, machine, commit, at: new Date().toISOString() })}\n`),
   });
 }

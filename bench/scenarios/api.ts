@@ -156,9 +156,9 @@ export const scenario: Scenario = {
         if (e.type === 'actor.started' && e.data?.path?.startsWith('/user/probe-')) received.set(e.data.path, hrNow());
       });
       raw.on('message', (d) => { const m = JSON.parse(String(d)) as { at: number }; rawLatency.push((hrNow() - m.at) * 1000); });
-      proc.send({ cmd: 'load', rows: ctx.quick ? 50_000 : 400_000 });
+      proc.send({ cmd: 'load', rows: ctx.quick ? 20_000 : 400_000 });
       await nextMessage(proc, 'loaded');
-      const n = ctx.quick ? 600 : 5_000;
+      const n = ctx.quick ? 300 : 5_000;
       proc.send({ cmd: 'probe', n, everyMs: 5 });
       const { probed } = await nextMessage<{ probed: Record<string, number> }>(proc, 'probed', 300_000);
       await new Promise((r) => setTimeout(r, 200));

@@ -164,7 +164,7 @@ async function benchSql(ctx: BenchContext, matrix: PortfolioMatrix, problem: Por
     app.flushSync();
     app.closeSync();
     const evaluator = createPortfolioEvaluator(problem);
-    const candidates = randomCandidates(ctx.quick ? 64 : 256, 4);
+    const candidates = randomCandidates(ctx.quick ? 32 : 256, 4);
     const rate = await repeat(runs, async () => {
       const t = performance.now();
       await evaluateBySql(evaluator, candidates, {

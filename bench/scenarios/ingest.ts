@@ -187,19 +187,22 @@ export const scenario: Scenario = {
       const e2eRows = ctx.quick ? 20_000 : 200_000;
       const e2eRuns = ctx.quick ? 2 : 3;
       const e2eFile = await writeLargeBackinzoCsv(join(dir, 'e2e.csv'), e2eRows, 6);
+      ctx.log(`end to end into a DuckDB store file: ${e2eRows} rows, ${e2eRuns} runs`);
       const e2eBase = await repeat(e2eRuns, () => duckdbFileRate(e2eFile.path, e2eRows, 7, dir));
       const e2eOurs = await repeat(e2eRuns, () => endToEndRate(e2eFile.path, e2eRows, dir));
       ctx.emit({ ...compared('ingest.e2e.csv.backinzo', 'throughput', 'rows/s', e2eOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: e2eBase }, { ratio: '>=0.4', value: '>=1000000 rows/s' }), note: `${e2eRows} trade rows through the ingest actor into a DuckDB store file (journal, partition ids, all-or-nothing)` });
 
       const tvTrades = ctx.quick ? 30_000 : 300_000;
       const tv = await writeLargeTradingView(join(dir, 'tv.csv'), tvTrades, 'csv', 2);
+      ctx.log(`TradingView CSV: ${tv.rows} rows`);
       const tvDuck = await repeat(runs, () => duckdbRate(tv.path, tv.rows, 0));
       const tvOurs = await repeat(runs, () => parseRate(tv.path, tv.rows));
       ctx.emit(compared('ingest.csv.tradingview', 'throughput', 'rows/s', tvOurs, { name: 'DuckDB read_csv into an in-memory table, same file', summary: tvDuck }, { ratio: '>=0.4' }));
 
-      const xTrades = ctx.quick ? 5_000 : 60_000;
+      const xTrades = ctx.quick ? 3_000 : 60_000;
       const tvx = await writeLargeTradingView(join(dir, 'tv.xlsx'), xTrades, 'xlsx', 3);
       const xRuns = ctx.quick ? 2 : 3;
+      ctx.log(`TradingView XLSX: ${tvx.rows} rows, parse and end to end, ${xRuns} runs`);
       const xBase = await repeat(xRuns, () => exceljsRate(tvx.path, tvx.rows));
       const xOurs = await repeat(xRuns, () => parseRate(tvx.path, tvx.rows));
       ctx.emit(compared('ingest.xlsx.tradingview', 'throughput', 'rows/s', xOurs, { name: 'exceljs streaming WorkbookReader, same file', summary: xBase }, { ratio: '>=2' }));
@@ -209,13 +212,15 @@ export const scenario: Scenario = {
       // The eight formats from one generated dataset (smaller files: fixed costs weigh more).
       const ds = await generateDataset({ outDir: join(dir, 'ds'), strategies: 4, days: ctx.quick ? 200 : 5000, seed: 11 });
       const formatRuns = ctx.quick ? 2 : 5;
+      ctx.log(`the ${ds.files.length} generated demo files, ${formatRuns} runs each`);
       for (const f of ds.files) {
         const path = join(ds.outDir, f.file);
         const opts: ParseOptions = f.zoneMode ? { zones: { method: 'equal' } } : {};
         let rows = 0;
         for await (const ev of ingestFile(path, opts)) if (ev.type === 'done') rows = ev.summary.rows.trades || ev.summary.rows.daily_pnl;
-        const minMs = ctx.quick ? 100 : 300;
+        const minMs = ctx.quick ? 50 : 300;
         const ours = await repeat(formatRuns, () => sustainedRate(rows, minMs, () => parseRate(path, rows, opts)));
+        ctx.log(`  ${f.file}: ${rows} rows`);
         const isCsv = f.file.endsWith('.csv');
         let base: { name: string; summary: ReturnType<typeof summarise> } | null = null;
         let why = '';
@@ -230,6 +235,7 @@ export const scenario: Scenario = {
       }
 
       const small = await writeLargeBackinzoCsv(join(dir, 'rss-small.csv'), csvRows / 10, 4);
+      ctx.log(`peak RSS in child processes: parse and end to end, ${csvRows / 10} and ${csvRows} rows`);
       const rssSmall = await childPeakRss(small.path);
       const rssLarge = await childPeakRss(backinzo.path);
       const rssE2eSmall = await childPeakRssEndToEnd(small.path, dir);

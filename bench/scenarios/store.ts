@@ -94,10 +94,12 @@ async function benchAppend(quick: boolean, log: (l: string) => void): Promise<Re
 async function comparePointQueries(quick: boolean, raw: (sql: string, k: readonly [string, string]) => Promise<unknown>, ours: (sql: string, k: readonly [string, string]) => Promise<unknown>): Promise<{ n: number; ours: { p50: number; p99: number }[]; raw: { p50: number; p99: number }[] }> {
   const batch = pnlBatch(200, 500);
   const sql = 'SELECT pnl FROM daily_pnl WHERE strategy_id = ? AND trading_day = ?';
-  const n = quick ? 500 : 5000;
+  const n = quick ? 300 : 5000;
+  const warmUp = quick ? 100 : 200;
+  const rounds = quick ? 2 : 3;
   const keys = Array.from({ length: n }, (_, i) => [(batch.columns['strategy_id'] as string[])[(i * 7919) % batch.rowCount]!, (batch.columns['trading_day'] as string[])[(i * 7919) % batch.rowCount]!] as const);
   const measure = async (fn: (k: readonly [string, string]) => Promise<unknown>): Promise<{ p50: number; p99: number }> => {
-    for (let i = 0; i < 200; i++) await fn(keys[i % keys.length]!);
+    for (let i = 0; i < warmUp; i++) await fn(keys[i % keys.length]!);
     const h = build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3 });
     for (const k of keys) {
       const t = performance.now();
@@ -107,7 +109,7 @@ async function comparePointQueries(quick: boolean, raw: (sql: string, k: readonl
     return { p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99) };
   };
   const out = { n, ours: [] as { p50: number; p99: number }[], raw: [] as { p50: number; p99: number }[] };
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < rounds; round++) {
     out.raw.push(await measure((k) => raw(sql, k)));
     out.ours.push(await measure((k) => ours(sql, k)));
   }

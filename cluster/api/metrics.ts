@@ -1,22 +1,23 @@
 // Prometheus metrics of one daemon (its own registry, so several daemons in one test process never mix):
 // process defaults, HTTP requests by route and status, WebSocket clients and drops, and gauges read from the
 // services at scrape time (jobs by state, evaluations, store nodes up, quorum, ingest outcomes).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Services } from '../daemon/services.ts';
 import type { EventHub } from './event-hub.ts';
+import { createRequestHistogram, type RequestHistogram } from './request-histogram.ts';
 
 export interface ApiMetrics {
   readonly registry: Registry;
-  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly httpDuration: RequestHistogram;
   readonly wsDropped: Counter<'reason'>;
 }
 
 export function createApiMetrics(services: Services, hub: EventHub, ingestCounts: () => Readonly<Record<string, number>>): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'strata_' });
-  const httpDuration = new Histogram({
-    name: 'strata_http_request_duration_seconds', help: 'HTTP request duration by route and status', labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [registry],
+  const httpDuration = createRequestHistogram({
+    name: 'strata_http_request_duration_seconds', help: 'HTTP request duration by route and status',
+    bucketsSeconds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registry,
   });
   const wsDropped = new Counter({ name: 'strata_ws_dropped_total', help: 'WebSocket clients dropped, by reason', labelNames: ['reason'] as const, registers: [registry] });
   new Gauge({ name: 'strata_ws_clients', help: 'connected WebSocket clients', registers: [registry], collect() { this.set(hub.subscribers); } });

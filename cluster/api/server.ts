@@ -15,6 +15,7 @@ import { apiError, errorBody, httpStatusOf } from './errors.ts';
 import { registerEventStream } from './event-stream.ts';
 import type { EventHub } from './event-hub.ts';
 import { createApiMetrics, type ApiMetrics } from './metrics.ts';
+import type { RequestSeries } from './request-histogram.ts';
 import { registerRoutes } from './routes.ts';
 
 export interface ApiLimits {
@@ -105,40 +106,62 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     request.log.error({ err, reqId: request.id }, 'unexpected error in route');
     return reply.code(500).send(errorBody('STRATA_API_INTERNAL', `internal error (request ${request.id}); see the daemon log`, { requestId: request.id }));
   });
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody('STRATA_API_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`, {}));
-  });
-
-  // auth for every route: public, viewer (GET/HEAD and WebSocket), operator (anything that changes state)
-  // callback-style hooks: an async hook costs a promise per request on the hottest path
-  app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
-    const role = request.routeOptions.config?.role ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'operator');
-    if (role === 'public') return done();
+  // Auth and request metrics as per-route hooks, attached when each route is declared: the role, the route's
+  // label and its histogram children are settled once, so a request reads no route options (fastify builds
+  // that object on every access) and looks nothing up by string. Registered before any route, the swagger
+  // UI's and the event stream's scope included; fastify runs onRoute for the HEAD twin of each GET as well.
+  const observerFor = (method: string, route: string): ((status: number) => RequestSeries) => {
+    const byStatus = new Map<number, RequestSeries>();
+    return (status) => {
+      let o = byStatus.get(status);
+      if (!o) byStatus.set(status, o = metrics.httpDuration.series(method, route, status));
+      return o;
+    };
+  };
+  // public, viewer (GET/HEAD and WebSocket) or operator (anything that changes state)
+  const roleOf = (declared: Role | 'public' | undefined, method: string): Role | 'public' => declared ?? (method === 'GET' || method === 'HEAD' ? 'viewer' : 'operator');
+  const authHook = (declared: Role | 'public' | undefined) => (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
     try {
-      request.principal = authorise(principalOf(deps.tokens, request.raw.socket, request.headers.authorization, request.query), role);
+      request.principal = authorise(principalOf(deps.tokens, request.raw.socket, request.headers.authorization, request.query), roleOf(declared, request.method) as Role);
       done();
     } catch (e) {
       done(e as Error);
     }
+  };
+  const responseHook = (route: string) => {
+    const byMethod = new Map<string, (status: number) => RequestSeries>();
+    return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      const method = request.method;
+      let observers = byMethod.get(method);
+      if (!observers) byMethod.set(method, observers = observerFor(method, route));
+      const status = reply.statusCode;
+      observers(status).observe(reply.elapsedTime / 1000);
+      // a refused WebSocket upgrade: its socket is detached from the HTTP server, so end it here or it stays open
+      if (status >= 400 && request.headers.upgrade) request.raw.socket?.end();
+      if (status >= 500) request.log.warn({ method, route, status }, 'request failed');
+      done();
+    };
+  };
+  const asList = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]);
+  app.addHook('onRoute', (route) => {
+    const declared = route.config?.role ?? (route.url.startsWith('/docs') ? 'public' : undefined);
+    if (declared === 'public') route.config = { ...(route.config ?? {}), role: 'public' };
+    else route.onRequest = [authHook(declared), ...asList(route.onRequest)] as NonNullable<typeof route.onRequest>;
+    route.onResponse = [...asList(route.onResponse), responseHook(route.url)] as NonNullable<typeof route.onResponse>;
   });
-  // one labelled histogram child per method, route and status, found through nested maps: the method and the
-  // route are the same string objects on every request (hashes cached), so no key string is built per request
-  const observers = new Map<string, Map<string, Map<number, { observe(v: number): void }>>>();
-  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const method = request.method;
-    const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode;
-    let byRoute = observers.get(method);
-    if (!byRoute) observers.set(method, byRoute = new Map());
-    let byStatus = byRoute.get(route);
-    if (!byStatus) byRoute.set(route, byStatus = new Map());
-    let o = byStatus.get(status);
-    if (!o) byStatus.set(status, o = metrics.httpDuration.labels(method, route, String(status)));
-    o.observe(reply.elapsedTime / 1000);
-    // a refused WebSocket upgrade: its socket is detached from the HTTP server, so end it here or it stays open
-    if (request.headers.upgrade && reply.statusCode >= 400) request.raw.socket?.end();
-    if (reply.statusCode >= 500) request.log.warn({ method: request.method, route, status: reply.statusCode }, 'request failed');
-    done();
+  // an unknown route: the token is still checked first (no probing of the route table without one)
+  const notFoundAuth = authHook(undefined);
+  const notFoundRequestSeriess = new Map<string, (status: number) => RequestSeries>();
+  app.setNotFoundHandler({
+    preHandler: (request, reply, done) => {
+      let observers = notFoundRequestSeriess.get(request.method);
+      if (!observers) notFoundRequestSeriess.set(request.method, observers = observerFor(request.method, 'unmatched'));
+      const of = observers;
+      reply.raw.once('finish', () => of(reply.statusCode).observe(reply.elapsedTime / 1000));
+      notFoundAuth(request, reply, done);
+    },
+  }, (request, reply) => {
+    reply.code(404).send(errorBody('STRATA_API_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`, {}));
   });
 
   await app.register(swagger, {
@@ -147,9 +170,6 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-  });
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), role: 'public' };
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   registerRoutes(app, deps, metrics);

@@ -49,6 +49,15 @@ describe('authentication and roles', () => {
     expect(r.status).toBe(401);
   });
 
+  it('checks the token on the HEAD twin of a GET route and before answering an unknown route', async () => {
+    expect((await h.request('HEAD', '/api/v1/status', { token: null })).status).toBe(401);
+    expect((await h.request('HEAD', '/api/v1/status', { token: VIEWER })).status).toBe(200);
+    const unknown = await h.request('GET', '/api/v1/no-such-route', { token: null });
+    expect([unknown.status, unknown.body.error.code]).toEqual([401, 'STRATA_API_UNAUTHENTICATED']);
+    expect((await h.request('DELETE', '/api/v1/no-such-route', { token: VIEWER })).status).toBe(403);
+    expect((await h.request('DELETE', '/api/v1/no-such-route', { token: OPERATOR })).status).toBe(404);
+  });
+
   it('lets a viewer read but not change anything (403 STRATA_API_FORBIDDEN)', async () => {
     expect((await h.request('GET', '/api/v1/optimizer/jobs', { token: VIEWER })).status).toBe(200);
     const r = await h.request('POST', '/api/v1/optimizer/jobs', { token: VIEWER, body: spec() });
@@ -198,8 +207,15 @@ describe('store and system', () => {
   });
 
   it('exports Prometheus metrics', async () => {
+    await h.request('GET', '/api/v1/status', { token: VIEWER });
+    await h.request('GET', '/api/v1/status', { token: null });
+    await h.request('GET', '/api/v1/nothing-here', { token: VIEWER });
     const r = await h.request('GET', '/metrics', { token: VIEWER });
     expect(r.text).toContain('strata_http_request_duration_seconds_bucket');
+    // per route and status, refusals included; unknown routes under one label
+    expect(r.text).toMatch(/strata_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/status",status="200"\} [1-9]/);
+    expect(r.text).toMatch(/strata_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/status",status="401"\} [1-9]/);
+    expect(r.text).toMatch(/strata_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} [1-9]/);
     expect(r.text).toMatch(/strata_store_quorum 1/);
     expect(r.text).toMatch(/strata_jobs\{state="completed"\} [1-9]/);
   });
