@@ -213,18 +213,18 @@ async function appendChunks(c: DuckDBConnection, batch: NormalizedBatch, chunkRo
 // bytes (inlined), or a 4-byte prefix and a pointer into the vector's string heap.
 const STRING_T_BYTES = 16;
 const INLINE_STRING_BYTES = 12;
-const STRING_CACHE_LIMIT = 65_536;
 
 /**
  * Writes whole columns into data-chunk vectors: numeric columns are one memory copy per chunk, their null masks
  * one validity copy; strings of up to 12 UTF-8 bytes (ISO days, zones, most ids) are encoded as inlined string_t
- * structs into one buffer copied at once (encodings cached per distinct value, since ids and days repeat), and
+ * structs into one buffer copied at once (ASCII written char by char, dictionary values encoded once each), and
  * only longer strings go through DuckDB's per-element string assignment.
  */
 class ChunkWriter {
   readonly #strings: Uint8Array;
   readonly #validity: BigUint64Array;
-  readonly #encoded = new Map<string, Uint8Array | null>();
+  // 12 bytes: a string whose UTF-8 form does not fit is not inlined
+  readonly #utf8Scratch = new Uint8Array(INLINE_STRING_BYTES);
   readonly #byDictionary = new Map<readonly string[], (Uint8Array | null)[]>();
   readonly #encoder = new TextEncoder();
 
@@ -247,23 +247,45 @@ class ChunkWriter {
 
   #fillText(vector: duckdb.Vector, values: readonly (string | null)[], start: number, n: number): void {
     const out = this.#strings;
+    // zeroed once per chunk: null and long entries stay all-zero, inline ones pad with zeros as DuckDB expects
+    out.fill(0, 0, n * STRING_T_BYTES);
     let long: number[] | null = null;
     let hasNull = false;
     for (let i = 0; i < n; i++) {
       const s = values[start + i];
-      const at = i * STRING_T_BYTES;
-      if (s === null || s === undefined) { hasNull = true; out.fill(0, at, at + STRING_T_BYTES); continue; }
-      let e = this.#encoded.get(s);
-      if (e === undefined) {
-        e = this.#inline(s);
-        if (this.#encoded.size < STRING_CACHE_LIMIT) this.#encoded.set(s, e);
-      }
-      if (e !== null) out.set(e, at);
-      else { out.fill(0, at, at + STRING_T_BYTES); (long ??= []).push(i); }
+      if (s === null || s === undefined) { hasNull = true; continue; }
+      if (!this.#writeInline(s, out, i * STRING_T_BYTES)) (long ??= []).push(i);
     }
     duckdb.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, out.byteOffset, n * STRING_T_BYTES);
     if (long) for (const i of long) duckdb.vector_assign_string_element(vector, i, values[start + i]!);
     if (hasNull) this.#writeValidity(vector, (i) => values[start + i] !== null && values[start + i] !== undefined, n);
+  }
+
+  /**
+   * Writes `s` as an inlined string_t at `at` of a zeroed buffer, or returns false when its UTF-8 form is longer
+   * than 12 bytes. ASCII (ids, ISO days, keys) is written char by char: no encoder call, no allocation and no
+   * cache lookup per value, which a column of unique short keys (trade keys) would otherwise pay on every row.
+   */
+  #writeInline(s: string, out: Uint8Array, at: number): boolean {
+    const length = s.length;
+    if (length > INLINE_STRING_BYTES) return false;
+    for (let j = 0; j < length; j++) {
+      const c = s.charCodeAt(j);
+      if (c > 0x7f) return this.#writeInlineUtf8(s, out, at);
+      out[at + 4 + j] = c;
+    }
+    out[at] = length; // the uint32 length, little-endian: at most 12 fits its first byte
+    return true;
+  }
+
+  #writeInlineUtf8(s: string, out: Uint8Array, at: number): boolean {
+    const scratch = this.#utf8Scratch;
+    const { read, written } = this.#encoder.encodeInto(s, scratch);
+    if (read < s.length) { out.fill(0, at, at + STRING_T_BYTES); return false; }
+    out.fill(0, at, at + STRING_T_BYTES);
+    out.set(scratch.subarray(0, written), at + 4);
+    out[at] = written;
+    return true;
   }
 
   // A dictionary column: each distinct value is encoded once per batch, then every row is a 16-byte copy.
