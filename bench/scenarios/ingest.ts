@@ -37,6 +37,8 @@ async function endToEndRate(path: string, rows: number, dir: string): Promise<nu
     const ingest = system.spawn(ingestBehaviour({ sink: createStoreNodeSink(node), scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: join(storeDir, 'processed'), quarantine: join(storeDir, 'quarantine') } }));
     const t0 = performance.now();
     const reply = await system.ask<IngestCommand, IngestFilesReply>(ingest, (replyTo) => ({ type: 'ingest.files', paths: [path], options: {}, replyTo }), { timeoutMs: 600_000 });
+    // the baseline ends with a checkpoint, so ours does too: WAL-only rows would leave work for later
+    await node.query('CHECKPOINT');
     const rate = rows / ((performance.now() - t0) / 1000);
     if (reply.type !== 'ingest.files.ok' || reply.outcomes[0]?.status !== 'committed') throw new Error(`end-to-end ingest failed: ${JSON.stringify(reply).slice(0, 300)}`);
     return rate;
@@ -190,7 +192,7 @@ export const scenario: Scenario = {
       ctx.log(`end to end into a DuckDB store file: ${e2eRows} rows, ${e2eRuns} runs`);
       const e2eBase = await repeat(e2eRuns, () => duckdbFileRate(e2eFile.path, e2eRows, 7, dir));
       const e2eOurs = await repeat(e2eRuns, () => endToEndRate(e2eFile.path, e2eRows, dir));
-      ctx.emit({ ...compared('ingest.e2e.csv.backinzo', 'throughput', 'rows/s', e2eOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: e2eBase }, { ratio: '>=0.4', value: '>=1000000 rows/s' }), note: `${e2eRows} trade rows through the ingest actor into a DuckDB store file (journal, partition ids, all-or-nothing)` });
+      ctx.emit({ ...compared('ingest.e2e.csv.backinzo', 'throughput', 'rows/s', e2eOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: e2eBase }, { ratio: '>=0.4', value: '>=1000000 rows/s' }), note: `${e2eRows} trade rows through the ingest actor into a DuckDB store file (journal, partition ids, all-or-nothing), then a checkpoint as on the baseline side` });
 
       const tvTrades = ctx.quick ? 30_000 : 300_000;
       const tv = await writeLargeTradingView(join(dir, 'tv.csv'), tvTrades, 'csv', 2);

@@ -31,7 +31,15 @@ export interface DuckDbNodeOptions extends StoreNodeOptions {
   readonly chunkRows?: number;
   /** DuckDB's own worker threads for this instance (default: DuckDB's choice) */
   readonly threads?: number;
+  /** WAL size that triggers an automatic checkpoint, in DuckDB's size syntax (default '64MB') */
+  readonly checkpointThreshold?: string;
 }
+
+// DuckDB checkpoints whenever the WAL passes 16 MB: a 1 M-row ingest (8,192-row transactions) paid for about
+// ten checkpoints, each rewriting the table's open row group. At 64 MB the same ingest, its final checkpoint
+// included, ran 1.2–1.4× faster with a lower peak RSS (500 vs 530–550 MiB); 256 MB was faster still but held
+// the un-checkpointed rows in memory (660–680 MiB).
+export const DEFAULT_CHECKPOINT_THRESHOLD = '64MB';
 
 export const DEFAULT_CHUNK_ROWS = 2048;
 // duckdb.ResultType.QUERY_RESULT: the bindings' enum is type-only through node-api's exports.
@@ -100,6 +108,7 @@ export async function openDuckDbNode(options: DuckDbNodeOptions): Promise<StoreN
   try {
     const config: Record<string, string> = {};
     if (options.threads) config['threads'] = String(options.threads);
+    if (!memory) config['checkpoint_threshold'] = options.checkpointThreshold ?? DEFAULT_CHECKPOINT_THRESHOLD;
     instance = await DuckDBInstance.create(claim ? claim.path : ':memory:', config);
   } catch (e) {
     claim?.release();

@@ -87,6 +87,19 @@ describe('DuckDB store node', () => {
     await node.close();
   });
 
+  it('checkpoints a database file at a 64 MB WAL by default, or at the configured size', async () => {
+    const setting = async (options: { checkpointThreshold?: string }) => {
+      const node = await openDuckDbNode({ path: join(dir, `threshold-${options.checkpointThreshold ?? 'default'}.duckdb`), ...options });
+      try {
+        return resultRows(await node.query("SELECT current_setting('checkpoint_threshold') AS v"))[0]!['v'];
+      } finally {
+        await node.close();
+      }
+    };
+    expect(await setting({})).toMatch(/^6[0-9](\.\d+)? ?Mi?B$/);
+    expect(await setting({ checkpointThreshold: '8MB' })).toMatch(/^[78](\.\d+)? ?Mi?B$/);
+  });
+
   it('refuses calls after close and closes only once', async () => {
     const node = await openDuckDbNode({ path: join(dir, 'closed.duckdb') });
     await node.close();
