@@ -124,8 +124,9 @@ export const scenario: Scenario = {
       const statusUrl = `${ready.daemonUrl}/api/v1/status`;
       const helloUrl = `http://127.0.0.1:${ready.helloUrl}/hello`;
       const auth = { authorization: `Bearer ${TOKEN}` };
-      const seconds = ctx.quick ? 2 : 10;
-      const runs = ctx.quick ? 2 : 5;
+      // autocannon stops on its 1 s sampling tick: durations are whole seconds
+      const seconds = ctx.quick ? 1 : 10;
+      const runs = ctx.quick ? 3 : 5;
       ctx.log(`autocannon, 10 connections, ${seconds} s per run, ${runs} runs each after a warm-up, alternating`);
       await cannon(helloUrl, 1, {});
       await cannon(statusUrl, 1, auth);
@@ -158,7 +159,7 @@ export const scenario: Scenario = {
       raw.on('message', (d) => { const m = JSON.parse(String(d)) as { at: number }; rawLatency.push((hrNow() - m.at) * 1000); });
       proc.send({ cmd: 'load', rows: ctx.quick ? 20_000 : 400_000 });
       await nextMessage(proc, 'loaded');
-      const n = ctx.quick ? 300 : 5_000;
+      const n = ctx.quick ? 200 : 5_000;
       proc.send({ cmd: 'probe', n, everyMs: 5 });
       const { probed } = await nextMessage<{ probed: Record<string, number> }>(proc, 'probed', 300_000);
       await new Promise((r) => setTimeout(r, 200));
