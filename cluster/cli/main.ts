@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
 // The `strata` command line (commander): daemon (up, daemon), data (generate, inspect, ingest), store (nodes,
 // store-node), jobs (optimize, jobs), watching (console) and benchmarks (bench). Each command lives in
 // commands/<name>.ts and exports register(program). Exit status: 0 ok, 1 failure, 2 usage error.
