@@ -151,13 +151,17 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   });
   // an unknown route: the token is still checked first (no probing of the route table without one)
   const notFoundAuth = authHook(undefined);
-  const notFoundRequestSeriess = new Map<string, (status: number) => RequestSeries>();
+  const notFoundObservers = new Map<string, (status: number) => RequestSeries>();
   app.setNotFoundHandler({
     preHandler: (request, reply, done) => {
-      let observers = notFoundRequestSeriess.get(request.method);
-      if (!observers) notFoundRequestSeriess.set(request.method, observers = observerFor(request.method, 'unmatched'));
+      let observers = notFoundObservers.get(request.method);
+      if (!observers) notFoundObservers.set(request.method, observers = observerFor(request.method, 'unmatched'));
       const of = observers;
-      reply.raw.once('finish', () => of(reply.statusCode).observe(reply.elapsedTime / 1000));
+      reply.raw.once('finish', () => {
+        of(reply.statusCode).observe(reply.elapsedTime / 1000);
+        // as in responseHook: a refused WebSocket upgrade's socket is no longer the HTTP server's to close
+        if (request.headers.upgrade) request.raw.socket?.end();
+      });
       notFoundAuth(request, reply, done);
     },
   }, (request, reply) => {

@@ -1,6 +1,7 @@
 // The WebSocket event stream over real sockets: token refusal at the upgrade, filters by topic and type
 // prefix, re-subscription, bad client frames, real actor events, and a slow consumer dropped with
 // STRATA_API_SLOW_CONSUMER instead of letting the daemon's memory grow.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CLOSE_SLOW_CONSUMER } from '../../cluster/api/index.ts';
@@ -38,6 +39,20 @@ describe('the event stream', () => {
     await expect(open('topics=admin')).rejects.toMatchObject({ status: 401 });
     await expect(open('topics=admin&token=wrong-token-0000000000')).rejects.toMatchObject({ status: 401 });
     await expect(open(`topics=gossip&token=${OPERATOR}`)).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('answers an upgrade to an unknown path with 404 and closes its socket', async () => {
+    for (const token of [OPERATOR, null]) {
+      const { port } = new URL(h.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      let text = '';
+      socket.on('data', (d) => { text += String(d); });
+      const ended = new Promise<void>((r) => socket.on('close', () => r()));
+      socket.write([`GET /api/v1/no-such-stream${token ? `?token=${token}` : ''} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: Upgrade', 'Upgrade: websocket',
+        'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', '', ''].join('\r\n'));
+      await ended; // the server ends the socket: the test would time out if it stayed open
+      expect(text).toMatch(token ? /^HTTP\/1\.1 404/ : /^HTTP\/1\.1 401/);
+    }
   });
 
   it('greets with the role and filter, and delivers only matching topics and type prefixes', async () => {
