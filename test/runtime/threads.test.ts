@@ -225,6 +225,10 @@ describe('actors on worker threads', () => {
       { lane: 'bulk', to, from: 'main', bytes: encodeBatch([1, [['/user/$1', 1, [{ no: 'type' }]], [7, 'x']]], []), shared: [] },
       { nonsense: true },
       'not even an object',
+      // the compact form (bytes alone, for the thread at the other end of the link) is decoded just as strictly
+      new Uint8Array([0xc1, 0xc1, 0xc1]),
+      new Uint8Array([0x91, 0xd4, 0x55, 0x00]),
+      encodeBatch([1, [['/user/$1', 1, [{ no: 'type' }]], [7, 'x']]], []),
     ];
     for (const f of frames) worker.postMessage(f);
     const after = await system.ask<EchoMsg, EchoReply>(echo, (replyTo) => ({ type: 'echo', text: 'still up', replyTo }));
