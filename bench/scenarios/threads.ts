@@ -112,7 +112,7 @@ export const scenario: Scenario = {
       const echoProxy = system.spawn(remote(behaviours, 'echo', undefined as never), { placement: { thread: 1 } });
       // ask the proxy once so the actor is up, then use the remote actor's own ref (no local hop)
       await system.ask<EchoMsg, { type: 'pong'; i: number }>(echoProxy, (replyTo) => ({ type: 'ping', i: -1, replyTo }), { timeoutMs: 20_000 });
-      const echo = (await system.ask<EchoMsg, { type: 'pong'; i: number; self: unknown }>(echoProxy, (replyTo) => ({ type: 'ping', i: -2, replyTo }))).self as ActorRef<EchoMsg>;
+      const echo = (await system.ask<EchoMsg, { type: 'self'; self: unknown }>(echoProxy, (replyTo) => ({ type: 'self?', replyTo }))).self as ActorRef<EchoMsg>;
 
       ctx.log(`one-way: ${messages} messages in chunks of ${CHUNK} per tick, ${runs} runs`);
       let rawBytes = 0;

@@ -7,7 +7,10 @@ export type SinkMsg =
   | { type: 'self'; replyTo: ActorRef<{ type: 'self.reply'; self: AnyActorRef }> }
   | { type: 'done?'; replyTo: ActorRef<{ type: 'done'; count: number; sum: number }> };
 
-export type EchoMsg = { type: 'ping'; i: number; replyTo: ActorRef<{ type: 'pong'; i: number; self: AnyActorRef }> };
+// replies as the raw baseline's worker does ({ i } back); its own ref only when asked, once, at set-up
+export type EchoMsg =
+  | { type: 'ping'; i: number; replyTo: ActorRef<{ type: 'pong'; i: number }> }
+  | { type: 'self?'; replyTo: ActorRef<{ type: 'self'; self: AnyActorRef }> };
 
 const sink = (): Behaviour<SinkMsg> => (ctx) => {
   let count = 0;
@@ -43,7 +46,8 @@ const sink = (): Behaviour<SinkMsg> => (ctx) => {
 
 const echo = (): Behaviour<EchoMsg> => (ctx) => ({
   receive(m) {
-    m.replyTo.tell({ type: 'pong', i: m.i, self: ctx.self });
+    if (m.type === 'self?') m.replyTo.tell({ type: 'self', self: ctx.self });
+    else m.replyTo.tell({ type: 'pong', i: m.i });
   },
 });
 
