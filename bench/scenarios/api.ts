@@ -126,7 +126,7 @@ export const scenario: Scenario = {
       const auth = { authorization: `Bearer ${TOKEN}` };
       // autocannon stops on its 1 s sampling tick: durations are whole seconds
       const seconds = ctx.quick ? 1 : 10;
-      const runs = ctx.quick ? 3 : 5;
+      const runs = ctx.quick ? 2 : 5;
       ctx.log(`autocannon, 10 connections, ${seconds} s per run, ${runs} runs each after a warm-up, alternating`);
       await cannon(helloUrl, 1, {});
       await cannon(statusUrl, 1, auth);

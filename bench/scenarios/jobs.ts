@@ -252,7 +252,7 @@ export const scenario: Scenario = {
         note: `default settings: a durable (fsync'd) checkpoint every 2 s, ${dfltCheckpoints} in the run`,
       });
     }
-    const shortEvaluations = quick ? 30_000 : 100_000;
+    const shortEvaluations = quick ? 20_000 : 100_000;
     ctx.log(`checkpoint cost: genetic algorithm, ${shortEvaluations} evaluations, a checkpoint after every generation vs none, ${runs} runs`);
     const { none: noneShort, withCheckpoints: every, checkpoints: everyCheckpoints } = await checkpointPairs(runs, shortEvaluations, { checkpointGenerations: 1, checkpointMs: 0 });
     ctx.emit({

@@ -263,7 +263,7 @@ async function benchClusterMatrix(quick: boolean, emit: (r: ReturnType<typeof co
   await rawAppend(db.con, batch);
   const c = await openCluster();
   await c.cluster.append('daily_pnl', { rowCount: batch.rowCount, columns: { ...batch.columns, partition_id: undefined } });
-  const runs = quick ? 2 : 5;
+  const runs = quick ? 1 : 5;
   const direct: number[] = [];
   const scatter: number[] = [];
   for (let r = 0; r <= runs; r++) {
