@@ -270,6 +270,7 @@ export class ThreadNetwork implements RemoteTransport {
     this.#stats.sentEnvelopes += envelopes.length;
     this.#stats.sentBatches++;
     this.#stats.sentBytes += bytes.byteLength;
+    // small batches are cheaper to clone than to transfer (a transfer detaches and re-wraps the buffer)
     const transfer = bytes.byteLength < TRANSFER_FROM_BYTES ? undefined : [bytes.buffer as ArrayBuffer];
     // To the thread at the other end of this link, with no shared buffers: the bytes alone, since the link
     // says who sent them and for whom. Cloning a frame object around them cost ~5 µs more per post on the
@@ -279,7 +280,6 @@ export class ThreadNetwork implements RemoteTransport {
       return;
     }
     const frame: BulkFrame = { lane: 'bulk', to: address, from: this.#host.address, bytes, shared };
-    // small batches are cheaper to clone than to transfer (a transfer detaches and re-wraps the buffer)
     link.bulk.postMessage(frame, transfer);
   }
 

@@ -290,8 +290,8 @@ class ChunkWriter {
   #writeInlineUtf8(s: string, out: Uint8Array, at: number): boolean {
     const scratch = this.#utf8Scratch;
     const { read, written } = this.#encoder.encodeInto(s, scratch);
-    if (read < s.length) { out.fill(0, at, at + STRING_T_BYTES); return false; }
-    out.fill(0, at, at + STRING_T_BYTES);
+    out.fill(0, at, at + STRING_T_BYTES); // the ASCII prefix written before the first other character
+    if (read < s.length) return false;
     out.set(scratch.subarray(0, written), at + 4);
     out[at] = written;
     return true;
