@@ -78,9 +78,9 @@ export function summarise(samples: readonly number[]): Summary {
   return { median, min: s[0]!, max: s[s.length - 1]!, runs: s.length };
 }
 
-/** Runs `fn` once to warm up, then `runs` times; returns the per-run figures it produced. */
-export async function repeat(runs: number, fn: () => number | Promise<number>): Promise<Summary> {
-  await fn();
+/** Runs `warmUp` (by default `fn` itself) once, then `fn` `runs` times; returns the per-run figures `fn` produced. */
+export async function repeat(runs: number, fn: () => number | Promise<number>, warmUp: () => unknown = fn): Promise<Summary> {
+  await warmUp();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push(await fn());
   return summarise(samples);

@@ -17,7 +17,7 @@ import { createSystem } from '../../runtime/index.ts';
 import {
   generateDataset, hashFile, ingestFile, writeLargeBackinzoCsv, writeLargeTradingView, type ParseOptions,
 } from '../../engine/formats/index.ts';
-import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../cluster/cli/process-settings.ts';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS, daemonCommandPrefix } from '../../cluster/cli/process-settings.ts';
 import { compared, repeat, summarise, type Scenario } from '../scenario.ts';
 
 const run = promisify(execFile);
@@ -92,17 +92,6 @@ process.stdout.write(String(process.resourceUsage().maxRSS));`;
   } finally {
     rmSync(storeDir, { recursive: true, force: true });
   }
-}
-
-/**
- * `repeat` for the sustained demo-file figures: the warm-up is one plain pass of the file (each figure's rows
- * were already counted by a full parse), not a sustained run of its own.
- */
-async function repeatAfterOnePass(runs: number, sustained: (warmUp: boolean) => Promise<number>): Promise<ReturnType<typeof summarise>> {
-  await sustained(true);
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await sustained(false));
-  return summarise(samples);
 }
 
 /**
@@ -235,15 +224,17 @@ export const scenario: Scenario = {
         let rows = 0;
         for await (const ev of ingestFile(path, opts)) if (ev.type === 'done') rows = ev.summary.rows.trades || ev.summary.rows.daily_pnl;
         const minMs = ctx.quick ? 50 : 300;
-        const ours = await repeatAfterOnePass(formatRuns, (warmUp) => sustainedRate(rows, warmUp ? 0 : minMs, () => parseRate(path, rows, opts)));
+        // each run repeats the file for ≥ minMs; the warm-up is one plain pass (the file was parsed once above)
+        const sustainedFigure = (pass: () => Promise<number>) => repeat(formatRuns, () => sustainedRate(rows, minMs, pass), pass);
+        const ours = await sustainedFigure(() => parseRate(path, rows, opts));
         ctx.log(`  ${f.file}: ${rows} rows`);
         const isCsv = f.file.endsWith('.csv');
         let base: { name: string; summary: ReturnType<typeof summarise> } | null = null;
         let why = '';
         try {
           base = isCsv
-            ? { name: 'DuckDB read_csv into an in-memory table, same file', summary: await repeatAfterOnePass(formatRuns, (warmUp) => sustainedRate(rows, warmUp ? 0 : minMs, () => duckdbRate(path, rows, f.format.startsWith('FORMAT_1') || f.format.startsWith('FORMAT_5') ? 7 : 0))) }
-            : { name: 'exceljs streaming WorkbookReader, same file (all sheets)', summary: await repeatAfterOnePass(formatRuns, (warmUp) => sustainedRate(rows, warmUp ? 0 : minMs, () => exceljsRate(path, rows))) };
+            ? { name: 'DuckDB read_csv into an in-memory table, same file', summary: await sustainedFigure(() => duckdbRate(path, rows, f.format.startsWith('FORMAT_1') || f.format.startsWith('FORMAT_5') ? 7 : 0)) }
+            : { name: 'exceljs streaming WorkbookReader, same file (all sheets)', summary: await sustainedFigure(() => exceljsRate(path, rows)) };
         } catch (e) {
           why = `; no baseline: the raw reader refused the file (${String((e as Error).message).split('\n')[0]})`;
         }
@@ -256,7 +247,7 @@ export const scenario: Scenario = {
       const rssLarge = await childPeakRss(backinzo.path);
       const rssE2eSmall = await childPeakRssEndToEnd(small.path, dir);
       const rssE2eLarge = await childPeakRssEndToEnd(backinzo.path, dir);
-      ctx.emit({ ...compared('ingest.rss.e2e-large', 'peak RSS', 'MiB', summarise([rssE2eLarge]), { name: `same ingest of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssE2eSmall]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows} rows through the ingest actor into a DuckDB store file, in a child process started as a daemon is (${[...Object.entries(DAEMON_ENV).map(([k, v]) => `${k}=${v}`), ...DAEMON_NODE_FLAGS].join(' ')})` });
+      ctx.emit({ ...compared('ingest.rss.e2e-large', 'peak RSS', 'MiB', summarise([rssE2eLarge]), { name: `same ingest of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssE2eSmall]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows} rows through the ingest actor into a DuckDB store file, in a child process started as a daemon is (${daemonCommandPrefix()})` });
       ctx.emit({ ...compared('ingest.rss.csv-large', 'peak RSS', 'MiB', summarise([rssLarge]), { name: `same parse of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssSmall]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows} rows, ${(backinzo.sizeBytes / 2 ** 20).toFixed(0)} MiB file, daemon process settings; ratio ≈ 1 means size-independent` });
       if (!ctx.quick) {
         // The 10× smaller file ends before the garbage collector reaches its steady heap; a 3× larger file

@@ -11,6 +11,8 @@ export interface RequestHistogram {
   readonly name: string;
   /** the series of one method, route and status; callers keep it (creating one per request defeats the point) */
   series(method: string, route: string, status: number): RequestSeries;
+  /** a route's series by method and status, found without building a key per request (for per-route hooks) */
+  forRoute(route: string): (method: string, status: number) => RequestSeries;
 }
 
 interface Series {
@@ -40,6 +42,16 @@ export function createRequestHistogram(o: { name: string; help: string; bucketsS
           series.sum += seconds;
           series.count++;
         },
+      };
+    },
+    forRoute(route) {
+      const byMethod = new Map<string, Map<number, RequestSeries>>();
+      return (method, status) => {
+        let byStatus = byMethod.get(method);
+        if (!byStatus) byMethod.set(method, byStatus = new Map());
+        let s = byStatus.get(status);
+        if (!s) byStatus.set(status, s = histogram.series(method, route, status));
+        return s;
       };
     },
   };

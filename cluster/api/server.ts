@@ -15,7 +15,6 @@ import { apiError, errorBody, httpStatusOf } from './errors.ts';
 import { registerEventStream } from './event-stream.ts';
 import type { EventHub } from './event-hub.ts';
 import { createApiMetrics, type ApiMetrics } from './metrics.ts';
-import type { RequestSeries } from './request-histogram.ts';
 import { registerRoutes } from './routes.ts';
 
 export interface ApiLimits {
@@ -110,35 +109,24 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   // label and its histogram children are settled once, so a request reads no route options (fastify builds
   // that object on every access) and looks nothing up by string. Registered before any route, the swagger
   // UI's and the event stream's scope included; fastify runs onRoute for the HEAD twin of each GET as well.
-  const observerFor = (method: string, route: string): ((status: number) => RequestSeries) => {
-    const byStatus = new Map<number, RequestSeries>();
-    return (status) => {
-      let o = byStatus.get(status);
-      if (!o) byStatus.set(status, o = metrics.httpDuration.series(method, route, status));
-      return o;
-    };
-  };
-  // public, viewer (GET/HEAD and WebSocket) or operator (anything that changes state)
-  const roleOf = (declared: Role | 'public' | undefined, method: string): Role | 'public' => declared ?? (method === 'GET' || method === 'HEAD' ? 'viewer' : 'operator');
-  const authHook = (declared: Role | 'public' | undefined) => (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+  // Roles: public (no hook), viewer (GET/HEAD and WebSocket) or operator (anything that changes state).
+  const authHook = (declared: Role | undefined) => (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
     try {
-      request.principal = authorise(principalOf(deps.tokens, request.raw.socket, request.headers.authorization, request.query), roleOf(declared, request.method) as Role);
+      const role = declared ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'operator');
+      request.principal = authorise(principalOf(deps.tokens, request.raw.socket, request.headers.authorization, request.query), role);
       done();
     } catch (e) {
       done(e as Error);
     }
   };
   const responseHook = (route: string) => {
-    const byMethod = new Map<string, (status: number) => RequestSeries>();
+    const seriesOf = metrics.httpDuration.forRoute(route);
     return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      const method = request.method;
-      let observers = byMethod.get(method);
-      if (!observers) byMethod.set(method, observers = observerFor(method, route));
       const status = reply.statusCode;
-      observers(status).observe(reply.elapsedTime / 1000);
+      seriesOf(request.method, status).observe(reply.elapsedTime / 1000);
       // a refused WebSocket upgrade: its socket is detached from the HTTP server, so end it here or it stays open
       if (status >= 400 && request.headers.upgrade) request.raw.socket?.end();
-      if (status >= 500) request.log.warn({ method, route, status }, 'request failed');
+      if (status >= 500) request.log.warn({ method: request.method, route, status }, 'request failed');
       done();
     };
   };
@@ -151,14 +139,11 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   });
   // an unknown route: the token is still checked first (no probing of the route table without one)
   const notFoundAuth = authHook(undefined);
-  const notFoundObservers = new Map<string, (status: number) => RequestSeries>();
+  const notFoundSeries = metrics.httpDuration.forRoute('unmatched');
   app.setNotFoundHandler({
     preHandler: (request, reply, done) => {
-      let observers = notFoundObservers.get(request.method);
-      if (!observers) notFoundObservers.set(request.method, observers = observerFor(request.method, 'unmatched'));
-      const of = observers;
       reply.raw.once('finish', () => {
-        of(reply.statusCode).observe(reply.elapsedTime / 1000);
+        notFoundSeries(request.method, reply.statusCode).observe(reply.elapsedTime / 1000);
         // as in responseHook: a refused WebSocket upgrade's socket is no longer the HTTP server's to close
         if (request.headers.upgrade) request.raw.socket?.end();
       });

@@ -8,3 +8,8 @@
 // otherwise each keep freed memory in their own arena). Ingest speed was unchanged within noise.
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
 export const DAEMON_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
+/** The settings as a shell command prefix: `MALLOC_ARENA_MAX=2 node --max-semi-space-size=2`. */
+export function daemonCommandPrefix(): string {
+  return [...Object.entries(DAEMON_ENV).map(([k, v]) => `${k}=${v}`), 'node', ...DAEMON_NODE_FLAGS].join(' ');
+}

@@ -4,12 +4,12 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../cluster/cli/process-settings.ts';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS, daemonCommandPrefix } from '../../cluster/cli/process-settings.ts';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> };
-const expected = [...Object.entries(DAEMON_ENV).map(([k, v]) => `${k}=${v}`), 'node', ...DAEMON_NODE_FLAGS].join(' ');
+const expected = daemonCommandPrefix();
 
 describe('daemon process settings', () => {
   it('start the npm start and strata scripts and the strata shebang with the same flags and environment', () => {
