@@ -1,6 +1,8 @@
 // Starts member-process.ts as a real child process and talks to it over IPC: requests with replies, the
-// latest membership view it reported, and every event it sent.
-import { fork, type ChildProcess } from 'node:child_process';
+// latest membership view it reported, and every event it sent. With `{ netns }` the process runs inside that
+// Linux network namespace (`ip netns exec` execs node in place, so the child is node itself and the IPC
+// channel passes through).
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import type { MemberConfig } from './member-process.ts';
 import { eventually } from './support.ts';
 
@@ -13,10 +15,16 @@ export interface MemberInfo {
   upNumber: number;
 }
 
+export interface StartOptions {
+  /** run the member in this network namespace (needs root and iproute2) */
+  readonly netns?: string;
+}
+
 export class MemberProc {
   readonly child: ChildProcess;
   id = '';
   port = 0;
+  readonly host: string;
   members: MemberInfo[] = [];
   leader: string | null = null;
   readonly events: { ev: string; [k: string]: unknown }[] = [];
@@ -24,8 +32,11 @@ export class MemberProc {
   #req = 1;
   readonly #waiting = new Map<number, (r: Record<string, unknown>) => void>();
 
-  constructor(config: MemberConfig) {
-    this.child = fork(script, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+  constructor(config: MemberConfig, options: StartOptions = {}) {
+    this.host = config.host ?? '127.0.0.1';
+    this.child = options.netns === undefined
+      ? fork(script, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] })
+      : spawn('ip', ['netns', 'exec', options.netns, process.execPath, script, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (raw) => {
       const m = raw as { ev: string; [k: string]: unknown };
       this.events.push(m);
@@ -46,14 +57,14 @@ export class MemberProc {
     });
   }
 
-  static async start(config: MemberConfig): Promise<MemberProc> {
-    const p = new MemberProc(config);
+  static async start(config: MemberConfig, options: StartOptions = {}): Promise<MemberProc> {
+    const p = new MemberProc(config, options);
     await eventually(() => p.id !== '' || p.events.some((e) => e.ev === 'failed') || p.exited !== null, 'member process ready', 20_000);
     return p;
   }
 
   get endpoint(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${this.host}:${this.port}`;
   }
 
   request(cmd: string, body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {

@@ -11,6 +11,8 @@ import { createClusterMember, type ClusterMemberOptions } from '../../cluster/re
 export interface MemberConfig {
   readonly cluster: string;
   readonly secret: string;
+  /** the address to listen on (the transport's `host`; default 127.0.0.1) */
+  readonly host?: string;
   readonly port?: number;
   readonly seeds: string[];
   readonly incarnation?: number;
@@ -37,6 +39,7 @@ const echoKey = serviceKey<Echo>('echo');
 const options: ClusterMemberOptions = {
   cluster: config.cluster,
   secret: config.secret,
+  ...(config.host !== undefined ? { host: config.host } : {}),
   port: config.port ?? 0,
   ...(config.incarnation !== undefined ? { incarnation: config.incarnation } : {}),
   seeds: config.seeds,
@@ -67,7 +70,7 @@ try {
 selfId = member!.id;
 const m = member!;
 
-const reportMembers = () => send({ ev: 'members', members: m.membership.members(), leader: m.membership.leader });
+const reportMembers = () => send({ ev: 'members', members: m.membership.members(), leader: m.membership.leader, at: Date.now() });
 m.membership.subscribe(reportMembers);
 const local = m.system.spawn(echo(), { name: 'echo' });
 m.receptionist.register(echoKey, local);
