@@ -86,14 +86,38 @@ export function withReachability(s: GossipState, observer: string, subject: stri
   return { members: s.members, reachability: { ...s.reachability, [key]: { unreachable, version: (mine?.version ?? 0) + 1 } } };
 }
 
-/** Members some live observer currently sees as unreachable. */
-export function unreachableSet(s: GossipState): Set<string> {
+/** Members some live observer currently sees as unreachable. With `self`: the set as `self` uses it, which never
+ *  holds `self` (a member never counts itself unreachable because others report it so; see `reportersOf`). */
+export function unreachableSet(s: GossipState, self?: string): Set<string> {
   const out = new Set<string>();
   for (const [key, r] of Object.entries(s.reachability)) {
     if (!r.unreachable) continue;
     const [observer, subject] = key.split('>') as [string, string];
     const o = s.members[observer];
-    if (o !== undefined && !isGone(o.status)) out.add(subject);
+    if (o !== undefined && !isGone(o.status) && subject !== self) out.add(subject);
+  }
+  return out;
+}
+
+/** The members `observer`'s own records mark unreachable: what its own failure detector says, nobody else's. */
+export function observedUnreachable(s: GossipState, observer: string): Set<string> {
+  const out = new Set<string>();
+  const prefix = `${observer}>`;
+  for (const [key, r] of Object.entries(s.reachability)) {
+    if (r.unreachable && key.startsWith(prefix)) out.add(key.slice(prefix.length));
+  }
+  return out;
+}
+
+/** The live observers whose records mark `subject` unreachable. */
+export function reportersOf(s: GossipState, subject: string): Set<string> {
+  const out = new Set<string>();
+  const suffix = `>${subject}`;
+  for (const [key, r] of Object.entries(s.reachability)) {
+    if (!r.unreachable || !key.endsWith(suffix)) continue;
+    const observer = key.slice(0, key.length - suffix.length);
+    const o = s.members[observer];
+    if (o !== undefined && !isGone(o.status)) out.add(observer);
   }
   return out;
 }

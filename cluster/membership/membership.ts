@@ -7,9 +7,9 @@ import type { Logger } from 'pino';
 import { clusterError } from '../errors.ts';
 import type { ControlMessage, Transport } from '../transport/transport.ts';
 import { endpointOfId } from '../transport/member-id.ts';
-import { keepMajority, hasMajority } from './downing.ts';
+import { downableBy, hasMajority, keepMajority } from './downing.ts';
 import {
-  digest, emptyState, hasConvergence, isGone, leaderActions, leaderOf, merge, olderFirst, unreachableSet, withMember, withReachability, withStatus,
+  digest, emptyState, hasConvergence, isGone, leaderActions, leaderOf, merge, olderFirst, reportersOf, unreachableSet, withMember, withReachability, withStatus,
   type GossipState, type MemberRecord,
 } from './gossip-state.ts';
 import { memberMachine, type MemberEvent, type MemberState } from './member-machine.ts';
@@ -143,13 +143,21 @@ export class Membership {
     return Object.values(this.#state.members).filter((m) => m.status === 'up').sort(olderFirst);
   }
 
+  /** The members some live observer sees as unreachable, never this member itself (that others report it so
+   *  counts through `hasMajority` and `downableBy`, by their rule, not as this member being unreachable). */
   unreachable(): Set<string> {
-    return unreachableSet(this.#state);
+    return unreachableSet(this.#state, this.#self);
   }
 
-  /** Whether this member's side of the cluster holds a majority now (false: it must not act as a singleton). */
+  /** Whether this member's side of the cluster holds a majority now, by what it observes itself plus agreement
+   *  (`sideOf` in downing.ts; false: it must not act as a singleton). */
   hasMajority(): boolean {
-    return hasMajority(this.#state, this.#self, this.unreachable());
+    return hasMajority(this.#state, this.#self);
+  }
+
+  /** Members that report this one unreachable and, by this view, could down it (`downableBy` in downing.ts). */
+  downableBy(): string[] {
+    return downableBy(this.#state, this.#self);
   }
 
   /** Handles a control message for membership; returns false when it is not one. */
@@ -259,7 +267,8 @@ export class Membership {
   }
 
   #syncMachines(): void {
-    const unreachable = unreachableSet(this.#state);
+    // a member never counts itself unreachable: others' suspicion of it is theirs (see downing.ts)
+    const unreachable = unreachableSet(this.#state, this.#self);
     for (const m of Object.values(this.#state.members)) {
       if (this.#stopped) return;
       let machine = this.#machines.get(m.id);
@@ -360,17 +369,18 @@ export class Membership {
       next = withReachability(next, this.#self, id, !detector.isAvailable(now));
     }
     this.#update(next);
-    const unreachable = unreachableSet(this.#state);
-    const key = [...unreachable].sort().join(',') + '|' + Object.values(this.#state.members).filter((m) => isGone(m.status)).length;
+    const unreachable = unreachableSet(this.#state, this.#self);
+    const against = reportersOf(this.#state, this.#self);
+    const key = [...unreachable].sort().join(',') + '|' + [...against].sort().join(',') + '|' + Object.values(this.#state.members).filter((m) => isGone(m.status)).length;
     if (key !== this.#unreachableKey) {
       this.#unreachableKey = key;
       this.#stableSince = now;
     }
     // downing: a decision taken on a stable view only
-    if (unreachable.size > 0 && now - this.#stableSince >= this.#o.stableAfterMs) {
-      const decision = keepMajority(this.#state, this.#self, unreachable);
+    if ((unreachable.size > 0 || against.size > 0) && now - this.#stableSince >= this.#o.stableAfterMs) {
+      const decision = keepMajority(this.#state, this.#self);
       if (decision.kind === 'down-self') {
-        this.#logger.warn({ member: this.#self, unreachable: [...unreachable] }, 'keep-majority: this side of the cluster is the minority; downing this member');
+        this.#logger.warn({ member: this.#self, unreachable: [...unreachable], reportedBy: [...against] }, 'keep-majority: this side of the cluster is the minority; downing this member');
         this.#update(withStatus(this.#state, this.#self, 'down'));
         return;
       }
@@ -381,7 +391,8 @@ export class Membership {
         this.#update(downed);
       }
     }
-    // leader actions need every live member to have seen this view
+    // leader actions need every live member to have seen this view, and nobody suspected by anybody (this member
+    // included: convergence stays conservative)
     if (this.#leader === this.#self && hasConvergence(this.#state, this.#self, this.#digest, this.#seen, unreachableSet(this.#state))) {
       this.#update(leaderActions(this.#state));
     }

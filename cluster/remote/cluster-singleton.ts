@@ -1,5 +1,7 @@
 // A cluster singleton: one instance, on the oldest up member, and never two. The holder stops its instance
-// as soon as its side loses the majority (before the other side can down it), a new holder starts only once
+// as soon as its side loses the majority (by what it observes itself, plus agreement: see downing.ts), or as soon
+// as a member that could down it reports it unreachable (an asymmetric cut), in both cases before the other side
+// can down it (downing waits for the stable window); a new holder starts only once
 // every older member is down or removed, and each instance carries a fencing epoch (its holder's up number,
 // which only grows from one holder to the next) so receivers reject what a stale instance still sends.
 import type { AnyActorRef } from '../../runtime/actor-ref.ts';
@@ -67,7 +69,7 @@ export class ClusterSingleton<M extends Message> {
   evaluate(): void {
     const self = this.#m.self;
     const mine = this.#m.state.members[self];
-    const should = !this.#m.isStopped && mine?.status === 'up' && this.holder() === self && this.#m.hasMajority();
+    const should = !this.#m.isStopped && mine?.status === 'up' && this.holder() === self && this.#m.hasMajority() && this.#m.downableBy().length === 0;
     if (should && this.#running === null) {
       const epoch = mine!.upNumber;
       const ref = this.#h.spawn(this.#factory(epoch) as Behaviour<Message>, `singleton-${this.name}`);

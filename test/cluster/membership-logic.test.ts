@@ -4,9 +4,13 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { createActor } from 'xstate';
 import {
-  PhiAccrualDetector, defaultPhiOptions, memberMachine, merge, digest, leaderOf, leaderActions, hasConvergence, keepMajority,
-  emptyState, withMember, withStatus, withReachability, unreachableSet, type GossipState, type MemberStatus,
+  PhiAccrualDetector, defaultPhiOptions, memberMachine, merge, digest, leaderOf, leaderActions, hasConvergence, keepMajority, hasMajority, sideOf, downableBy,
+  Membership, emptyState, withMember, withStatus, withReachability, unreachableSet, type GossipState, type MemberStatus,
 } from '../../cluster/membership/index.ts';
+import { ClusterSingleton, type SingletonEvent, type SingletonHost } from '../../cluster/remote/cluster-singleton.ts';
+import type { Transport } from '../../cluster/transport/transport.ts';
+import type { AnyActorRef } from '../../runtime/actor-ref.ts';
+import { logSink } from './support.ts';
 
 describe('φ-accrual failure detector', () => {
   it('stays calm with regular heartbeats and suspects about 3 s after the last one with the defaults', () => {
@@ -124,22 +128,118 @@ describe('gossiped view', () => {
 
 describe('keep-majority downing', () => {
   const up = (n: number) => ids.slice(0, n).reduce((s, id, i) => withMember(s, { id, status: 'up', upNumber: i + 1 }), emptyState);
+  /** `observer`'s own failure detector marks each of `subjects` unreachable */
+  const suspects = (s: GossipState, observer: string, ...subjects: string[]) => subjects.reduce((acc, subject) => withReachability(acc, observer, subject, true), s);
+  const [a, b, c, d] = ids as [string, string, string, string];
 
   it('downs the unreachable minority from the majority side', () => {
-    expect(keepMajority(up(3), 'a:1#1', new Set(['c:1#1']))).toEqual({ kind: 'down-others', members: ['c:1#1'] });
+    expect(keepMajority(suspects(up(3), a, c), a)).toEqual({ kind: 'down-others', members: [c] });
   });
 
   it('downs itself on the minority side', () => {
-    expect(keepMajority(up(3), 'c:1#1', new Set(['a:1#1', 'b:1#1']))).toEqual({ kind: 'down-self' });
+    expect(keepMajority(suspects(up(3), c, a, b), c)).toEqual({ kind: 'down-self' });
   });
 
   it('on an exact half keeps the side with the lowest member id', () => {
-    const s = up(4);
-    expect(keepMajority(s, 'a:1#1', new Set(['c:1#1', 'd:1#1'])).kind).toBe('down-others');
-    expect(keepMajority(s, 'c:1#1', new Set(['a:1#1', 'b:1#1'])).kind).toBe('down-self');
+    expect(keepMajority(suspects(up(4), a, c, d), a).kind).toBe('down-others');
+    expect(keepMajority(suspects(up(4), c, a, b), c).kind).toBe('down-self');
   });
 
   it('does nothing when nobody is unreachable', () => {
-    expect(keepMajority(up(3), 'a:1#1', new Set())).toEqual({ kind: 'none' });
+    expect(keepMajority(up(3), a)).toEqual({ kind: 'none' });
+  });
+
+  it('counts what the member observes itself, not what others observe of a third member', () => {
+    // b suspects c, a does not (yet): a's side is still all three
+    const s = suspects(up(3), b, c);
+    expect([...sideOf(s, a)].sort()).toEqual([a, b, c]);
+    expect(keepMajority(s, a)).toEqual({ kind: 'none' });
+    expect(keepMajority(s, b)).toEqual({ kind: 'down-others', members: [c] });
+  });
+
+  it('stale suspicion from a member that was cut off: the member that reaches a majority keeps it, and never sees itself unreachable', () => {
+    // a's own view during the cut: a (and b) suspect c
+    const mine = suspects(suspects(up(3), a, c), b, c);
+    // c's view during the cut: c suspects both a and b; its first gossip after healing still carries that
+    const fromC = suspects(up(3), c, a, b);
+    const merged = merge(mine, fromC);
+    // everybody is suspected by somebody …
+    expect([...unreachableSet(merged)].sort()).toEqual([a, b, c]);
+    // … but a never counts itself, and its majority rests on what a observes (and b agrees with)
+    expect([...unreachableSet(merged, a)].sort()).toEqual([b, c]);
+    expect([...sideOf(merged, a)].sort()).toEqual([a, b]);
+    expect(hasMajority(merged, a)).toBe(true);
+    expect(hasMajority(merged, b)).toBe(true);
+    expect(keepMajority(merged, a)).toEqual({ kind: 'down-others', members: [c] });
+    // c's own records put it alone: it could down nobody, so it is no threat to a's singleton
+    expect(hasMajority(merged, c)).toBe(false);
+    expect(downableBy(merged, a)).toEqual([]);
+    // the same when c's next update has already cleared its suspicion of b, or of both
+    const partly = merge(merged, withReachability(fromC, c, b, false));
+    expect(hasMajority(partly, a)).toBe(true);
+    expect(downableBy(partly, a)).toEqual([]);
+    const cleared = merge(partly, withReachability(withReachability(fromC, c, b, false), c, a, false));
+    expect(hasMajority(cleared, a)).toBe(true);
+  });
+
+  it('a member that others cannot hear (its outbound is cut) finds itself in the minority by agreement, though it hears them all', () => {
+    // b and c do not hear a; a hears both and gets their gossip
+    const s = suspects(suspects(up(3), b, a), c, a);
+    expect([...sideOf(s, a)]).toEqual([a]);
+    expect(hasMajority(s, a)).toBe(false);
+    expect(keepMajority(s, a)).toEqual({ kind: 'down-self' });
+    expect(keepMajority(s, b)).toEqual({ kind: 'down-others', members: [a] });
+    expect(downableBy(s, a)).toEqual([b]);
+  });
+
+  it('an asymmetric cut (a ⇹ c, b reaches both): one member is downed, and a singleton on it stops at once', () => {
+    const s = suspects(suspects(up(3), a, c), c, a);
+    expect(hasMajority(s, a)).toBe(true);
+    expect(hasMajority(s, c)).toBe(true);
+    // b sees nobody unreachable itself and downs nobody; a leads its side and downs c; c does not lead its side
+    expect(keepMajority(s, b)).toEqual({ kind: 'none' });
+    expect(leaderOf(s, unreachableSet(s, a))).toBe(a);
+    expect(keepMajority(s, a)).toEqual({ kind: 'down-others', members: [c] });
+    expect(leaderOf(s, unreachableSet(s, c))).toBe(b);
+    // c may be downed by a: were c the singleton holder, it would stop now rather than after it learns of its downing
+    expect(downableBy(s, c)).toEqual([a]);
+    expect(downableBy(s, a)).toEqual([]);
+  });
+});
+
+describe('membership merging gossip (in process, no links)', () => {
+  const [a, b, c] = ids as [string, string, string];
+  const fakeTransport = (id: string) => {
+    const sent: { to: string; op: string }[] = [];
+    const t = { id, logger: logSink('warn').logger, sendControl: (to: string, m: { op: string }) => void sent.push({ to, op: m.op }), connect: () => {}, forget: () => {} };
+    return t as unknown as Transport;
+  };
+  const up3 = ids.slice(0, 3).reduce((s, id, i) => withMember(s, { id, status: 'up', upNumber: i + 1 }), emptyState);
+
+  it('a member receiving gossip in which another member marks it (and a third) unreachable still sees itself reachable, keeps the majority and its singleton', () => {
+    const m = new Membership(fakeTransport(a), { seeds: [] });
+    const events: SingletonEvent[] = [];
+    const host: SingletonHost = { spawn: () => ({}) as AnyActorRef, stop: () => {}, resolve: () => ({}) as AnyActorRef };
+    try {
+      // b's gossip: three up members, and a's own suspicion of c from during the cut
+      m.handle(b, { op: 'gossip', s: withReachability(up3, a, c, true), d: 'from-b' });
+      const singleton = new ClusterSingleton('s', () => ({}) as never, m, host, (e) => events.push(e));
+      try {
+        expect(events.map((e) => e.type)).toEqual(['singleton.started']);
+        // c's first gossip after healing: c still suspects a and b
+        m.handle(c, { op: 'gossip', s: withReachability(withReachability(up3, c, a, true), c, b, true), d: 'from-c' });
+        expect([...unreachableSet(m.state)].sort()).toEqual([a, b, c]); // the merged records
+        expect(m.members().find((v) => v.id === a)!.state).toBe('up');
+        expect([...m.unreachable()].sort()).toEqual([b, c]);
+        expect(m.hasMajority()).toBe(true);
+        expect(m.downableBy()).toEqual([]);
+        singleton.evaluate();
+        expect(events.map((e) => e.type)).toEqual(['singleton.started']);
+      } finally {
+        singleton.stop();
+      }
+    } finally {
+      m.stop();
+    }
   });
 });

@@ -117,14 +117,14 @@ describe.skipIf(!ok)('a real network partition (Linux network namespaces)', () =
       expect(p.events.some((e) => e.ev === 'stopped')).toBe(false);
       expect(p.exited).toBeNull();
     }
-    // the singleton never moved: it is on a (the founder) again, exactly one, and never started anywhere else.
-    // a may stop and restart its instance (same epoch) for a moment after healing: c's first gossip still carries
-    // c's own suspicion of a and b, so a briefly sees no majority and stops it, as it must; it is counted, not failed
-    await eventually(() => singletonHolders([a, b, c]).length === 1 && singletonHolders([a, b, c])[0] === a, 'the singleton on a, and only there');
+    // the singleton never moved and never stopped: a (the founder, on the majority side throughout) holds it, exactly
+    // one, with no singleton event on any member since the cut. c's first gossip after healing still carries c's own
+    // suspicion of a and b, but a's majority rests on what a observes itself (and b agrees with), so it keeps it
+    // (after a moment, so that an event a stale update caused late would have arrived)
+    await new Promise<void>((r) => setTimeout(r, 1_000));
     expect(holder).toBe(a);
+    expect(singletonHolders([a, b, c]).map((p) => p.id)).toEqual([a.id]);
+    expect(singletonEvents(a).slice(aSingletonEvents)).toEqual([]);
     expect([b, c].map((p) => singletonEvents(p).length)).toEqual([0, 0]);
-    const sinceCut = singletonEvents(a).slice(aSingletonEvents);
-    expect(sinceCut.every((e) => e['epoch'] === singletonEvents(a)[0]!['epoch'])).toBe(true);
-    if (sinceCut.length > 0) console.info(`short cut: a stopped and restarted its singleton ${sinceCut.length / 2} time(s) (same epoch) while c's stale suspicion was gossiped after healing`);
   });
 });
