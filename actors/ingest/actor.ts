@@ -175,7 +175,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             else {
               await settled();
               await claim(ev.batch);
-              pending = sink.append(ev.batch.table, ev.batch);
+              pending = sink.append(ev.batch.table, ev.batch, hash!);
               pending.catch(() => undefined); // observed by settled(); this only keeps it from being unhandled
             }
             progress(ev.progress, false);
@@ -187,7 +187,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         }
         await settled();
         if (!summary) throw ingestError('STRATA_INGEST_WRITE_FAILED', `${item.path}: the parser ended without a summary`, { file: item.path });
-        for (const b of held) { await claim(b); await sink.append('strategies', b); }
+        for (const b of held) { await claim(b); await sink.append('strategies', b, hash!); }
         await sink.commit(hash, { format: summary.format, rows: summary.rows });
         progress({ rows: summary.rows.trades || summary.rows.daily_pnl, bytes: summary.sizeBytes, totalBytes: summary.sizeBytes }, true);
         const movedTo = isInbox ? await placeFile(item.path, folders.processed, 'move') : null;

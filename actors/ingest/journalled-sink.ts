@@ -13,7 +13,10 @@ export interface JournalStore {
   kvList(namespace: string): Promise<readonly { key: string; value: string }[]>;
   kvDelete(namespace: string, keys: readonly string[]): Promise<void>;
   strategyNames(): Promise<Set<string>>;
-  append(table: CanonicalTable, batch: CanonicalBatch): Promise<void>;
+  /** `group` (the file's content hash) lets the store defer the rows' durability until syncAppends(group). */
+  append(table: CanonicalTable, batch: CanonicalBatch, group?: string): Promise<void>;
+  /** Makes the grouped appends of `group` durable, or rejects if they were lost; absent when every append is durable. */
+  syncAppends?(group: string): Promise<void>;
   deleteStrategies(ids: readonly string[]): Promise<void>;
 }
 
@@ -72,13 +75,15 @@ export function createJournalledSink(store: JournalStore): IngestSink {
       open.set(hash, next);
     },
 
-    async append(table, batch) {
+    async append(table, batch, hash) {
       if (batch.rowCount === 0) return;
-      await store.append(table, batch);
+      await store.append(table, batch, hash);
     },
 
     async commit(hash, result) {
       const r = await current(hash, 'commit');
+      // every row durable before the journal says `committed`
+      await store.syncAppends?.(hash);
       const done: JournalRecord = { ...r, state: 'committed', committedAt: Date.now(), format: result.format, rows: result.rows };
       await put(done);
       open.delete(hash);
@@ -88,6 +93,8 @@ export function createJournalledSink(store: JournalStore): IngestSink {
     async abort(hash) {
       const r = open.get(hash) ?? (await read(hash));
       open.delete(hash);
+      // grouped rows committed (or known lost) before they are deleted, so none lands after the delete
+      await store.syncAppends?.(hash).catch(() => undefined);
       if (!r) return;
       if (r.strategyIds.length > 0) await store.deleteStrategies(r.strategyIds);
       await store.kvDelete(JOURNAL_NAMESPACE, [hash]);

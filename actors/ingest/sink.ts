@@ -41,7 +41,11 @@ export interface IngestSink {
   strategyNames(): Promise<Set<string>>;
   begin(record: JournalRecord): Promise<void>;
   claim(contentHash: string, strategyIds: readonly string[]): Promise<void>;
-  append(table: CanonicalTable, batch: CanonicalBatch): Promise<void>;
+  /**
+   * With the file's content hash, the store may keep the rows in a transaction shared with the file's next
+   * batches; commit() makes them durable before the journal says `committed`, abort() before deleting them.
+   */
+  append(table: CanonicalTable, batch: CanonicalBatch, contentHash?: string): Promise<void>;
   commit(contentHash: string, result: { readonly format: FormatId; readonly rows: NonNullable<JournalRecord['rows']> }): Promise<JournalRecord>;
   /** Removes the rows of every strategy id the journal names for this hash, then the entry. Idempotent. */
   abort(contentHash: string): Promise<void>;

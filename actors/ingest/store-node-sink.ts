@@ -31,7 +31,9 @@ export function createStoreNodeSink(node: StoreNode, options: StoreNodeSinkOptio
       const r = await node.query('SELECT DISTINCT strategy_name FROM strategies', [], call);
       return new Set(resultColumn(r, 'strategy_name').values as string[]);
     },
-    append: (table, batch) => node.append(table, withPartitions(scheme, table, batch), call),
+    // grouped by file: the rows may share a transaction with the next batches (engine/store/duckdb-append-groups.ts)
+    append: (table, batch, group) => node.append(table, withPartitions(scheme, table, batch), group === undefined ? call : { ...call, group }),
+    syncAppends: (group) => node.syncAppends(group, call),
     deleteStrategies: (ids) => node.deleteStrategies(ids, undefined, call),
   });
 }

@@ -122,13 +122,17 @@ function nullIn(where: string, spec: ColumnSpec, row: number): void {
 function textValues(where: string, spec: ColumnSpec, input: ColumnInput): readonly (string | null)[] {
   if (!Array.isArray(input)) wrongArray(where, 'text', input);
   const values = input as readonly unknown[];
+  // a value equal to the row before's was checked there (columns repeat: ids, sides, days, zones)
+  let checked: string | null = null;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
+    if (v === checked) continue;
     if (v === null) { nullIn(where, spec, i); continue; }
     if (typeof v !== 'string') {
       throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: row ${i} holds ${typeof v} ${String(v)}, not a string`, { where, row: i });
     }
     if (!isStorableText(v)) assertStorableText(v, `${where} row ${i}`);
+    checked = v;
   }
   return values as readonly (string | null)[];
 }

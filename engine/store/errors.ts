@@ -15,6 +15,7 @@ export const catalogue = {
   STRATA_STORE_PROTOCOL_ERROR: { retryable: true, summary: 'A HeavyDB reply was not a valid Thrift message for the call made (bad HTTP status, truncated or foreign body).' },
   STRATA_STORE_RESPONSE_TOO_LARGE: { retryable: false, summary: 'A HeavyDB reply exceeded the configured maximum response size; the query should be narrowed or split.' },
   STRATA_STORE_INVALID_URL: { retryable: false, summary: 'A HeavyDB URL is not of the form heavydb://user:password@host:port/database (or http/https).' },
+  STRATA_STORE_APPEND_LOST: { retryable: true, summary: 'Grouped appends (rows whose durability waits for a group commit) were rolled back with their group: a later append in the same group was refused or the group\'s COMMIT failed. The writer\'s syncAppends reports it; an ingest aborts the file and reads it again.' },
   STRATA_STORE_CLOSED: { retryable: false, summary: 'The store node was used after close().' },
   STRATA_STORE_UNKNOWN_TABLE: { retryable: false, summary: 'A table name is not one of the store schema tables (strategies, trades, daily_pnl, kv).' },
   STRATA_STORE_INVALID_BATCH: { retryable: false, summary: 'A columnar batch is malformed: an unknown or missing column, a column of the wrong length or array type.' },

@@ -4,7 +4,7 @@ export { catalogue, storeError } from './errors.ts';
 export type { StoreErrorCode } from './errors.ts';
 
 export { createStoreNode, resultToBatch } from './store-node.ts';
-export type { CallOptions, KvEntry, NodeHealth, StoreDriver, StoreKind, StoreNode, StoreNodeOptions } from './store-node.ts';
+export type { AppendOptions, CallOptions, KvEntry, NodeHealth, StoreDriver, StoreKind, StoreNode, StoreNodeOptions } from './store-node.ts';
 
 export { openDuckDbNode, DEFAULT_CHUNK_ROWS } from './duckdb-node.ts';
 export type { DuckDbNodeOptions } from './duckdb-node.ts';

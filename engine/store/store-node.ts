@@ -36,6 +36,15 @@ export interface CallOptions {
   readonly timeoutMs?: number;
 }
 
+export interface AppendOptions extends CallOptions {
+  /**
+   * Defers durability to the writer named here (an ingest passes its file's content hash): the rows may wait in
+   * a transaction shared with other grouped appends, and are durable once `syncAppends(group)` resolves, or
+   * once any other write on this node has run. Without it, the rows are durable when the append resolves.
+   */
+  readonly group?: string;
+}
+
 export interface StoreNode {
   readonly kind: StoreKind;
   /** the file path or the URL without password: for logs and inspection */
@@ -43,7 +52,12 @@ export interface StoreNode {
   /** Creates the tables that are missing; existing tables and rows are left alone. */
   ensureSchema(options?: CallOptions): Promise<void>;
   /** Appends a columnar batch; all-or-nothing per call on DuckDB, per HeavyDB load call on HeavyDB. */
-  append(table: TableName, batch: ColumnBatch, options?: CallOptions): Promise<void>;
+  append(table: TableName, batch: ColumnBatch, options?: AppendOptions): Promise<void>;
+  /**
+   * Makes every grouped append so far durable; rejects with STRATA_STORE_APPEND_LOST when grouped rows of
+   * `group` were rolled back since its last sync (a node that commits every append resolves at once).
+   */
+  syncAppends(group: string, options?: CallOptions): Promise<void>;
   /** One statement with `?` placeholders; rows come back as columns (empty for statements without rows). */
   query(sql: string, params?: readonly SqlParam[], options?: CallOptions): Promise<ResultSet>;
   health(options?: CallOptions): Promise<NodeHealth>;
@@ -65,7 +79,9 @@ export interface StoreDriver {
   readonly kind: StoreKind;
   readonly label: string;
   run(sql: string, params: readonly SqlParam[], timeoutMs: number): Promise<ResultSet>;
-  appendBatch(batch: NormalizedBatch, timeoutMs: number): Promise<void>;
+  /** `group`: see AppendOptions; a driver without group commit treats every append as ungrouped. */
+  appendBatch(batch: NormalizedBatch, timeoutMs: number, group?: string): Promise<void>;
+  syncAppends?(group: string, timeoutMs: number): Promise<void>;
   ping(timeoutMs: number): Promise<void>;
   version(timeoutMs: number): Promise<string>;
   close(): Promise<void>;
@@ -127,7 +143,12 @@ export function createStoreNode(driver: StoreDriver, options: StoreNodeOptions =
       open();
       const normalized = normalizeBatch(tableSpec(table), batch);
       if (normalized.rowCount === 0) return;
-      await driver.appendBatch(normalized, t(o));
+      await driver.appendBatch(normalized, t(o), o?.group);
+    },
+
+    async syncAppends(group, o) {
+      open();
+      await driver.syncAppends?.(group, t(o));
     },
 
     async query(sql, params = [], o) {

@@ -1,6 +1,9 @@
 // The DuckDB node's columnar append: whole-column vector writes must store every value verbatim across chunk
 // boundaries: nulls in numeric and text columns, strings around the 12-byte inline limit of DuckDB's string_t
 // (multi-byte characters included), long strings, int64 values, and dictionary columns (values + codes).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDbNode, resultRows, type StoreNode } from '../../../engine/store/index.ts';
 
@@ -51,6 +54,37 @@ describe('DuckDB columnar append', () => {
     const back = resultRows(await node.query('SELECT strategy_id, source_sheet, margin_required FROM strategies ORDER BY strategy_id'));
     const expected = values.map((v, i) => ({ strategy_id: `id-${i}`, source_sheet: v, margin_required: i % 2 ? null : i })).sort((a, b) => (a.strategy_id < b.strategy_id ? -1 : 1));
     expect(back).toEqual(expected);
+  });
+
+  it('stores runs of one long value, long strings of every width in one chunk, and keeps them through a checkpoint and a reopen', async () => {
+    // long strings of a chunk share one heap copy (a repeated value is laid once): each row must still read back its own
+    const dir = mkdtempSync(join(tmpdir(), 'strata-long-'));
+    try {
+      const path = join(dir, 'long.duckdb');
+      const fileNode = await openDuckDbNode({ path, chunkRows: 7 });
+      await fileNode.ensureSchema();
+      const long = ['strategy-0123456789abcdef', 'strategy-0123456789abcdef', 'strategy-0123456789abcdef', '2024-01-02 09:15:00', 'ÄÖÜäöü-long-ÄÖÜ', '🚀 launch 🚀 strategy', 'x'.repeat(5_000), 'strategy-0123456789abcdef', '日本語の戦略とその名前'];
+      const n = 40;
+      const entry = Array.from({ length: n }, (_, i) => (i % 6 === 5 ? null : i % 4 === 3 ? `short${i}` : long[i % long.length]!));
+      const ids = Array.from({ length: n }, (_, i) => (i < 20 ? 'strategy-0123456789abcdef' : 'strategy-fedcba9876543210'));
+      await fileNode.append('trades', {
+        rowCount: n,
+        columns: { strategy_id: ids, trade_key: ids.map((_, i) => `k${String(i).padStart(2, '0')}`), trade_date: ids.map(() => '2024-01-02'), entry_ts: entry, partition_id: new Int32Array(n) },
+      });
+      const expected = ids.map((id, i) => ({ strategy_id: id, trade_key: `k${String(i).padStart(2, '0')}`, entry_ts: entry[i] }));
+      const read = async (nd: StoreNode) => resultRows(await nd.query('SELECT strategy_id, trade_key, entry_ts FROM trades ORDER BY trade_key'));
+      expect(await read(fileNode)).toEqual(expected);
+      await fileNode.query('CHECKPOINT');
+      await fileNode.close();
+      const reopened = await openDuckDbNode({ path });
+      try {
+        expect(await read(reopened)).toEqual(expected);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('appends dictionary columns (distinct values plus codes) verbatim, nulls and long values included', async () => {

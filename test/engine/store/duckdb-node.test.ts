@@ -117,7 +117,7 @@ describe('DuckDB store node', () => {
     await expect(node.append('daily_pnl', {
       rowCount: 5,
       columns: { strategy_id: ['a', 'b', 'c', 'd', 'e'], trading_day: ['1', '2', '3', '4', '5'], zone: ['ALL', 'ALL', 'ALL', 'ALL', 'ALL'], pnl: new Float64Array([1, 2, 3, 4, 100]), partition_id: new Int32Array(5) },
-    })).rejects.toMatchObject({ code: 'STRATA_STORE_QUERY_FAILED' });
+    })).rejects.toMatchObject({ code: 'STRATA_STORE_QUERY_FAILED', message: expect.stringContaining('CHECK') }); // the engine's reason, not the appender's close
     expect(resultRows(await node.query('SELECT COUNT(*) AS n FROM daily_pnl'))).toEqual([{ n: 0 }]);
     await node.append('daily_pnl', { rowCount: 1, columns: { strategy_id: ['ok'], trading_day: ['1'], zone: ['ALL'], pnl: [5], partition_id: [0] } });
     expect(resultRows(await node.query('SELECT COUNT(*) AS n FROM daily_pnl'))).toEqual([{ n: 1 }]);
