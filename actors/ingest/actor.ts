@@ -26,6 +26,8 @@ export interface IngestActorOptions {
   readonly progressIntervalMs?: number;
   /** trade rows per store append (default 8,192) */
   readonly batchRows?: number;
+  /** store appends of one file in flight at once while the next batches are parsed (default 2) */
+  readonly appendsInFlight?: number;
   /** a rejected file named in a request is copied to quarantine (default) or moved; inbox files always move */
   readonly requestQuarantine?: 'copy' | 'move';
 }
@@ -83,6 +85,10 @@ function validRequest(m: { paths?: unknown; options?: unknown }): string | null 
 export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMessage> {
   const { sink, folders } = options;
   const progressEvery = options.progressIntervalMs ?? 250;
+  const inFlight = options.appendsInFlight ?? 2;
+  if (!Number.isSafeInteger(inFlight) || inFlight < 1) {
+    throw ingestError('STRATA_INGEST_INVALID_REQUEST', `appendsInFlight ${String(inFlight)} is not a positive integer`, { option: 'appendsInFlight' });
+  }
   const scanEvery = options.scanIntervalMs ?? 1000;
   const zoneOptions = options.zoneOptions ?? DEFAULT_ZONE_OPTIONS;
   // Kept across restarts: who listens and what has been done.
@@ -122,10 +128,16 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       const fileOptions = optionsFor(item);
       const isInbox = item.origin !== 'request';
       let hash: string | null = null;
-      // One append in flight while the next batch is parsed: the store's write and our parsing overlap. Each
-      // batch's ids are claimed only after the previous append settled, so the journal still leads the rows.
-      let pending: Promise<void> | null = null;
-      const settled = async (): Promise<void> => { if (pending) { const p = pending; pending = null; await p; } };
+      // Up to `appendsInFlight` appends in flight while the next batches are parsed: the store's writes (on
+      // node threads, or DuckDB's commits) overlap our parsing, and a write's round trip does not stall it
+      // (through the daemon's default 3-node store, 2 in flight ingested a 1 M-row CSV 1.1–1.4× faster than 1,
+      // and 3 no faster than 2, for 20–60 MiB more peak RSS). A
+      // batch's new strategy ids are claimed (journalled) before its own append is sent, so the journal still
+      // leads the rows; rows of different batches may land in any order. The oldest append is awaited first,
+      // so a failed one stops the file after at most `appendsInFlight` more.
+      const pending: Promise<void>[] = [];
+      const settled = async (keep = 0): Promise<void> => { while (pending.length > keep) await pending.shift(); };
+      const allSettled = async (): Promise<void> => { await Promise.allSettled(pending.splice(0)); };
       try {
         hash = (await hashFile(item.path)).contentHash;
         const prior = await sink.committed(hash);
@@ -173,10 +185,11 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             // strategies go last: a strategy becomes visible to universe queries only with its whole file.
             if (ev.batch.table === 'strategies') held.push(ev.batch);
             else {
-              await settled();
+              await settled(inFlight - 1);
               await claim(ev.batch);
-              pending = sink.append(ev.batch.table, ev.batch, hash!);
-              pending.catch(() => undefined); // observed by settled(); this only keeps it from being unhandled
+              const p = sink.append(ev.batch.table, ev.batch, hash!);
+              p.catch(() => undefined); // observed by settled(); this only keeps it from being unhandled meanwhile
+              pending.push(p);
             }
             progress(ev.progress, false);
           } else if (ev.type === 'progress') {
@@ -201,7 +214,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         return { outcome: { status: 'committed', file: item.path, contentHash: hash, summary, movedTo, elapsedMs: ctx.clock.now() - t0 }, warnings: summary.warnings };
       } catch (e) {
         // No write may land after this point: a rollback must see every row this file wrote.
-        await pending?.catch(() => undefined);
+        await allSettled();
         if (!isFormatRejection(e) && !isPermanentStoreRefusal(e)) throw e;
         // The file's own fault (or rows the store refuses for good): remove what was written, quarantine it
         // with its report.

@@ -184,12 +184,49 @@ describe('ingest actor', () => {
     });
     const h = await startHarness({ dir: tempDir('strata-ingest-refused-'), batchRows: 1000, wrapSink: refusing });
     try {
-      const big = await writeLargeBackinzoCsv(join(h.dir, 'refused.csv'), 3000, 4);
+      const big = await writeLargeBackinzoCsv(join(h.dir, 'refused.csv'), 10_000, 4);
       const outcomes = await h.request([big.path]);
       expect(outcomes[0]).toMatchObject({ status: 'rejected', code: 'STRATA_STORE_INVALID_BATCH' });
-      expect(await h.count('trades')).toBe(0); // the first batch was rolled back
+      expect(await h.count('trades')).toBe(0); // the batches that went in were rolled back
       expect(await h.sink.unfinished()).toEqual([]);
-      expect(appends).toBe(2); // not retried
+      // not retried: besides the refused second append, at most the one sent while it was in flight (2 in
+      // flight by default); a retry would append all ten batches again
+      expect(appends).toBeGreaterThanOrEqual(2);
+      expect(appends).toBeLessThanOrEqual(3);
+    } finally { await h.close(); }
+  });
+
+  it('keeps up to appendsInFlight appends in flight, each batch claimed in the journal before its own append', async () => {
+    const log: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const slow = (s: IngestSink): IngestSink => ({
+      ...s,
+      claim: async (hash, ids) => { log.push(`claim ${ids.join(',')}`); await s.claim(hash, ids); },
+      append: async (t, b, group) => {
+        const ids = [...new Set(b.columns['strategy_id'] as string[])].join(',');
+        log.push(`append ${t} ${ids}`);
+        most = Math.max(most, ++inFlight);
+        try {
+          await new Promise((r) => setTimeout(r, 15));
+          await s.append(t, b, group);
+        } finally { inFlight--; }
+      },
+    });
+    const h = await startHarness({ dir: tempDir('strata-ingest-window-'), batchRows: 500, appendsInFlight: 3, wrapSink: slow });
+    try {
+      const big = await writeLargeBackinzoCsv(join(h.dir, 'window.csv'), 6000, 7);
+      only(await h.request([big.path]), 'committed');
+      expect(most).toBe(3);
+      expect(await h.count('trades')).toBe(6000);
+      // every strategy id an append carries was claimed before that append was sent
+      const claimed = new Set<string>();
+      for (const line of log) {
+        const [kind, , ids = ''] = line.split(' ');
+        if (kind === 'claim') for (const id of line.slice(6).split(',')) claimed.add(id);
+        else for (const id of ids.split(',')) expect(claimed.has(id)).toBe(true);
+      }
+      expect(log.filter((l) => l.startsWith('append trades')).length).toBe(12);
     } finally { await h.close(); }
   });
 });
