@@ -91,6 +91,7 @@ export function rebalance(previous: Placement | null, nodes: readonly string[], 
   }
   // 2. Fill missing replicas on the least loaded node below the ceiling; a swap frees room when every such
   //    node already holds the partition.
+  const survivors = sets.map((s) => new Set(s));
   for (let p = 0; p < partitionCount; p++) {
     const s = sets[p]!;
     while (s.size < r) {
@@ -99,24 +100,32 @@ export function rebalance(previous: Placement | null, nodes: readonly string[], 
       if (pick !== undefined) { s.add(pick); load.set(pick, load.get(pick)! + 1); continue; }
       const spare = sorted.find((n) => s.has(n) && load.get(n)! < max)!;
       const full = sorted.filter((n) => !s.has(n)).sort(byScore(p))[0]!;
-      const q = sets.findIndex((other, i) => i !== p && other.has(full) && !other.has(spare));
+      // the partition giving up `full` loses one of its surviving replicas: prefer one that has lost none yet,
+      // so no partition sees two of its replicas move at once while another could have given one
+      const canGive = (other: Set<string>, i: number): boolean => i !== p && other.has(full) && !other.has(spare);
+      const whole = sets.findIndex((other, i) => canGive(other, i) && [...survivors[i]!].every((n) => other.has(n)));
+      const q = whole >= 0 ? whole : sets.findIndex(canGive);
       sets[q]!.delete(full);
       sets[q]!.add(spare);
       load.set(spare, load.get(spare)! + 1);
       s.add(full);
     }
   }
-  // 3. Raise nodes below the floor (a node that just joined) by taking replicas from nodes above it.
+  // 3. Raise nodes below the floor (a node that just joined) by taking replicas from nodes above it, from a
+  //    partition none of whose surviving replicas moved yet when there is one.
+  const intact = (p: number): boolean => [...survivors[p]!].every((n) => sets[p]!.has(n));
   for (const u of sorted) {
     while (load.get(u)! < min) {
-      let best: { p: number; from: string; score: number } | null = null;
+      let best: { p: number; from: string; score: number; intact: boolean } | null = null;
       for (let p = 0; p < partitionCount; p++) {
         const s = sets[p]!;
         if (s.has(u)) continue;
+        const whole = intact(p);
+        if (best && best.intact && !whole) continue;
         for (const from of s) {
           if (load.get(from)! <= min) continue;
           const score = rendezvousScore(u, p);
-          if (!best || score > best.score || (score === best.score && p < best.p)) best = { p, from, score };
+          if (!best || (whole && !best.intact) || score > best.score || (score === best.score && p < best.p)) best = { p, from, score, intact: whole };
         }
       }
       if (!best) break;
