@@ -33,7 +33,7 @@ export function createStoreNodeSink(node: StoreNode, options: StoreNodeSinkOptio
     },
     // grouped by file: the rows may share a transaction with the next batches (engine/store/duckdb-append-groups.ts)
     append: (table, batch, group) => node.append(table, withPartitions(scheme, table, batch), group === undefined ? call : { ...call, group }),
-    syncAppends: (group) => node.syncAppends(group, call),
+    syncAppends: async (group) => void (await node.syncAppends(group, call)),
     deleteStrategies: (ids) => node.deleteStrategies(ids, undefined, call),
   });
 }

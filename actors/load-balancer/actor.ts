@@ -53,6 +53,9 @@ export interface LoadBalancerOptions {
 /** kv namespace of the durable hints: key = node name, value = { partitions, kv } it must catch up on. */
 export const HINTS_NAMESPACE = 'strata.store.hints';
 
+// grouped appends not yet synced that the load-balancer remembers (the oldest are forgotten beyond this)
+const MAX_OPEN_GROUPS = 1_024;
+
 interface Member {
   readonly name: string;
   readonly ref: import('../../runtime/index.ts').ActorRef<NodeProxyCommand>;
@@ -366,7 +369,62 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
      * shared gate. Replicas that miss the write get hints. Partitions no replica acknowledged are retried with
      * backoff; after the last try they fail the call.
      */
-    async function writeRows(table: PartitionedTableName, batch: ColumnBatch, pids: Int32Array, timeoutMs: number): Promise<number> {
+    // Grouped appends acknowledged and not yet synced: per group, per node, the rows that node acknowledged and
+    // their partitions; syncAppends checks each node still holds them. Bounded like the nodes' own counts.
+    const grouped = new Map<string, Map<string, { rows: number; readonly partitions: Set<number> }>>();
+    const noteGrouped = (group: string, node: string, rows: number, partitions: readonly number[]): void => {
+      let byNode = grouped.get(group);
+      if (!byNode) {
+        grouped.set(group, (byNode = new Map()));
+        if (grouped.size > MAX_OPEN_GROUPS) grouped.delete(grouped.keys().next().value!);
+      }
+      let r = byNode.get(node);
+      if (!r) byNode.set(node, (r = { rows: 0, partitions: new Set() }));
+      r.rows += rows;
+      for (const p of partitions) r.partitions.add(p);
+    };
+
+    async function syncAppends(group: string, timeoutMs: number): Promise<void> {
+      const byNode = grouped.get(group);
+      grouped.delete(group);
+      if (!byNode || byNode.size === 0) return;
+      const all = new Set<number>();
+      for (const r of byNode.values()) for (const p of r.partitions) all.add(p);
+      const held = new Set<number>();
+      const problems: string[] = [];
+      // under the partitions' write gate, like the appends: a catch-up or a move never runs half-way through
+      const release = await gate.shared([...all]);
+      try {
+        await Promise.all([...byNode].map(async ([node, r]) => {
+          const m = members.get(node);
+          let problem: string | null = null;
+          if (!m) problem = 'is no longer a member';
+          else {
+            try {
+              const got = await call(m, 'syncAppends', [group, { timeoutMs }], timeoutMs) as { rows: number };
+              if (got.rows !== r.rows) problem = `holds ${got.rows} of the ${r.rows} rows it acknowledged (restarted in between?)`;
+            } catch (e) {
+              const err = asError(e);
+              problem = `${err.code}: ${err.message}`;
+            }
+          }
+          if (problem === null) { for (const p of r.partitions) held.add(p); return; }
+          problems.push(`${node} ${problem}`);
+          // the node lacks rows of these partitions: reads avoid it there until it is caught up from a replica that has them
+          if (m) missed(m, r.partitions);
+        }));
+      } finally {
+        release();
+      }
+      await persistHints();
+      const lost = [...all].filter((p) => !held.has(p)).sort((a, b) => a - b);
+      if (problems.length > 0) ctx.log.warn({ group, problems, lost }, 'grouped appends: some replicas lost acknowledged rows');
+      if (lost.length > 0) {
+        throw loadBalancerError('STRATA_LB_WRITE_UNACKNOWLEDGED', `grouped appends of ${group}: no replica holds partitions ${lost.join(', ')} durably (${problems.join('; ')})`, { group, partitions: lost });
+      }
+    }
+
+    async function writeRows(table: PartitionedTableName, batch: ColumnBatch, pids: Int32Array, timeoutMs: number, group?: string): Promise<number> {
       const touched = [...new Set(pids)].sort((a, b) => a - b);
       let pending = new Set(touched);
       let last: ErrorLike | null = null;
@@ -399,8 +457,11 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
             const ps = perNode[i]!;
             // A node holding every partition of the whole batch gets it as it is, without a copy.
             const part = allRows && counts[i] === pids.length ? batch : selectRows(batch, rows[i]!);
-            calls.push(call(m, 'append', [table, part, { timeoutMs }], timeoutMs).then(
-              () => { for (const p of ps) acked.add(p); },
+            calls.push(call(m, 'append', [table, part, group === undefined ? { timeoutMs } : { timeoutMs, group }], timeoutMs).then(
+              () => {
+                for (const p of ps) acked.add(p);
+                if (group !== undefined) noteGrouped(group, m.name, part.rowCount, ps);
+              },
               (e: unknown) => { last = asError(e); missed(m, ps); if (!isRetryable(e) && acked.size === 0) throw e; },
             ));
           });
@@ -421,7 +482,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       }
     }
 
-    async function append(table: PartitionedTableName, batch: ColumnBatch, timeoutMs: number): Promise<{ rows: number; partitions: number }> {
+    async function append(table: PartitionedTableName, batch: ColumnBatch, timeoutMs: number, group?: string): Promise<{ rows: number; partitions: number }> {
       if (!PARTITIONED_TABLES.includes(table)) throw loadBalancerError('STRATA_LB_NOT_A_READ', `append goes to ${PARTITIONED_TABLES.join(', ')}; ${JSON.stringify(table)} is not one of them (kv has kvPut)`, { table });
       if (batch.rowCount === 0) return { rows: 0, partitions: 0 };
       const pids = partitionIds(o.scheme, table, batch);
@@ -431,7 +492,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       const wire = encodeBatchColumns(full, []) as ColumnBatch;
       // Validated once here, so a malformed batch is refused before any replica sees it (never half-applied).
       normalizeBatch(tableSpec(table), wire);
-      const partitions = await writeRows(table, wire, pids, timeoutMs);
+      const partitions = await writeRows(table, wire, pids, timeoutMs, group);
       return { rows: batch.rowCount, partitions };
     }
 
@@ -717,7 +778,8 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       },
       receive(m) {
         switch (m.type) {
-          case 'lb.append': answer(m.replyTo, () => append(m.table, m.batch, m.timeoutMs)); return;
+          case 'lb.append': answer(m.replyTo, () => append(m.table, m.batch, m.timeoutMs, m.group)); return;
+          case 'lb.sync-appends': answer(m.replyTo, () => syncAppends(m.group, m.timeoutMs)); return;
           case 'lb.query': answer(m.replyTo, () => query(m.sql, m.params, m.partitions, m.orderBy, m.timeoutMs)); return;
           case 'lb.matrix': answer(m.replyTo, () => pnlMatrix(m.strategyIds, m.from, m.to, m.zone, m.timeoutMs)); return;
           case 'lb.delete-strategies': answer(m.replyTo, () => deleteStrategies(m.strategyIds, m.timeoutMs)); return;

@@ -5,7 +5,7 @@ import { errorFactory } from '../../engine/engine-error.ts';
 
 export const catalogue = {
   STRATA_LB_NO_REPLICA: { retryable: true, summary: 'No live, caught-up replica holds a partition a read needs (every replica is down, open or catching up); the message lists the partitions.' },
-  STRATA_LB_WRITE_UNACKNOWLEDGED: { retryable: true, summary: 'A write reached no live replica of a partition, so nothing durable holds it; the message names the partitions. Writes that reach at least one replica succeed and are remembered for the others.' },
+  STRATA_LB_WRITE_UNACKNOWLEDGED: { retryable: true, summary: 'A write reached no live replica of a partition, so nothing durable holds it; the message names the partitions. Writes that reach at least one replica succeed and are remembered for the others. A group\'s sync fails with it when no replica of some partition still holds the group\'s rows.' },
   STRATA_LB_RETRIES_EXHAUSTED: { retryable: true, summary: 'A read failed with retryable errors on every replica tried, within the retry budget; carries the last error.' },
   STRATA_LB_NOT_A_READ: { retryable: false, summary: 'query() was given a statement that is not a SELECT/WITH, or append() a table that is not partitioned (writes go through append, deleteStrategies and kvPut so every replica gets them).' },
   STRATA_LB_UNSCOPED_QUERY: { retryable: false, summary: 'A statement reads partitions no single node holds and has no {{partitions}} marker to be scattered by, or names a partition out of range.' },

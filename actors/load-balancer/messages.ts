@@ -18,7 +18,9 @@ export type LbReply =
 type Ask = { readonly replyTo: ActorRef<LbReply> };
 
 export type LbCommand =
-  | ({ readonly type: 'lb.append'; readonly table: PartitionedTableName; readonly batch: ColumnBatch; readonly timeoutMs: number } & Ask)
+  | ({ readonly type: 'lb.append'; readonly table: PartitionedTableName; readonly batch: ColumnBatch; readonly timeoutMs: number; readonly group?: string } & Ask)
+  /** Makes a group's appends durable on every node that acknowledged some; fails when a partition has no replica holding them. */
+  | ({ readonly type: 'lb.sync-appends'; readonly group: string; readonly timeoutMs: number } & Ask)
   | ({ readonly type: 'lb.query'; readonly sql: string; readonly params: readonly SqlParam[]; readonly partitions: readonly number[] | null; readonly orderBy: readonly string[] | null; readonly timeoutMs: number } & Ask)
   | ({ readonly type: 'lb.matrix'; readonly strategyIds: readonly string[]; readonly from: string | null; readonly to: string | null; readonly zone: string; readonly timeoutMs: number } & Ask)
   | ({ readonly type: 'lb.delete-strategies'; readonly strategyIds: readonly string[]; readonly timeoutMs: number } & Ask)

@@ -8,7 +8,7 @@ export type StoreOp = Exclude<keyof StoreNode, 'kind' | 'label'>;
 
 export const STORE_OPS: readonly StoreOp[] = [
   'ensureSchema', 'append', 'query', 'health', 'partitionChecksums', 'exportPartitions', 'deletePartitions',
-  'deleteStrategies', 'putEntries', 'readEntries', 'deleteEntries', 'close',
+  'deleteStrategies', 'putEntries', 'readEntries', 'deleteEntries', 'syncAppends', 'close',
 ];
 
 export interface HostErrorData {

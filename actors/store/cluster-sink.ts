@@ -17,7 +17,10 @@ export function createStoreClusterSink(cluster: StoreCluster, options: { readonl
       const r = await cluster.query(`SELECT DISTINCT strategy_name FROM strategies WHERE ${PARTITIONS_MARKER}`, []);
       return new Set(r.rowCount === 0 ? [] : (resultColumn(r, 'strategy_name').values as string[]));
     },
-    append: async (table, batch) => void (await cluster.append(table, { rowCount: batch.rowCount, columns: batch.columns })),
+    // grouped by file: each replica may keep the rows in a transaction shared with the next batches until the
+    // journal's commit syncs them (grouped appends, docs/store.md)
+    append: async (table, batch, group) => void (await cluster.append(table, { rowCount: batch.rowCount, columns: batch.columns }, group === undefined ? {} : { group })),
+    syncAppends: (group) => cluster.syncAppends(group),
     deleteStrategies: (ids) => cluster.deleteStrategies(ids),
   });
 }

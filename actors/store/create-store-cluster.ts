@@ -135,7 +135,12 @@ export function createStoreCluster(options: StoreClusterOptions): StoreCluster {
 
     append: (table, batch, o) => {
       const t = o?.timeoutMs ?? timeoutMs;
-      return ask((replyTo) => ({ type: 'lb.append', table, batch, timeoutMs: t, replyTo }), t * 4 + ASK_MARGIN_MS);
+      return ask((replyTo) => ({ type: 'lb.append', table, batch, timeoutMs: t, ...(o?.group !== undefined ? { group: o.group } : {}), replyTo }), t * 4 + ASK_MARGIN_MS);
+    },
+
+    syncAppends: async (group, o) => {
+      const t = o?.timeoutMs ?? timeoutMs;
+      await ask((replyTo) => ({ type: 'lb.sync-appends', group, timeoutMs: t, replyTo }), t * 4 + ASK_MARGIN_MS);
     },
 
     query: (sql, params = [], o = {}) => {

@@ -109,8 +109,18 @@ export interface StoreCluster {
   readonly nodes: readonly string[];
   /** Resolves once every node has been tried once and the schema exists on every live node. */
   readonly ready: Promise<void>;
-  /** Splits by partition, fills partition_id, writes to every live replica (remembered for missing ones). */
-  append(table: PartitionedTableName, batch: ColumnBatch, options?: { readonly timeoutMs?: number }): Promise<{ readonly rows: number; readonly partitions: number }>;
+  /**
+   * Splits by partition, fills partition_id, writes to every live replica (remembered for missing ones). With
+   * `group` (an ingest passes its file's content hash) the replicas may defer durability until
+   * `syncAppends(group)` (grouped appends, docs/store.md).
+   */
+  append(table: PartitionedTableName, batch: ColumnBatch, options?: { readonly timeoutMs?: number; readonly group?: string }): Promise<{ readonly rows: number; readonly partitions: number }>;
+  /**
+   * Makes the grouped appends of `group` durable on every replica that acknowledged some, checks each holds
+   * every row it acknowledged (a replica that lost them gets a hint and is caught up later), and rejects with
+   * STRATA_LB_WRITE_UNACKNOWLEDGED when some partition is left with no replica holding its rows.
+   */
+  syncAppends(group: string, options?: { readonly timeoutMs?: number }): Promise<void>;
   /** A read-only statement with `?` placeholders, scattered over the partitions' replicas and gathered. */
   query(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<ResultSet>;
   /** The strategies × days daily P&L matrix (zone ALL by default), loaded by scatter-gather. */

@@ -233,6 +233,10 @@ export async function openDuckDbNode(options: DuckDbNodeOptions): Promise<StoreN
       await groups?.sync(group);
     },
 
+    async settleAppends() {
+      await groups?.settle();
+    },
+
     async close() {
       if (groups) {
         await groups.settle();

@@ -54,10 +54,12 @@ export interface StoreNode {
   /** Appends a columnar batch; all-or-nothing per call on DuckDB, per HeavyDB load call on HeavyDB. */
   append(table: TableName, batch: ColumnBatch, options?: AppendOptions): Promise<void>;
   /**
-   * Makes every grouped append so far durable; rejects with STRATA_STORE_APPEND_LOST when grouped rows of
-   * `group` were rolled back since its last sync (a node that commits every append resolves at once).
+   * Makes every grouped append so far durable and answers how many rows of `group` this node instance
+   * acknowledged since the group's last sync (a writer that sent more knows rows were lost: a node restarted
+   * in between answers 0); rejects with STRATA_STORE_APPEND_LOST when grouped rows of `group` were rolled back.
+   * A node that commits every append only counts.
    */
-  syncAppends(group: string, options?: CallOptions): Promise<void>;
+  syncAppends(group: string, options?: CallOptions): Promise<{ readonly rows: number }>;
   /** One statement with `?` placeholders; rows come back as columns (empty for statements without rows). */
   query(sql: string, params?: readonly SqlParam[], options?: CallOptions): Promise<ResultSet>;
   health(options?: CallOptions): Promise<NodeHealth>;
@@ -82,6 +84,8 @@ export interface StoreDriver {
   /** `group`: see AppendOptions; a driver without group commit treats every append as ungrouped. */
   appendBatch(batch: NormalizedBatch, timeoutMs: number, group?: string): Promise<void>;
   syncAppends?(group: string, timeoutMs: number): Promise<void>;
+  /** Commits every open group (before reads that must see all acknowledged rows: checksums, exports). */
+  settleAppends?(): Promise<void>;
   ping(timeoutMs: number): Promise<void>;
   version(timeoutMs: number): Promise<string>;
   close(): Promise<void>;
@@ -93,6 +97,10 @@ export interface StoreNodeOptions {
   /** timeout of health(), ms (5 s) */
   readonly healthTimeoutMs?: number;
 }
+
+// Groups whose rows were acknowledged and not yet synced; bounded so writers that never sync (a crashed ingest)
+// cannot grow it: the oldest are forgotten first (their sync then answers 0, as after a restart).
+const MAX_GROUPS = 1_024;
 
 // IN lists are split so no statement carries thousands of literals or parameters.
 const IN_CHUNK = 500;
@@ -111,6 +119,7 @@ export function createStoreNode(driver: StoreDriver, options: StoreNodeOptions =
   let closed = false;
   let closing: Promise<void> | null = null;
   let lastStamp = 0;
+  const acknowledged = new Map<string, number>();
   const t = (o?: CallOptions): number => o?.timeoutMs ?? defaultTimeout;
 
   const open = (): void => {
@@ -144,11 +153,20 @@ export function createStoreNode(driver: StoreDriver, options: StoreNodeOptions =
       const normalized = normalizeBatch(tableSpec(table), batch);
       if (normalized.rowCount === 0) return;
       await driver.appendBatch(normalized, t(o), o?.group);
+      if (o?.group !== undefined) {
+        const before = acknowledged.get(o.group) ?? 0;
+        acknowledged.delete(o.group);
+        acknowledged.set(o.group, before + normalized.rowCount);
+        if (acknowledged.size > MAX_GROUPS) acknowledged.delete(acknowledged.keys().next().value!);
+      }
     },
 
     async syncAppends(group, o) {
       open();
+      const rows = acknowledged.get(group) ?? 0;
+      acknowledged.delete(group);
       await driver.syncAppends?.(group, t(o));
+      return { rows };
     },
 
     async query(sql, params = [], o) {
@@ -173,6 +191,7 @@ export function createStoreNode(driver: StoreDriver, options: StoreNodeOptions =
 
     async partitionChecksums(table, partitions, o) {
       partitionedTables([table]);
+      await driver.settleAppends?.();
       const spec = TABLES[table];
       const cols = spec.columns.map((c) => c.name).join(', ');
       if (!partitions) {
@@ -189,6 +208,8 @@ export function createStoreNode(driver: StoreDriver, options: StoreNodeOptions =
 
     async exportPartitions(table, partitions, o) {
       partitionedTables([table]);
+      // a copy must hold every acknowledged row, grouped ones included
+      await driver.settleAppends?.();
       const spec = TABLES[table];
       const cols = spec.columns.map((c) => c.name).join(', ');
       const parts: ResultSet[] = [];

@@ -38,9 +38,10 @@ describe('grouped appends on a DuckDB node', () => {
       // two full groups (100 rows each) commit by themselves, on alternating connections; the last 50 wait
       await eventually(async () => (await count(node)) === 200, 'the two full groups committed');
       expect(await count(node)).toBe(200);
-      await node.syncAppends('file-a');
+      // the rows this node acknowledged for the group since its last sync (a restarted node would answer 0)
+      expect(await node.syncAppends('file-a')).toEqual({ rows: 250 });
       expect(await count(node)).toBe(250);
-      await node.syncAppends('file-a'); // nothing open: resolves again
+      expect(await node.syncAppends('file-a')).toEqual({ rows: 0 }); // nothing since
     } finally {
       await node.close();
     }
@@ -116,7 +117,7 @@ describe('grouped appends on a DuckDB node', () => {
       await node.ensureSchema();
       await node.append('daily_pnl', pnl(names('n', 12)), { group: 'file-n' });
       expect(await count(node)).toBe(12);
-      await node.syncAppends('file-n');
+      expect(await node.syncAppends('file-n')).toEqual({ rows: 12 });
       await expect(openDuckDbNode({ path: ':memory:', groupCommitRows: -1 })).rejects.toMatchObject({ code: 'STRATA_STORE_OPEN_FAILED' });
     } finally {
       await node.close();
