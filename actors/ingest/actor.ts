@@ -131,10 +131,10 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       // Up to `appendsInFlight` appends in flight while the next batches are parsed: the store's writes (on
       // node threads, or DuckDB's commits) overlap our parsing, and a write's round trip does not stall it
       // (through the daemon's default 3-node store, 2 in flight ingested a 1 M-row CSV 1.1–1.4× faster than 1,
-      // and 3 no faster than 2, for 20–60 MiB more peak RSS). A
-      // batch's new strategy ids are claimed (journalled) before its own append is sent, so the journal still
-      // leads the rows; rows of different batches may land in any order. The oldest append is awaited first,
-      // so a failed one stops the file after at most `appendsInFlight` more.
+      // and 3 no faster than 2, for 20–60 MiB more peak RSS). A batch's new strategy ids are claimed
+      // (journalled) before its own append is sent, so the journal still leads the rows; rows of different
+      // batches may land in any order. The oldest append is awaited first, so a failed one stops the file after
+      // at most `appendsInFlight` − 1 more were sent.
       const pending: Promise<void>[] = [];
       const settled = async (keep = 0): Promise<void> => { while (pending.length > keep) await pending.shift(); };
       const allSettled = async (): Promise<void> => { await Promise.allSettled(pending.splice(0)); };

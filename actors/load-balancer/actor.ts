@@ -364,11 +364,6 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
 
     // ---- writes ---------------------------------------------------------------------------------------------
 
-    /**
-     * Writes rows (partition_id filled) to every writable replica of their partitions, under the partitions'
-     * shared gate. Replicas that miss the write get hints. Partitions no replica acknowledged are retried with
-     * backoff; after the last try they fail the call.
-     */
     // Grouped appends acknowledged and not yet synced: per group, per node, the rows that node acknowledged and
     // their partitions; syncAppends checks each node still holds them. Bounded like the nodes' own counts.
     const grouped = new Map<string, Map<string, { rows: number; readonly partitions: Set<number> }>>();
@@ -424,6 +419,11 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       }
     }
 
+    /**
+     * Writes rows (partition_id filled) to every writable replica of their partitions, under the partitions'
+     * shared gate. Replicas that miss the write get hints. Partitions no replica acknowledged are retried with
+     * backoff; after the last try they fail the call.
+     */
     async function writeRows(table: PartitionedTableName, batch: ColumnBatch, pids: Int32Array, timeoutMs: number, group?: string): Promise<number> {
       const touched = [...new Set(pids)].sort((a, b) => a - b);
       let pending = new Set(touched);
