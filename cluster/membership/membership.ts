@@ -212,7 +212,13 @@ export class Membership {
   }
 
   #found(): void {
-    this.#update(withMember(this.#state, { id: this.#self, status: 'joining', upNumber: 0 }));
+    let next = withMember(this.#state, { id: this.#self, status: 'joining', upNumber: 0 });
+    // Alone, this member is the whole cluster and its leader: it is up at once rather than at the next leader
+    // tick, so the founder is always the oldest member (the singleton's holder), even when others join within
+    // that tick and would otherwise be promoted with it in the order of their start times.
+    const others = Object.values(next.members).some((m) => m.id !== this.#self && !isGone(m.status));
+    if (!others) next = withStatus(next, this.#self, 'up', 1 + Math.max(0, ...Object.values(next.members).map((m) => m.upNumber)));
+    this.#update(next);
     this.#markJoined();
   }
 

@@ -216,6 +216,25 @@ describe('membership merging gossip (in process, no links)', () => {
   };
   const up3 = ids.slice(0, 3).reduce((s, id, i) => withMember(s, { id, status: 'up', upNumber: i + 1 }), emptyState);
 
+  it('a founder is up at once with up number 1, so a joiner that started earlier never ranks older', async () => {
+    // ids carry the start time as incarnation: this joiner started before the founder
+    const founder = '127.0.0.1:7301#2000';
+    const joiner = '127.0.0.1:7302#1000';
+    const m = new Membership(fakeTransport(founder), { seeds: [] });
+    try {
+      await m.start();
+      // before any leader tick: the founder is the whole cluster, and up
+      expect(m.members().map((v) => [v.id, v.status, v.upNumber])).toEqual([[founder, 'up', 1]]);
+      expect(m.leader).toBe(founder);
+      m.handle(joiner, { op: 'join' });
+      const rec = m.members().find((v) => v.id === joiner)!;
+      expect(rec.status).toBe('joining');
+      expect(m.members().find((v) => v.id === founder)!.upNumber).toBe(1);
+    } finally {
+      m.stop();
+    }
+  });
+
   it('a member receiving gossip in which another member marks it (and a third) unreachable still sees itself reachable, keeps the majority and its singleton', () => {
     const m = new Membership(fakeTransport(a), { seeds: [] });
     const events: SingletonEvent[] = [];

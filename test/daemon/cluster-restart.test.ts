@@ -94,15 +94,19 @@ describe('a whole-cluster restart', () => {
     await stop(a);
 
     // all three start together; c's seeds name itself first, so c founds the cluster (the others know only c
-    // and join it once it is up) and, the oldest member, holds the scheduler
+    // and join it once it is up). A founder is up at once, so c is the oldest member and holds the scheduler,
+    // whichever process happened to start first (before, a joiner that started earlier could be promoted
+    // together with c and rank older).
     const [c2, a2, b2] = await Promise.all([start('c', [seed('c'), seed('a'), seed('b')]), start('a', [seed('c')]), start('b', [seed('c')])]);
     for (const m of [a2, b2, c2]) await until(() => api(m, 'GET', '/api/v1/status'), (r) => r.body.members === 3, `${m.name}: three members again`, 30_000);
     const listed = await until(() => api(c2, 'GET', '/api/v1/optimizer/jobs'), (r) => r.status === 200, 'the job list from the restarted cluster', 30_000);
     const jobs = listed.body.jobs as { id: string; state: string }[];
     expect(jobs.map((j) => [j.id, j.state])).toEqual([[first, 'completed'], [second, 'completed']]);
     expect((await api(a2, 'GET', `/api/v1/optimizer/jobs/${second}/result`)).status).toBe(200);
-    // the scheduler runs on c (the oldest member now) and said where its journal came from
-    expect(c2.out()).toMatch(/the job scheduler starts from member .*'s journal copy, which is newer than this member's/);
+    // the scheduler runs on c (the oldest member now) and said where its journal came from (a log line, which
+    // may reach us a moment after the HTTP reply)
+    const adopted = /the job scheduler starts from member .*'s journal copy, which is newer than this member's/;
+    await until(async () => c2.out(), (out) => adopted.test(out), 'c logs the journal copy it started from', 10_000);
     // and nothing was set aside: the newest copy was taken, no older image replaced a newer one
     expect(c2.out() + a2.out() + b2.out()).not.toContain('STRATA_JOB_JOURNAL_NEWER_KEPT');
   }, 150_000);
