@@ -106,7 +106,13 @@ describe('store cluster on worker threads', () => {
   });
 
   it('reports per-operation latency percentiles and in-flight counts', async () => {
-    const s = await h.cluster.status();
+    // nothing runs now but the health checks (every 100 ms here, each counted while in flight): the counts
+    // come back to 0 between them
+    let s = await h.cluster.status();
+    for (let i = 0; i < 50 && s.nodes.some((n) => n.inFlight !== 0); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      s = await h.cluster.status();
+    }
     for (const n of s.nodes) {
       expect(n.inFlight).toBe(0);
       const q = n.latency['query'];
