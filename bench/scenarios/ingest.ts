@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { createStoreNodeSink, ingestBehaviour, type IngestCommand, type IngestFilesReply, type IngestSink } from '../../actors/ingest/index.ts';
 import { createStoreCluster, createStoreClusterSink } from '../../actors/store/index.ts';
 import { openDuckDbNode } from '../../engine/store/index.ts';
-import { createSystem } from '../../runtime/index.ts';
+import { createSystem, type ActorSystem } from '../../runtime/index.ts';
 import {
   generateDataset, hashFile, ingestFile, writeLargeBackinzoCsv, writeLargeTradingView, type ParseOptions,
 } from '../../engine/formats/index.ts';
@@ -30,6 +30,20 @@ const storeIndex = pathToFileURL(join(import.meta.dirname, '..', '..', 'engine',
 const runtimeIndex = pathToFileURL(join(import.meta.dirname, '..', '..', 'runtime', 'index.ts')).href;
 let storeSeq = 0;
 
+/**
+ * Input rows per second through the ingest actor writing into `sink`: the clock runs from the request to the end
+ * of `finish` (a checkpoint, or closing the store), and the file must come out committed.
+ */
+async function timedIngest(system: ActorSystem, sink: IngestSink, storeDir: string, path: string, rows: number, finish: () => Promise<unknown>): Promise<number> {
+  const ingest = system.spawn(ingestBehaviour({ sink, scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: join(storeDir, 'processed'), quarantine: join(storeDir, 'quarantine') } }));
+  const t0 = performance.now();
+  const reply = await system.ask<IngestCommand, IngestFilesReply>(ingest, (replyTo) => ({ type: 'ingest.files', paths: [path], options: {}, replyTo }), { timeoutMs: 600_000 });
+  await finish();
+  const rate = rows / ((performance.now() - t0) / 1000);
+  if (reply.type !== 'ingest.files.ok' || reply.outcomes[0]?.status !== 'committed') throw new Error(`end-to-end ingest into ${sink.label} failed: ${JSON.stringify(reply).slice(0, 300)}`);
+  return rate;
+}
+
 /** Input rows per second end to end: the ingest actor hashing, parsing and writing into a fresh DuckDB store file. */
 async function endToEndRate(path: string, rows: number, dir: string, o: { checkpoint: boolean }): Promise<number> {
   const storeDir = join(dir, `store-${++storeSeq}`);
@@ -38,14 +52,8 @@ async function endToEndRate(path: string, rows: number, dir: string, o: { checkp
   await node.ensureSchema();
   const system = createSystem({ name: 'bench-ingest', logger: pino({ level: 'silent' }) });
   try {
-    const ingest = system.spawn(ingestBehaviour({ sink: createStoreNodeSink(node), scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: join(storeDir, 'processed'), quarantine: join(storeDir, 'quarantine') } }));
-    const t0 = performance.now();
-    const reply = await system.ask<IngestCommand, IngestFilesReply>(ingest, (replyTo) => ({ type: 'ingest.files', paths: [path], options: {}, replyTo }), { timeoutMs: 600_000 });
     // when the baseline ends with a checkpoint (read_csv into a file), ours does too: WAL-only rows leave work for later
-    if (o.checkpoint) await node.query('CHECKPOINT');
-    const rate = rows / ((performance.now() - t0) / 1000);
-    if (reply.type !== 'ingest.files.ok' || reply.outcomes[0]?.status !== 'committed') throw new Error(`end-to-end ingest failed: ${JSON.stringify(reply).slice(0, 300)}`);
-    return rate;
+    return await timedIngest(system, createStoreNodeSink(node), storeDir, path, rows, async () => { if (o.checkpoint) await node.query('CHECKPOINT'); });
   } finally {
     await system.terminate();
     await node.close();
@@ -64,14 +72,7 @@ async function endToEndClusterRate(path: string, rows: number, dir: string): Pro
   const cluster = createStoreCluster({ system, dir: storeDir, nodes: 3, replicationFactor: 2 });
   try {
     await cluster.ready;
-    const sink: IngestSink = createStoreClusterSink(cluster);
-    const ingest = system.spawn(ingestBehaviour({ sink, scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: join(storeDir, 'processed'), quarantine: join(storeDir, 'quarantine') } }));
-    const t0 = performance.now();
-    const reply = await system.ask<IngestCommand, IngestFilesReply>(ingest, (replyTo) => ({ type: 'ingest.files', paths: [path], options: {}, replyTo }), { timeoutMs: 600_000 });
-    await cluster.close();
-    const rate = rows / ((performance.now() - t0) / 1000);
-    if (reply.type !== 'ingest.files.ok' || reply.outcomes[0]?.status !== 'committed') throw new Error(`end-to-end ingest into the store cluster failed: ${JSON.stringify(reply).slice(0, 300)}`);
-    return rate;
+    return await timedIngest(system, createStoreClusterSink(cluster), storeDir, path, rows, () => cluster.close());
   } finally {
     await cluster.close();
     await system.terminate();

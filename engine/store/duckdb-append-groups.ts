@@ -87,9 +87,17 @@ export class AppendGroups {
     return done;
   }
 
-  /** Commits every open group and waits for all grouped work so far; never rejects. */
+  /**
+   * Commits every open group and waits for all grouped work so far; never rejects. Every other write on the node
+   * calls it, so with no group open it only waits for grouped appends still queued (and commits what they opened)
+   * instead of queueing a commit on each connection.
+   */
   async settle(): Promise<void> {
     if (this.#idle) { clearTimeout(this.#idle); this.#idle = null; }
+    if (this.#open[0] === null && this.#open[1] === null) {
+      await Promise.all(this.#tails);
+      if (this.#open[0] === null && this.#open[1] === null) return;
+    }
     this.#commit(0);
     this.#commit(1);
     await Promise.all(this.#tails);
