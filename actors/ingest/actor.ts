@@ -4,7 +4,8 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createActor } from 'xstate';
-import { hashFile, ingestFile, rejectionData, type CanonicalBatch, type FileSummary, type Problem, type Warning, type ZoneOptions } from '../../engine/formats/index.ts';
+import { columnValue, hashFile, ingestFile, rejectionData, type CanonicalBatch, type FileSummary, type Problem, type Warning, type ZoneOptions } from '../../engine/formats/index.ts';
+import { isDictionaryColumn } from '../../engine/store/index.ts';
 import type { ActorRef, Behaviour } from '../../runtime/index.ts';
 import { ingestError } from './errors.ts';
 import { ensureFolders, freeName, InboxWatch, listFiles, placeFile, type IngestFolders } from './folders.ts';
@@ -150,10 +151,12 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         running!.begun = true;
         const claimed = new Set<string>();
         const claim = async (batch: CanonicalBatch): Promise<void> => {
-          const ids = batch.columns['strategy_id'] as readonly (string | null)[];
+          const col = batch.columns['strategy_id']!;
+          // a dictionary column lists its distinct ids already (the trade builder makes one)
+          const ids = isDictionaryColumn(col) ? col.dictionary : Array.isArray(col) ? col as readonly (string | null)[] : Array.from({ length: batch.rowCount }, (_, i) => columnValue(col, i) as string | null);
           const fresh: string[] = [];
           let last: string | null = null;
-          for (let i = 0; i < batch.rowCount; i++) {
+          for (let i = 0; i < ids.length; i++) {
             const id = ids[i]!;
             if (id === last) continue;
             last = id;

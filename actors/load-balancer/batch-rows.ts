@@ -1,7 +1,7 @@
 // Row selection on columnar batches: the rows of a batch that go to one node (the partitions it holds), as a
 // batch of the same columns. Typed arrays are gathered into typed arrays, plain arrays into plain arrays, and
-// dictionary columns by their codes, sharing the dictionary.
-import { isDictionaryColumn, type ColumnBatch, type ColumnInput } from '../../engine/store/index.ts';
+// dictionary columns by their codes, sharing the dictionary; UTF-8 columns by their bytes.
+import { gatherUtf8, isDictionaryColumn, isUtf8Column, type ColumnBatch, type ColumnInput } from '../../engine/store/index.ts';
 
 type Gatherable = { readonly length: number; readonly [i: number]: unknown };
 
@@ -12,6 +12,7 @@ function gather(column: ColumnInput, rows: Int32Array): ColumnInput {
     for (let i = 0; i < n; i++) codes[i] = column.codes[rows[i]!]!;
     return { dictionary: column.dictionary, codes };
   }
+  if (isUtf8Column(column)) return gatherUtf8(column, rows);
   if (column instanceof Float64Array) { const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = column[rows[i]!]!; return out; }
   if (column instanceof Int32Array) { const out = new Int32Array(n); for (let i = 0; i < n; i++) out[i] = column[rows[i]!]!; return out; }
   if (column instanceof BigInt64Array) { const out = new BigInt64Array(n); for (let i = 0; i < n; i++) out[i] = column[rows[i]!]!; return out; }

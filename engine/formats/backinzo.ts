@@ -1,6 +1,5 @@
 // Backinzo CSV exports: FORMAT_1 (one strategy, one row per trade, `Time` twice) and FORMAT_5 (one row per
 // day, every column from the 14th on is a strategy's daily P&L), both after a 7-line free-text preamble.
-import { formatSeconds } from './calendar.ts';
 import { ZONE_ALL, type OptionType } from './canonical.ts';
 import { formatError } from './errors.ts';
 import { parseOptionSymbol, type OptionSymbol } from './option-symbol.ts';
@@ -104,15 +103,14 @@ export async function* parseBackinzoTrades(ctx: ParseContext, blocks: AsyncItera
         instrument = lastInstrument === '' ? null : lastInstrument;
       }
       if (strategy.underlying === null && instrument !== null) strategy.underlying = lastSymbol?.underlying ?? instrument;
-      ctx.trades.push({
+      ctx.trades.pushLocal({
         strategy_id: strategy.strategyId, trade_key: key, leg_id: null,
-        entry_ts: entry === null ? null : `${when.date} ${formatSeconds(entry)}`, exit_ts: exit === null ? null : `${when.date} ${formatSeconds(exit)}`,
         trade_date: when.date, side: null, instrument, option_type: optionType(col.cePe < 0 ? '' : row.repeatedText(col.cePe), lastSymbol),
         strike: optional(row, col.strike) ?? lastSymbol?.strike ?? null, expiry: lastSymbol?.expiry ?? null, qty: optional(row, col.qty),
         entry_price: optional(row, col.entryPrice), exit_price: optional(row, col.exitPrice), gross_pnl: pnl, net_pnl: pnl,
         exit_reason: col.remarks < 0 ? null : row.repeatedText(col.remarks) || null,
         mfe: null, mae: null, zone: ZONE_ALL, source_row: line,
-      });
+      }, when.date, entry, exit);
       strategy.add(when.date, ZONE_ALL, pnl, 1);
       ctx.dataRows++;
       if (ctx.trades.full) yield ctx.trades.take();

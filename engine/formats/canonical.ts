@@ -1,6 +1,8 @@
 // The canonical rows of FORMATS.md §Canonical (strategies, trades, daily_pnl) and the columnar batch shape
-// parsers emit: one array per column, float64 columns as Float64Array when they hold no null, so a batch
+// parsers emit: one column per field (arrays, Float64Arrays, dictionary or UTF-8 text columns), so a batch
 // can be handed as is to a store node's bulk append (same shape as the store's ColumnBatch).
+import { DictionaryColumnBuilder, dictionaryValue, isDictionaryColumn, isUtf8Column, Utf8ColumnBuilder, utf8ColumnValue, type DictionaryColumn, type Utf8Column } from '../columns/index.ts';
+import { formatSeconds } from './calendar.ts';
 import type { FormatId } from './format-id.ts';
 
 export type StrategyType = 'TBS' | 'ORB' | 'OI' | 'POS' | 'ML_INDICATOR' | 'TV' | 'BACKINZO' | 'EXTERNAL' | 'UNKNOWN';
@@ -62,12 +64,24 @@ export interface DailyPnlRow {
 
 export type CanonicalTable = 'strategies' | 'trades' | 'daily_pnl';
 
-export type BatchColumn = (string | null)[] | (number | null)[] | Float64Array;
+/**
+ * One column of a batch: an array per column; float64 columns as a Float64Array when they hold no null; trade
+ * text as a dictionary (values that repeat: ids, days, instruments) or as UTF-8 bytes (values that do not: keys,
+ * timestamps), the shapes the store appends and moves between threads without a string per row.
+ */
+export type BatchColumn = (string | null)[] | (number | null)[] | Float64Array | DictionaryColumn | Utf8Column;
 
 export interface CanonicalBatch {
   readonly table: CanonicalTable;
   readonly rowCount: number;
   readonly columns: Readonly<Record<string, BatchColumn>>;
+}
+
+/** Value `i` of any batch column. */
+export function columnValue(col: BatchColumn, i: number): string | number | null {
+  if (isDictionaryColumn(col)) return dictionaryValue(col, i);
+  if (isUtf8Column(col)) return utf8ColumnValue(col, i);
+  return col[i] ?? null;
 }
 
 const TRADE_NUM = ['strike', 'qty', 'entry_price', 'exit_price', 'gross_pnl', 'net_pnl', 'mfe', 'mae', 'source_row'] as const;
@@ -76,6 +90,11 @@ export const TRADE_COLUMNS: readonly (keyof TradeRow)[] = [
   'strike', 'expiry', 'qty', 'entry_price', 'exit_price', 'gross_pnl', 'net_pnl', 'exit_reason', 'mfe', 'mae', 'zone', 'source_row',
 ];
 
+/** A trade whose timestamps are a day and seconds since midnight (the builder writes the text's bytes itself). */
+export type LocalTradeRow = Omit<TradeRow, 'entry_ts' | 'exit_ts'>;
+
+const DIGIT = 48, SPACE = 32, COLON = 58;
+
 /**
  * Collects trade rows column by column and cuts them into batches of `capacity` rows. Written out column by
  * column (no loop over names) because it runs once per trade: at a million rows a second every lookup counts.
@@ -83,18 +102,18 @@ export const TRADE_COLUMNS: readonly (keyof TradeRow)[] = [
 export class TradeBatchBuilder {
   readonly capacity: number;
   #n = 0;
-  #strategyId: (string | null)[] = [];
-  #tradeKey: (string | null)[] = [];
-  #legId: (string | null)[] = [];
-  #entryTs: (string | null)[] = [];
-  #exitTs: (string | null)[] = [];
-  #tradeDate: (string | null)[] = [];
-  #side: (string | null)[] = [];
-  #instrument: (string | null)[] = [];
-  #optionType: (string | null)[] = [];
-  #expiry: (string | null)[] = [];
-  #exitReason: (string | null)[] = [];
-  #zone: (string | null)[] = [];
+  #strategyId: DictionaryColumnBuilder;
+  #tradeKey: Utf8ColumnBuilder;
+  #legId: DictionaryColumnBuilder;
+  #entryTs: Utf8ColumnBuilder;
+  #exitTs: Utf8ColumnBuilder;
+  #tradeDate: DictionaryColumnBuilder;
+  #side: DictionaryColumnBuilder;
+  #instrument: DictionaryColumnBuilder;
+  #optionType: DictionaryColumnBuilder;
+  #expiry: DictionaryColumnBuilder;
+  #exitReason: DictionaryColumnBuilder;
+  #zone: DictionaryColumnBuilder;
   /** numeric columns, in TRADE_NUM order, each with a null mask. */
   #num: Float64Array[] = [];
   #nulls: Uint8Array[] = [];
@@ -102,6 +121,12 @@ export class TradeBatchBuilder {
 
   constructor(capacity = 8192) {
     this.capacity = capacity;
+    const dict = () => new DictionaryColumnBuilder(capacity);
+    this.#strategyId = dict(); this.#legId = dict(); this.#tradeDate = dict(); this.#side = dict(); this.#instrument = dict();
+    this.#optionType = dict(); this.#expiry = dict(); this.#exitReason = dict(); this.#zone = dict();
+    this.#tradeKey = new Utf8ColumnBuilder(capacity, 8);
+    this.#entryTs = new Utf8ColumnBuilder(capacity, 19);
+    this.#exitTs = new Utf8ColumnBuilder(capacity, 19);
     this.#reset();
   }
 
@@ -109,8 +134,6 @@ export class TradeBatchBuilder {
   get full(): boolean { return this.#n >= this.capacity; }
 
   #reset(): void {
-    this.#strategyId = []; this.#tradeKey = []; this.#legId = []; this.#entryTs = []; this.#exitTs = []; this.#tradeDate = [];
-    this.#side = []; this.#instrument = []; this.#optionType = []; this.#expiry = []; this.#exitReason = []; this.#zone = [];
     this.#num = TRADE_NUM.map(() => new Float64Array(this.capacity));
     this.#nulls = TRADE_NUM.map(() => new Uint8Array(this.capacity));
     this.#anyNull = TRADE_NUM.map(() => false);
@@ -122,9 +145,21 @@ export class TradeBatchBuilder {
   }
 
   push(row: TradeRow): void {
+    this.#entryTs.push(row.entry_ts); this.#exitTs.push(row.exit_ts);
+    this.#rest(row);
+  }
+
+  /** The same as push with entry_ts / exit_ts = `day HH:MM:SS` (null seconds: null), written without a string. */
+  pushLocal(row: LocalTradeRow, day: string, entrySeconds: number | null, exitSeconds: number | null): void {
+    writeLocal(this.#entryTs, day, entrySeconds);
+    writeLocal(this.#exitTs, day, exitSeconds);
+    this.#rest(row);
+  }
+
+  #rest(row: LocalTradeRow): void {
     const i = this.#n++;
     this.#strategyId.push(row.strategy_id); this.#tradeKey.push(row.trade_key); this.#legId.push(row.leg_id);
-    this.#entryTs.push(row.entry_ts); this.#exitTs.push(row.exit_ts); this.#tradeDate.push(row.trade_date);
+    this.#tradeDate.push(row.trade_date);
     this.#side.push(row.side); this.#instrument.push(row.instrument); this.#optionType.push(row.option_type);
     this.#expiry.push(row.expiry); this.#exitReason.push(row.exit_reason); this.#zone.push(row.zone);
     this.#set(0, i, row.strike); this.#set(1, i, row.qty); this.#set(2, i, row.entry_price); this.#set(3, i, row.exit_price);
@@ -136,9 +171,9 @@ export class TradeBatchBuilder {
   take(): CanonicalBatch {
     const n = this.#n;
     const columns: Record<string, BatchColumn> = {
-      strategy_id: this.#strategyId, trade_key: this.#tradeKey, leg_id: this.#legId, entry_ts: this.#entryTs, exit_ts: this.#exitTs,
-      trade_date: this.#tradeDate, side: this.#side, instrument: this.#instrument, option_type: this.#optionType, expiry: this.#expiry,
-      exit_reason: this.#exitReason, zone: this.#zone,
+      strategy_id: this.#strategyId.take(), trade_key: this.#tradeKey.take(), leg_id: this.#legId.take(), entry_ts: this.#entryTs.take(),
+      exit_ts: this.#exitTs.take(), trade_date: this.#tradeDate.take(), side: this.#side.take(), instrument: this.#instrument.take(),
+      option_type: this.#optionType.take(), expiry: this.#expiry.take(), exit_reason: this.#exitReason.take(), zone: this.#zone.take(),
     };
     TRADE_NUM.forEach((name, k) => {
       const values = this.#num[k]!.subarray(0, n);
@@ -153,6 +188,25 @@ export class TradeBatchBuilder {
     this.#reset();
     return { table: 'trades', rowCount: n, columns: ordered };
   }
+}
+
+/** `day HH:MM:SS` as UTF-8 into a column (seconds within one day; null stays null). */
+function writeLocal(out: Utf8ColumnBuilder, day: string, seconds: number | null): void {
+  if (seconds === null) { out.pushNull(); return; }
+  if (!(seconds >= 0 && seconds < 86400 && Number.isInteger(seconds))) { out.push(`${day} ${formatSeconds(seconds)}`); return; }
+  const bytes = out.reserve(day.length * 3 + 9);
+  let at = out.size;
+  for (let j = 0; j < day.length; j++) {
+    const c = day.charCodeAt(j);
+    if (c > 0x7f) { out.push(`${day} ${formatSeconds(seconds)}`); return; }
+    bytes[at++] = c;
+  }
+  const h = (seconds / 3600) | 0, m = ((seconds % 3600) / 60) | 0, s = seconds % 60;
+  bytes[at] = SPACE;
+  bytes[at + 1] = DIGIT + ((h / 10) | 0); bytes[at + 2] = DIGIT + (h % 10); bytes[at + 3] = COLON;
+  bytes[at + 4] = DIGIT + ((m / 10) | 0); bytes[at + 5] = DIGIT + (m % 10); bytes[at + 6] = COLON;
+  bytes[at + 7] = DIGIT + ((s / 10) | 0); bytes[at + 8] = DIGIT + (s % 10);
+  out.commit(at + 9);
 }
 
 function rowsBatch<R extends object>(table: CanonicalTable, names: readonly (keyof R & string)[], rows: readonly R[], float: ReadonlySet<string>): CanonicalBatch {
@@ -185,7 +239,7 @@ export function batchRows(batch: CanonicalBatch): Record<string, string | number
   const names = Object.keys(batch.columns);
   for (let i = 0; i < batch.rowCount; i++) {
     const row: Record<string, string | number | null> = {};
-    for (const name of names) row[name] = batch.columns[name]![i] ?? null;
+    for (const name of names) row[name] = columnValue(batch.columns[name]!, i);
     out.push(row);
   }
   return out;

@@ -5,10 +5,10 @@ export type { FormatErrorCode } from './errors.ts';
 export { FORMAT_IDS, FAMILY_OF, resolveFormatId } from './format-id.ts';
 export type { FormatId, FormatFamily } from './format-id.ts';
 export {
-  TradeBatchBuilder, strategiesBatch, dailyPnlBatch, batchRows, ZONE_ALL, ZONE_OUTSIDE,
+  TradeBatchBuilder, strategiesBatch, dailyPnlBatch, batchRows, columnValue, ZONE_ALL, ZONE_OUTSIDE,
   TRADE_COLUMNS, STRATEGY_COLUMNS, DAILY_PNL_COLUMNS,
 } from './canonical.ts';
-export type { StrategyRow, TradeRow, DailyPnlRow, CanonicalBatch, CanonicalTable, BatchColumn, StrategyType, Side, OptionType } from './canonical.ts';
+export type { StrategyRow, TradeRow, LocalTradeRow, DailyPnlRow, CanonicalBatch, CanonicalTable, BatchColumn, StrategyType, Side, OptionType } from './canonical.ts';
 export { hashFile, strategyId } from './strategy-id.ts';
 export type { FileHash } from './strategy-id.ts';
 export { detectFormat, DETECT_BYTES } from './detect.ts';

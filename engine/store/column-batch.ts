@@ -2,24 +2,16 @@
 // pass that turns a batch into normalised columns (typed arrays + null masks) both backends append from.
 import { storeError } from './errors.ts';
 import type { ColumnSpec, ColumnType, TableSpec } from './schema.ts';
+import { isDictionaryColumn, isUtf8Column, utf8ColumnFault, utf8ColumnValues, type DictionaryColumn, type Utf8Column } from '../columns/index.ts';
 
-/**
- * A text column as its distinct values plus one code per row (-1 = null). Repetitive text (strategy ids, ISO
- * days, zones) is then validated, moved between threads and appended once per distinct value, not per row.
- */
-export interface DictionaryColumn {
-  readonly dictionary: readonly string[];
-  readonly codes: Int32Array;
-}
-
-export function isDictionaryColumn(x: unknown): x is DictionaryColumn {
-  return typeof x === 'object' && x !== null && Array.isArray((x as DictionaryColumn).dictionary) && (x as DictionaryColumn).codes instanceof Int32Array;
-}
+export { isDictionaryColumn };
+export type { DictionaryColumn };
 
 /** What a caller may hand in for one column. Float64 columns take a Float64Array (no nulls) or numbers/null. */
 export type ColumnInput =
   | readonly (string | null)[]
   | DictionaryColumn
+  | Utf8Column
   | readonly (number | null)[]
   | readonly (bigint | number | null)[]
   | readonly (boolean | null)[]
@@ -40,6 +32,8 @@ export type NormalizedColumn =
     readonly spec: ColumnSpec; readonly type: 'text'; readonly values: readonly (string | null)[];
     /** when the input was a DictionaryColumn: values[i] = dictionary.values[codes[i]] (-1 = null) */
     readonly dictionary?: { readonly values: readonly string[]; readonly codes: Int32Array };
+    /** when the input was a Utf8Column (validated); `values` is then decoded only if something reads it */
+    readonly utf8?: Utf8Column;
   }
   | { readonly spec: ColumnSpec; readonly type: 'float64'; readonly values: Float64Array; readonly nulls: Uint8Array | null }
   | { readonly spec: ColumnSpec; readonly type: 'int32'; readonly values: Int32Array; readonly nulls: Uint8Array | null }
@@ -88,6 +82,7 @@ function normalizeColumn(table: string, spec: ColumnSpec, input: ColumnInput | u
     return allNull(spec, n);
   }
   if (isDictionaryColumn(input)) return dictionaryValues(where, spec, input, n);
+  if (isUtf8Column(input)) return utf8Values(where, spec, input, n);
   if (input.length !== n) {
     throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: ${input.length} values for ${n} rows`, { table, column: spec.name });
   }
@@ -147,14 +142,32 @@ function dictionaryValues(where: string, spec: ColumnSpec, input: DictionaryColu
     if (typeof v !== 'string') throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: dictionary entry ${d} holds ${typeof v} ${String(v)}, not a string`, { where, entry: d });
     if (!isStorableText(v)) assertStorableText(v, `${where} dictionary entry ${d}`);
   }
-  const values = new Array<string | null>(n);
+  const size = dictionary.length;
   for (let i = 0; i < n; i++) {
     const c = codes[i]!;
-    if (c === -1) { nullIn(where, spec, i); values[i] = null; continue; }
-    if (c < 0 || c >= dictionary.length) throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: row ${i} has code ${c}, outside the dictionary of ${dictionary.length}`, { where, row: i });
-    values[i] = dictionary[c]!;
+    if (c === -1) { nullIn(where, spec, i); continue; }
+    if (c < 0 || c >= size) throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: row ${i} has code ${c}, outside the dictionary of ${size}`, { where, row: i });
   }
-  return { spec, type: 'text', values, dictionary: { values: dictionary, codes } };
+  // the strings per row only if something reads them (the DuckDB writer works on the codes)
+  let values: (string | null)[] | null = null;
+  const decode = (): (string | null)[] => {
+    const out = new Array<string | null>(n);
+    for (let i = 0; i < n; i++) { const c = codes[i]!; out[i] = c < 0 ? null : dictionary[c]!; }
+    return out;
+  };
+  return { spec, type: 'text', get values() { return (values ??= decode()); }, dictionary: { values: dictionary, codes } };
+}
+
+function utf8Values(where: string, spec: ColumnSpec, input: Utf8Column, n: number): NormalizedColumn {
+  if (spec.type !== 'text') throw storeError('STRATA_STORE_INVALID_BATCH', `${where}: a UTF-8 column cannot feed a ${spec.type} column`, { where });
+  const fault = utf8ColumnFault(input, n);
+  if (fault) {
+    const code = fault.row === null ? 'STRATA_STORE_INVALID_BATCH' : 'STRATA_STORE_INVALID_VALUE';
+    throw storeError(code, `${where}: ${fault.row === null ? '' : `row ${fault.row} `}${fault.reason}`, { where, ...(fault.row === null ? {} : { row: fault.row }) });
+  }
+  if (input.nulls !== null) for (let i = 0; i < n; i++) if (input.nulls[i] === 1) nullIn(where, spec, i);
+  let values: (string | null)[] | null = null;
+  return { spec, type: 'text', utf8: input, get values() { return (values ??= utf8ColumnValues(input)); } };
 }
 
 function float64Values(where: string, spec: ColumnSpec, input: ColumnInput): NormalizedColumn {

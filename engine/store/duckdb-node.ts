@@ -9,6 +9,7 @@ import {
 } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import type { NormalizedBatch, NormalizedColumn } from './column-batch.ts';
+import type { Utf8Column } from '../columns/index.ts';
 import { AppendGroups, DEFAULT_GROUP_IDLE_MS, DEFAULT_GROUP_ROWS } from './duckdb-append-groups.ts';
 import { withDeadline } from './deadline.ts';
 import { claimDatabaseFile } from './duckdb-file-registry.ts';
@@ -292,7 +293,9 @@ class ChunkWriter {
   readonly #validity: BigUint64Array;
   // 12 bytes: a string whose UTF-8 form does not fit is not inlined
   readonly #utf8Scratch = new Uint8Array(INLINE_STRING_BYTES);
-  readonly #byDictionary = new Map<readonly string[], (Uint8Array | null)[]>();
+  readonly #byDictionary = new Map<readonly string[], Uint32Array>();
+  // #strings as 32-bit words (its byte offset is 0 and its length a multiple of 16)
+  readonly #words: Uint32Array;
   readonly #encoder = new TextEncoder();
   // the long strings of one chunk's column, end to end, and where each row's bytes lie in it
   #heap: Uint8Array = new Uint8Array(64 * 1024);
@@ -301,12 +304,14 @@ class ChunkWriter {
 
   constructor(rows: number) {
     this.#strings = new Uint8Array(Math.max(1, rows) * STRING_T_BYTES);
+    this.#words = new Uint32Array(this.#strings.buffer);
     this.#validity = new BigUint64Array(Math.ceil(Math.max(1, rows) / 64));
   }
 
   fill(vector: duckdb.Vector, col: NormalizedColumn, start: number, n: number): void {
     if (col.type === 'text') {
       if (col.dictionary) this.#fillCodes(vector, col.dictionary.values, col.dictionary.codes, start, n);
+      else if (col.utf8) this.#fillUtf8(vector, col.utf8, start, n);
       else this.#fillText(vector, col.values, start, n);
       return;
     }
@@ -330,6 +335,53 @@ class ChunkWriter {
     if (long) this.#writeLong(vector, long, (i) => values[start + i]!, out);
     duckdb.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, out.byteOffset, n * STRING_T_BYTES);
     if (hasNull) this.#writeValidity(vector, (i) => values[start + i] !== null && values[start + i] !== undefined, n);
+  }
+
+  /**
+   * A column already in UTF-8 (utf8-column.ts): values of up to 12 bytes are inlined; if any is longer, the
+   * chunk's whole byte range goes to DuckDB's string heap in one call and each long value's string_t points
+   * into that copy (see #writeLong for the layout).
+   */
+  #fillUtf8(vector: duckdb.Vector, col: Utf8Column, start: number, n: number): void {
+    const out = this.#strings;
+    const { utf8, offsets, nulls } = col;
+    out.fill(0, 0, n * STRING_T_BYTES);
+    let firstLong = -1;
+    let longs = 0;
+    for (let i = 0; i < n; i++) {
+      if (nulls !== null && nulls[start + i] === 1) continue;
+      const a = offsets[start + i]!, length = offsets[start + i + 1]! - a;
+      const at = i * STRING_T_BYTES;
+      if (length <= INLINE_STRING_BYTES) {
+        out[at] = length;
+        for (let k = 0; k < length; k++) out[at + 4 + k] = utf8[a + k]!;
+      } else {
+        if (firstLong < 0) firstLong = i;
+        longs++;
+      }
+    }
+    if (longs > 0) {
+      const base = offsets[start]!;
+      duckdb.vector_assign_string_element_len(vector, firstLong, utf8.subarray(base, offsets[start + n]!));
+      const written = duckdb.vector_get_data(vector, (firstLong + 1) * STRING_T_BYTES);
+      const view = new DataView(written.buffer, written.byteOffset, written.byteLength);
+      const low = view.getUint32(firstLong * STRING_T_BYTES + 8, true);
+      const high = view.getUint32(firstLong * STRING_T_BYTES + 12, true);
+      const o = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      for (let i = firstLong; i < n; i++) {
+        if (nulls !== null && nulls[start + i] === 1) continue;
+        const a = offsets[start + i]!, length = offsets[start + i + 1]! - a;
+        if (length <= INLINE_STRING_BYTES) continue;
+        const at = i * STRING_T_BYTES;
+        o.setUint32(at, length, true);
+        out[at + 4] = utf8[a]!; out[at + 5] = utf8[a + 1]!; out[at + 6] = utf8[a + 2]!; out[at + 7] = utf8[a + 3]!;
+        const pointer = low + (a - base);
+        o.setUint32(at + 8, pointer >>> 0, true);
+        o.setUint32(at + 12, (high + (pointer > 0xffffffff ? 1 : 0)) >>> 0, true);
+      }
+    }
+    duckdb.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, out.byteOffset, n * STRING_T_BYTES);
+    if (nulls !== null) this.#writeValidity(vector, (i) => nulls[start + i] !== 1, n);
   }
 
   /**
@@ -359,23 +411,31 @@ class ChunkWriter {
     return true;
   }
 
-  // A dictionary column: each distinct value is encoded once per batch, then every row is a 16-byte copy.
+  // A dictionary column: each distinct value is encoded once per batch (as four 32-bit words, all zero for a
+  // value too long to inline), then every row is a four-word copy.
   #fillCodes(vector: duckdb.Vector, dictionary: readonly string[], codes: Int32Array, start: number, n: number): void {
     let encoded = this.#byDictionary.get(dictionary);
     if (!encoded) {
-      encoded = dictionary.map((v) => this.#inline(v));
+      encoded = new Uint32Array(dictionary.length * 4 + 1);
+      for (let d = 0; d < dictionary.length; d++) {
+        const e = this.#inline(dictionary[d]!);
+        if (e) encoded.set(new Uint32Array(e.buffer, e.byteOffset, 4), d * 4);
+      }
+      if (this.#byDictionary.size >= 64) this.#byDictionary.clear();
       this.#byDictionary.set(dictionary, encoded);
     }
     const out = this.#strings;
+    const words = this.#words;
     let long: number[] | null = null;
     let hasNull = false;
     for (let i = 0; i < n; i++) {
       const c = codes[start + i]!;
-      const at = i * STRING_T_BYTES;
-      const e = c < 0 ? null : encoded[c]!;
-      if (e !== null) { out.set(e, at); continue; }
-      out.fill(0, at, at + STRING_T_BYTES);
-      if (c < 0) hasNull = true; else (long ??= []).push(i);
+      const w = i * 4;
+      if (c < 0) { words[w] = 0; words[w + 1] = 0; words[w + 2] = 0; words[w + 3] = 0; hasNull = true; continue; }
+      const e = c * 4;
+      // the first word is the length: 0 marks a value that is not inlined (or the empty string, also zero words)
+      words[w] = encoded[e]!; words[w + 1] = encoded[e + 1]!; words[w + 2] = encoded[e + 2]!; words[w + 3] = encoded[e + 3]!;
+      if (encoded[e] === 0 && dictionary[c]!.length > 0) (long ??= []).push(i);
     }
     if (long) this.#writeLong(vector, long, (i) => dictionary[codes[start + i]!]!, out);
     duckdb.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, out.byteOffset, n * STRING_T_BYTES);

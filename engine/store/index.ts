@@ -20,6 +20,8 @@ export { TABLES, TABLE_NAMES, PARTITIONED_TABLES, PARTITION_COLUMN, tableSpec, c
 export type { ColumnSpec, ColumnType, PartitionedTableName, TableName, TableSpec } from './schema.ts';
 export { normalizeBatch, isStorableText, isDictionaryColumn } from './column-batch.ts';
 export type { ColumnBatch, ColumnInput, DictionaryColumn } from './column-batch.ts';
+export { isUtf8Column, utf8ColumnValues, utf8ColumnValue, gatherUtf8, Utf8ColumnBuilder } from '../columns/index.ts';
+export type { Utf8Column } from '../columns/index.ts';
 export { cellValue, resultColumn, resultRows, EMPTY_RESULT } from './result-set.ts';
 export type { ResultColumn, ResultSet } from './result-set.ts';
 export { inlineParams, placeholderOffsets, sqlLiteral } from './sql-params.ts';

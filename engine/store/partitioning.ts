@@ -1,6 +1,7 @@
 // Which partition a row belongs to: by a stable hash of its strategy id (the default), or by the date range of
 // its day with an optional hash split inside each range. Pure functions, the same on every thread and machine.
 import { isDictionaryColumn } from './column-batch.ts';
+import { gatherUtf8, isUtf8Column, utf8ColumnValue } from '../columns/index.ts';
 import type { ColumnBatch, ColumnInput } from './column-batch.ts';
 import { storeError } from './errors.ts';
 import { PARTITION_COLUMN, tableSpec } from './schema.ts';
@@ -97,11 +98,13 @@ export function partitionIds(scheme: PartitionScheme, table: PartitionedTableNam
 function textColumn(input: ColumnInput | undefined): ((row: number) => string | null | undefined) | null {
   if (Array.isArray(input)) { const a = input as readonly (string | null)[]; return (i) => a[i]; }
   if (isDictionaryColumn(input)) { const { dictionary, codes } = input; return (i) => { const c = codes[i]; return c === undefined || c < 0 ? null : dictionary[c]; }; }
+  if (isUtf8Column(input)) return (i) => (i < input.offsets.length - 1 ? utf8ColumnValue(input, i) : undefined);
   return null;
 }
 
 function takeRows(input: ColumnInput, rows: Int32Array): ColumnInput {
   if (isDictionaryColumn(input)) return { dictionary: input.dictionary, codes: Int32Array.from(rows, (r) => input.codes[r]!) };
+  if (isUtf8Column(input)) return gatherUtf8(input, rows);
   if (input instanceof Float64Array) return Float64Array.from(rows, (r) => input[r]!);
   if (input instanceof Int32Array) return Int32Array.from(rows, (r) => input[r]!);
   if (input instanceof BigInt64Array) { const out = new BigInt64Array(rows.length); rows.forEach((r, i) => { out[i] = input[r]!; }); return out; }

@@ -5,7 +5,7 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDataset, writeLargeBackinzoCsv, type Dataset } from '../../../engine/formats/index.ts';
+import { columnValue, generateDataset, writeLargeBackinzoCsv, type Dataset } from '../../../engine/formats/index.ts';
 import type { FileOutcome, IngestEvent, IngestSink } from '../../../actors/ingest/index.ts';
 import { removeDir, startHarness, tempDir, type Harness } from './ingest-harness.ts';
 
@@ -204,7 +204,7 @@ describe('ingest actor', () => {
       ...s,
       claim: async (hash, ids) => { log.push(`claim ${ids.join(',')}`); await s.claim(hash, ids); },
       append: async (t, b, group) => {
-        const ids = [...new Set(b.columns['strategy_id'] as string[])].join(',');
+        const ids = [...new Set(Array.from({ length: b.rowCount }, (_, i) => columnValue(b.columns['strategy_id']!, i)))].join(',');
         log.push(`append ${t} ${ids}`);
         most = Math.max(most, ++inFlight);
         try {

@@ -5,7 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDuckDbNode, resultRows, type StoreNode } from '../../../engine/store/index.ts';
+import { openDuckDbNode, resultRows, Utf8ColumnBuilder, type StoreNode, type Utf8Column } from '../../../engine/store/index.ts';
+
+function utf8Column(xs: readonly (string | null)[]): Utf8Column {
+  const b = new Utf8ColumnBuilder(4, 4);
+  for (const x of xs) b.push(x);
+  return b.take();
+}
 
 describe('DuckDB columnar append', () => {
   let node: StoreNode;
@@ -88,7 +94,7 @@ describe('DuckDB columnar append', () => {
   });
 
   it('appends dictionary columns (distinct values plus codes) verbatim, nulls and long values included', async () => {
-    const dictionary = ['2024-02-01', 'ÄÖÜäöüx', 'a-value-longer-than-twelve-bytes', '🚀'];
+    const dictionary = ['2024-02-01', 'ÄÖÜäöüx', 'a-value-longer-than-twelve-bytes', '🚀', ''];
     const codes = Int32Array.from({ length: 11 }, (_, i) => (i % 5 === 4 ? -1 : i % dictionary.length));
     await node.append('daily_pnl', {
       rowCount: 11,
@@ -112,6 +118,53 @@ describe('DuckDB columnar append', () => {
     });
     const sheets = resultRows(await node.query("SELECT source_sheet FROM strategies WHERE strategy_id LIKE 'dx%' ORDER BY strategy_id"));
     expect(sheets).toEqual([{ source_sheet: dictionary[2] }, { source_sheet: null }, { source_sheet: dictionary[1] }]);
+  });
+
+  it('appends UTF-8 columns (bytes plus offsets) verbatim across chunks: inline and long values, multi-byte, empty and null, from an offset into a shared buffer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-utf8-'));
+    try {
+      const path = join(dir, 'utf8.duckdb');
+      const fileNode = await openDuckDbNode({ path, chunkRows: 7 });
+      await fileNode.ensureSchema();
+      const n = 45;
+      const pool = ['2024-01-02 09:15:00', 'k', 'exactly12byt', 'thirteen-byte', 'ÄÖÜäöü', '日本語の戦略とその名前', '🚀 launch 🚀', '', 'x'.repeat(4_000), null];
+      const entry = Array.from({ length: n }, (_, i) => pool[(i * 7) % pool.length]!);
+      const keys = Array.from({ length: n }, (_, i) => `k${String(i).padStart(2, '0')}`);
+      // a column whose offsets start past 0 in a bigger buffer (as a slice of another batch could)
+      const whole = utf8Column(['prefix-not-a-row', ...keys]);
+      const shifted: Utf8Column = { utf8: whole.utf8, offsets: whole.offsets.subarray(1), nulls: null };
+      await fileNode.append('trades', {
+        rowCount: n,
+        columns: { strategy_id: utf8Column(keys.map(() => 'strategy-0123456789abcdef')), trade_key: shifted, trade_date: keys.map(() => '2024-01-02'), entry_ts: utf8Column(entry), exit_ts: utf8Column(entry.map(() => null)), partition_id: new Int32Array(n) },
+      });
+      const expected = keys.map((k, i) => ({ strategy_id: 'strategy-0123456789abcdef', trade_key: k, entry_ts: entry[i], exit_ts: null }));
+      const read = async (nd: StoreNode) => resultRows(await nd.query('SELECT strategy_id, trade_key, entry_ts, exit_ts FROM trades ORDER BY trade_key'));
+      expect(await read(fileNode)).toEqual(expected);
+      await fileNode.query('CHECKPOINT');
+      await fileNode.close();
+      const reopened = await openDuckDbNode({ path });
+      try {
+        expect(await read(reopened)).toEqual(expected);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a UTF-8 column with broken offsets, invalid bytes, a NUL or a null in a required column, and keeps nothing of the batch', async () => {
+    const before = resultRows(await node.query('SELECT count(*)::INTEGER AS n FROM daily_pnl'));
+    const base = { trading_day: ['2024-01-01', '2024-01-01'], zone: ['ALL', 'ALL'], pnl: new Float64Array(2), partition_id: new Int32Array(2) };
+    const bad = async (strategy_id: Utf8Column, code: string, message: RegExp) =>
+      expect(node.append('daily_pnl', { rowCount: 2, columns: { ...base, strategy_id } })).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+    await bad({ utf8: Uint8Array.from([0x61, 0x62]), offsets: Int32Array.from([0, 1]), nulls: null }, 'STRATA_STORE_INVALID_BATCH', /2 offsets for 2 rows/);
+    await bad({ utf8: Uint8Array.from([0x61, 0xc3]), offsets: Int32Array.from([0, 1, 2]), nulls: null }, 'STRATA_STORE_INVALID_VALUE', /row 1 not valid UTF-8/);
+    await bad({ utf8: Uint8Array.from([0x61, 0x00]), offsets: Int32Array.from([0, 1, 2]), nulls: null }, 'STRATA_STORE_INVALID_VALUE', /row 1 holds a NUL/);
+    await bad(utf8Column(['a', null]), 'STRATA_STORE_INVALID_VALUE', /null at row 1 in a required column/);
+    await bad({ utf8: Uint8Array.from([0x61]), offsets: Int32Array.from([0, 1, 2]), nulls: null }, 'STRATA_STORE_INVALID_BATCH', /outside 1 bytes/);
+    await expect(node.append('daily_pnl', { rowCount: 2, columns: { ...base, strategy_id: ['a', 'b'], pnl: utf8Column(['1', '2']) as never } })).rejects.toMatchObject({ code: 'STRATA_STORE_INVALID_BATCH', message: expect.stringMatching(/cannot feed a float64 column/) });
+    expect(resultRows(await node.query('SELECT count(*)::INTEGER AS n FROM daily_pnl'))).toEqual(before);
   });
 
   it('refuses a dictionary column with a bad code, a null in a required column or an unstorable entry', async () => {

@@ -2,8 +2,14 @@
 // round trips, hostile strings as data, typed columns, int64 narrowing, checksums, partition copy and delete,
 // the kv journal, health, and coded errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksumPartitions, PARTITIONED_TABLES, resultColumn, resultRows, TABLES } from '../../../engine/store/index.ts';
-import type { ColumnBatch, ResultSet, StoreNode } from '../../../engine/store/index.ts';
+import { checksumPartitions, PARTITIONED_TABLES, resultColumn, resultRows, TABLES, Utf8ColumnBuilder } from '../../../engine/store/index.ts';
+import type { ColumnBatch, ResultSet, StoreNode, Utf8Column } from '../../../engine/store/index.ts';
+
+function utf8Column(xs: readonly (string | null)[]): Utf8Column {
+  const b = new Utf8ColumnBuilder();
+  for (const x of xs) b.push(x);
+  return b.take();
+}
 
 export interface ContractTarget {
   readonly node: StoreNode;
@@ -130,7 +136,7 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       await expect(node.query('SELECT CAST(? AS BIGINT) AS big', [-9007199254740992n])).rejects.toMatchObject({ code: 'STRATA_STORE_INT64_UNSAFE' });
     });
 
-    it('stores every canonical table with its typed columns, int64 included', async () => {
+    it('stores every canonical table with its typed columns, int64, dictionary and UTF-8 text columns included', async () => {
       await node.append('strategies', {
         rowCount: 2,
         columns: {
@@ -142,7 +148,8 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       await node.append('trades', {
         rowCount: 2,
         columns: {
-          strategy_id: ['s1', 's1'], trade_key: ['t1', 't2'], trade_date: ['2024-01-02', '2024-01-03'], side: ['LONG', 'SHORT'],
+          strategy_id: { dictionary: ['s1'], codes: new Int32Array(2) }, trade_key: utf8Column(['t1', 't2']), exit_ts: utf8Column([null, '2024-01-03 15:20:00 · ü']),
+          trade_date: ['2024-01-02', '2024-01-03'], side: ['LONG', 'SHORT'],
           option_type: ['CE', null], strike: [21000, null], qty: new Float64Array([50, 25]), net_pnl: new Float64Array([-10.5, 99.25]),
           source_row: [9007199254740991, 2], partition_id: new Int32Array([0, 0]),
         },
@@ -155,7 +162,7 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       const t = await node.query('SELECT trade_key, option_type, strike, source_row, exit_ts FROM trades ORDER BY trade_key');
       expect(resultRows(t)).toEqual([
         { trade_key: 't1', option_type: 'CE', strike: 21000, source_row: 9007199254740991, exit_ts: null },
-        { trade_key: 't2', option_type: null, strike: null, source_row: 2, exit_ts: null },
+        { trade_key: 't2', option_type: null, strike: null, source_row: 2, exit_ts: '2024-01-03 15:20:00 · ü' },
       ]);
       expect(resultColumn(t, 'source_row').type).toBe('int64');
     });
