@@ -110,7 +110,7 @@ export async function* parseBackinzoTrades(ctx: ParseContext, blocks: AsyncItera
         entry_price: optional(row, col.entryPrice), exit_price: optional(row, col.exitPrice), gross_pnl: pnl, net_pnl: pnl,
         exit_reason: col.remarks < 0 ? null : row.repeatedText(col.remarks) || null,
         mfe: null, mae: null, zone: ZONE_ALL, source_row: line,
-      }, when.date, entry, exit);
+      }, when.date, entry, when.date, exit);
       strategy.add(when.date, ZONE_ALL, pnl, 1);
       ctx.dataRows++;
       if (ctx.trades.full) yield ctx.trades.take();

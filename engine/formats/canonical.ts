@@ -149,10 +149,11 @@ export class TradeBatchBuilder {
     this.#rest(row);
   }
 
-  /** The same as push with entry_ts / exit_ts = `day HH:MM:SS` (null seconds: null), written without a string. */
-  pushLocal(row: LocalTradeRow, day: string, entrySeconds: number | null, exitSeconds: number | null): void {
-    writeLocal(this.#entryTs, day, entrySeconds);
-    writeLocal(this.#exitTs, day, exitSeconds);
+  /** The same as push with entry_ts = `entryDay HH:MM:SS` and exit_ts = `exitDay HH:MM:SS` (null seconds: null),
+   *  written as bytes without a string. */
+  pushLocal(row: LocalTradeRow, entryDay: string, entrySeconds: number | null, exitDay: string, exitSeconds: number | null): void {
+    writeLocal(this.#entryTs, entryDay, entrySeconds);
+    writeLocal(this.#exitTs, exitDay, exitSeconds);
     this.#rest(row);
   }
 

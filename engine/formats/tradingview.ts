@@ -1,7 +1,7 @@
 // TradingView "List of trades" (FORMAT_3, FORMAT_7), Generation 1 and 2 headers, from CSV or an XLSX sheet.
 // Rows are paired by trade number, never by position: the exit may precede the entry, partial exits add
 // up, the entry row's repeated P&L is ignored, and open trades are skipped with a warning.
-import { formatSeconds, type DateTimeText } from './calendar.ts';
+import type { DateTimeText } from './calendar.ts';
 import { ZONE_ALL, ZONE_OUTSIDE, type Side } from './canonical.ts';
 import { formatError } from './errors.ts';
 import type { NormaliserOutput, ParseContext } from './parse-context.ts';
@@ -92,7 +92,8 @@ export async function* parseTradingView(ctx: ParseContext, blocks: AsyncIterable
   let cols: TradingViewColumns | null = null;
   const zoneMode = ctx.format === 'FORMAT_7_TradingView_Zone';
   const strategy = ctx.addStrategy(sheet === null ? 'tradingview' : `sheet:${sheet}`, ctx.stem, sheet, null, 'TV');
-  const trades = new Map<string, PendingTrade>();
+  // keyed by the trade number itself: a number key hashes without making a string per row
+  const trades = new Map<number, PendingTrade>();
   const log = ctx.problems;
   let rowsRead = 0;
   let lastTypeRaw = '', lastType = '';
@@ -111,15 +112,14 @@ export async function* parseTradingView(ctx: ParseContext, blocks: AsyncIterable
       rowsRead++;
       const keyNum = row.number(cols.trade);
       if (!Number.isInteger(keyNum)) { log.add('STRATA_FORMAT_NON_NUMERIC', sheet, line, 'Trade #', row.text(cols.trade), 'trade number is not an integer'); continue; }
-      const key = String(keyNum);
       const typeRaw = row.repeatedText(cols.type);
       if (typeRaw !== lastTypeRaw) { lastTypeRaw = typeRaw; lastType = typeRaw.toLowerCase(); }
       const typeText = lastType;
       const isEntry = typeText.startsWith('entry'), isExit = typeText.startsWith('exit');
       if (!isEntry && !isExit) { log.add('STRATA_FORMAT_UNPAIRED_TRADE', sheet, line, 'Type', row.text(cols.type), 'row type is neither Entry nor Exit'); continue; }
       const side: Side | null = typeText.includes('long') ? 'LONG' : typeText.includes('short') ? 'SHORT' : null;
-      let t = trades.get(key);
-      if (!t) { t = newTrade(line); trades.set(key, t); }
+      let t = trades.get(keyNum);
+      if (!t) { t = newTrade(line); trades.set(keyNum, t); }
       t.side ??= side;
       const parsed = row.date(cols.when, date1904);
       const isOpen = parsed === null && isExit && row.text(cols.when).toLowerCase() === 'open';
@@ -133,7 +133,7 @@ export async function* parseTradingView(ctx: ParseContext, blocks: AsyncIterable
       const qty = cols.qty === undefined || row.isEmpty(cols.qty) ? null : row.number(cols.qty);
       const signal = cols.signal === undefined ? null : row.repeatedText(cols.signal) || null;
       if (isEntry) {
-        if (t.entryLine !== 0) { log.add('STRATA_FORMAT_DUPLICATE_TRADE', sheet, line, 'Trade #', key, `trade ${key} already has an entry row on row ${t.entryLine}`); continue; }
+        if (t.entryLine !== 0) { log.add('STRATA_FORMAT_DUPLICATE_TRADE', sheet, line, 'Trade #', String(keyNum), `trade ${keyNum} already has an entry row on row ${t.entryLine}`); continue; }
         t.entryLine = line;
         t.entry = when;
         t.entryPrice = price;
@@ -166,11 +166,12 @@ export async function* parseTradingView(ctx: ParseContext, blocks: AsyncIterable
     if (ctx.shouldStop) return;
   }
   if (cols === null) return;
-  const keys = [...trades.keys()].sort((a, b) => Number(a) - Number(b));
+  const keys = [...trades.keys()].sort((a, b) => a - b);
   let outside = 0;
   let openSkipped = 0;
-  for (const key of keys) {
-    const t = trades.get(key)!;
+  for (const keyNum of keys) {
+    const t = trades.get(keyNum)!;
+    const key = String(keyNum);
     if (t.entryLine === 0) {
       log.add('STRATA_FORMAT_UNPAIRED_TRADE', sheet, t.exitLine || t.firstLine, 'Trade #', key, `trade ${key} has exit rows but no entry row`);
       continue;
@@ -189,13 +190,12 @@ export async function* parseTradingView(ctx: ParseContext, blocks: AsyncIterable
     }
     const day = zoneMode ? entry.date : exit.date;
     const pnl = t.pnl + t.pnlComp;
-    ctx.trades.push({
+    ctx.trades.pushLocal({
       strategy_id: strategy.strategyId, trade_key: key, leg_id: null,
-      entry_ts: `${entry.date} ${formatSeconds(entry.seconds ?? 0)}`, exit_ts: `${exit.date} ${formatSeconds(exit.seconds ?? 0)}`,
       trade_date: day, side: t.side, instrument: null, option_type: null, strike: null, expiry: null, qty: t.qty,
       entry_price: t.entryPrice, exit_price: t.exitQty > 0 ? t.exitValue / t.exitQty : t.lastExitPrice,
       gross_pnl: pnl, net_pnl: pnl, exit_reason: t.signal, mfe: t.mfe, mae: t.mae, zone, source_row: t.entryLine,
-    });
+    }, entry.date, entry.seconds ?? 0, exit.date, exit.seconds ?? 0);
     strategy.add(day, zone, pnl, 1);
     ctx.dataRows++;
     if (ctx.trades.full) yield ctx.trades.take();
