@@ -221,7 +221,7 @@ export const scenario: Scenario = {
   async run(ctx) {
     const messages = ctx.quick ? 200_000 : 1_000_000;
     const runs = ctx.quick ? 3 : 5;
-    const pings = ctx.quick ? 1_000 : 5_000;
+    const pings = ctx.quick ? 1_000 : 2_000;
 
     const raw = await spawnChild('raw', { seeds: [] });
     const sinkMember = await spawnChild('member', { seeds: [] });
@@ -236,14 +236,20 @@ export const scenario: Scenario = {
       const clusterRate = await repeat(runs, () => clusterOneWay(me, sinkMember.id, messages));
       ctx.emit(compared('cluster.tell', 'throughput', 'msg/s', clusterRate, { name: 'bare ws + msgpack batches of 1,024 between two processes', summary: rawRate }, { ratio: '>=0.67', value: '>=1000000' }));
 
-      ctx.log(`round trips, ${pings} per side`);
+      ctx.log(`round trips, ${runs} runs of ${pings} per side, the two sides alternating run by run`);
       await rawPingPong(ws, 200);
       await remoteAsks(me, sinkMember.id, 200);
-      const rawH = await rawPingPong(ws, pings);
-      const askH = await remoteAsks(me, sinkMember.id, pings);
+      // Alternating runs let both sides meet the same hiccups of a shared host; the figure is the median of
+      // the per-run percentiles (one run of each, back to back, swung the p99 ratio by 1.3–1.9× here).
+      const rawH: ReturnType<typeof histogram>[] = [];
+      const askH: ReturnType<typeof histogram>[] = [];
+      for (let r = 0; r < runs; r++) {
+        rawH.push(await rawPingPong(ws, pings));
+        askH.push(await remoteAsks(me, sinkMember.id, pings));
+      }
       for (const [metric, p] of [['p50', 50], ['p99', 99]] as const) {
-        const one = (h: ReturnType<typeof histogram>): Summary => summarise([h.getValueAtPercentile(p)]);
-        ctx.emit(compared('cluster.ask', metric, 'µs', one(askH), { name: 'bare ws ping-pong between two processes', summary: one(rawH) }, metric === 'p99' ? { ratio: '<=1.2' } : undefined));
+        const per = (hs: ReturnType<typeof histogram>[]): Summary => summarise(hs.map((h) => h.getValueAtPercentile(p)));
+        ctx.emit(compared('cluster.ask', metric, 'µs', per(askH), { name: 'bare ws ping-pong between two processes', summary: per(rawH) }, metric === 'p99' ? { ratio: '<=1.2' } : undefined));
       }
     } finally {
       ws.close();

@@ -94,9 +94,11 @@ export async function* parseTradingView(ctx: ParseContext, blocks: AsyncIterable
   const strategy = ctx.addStrategy(sheet === null ? 'tradingview' : `sheet:${sheet}`, ctx.stem, sheet, null, 'TV');
   // keyed by the trade number itself: a number key hashes without making a string per row
   const trades = new Map<number, PendingTrade>();
+  let lastKey = NaN, lastTrade: PendingTrade | undefined;
   const log = ctx.problems;
   let rowsRead = 0;
-  let lastTypeRaw = '', lastType = '';
+  // The Type text repeats (Entry long / Exit long …): what it says is worked out once per distinct text.
+  let lastTypeRaw: string | null = null, isEntry = false, isExit = false, side: Side | null = null;
   for await (const block of blocks) {
     for (let k = 0; k < block.size; k++) {
       const row = block.at(k);
@@ -113,13 +115,19 @@ export async function* parseTradingView(ctx: ParseContext, blocks: AsyncIterable
       const keyNum = row.number(cols.trade);
       if (!Number.isInteger(keyNum)) { log.add('STRATA_FORMAT_NON_NUMERIC', sheet, line, 'Trade #', row.text(cols.trade), 'trade number is not an integer'); continue; }
       const typeRaw = row.repeatedText(cols.type);
-      if (typeRaw !== lastTypeRaw) { lastTypeRaw = typeRaw; lastType = typeRaw.toLowerCase(); }
-      const typeText = lastType;
-      const isEntry = typeText.startsWith('entry'), isExit = typeText.startsWith('exit');
+      if (typeRaw !== lastTypeRaw) {
+        lastTypeRaw = typeRaw;
+        const typeText = typeRaw.toLowerCase();
+        isEntry = typeText.startsWith('entry');
+        isExit = typeText.startsWith('exit');
+        side = typeText.includes('long') ? 'LONG' : typeText.includes('short') ? 'SHORT' : null;
+      }
       if (!isEntry && !isExit) { log.add('STRATA_FORMAT_UNPAIRED_TRADE', sheet, line, 'Type', row.text(cols.type), 'row type is neither Entry nor Exit'); continue; }
-      const side: Side | null = typeText.includes('long') ? 'LONG' : typeText.includes('short') ? 'SHORT' : null;
-      let t = trades.get(keyNum);
+      // an exit row usually follows its entry row: the last trade is checked before the map
+      let t = keyNum === lastKey ? lastTrade : trades.get(keyNum);
       if (!t) { t = newTrade(line); trades.set(keyNum, t); }
+      lastKey = keyNum;
+      lastTrade = t;
       t.side ??= side;
       const parsed = row.date(cols.when, date1904);
       const isOpen = parsed === null && isExit && row.text(cols.when).toLowerCase() === 'open';
