@@ -1,6 +1,6 @@
 // Backinzo CSV exports: FORMAT_1 (one strategy, one row per trade, `Time` twice) and FORMAT_5 (one row per
 // day, every column from the 14th on is a strategy's daily P&L), both after a 7-line free-text preamble.
-import { ZONE_ALL, type OptionType } from './canonical.ts';
+import { ZONE_ALL, type LocalTradeRow, type OptionType } from './canonical.ts';
 import { formatError } from './errors.ts';
 import { parseOptionSymbol, type OptionSymbol } from './option-symbol.ts';
 import type { NormaliserOutput, ParseContext } from './parse-context.ts';
@@ -55,12 +55,10 @@ function tradeColumns(ctx: ParseContext, header: readonly string[]): TradeColumn
   return cols;
 }
 
-/** An optional number: absent, blank and non-numeric cells are all null (NaN covers the three). */
-const optional = (row: RowView, c: number): number | null => {
-  if (c < 0) return null;
-  const v = row.number(c);
-  return Number.isNaN(v) ? null : v;
-};
+/** An optional number: absent, blank and non-numeric cells are all NaN (which the trade builder stores as null). */
+const numberOrNaN = (row: RowView, c: number): number => (c < 0 ? NaN : row.number(c));
+
+type MutableTradeRow = { -readonly [K in keyof LocalTradeRow]: LocalTradeRow[K] };
 
 function optionType(text: string, sym: OptionSymbol | null): OptionType | null {
   const t = text === 'CE' || text === 'PE' ? text : text.toUpperCase();
@@ -74,6 +72,11 @@ export async function* parseBackinzoTrades(ctx: ParseContext, blocks: AsyncItera
   const log = ctx.problems;
   // Instruments and remarks repeat row after row; remembering the last one saves a parse and a string.
   let lastInstrument = '', lastSymbol: OptionSymbol | null = null;
+  const out: MutableTradeRow = {
+    strategy_id: strategy.strategyId, trade_key: '', leg_id: null, trade_date: '', side: null, instrument: null, option_type: null,
+    strike: NaN, expiry: null, qty: NaN, entry_price: NaN, exit_price: NaN, gross_pnl: NaN, net_pnl: NaN, exit_reason: null,
+    mfe: NaN, mae: NaN, zone: ZONE_ALL, source_row: 0,
+  };
   for await (const block of blocks) {
     for (let k = 0; k < block.size; k++) {
       const row = block.at(k);
@@ -103,14 +106,23 @@ export async function* parseBackinzoTrades(ctx: ParseContext, blocks: AsyncItera
         instrument = lastInstrument === '' ? null : lastInstrument;
       }
       if (strategy.underlying === null && instrument !== null) strategy.underlying = lastSymbol?.underlying ?? instrument;
-      ctx.trades.pushLocal({
-        strategy_id: strategy.strategyId, trade_key: key, leg_id: null,
-        trade_date: when.date, side: null, instrument, option_type: optionType(col.cePe < 0 ? '' : row.repeatedText(col.cePe), lastSymbol),
-        strike: optional(row, col.strike) ?? lastSymbol?.strike ?? null, expiry: lastSymbol?.expiry ?? null, qty: optional(row, col.qty),
-        entry_price: optional(row, col.entryPrice), exit_price: optional(row, col.exitPrice), gross_pnl: pnl, net_pnl: pnl,
-        exit_reason: col.remarks < 0 ? null : row.repeatedText(col.remarks) || null,
-        mfe: null, mae: null, zone: ZONE_ALL, source_row: line,
-      }, when.date, entry, when.date, exit);
+      // one row object, refilled per trade: its number fields stay unboxed doubles (NaN for none), so a trade
+      // allocates neither an object nor a number box
+      out.trade_key = key;
+      out.trade_date = when.date;
+      out.instrument = instrument;
+      out.option_type = optionType(col.cePe < 0 ? '' : row.repeatedText(col.cePe), lastSymbol);
+      const strike = numberOrNaN(row, col.strike);
+      out.strike = strike === strike ? strike : lastSymbol?.strike ?? NaN;
+      out.expiry = lastSymbol?.expiry ?? null;
+      out.qty = numberOrNaN(row, col.qty);
+      out.entry_price = numberOrNaN(row, col.entryPrice);
+      out.exit_price = numberOrNaN(row, col.exitPrice);
+      out.gross_pnl = pnl;
+      out.net_pnl = pnl;
+      out.exit_reason = col.remarks < 0 ? null : row.repeatedText(col.remarks) || null;
+      out.source_row = line;
+      ctx.trades.pushLocal(out, when.date, entry, when.date, exit);
       strategy.add(when.date, ZONE_ALL, pnl, 1);
       ctx.dataRows++;
       if (ctx.trades.full) yield ctx.trades.take();

@@ -140,8 +140,10 @@ export class TradeBatchBuilder {
     this.#n = 0;
   }
 
+  // NaN is stored as null: no canonical number may be NaN (the store refuses it), and a parser may then keep
+  // its number fields as unboxed doubles
   #set(k: number, i: number, v: number | null): void {
-    if (v === null) { this.#nulls[k]![i] = 1; this.#anyNull[k] = true; } else this.#num[k]![i] = v;
+    if (v === null || v !== v) { this.#nulls[k]![i] = 1; this.#anyNull[k] = true; } else this.#num[k]![i] = v;
   }
 
   push(row: TradeRow): void {
