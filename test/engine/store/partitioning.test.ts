@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { partitionCount, partitionIds, partitionOf, splitByPartition, strategyHash, validateScheme } from '../../../engine/store/index.ts';
 import type { PartitionScheme } from '../../../engine/store/index.ts';
+import { DictionaryColumnBuilder, Utf8ColumnBuilder, utf8ColumnValues, type DictionaryColumn, type Utf8Column } from '../../../engine/columns/index.ts';
 
 const day = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2030-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
 
@@ -72,6 +73,27 @@ describe('partitioning', () => {
       expect(seen.sort()).toEqual(rows.map((r) => `${r[0]}|${r[1]}|${r[2]}`).sort());
       expect([...parts.keys()]).toEqual([...parts.keys()].sort((a, b) => a - b));
       expect(partitionIds(scheme, 'daily_pnl', batch).length).toBe(rows.length);
+    }));
+  });
+
+  it('splits UTF-8 and dictionary text columns exactly as it splits the same text given as arrays', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.string({ unit: 'grapheme' }), fc.constantFrom('2024-01-01', '2024-01-02', '2024-02-29')), { maxLength: 120 }), (rows) => {
+      const scheme: PartitionScheme = { kind: 'hash', partitionCount: 8 };
+      const ids = new Utf8ColumnBuilder(4, 4);
+      const days = new DictionaryColumnBuilder(4);
+      for (const [id, d] of rows) { ids.push(id); days.push(d); }
+      const pnl = Float64Array.from(rows, (_, i) => i);
+      const plain = splitByPartition(scheme, 'daily_pnl', { rowCount: rows.length, columns: { strategy_id: rows.map((r) => r[0]), trading_day: rows.map((r) => r[1]), pnl } });
+      const packed = splitByPartition(scheme, 'daily_pnl', { rowCount: rows.length, columns: { strategy_id: ids.take(), trading_day: days.take(), pnl } });
+      expect([...packed.keys()]).toEqual([...plain.keys()]);
+      for (const [p, b] of packed) {
+        const a = plain.get(p)!;
+        const idCol = b.columns['strategy_id'] as Utf8Column;
+        const dayCol = b.columns['trading_day'] as DictionaryColumn;
+        expect(utf8ColumnValues(idCol)).toEqual(a.columns['strategy_id']);
+        expect(Array.from(dayCol.codes, (c) => dayCol.dictionary[c])).toEqual(a.columns['trading_day']);
+        expect(b.columns['partition_id']).toEqual(a.columns['partition_id']);
+      }
     }));
   });
 });
