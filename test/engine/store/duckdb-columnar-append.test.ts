@@ -5,12 +5,36 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDuckDbNode, resultRows, Utf8ColumnBuilder, type StoreNode, type Utf8Column } from '../../../engine/store/index.ts';
+import { openDuckDbNode, resultRows, Utf8ColumnBuilder, type ColumnBatch, type StoreNode, type Utf8Column } from '../../../engine/store/index.ts';
 
 function utf8Column(xs: readonly (string | null)[]): Utf8Column {
   const b = new Utf8ColumnBuilder(4, 4);
   for (const x of xs) b.push(x);
   return b.take();
+}
+
+/** Appends `columns` to trades in a fresh DuckDB file (7-row chunks) and expects `select` to read back `expected`
+ *  before and after a checkpoint and a reopen. */
+async function expectDurable(prefix: string, rowCount: number, columns: ColumnBatch['columns'], select: string, expected: unknown[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    const path = join(dir, 'store.duckdb');
+    const fileNode = await openDuckDbNode({ path, chunkRows: 7 });
+    await fileNode.ensureSchema();
+    await fileNode.append('trades', { rowCount, columns });
+    const read = async (nd: StoreNode) => resultRows(await nd.query(select));
+    expect(await read(fileNode)).toEqual(expected);
+    await fileNode.query('CHECKPOINT');
+    await fileNode.close();
+    const reopened = await openDuckDbNode({ path });
+    try {
+      expect(await read(reopened)).toEqual(expected);
+    } finally {
+      await reopened.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('DuckDB columnar append', () => {
@@ -64,33 +88,14 @@ describe('DuckDB columnar append', () => {
 
   it('stores runs of one long value, long strings of every width in one chunk, and keeps them through a checkpoint and a reopen', async () => {
     // long strings of a chunk share one heap copy (a repeated value is laid once): each row must still read back its own
-    const dir = mkdtempSync(join(tmpdir(), 'strata-long-'));
-    try {
-      const path = join(dir, 'long.duckdb');
-      const fileNode = await openDuckDbNode({ path, chunkRows: 7 });
-      await fileNode.ensureSchema();
-      const long = ['strategy-0123456789abcdef', 'strategy-0123456789abcdef', 'strategy-0123456789abcdef', '2024-01-02 09:15:00', 'ÄÖÜäöü-long-ÄÖÜ', '🚀 launch 🚀 strategy', 'x'.repeat(5_000), 'strategy-0123456789abcdef', '日本語の戦略とその名前'];
-      const n = 40;
-      const entry = Array.from({ length: n }, (_, i) => (i % 6 === 5 ? null : i % 4 === 3 ? `short${i}` : long[i % long.length]!));
-      const ids = Array.from({ length: n }, (_, i) => (i < 20 ? 'strategy-0123456789abcdef' : 'strategy-fedcba9876543210'));
-      await fileNode.append('trades', {
-        rowCount: n,
-        columns: { strategy_id: ids, trade_key: ids.map((_, i) => `k${String(i).padStart(2, '0')}`), trade_date: ids.map(() => '2024-01-02'), entry_ts: entry, partition_id: new Int32Array(n) },
-      });
-      const expected = ids.map((id, i) => ({ strategy_id: id, trade_key: `k${String(i).padStart(2, '0')}`, entry_ts: entry[i] }));
-      const read = async (nd: StoreNode) => resultRows(await nd.query('SELECT strategy_id, trade_key, entry_ts FROM trades ORDER BY trade_key'));
-      expect(await read(fileNode)).toEqual(expected);
-      await fileNode.query('CHECKPOINT');
-      await fileNode.close();
-      const reopened = await openDuckDbNode({ path });
-      try {
-        expect(await read(reopened)).toEqual(expected);
-      } finally {
-        await reopened.close();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const long = ['strategy-0123456789abcdef', 'strategy-0123456789abcdef', 'strategy-0123456789abcdef', '2024-01-02 09:15:00', 'ÄÖÜäöü-long-ÄÖÜ', '🚀 launch 🚀 strategy', 'x'.repeat(5_000), 'strategy-0123456789abcdef', '日本語の戦略とその名前'];
+    const n = 40;
+    const entry = Array.from({ length: n }, (_, i) => (i % 6 === 5 ? null : i % 4 === 3 ? `short${i}` : long[i % long.length]!));
+    const ids = Array.from({ length: n }, (_, i) => (i < 20 ? 'strategy-0123456789abcdef' : 'strategy-fedcba9876543210'));
+    await expectDurable('strata-long-', n,
+      { strategy_id: ids, trade_key: ids.map((_, i) => `k${String(i).padStart(2, '0')}`), trade_date: ids.map(() => '2024-01-02'), entry_ts: entry, partition_id: new Int32Array(n) },
+      'SELECT strategy_id, trade_key, entry_ts FROM trades ORDER BY trade_key',
+      ids.map((id, i) => ({ strategy_id: id, trade_key: `k${String(i).padStart(2, '0')}`, entry_ts: entry[i] })));
   });
 
   it('appends dictionary columns (distinct values plus codes) verbatim, nulls and long values included', async () => {
@@ -121,36 +126,17 @@ describe('DuckDB columnar append', () => {
   });
 
   it('appends UTF-8 columns (bytes plus offsets) verbatim across chunks: inline and long values, multi-byte, empty and null, from an offset into a shared buffer', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-utf8-'));
-    try {
-      const path = join(dir, 'utf8.duckdb');
-      const fileNode = await openDuckDbNode({ path, chunkRows: 7 });
-      await fileNode.ensureSchema();
-      const n = 45;
-      const pool = ['2024-01-02 09:15:00', 'k', 'exactly12byt', 'thirteen-byte', 'ÄÖÜäöü', '日本語の戦略とその名前', '🚀 launch 🚀', '', 'x'.repeat(4_000), null];
-      const entry = Array.from({ length: n }, (_, i) => pool[(i * 7) % pool.length]!);
-      const keys = Array.from({ length: n }, (_, i) => `k${String(i).padStart(2, '0')}`);
-      // a column whose offsets start past 0 in a bigger buffer (as a slice of another batch could)
-      const whole = utf8Column(['prefix-not-a-row', ...keys]);
-      const shifted: Utf8Column = { utf8: whole.utf8, offsets: whole.offsets.subarray(1), nulls: null };
-      await fileNode.append('trades', {
-        rowCount: n,
-        columns: { strategy_id: utf8Column(keys.map(() => 'strategy-0123456789abcdef')), trade_key: shifted, trade_date: keys.map(() => '2024-01-02'), entry_ts: utf8Column(entry), exit_ts: utf8Column(entry.map(() => null)), partition_id: new Int32Array(n) },
-      });
-      const expected = keys.map((k, i) => ({ strategy_id: 'strategy-0123456789abcdef', trade_key: k, entry_ts: entry[i], exit_ts: null }));
-      const read = async (nd: StoreNode) => resultRows(await nd.query('SELECT strategy_id, trade_key, entry_ts, exit_ts FROM trades ORDER BY trade_key'));
-      expect(await read(fileNode)).toEqual(expected);
-      await fileNode.query('CHECKPOINT');
-      await fileNode.close();
-      const reopened = await openDuckDbNode({ path });
-      try {
-        expect(await read(reopened)).toEqual(expected);
-      } finally {
-        await reopened.close();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const n = 45;
+    const pool = ['2024-01-02 09:15:00', 'k', 'exactly12byt', 'thirteen-byte', 'ÄÖÜäöü', '日本語の戦略とその名前', '🚀 launch 🚀', '', 'x'.repeat(4_000), null];
+    const entry = Array.from({ length: n }, (_, i) => pool[(i * 7) % pool.length]!);
+    const keys = Array.from({ length: n }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    // a column whose offsets start past 0 in a bigger buffer (as a slice of another batch could)
+    const whole = utf8Column(['prefix-not-a-row', ...keys]);
+    const shifted: Utf8Column = { utf8: whole.utf8, offsets: whole.offsets.subarray(1), nulls: null };
+    await expectDurable('strata-utf8-', n,
+      { strategy_id: utf8Column(keys.map(() => 'strategy-0123456789abcdef')), trade_key: shifted, trade_date: keys.map(() => '2024-01-02'), entry_ts: utf8Column(entry), exit_ts: utf8Column(entry.map(() => null)), partition_id: new Int32Array(n) },
+      'SELECT strategy_id, trade_key, entry_ts, exit_ts FROM trades ORDER BY trade_key',
+      keys.map((k, i) => ({ strategy_id: 'strategy-0123456789abcdef', trade_key: k, entry_ts: entry[i], exit_ts: null })));
   });
 
   it('refuses a UTF-8 column with broken offsets, invalid bytes, a NUL or a null in a required column, and keeps nothing of the batch', async () => {
