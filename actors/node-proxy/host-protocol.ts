@@ -38,6 +38,7 @@ export interface HostConfig {
   readonly path: string;
   readonly readConnections?: number;
   readonly threads?: number;
+  readonly memoryLimitMb?: number;
   readonly timeoutMs?: number;
 }
 

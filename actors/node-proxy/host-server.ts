@@ -31,6 +31,7 @@ export async function serveStoreNode(config: HostConfig, channel: HostChannel, o
       path: config.path,
       ...(config.readConnections === undefined ? {} : { readConnections: config.readConnections }),
       ...(config.threads === undefined ? {} : { threads: config.threads }),
+      ...(config.memoryLimitMb === undefined ? {} : { memoryLimitMb: config.memoryLimitMb }),
       ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     });
     await node.ensureSchema();

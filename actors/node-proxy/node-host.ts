@@ -125,6 +125,7 @@ function processChannel(config: HostConfig): Channel {
   const args = ['--path', config.path];
   if (config.readConnections !== undefined) args.push('--read-connections', String(config.readConnections));
   if (config.threads !== undefined) args.push('--threads', String(config.threads));
+  if (config.memoryLimitMb !== undefined) args.push('--memory-limit-mb', String(config.memoryLimitMb));
   const child: ChildProcess = fork(PROCESS_ENTRY, args, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
   child.on('error', () => undefined);
   return {

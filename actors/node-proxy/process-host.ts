@@ -14,7 +14,7 @@ export async function serveOverIpc(config: HostConfig): Promise<void> {
   }, { transfer: false, onClosed: () => { process.disconnect?.(); } });
 }
 
-/** argv: --path FILE [--read-connections N] [--threads N] */
+/** argv: --path FILE [--read-connections N] [--threads N] [--memory-limit-mb N] */
 export function parseHostArgs(argv: readonly string[]): HostConfig {
   const get = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
@@ -24,7 +24,8 @@ export function parseHostArgs(argv: readonly string[]): HostConfig {
   if (!path) throw new Error('store-node host: --path FILE is required');
   const rc = get('--read-connections');
   const th = get('--threads');
-  return { path, ...(rc ? { readConnections: Number(rc) } : {}), ...(th ? { threads: Number(th) } : {}) };
+  const ml = get('--memory-limit-mb');
+  return { path, ...(rc ? { readConnections: Number(rc) } : {}), ...(th ? { threads: Number(th) } : {}), ...(ml ? { memoryLimitMb: Number(ml) } : {}) };
 }
 
 if (import.meta.main) await serveOverIpc(parseHostArgs(process.argv.slice(2)));

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EngineError } from '../../engine/engine-error.ts';
-import { DEFAULT_REPLICATION_FACTOR, DEFAULT_SCHEME, openDuckDbNode, openHeavyDbNode, partitionCount, partitionOf, validateScheme, type KvEntry, type PnlMatrix, type ResultSet } from '../../engine/store/index.ts';
+import { DEFAULT_REPLICATION_FACTOR, DEFAULT_SCHEME, MIN_MEMORY_LIMIT_MB, openDuckDbNode, openHeavyDbNode, partitionCount, partitionOf, validateScheme, type KvEntry, type PnlMatrix, type ResultSet } from '../../engine/store/index.ts';
 import type { ActorRef } from '../../runtime/index.ts';
 import {
   loadBalancerBehaviour, POLICIES,
@@ -39,7 +39,9 @@ function resolveNode(spec: NodeSpec, dir: string, defaultHosting: NodeHosting, t
     if (rc !== undefined && (!Number.isInteger(rc) || rc < 0 || rc > 64)) throw invalid(`node ${spec.name}: readConnections ${rc} is not an integer in 0..64`, { node: spec.name });
     const th = spec.duckdbThreads;
     if (th !== undefined && (!Number.isInteger(th) || th < 1 || th > 256)) throw invalid(`node ${spec.name}: duckdbThreads ${th} is not an integer in 1..256`, { node: spec.name });
-    const pool = { ...(rc === undefined ? {} : { readConnections: rc }), ...(th === undefined ? {} : { threads: th }) };
+    const ml = spec.memoryLimitMb;
+    if (ml !== undefined && (!Number.isSafeInteger(ml) || ml < MIN_MEMORY_LIMIT_MB)) throw invalid(`node ${spec.name}: memoryLimitMb ${ml} is not a whole number of MiB of at least ${MIN_MEMORY_LIMIT_MB}`, { node: spec.name });
+    const pool = { ...(rc === undefined ? {} : { readConnections: rc }), ...(th === undefined ? {} : { threads: th }), ...(ml === undefined ? {} : { memoryLimitMb: ml }) };
     host = hosting === 'inline'
       ? { hosting: 'inline', open: () => openDuckDbNode({ path: filePath, timeoutMs, ...pool }) }
       : { hosting, name: spec.name, config: { path: filePath, timeoutMs, ...pool } };

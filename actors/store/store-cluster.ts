@@ -22,6 +22,8 @@ export type NodeSpec =
     readonly readConnections?: number;
     /** DuckDB's own worker threads for this node (default: DuckDB's choice, one per core) */
     readonly duckdbThreads?: number;
+    /** the most memory DuckDB keeps for this node, MiB (default: DuckDB's, 80 % of RAM) */
+    readonly memoryLimitMb?: number;
     /** relative share of reads under the `weighted` policy (default 1) */
     readonly weight?: number;
   }

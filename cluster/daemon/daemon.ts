@@ -142,10 +142,11 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
 
   // store
   let store: StoreService;
+  const memoryLimit = c0.store.memoryLimitMb === undefined ? {} : { memoryLimitMb: c0.store.memoryLimitMb };
   try {
     store = c0.store.mode === 'cluster'
-      ? await openStoreClusterService({ system, dir: join(dataDir, 'store'), nodes: c0.store.nodes, heavydb: loaded.secrets.heavydb, replicationFactor: c0.store.replicationFactor, healthIntervalMs: c0.store.healthIntervalMs, hosting: c0.store.hosting })
-      : await openSingleNodeStore({ dir: join(dataDir, 'store'), healthIntervalMs: c0.store.healthIntervalMs });
+      ? await openStoreClusterService({ system, dir: join(dataDir, 'store'), nodes: c0.store.nodes, heavydb: loaded.secrets.heavydb, replicationFactor: c0.store.replicationFactor, healthIntervalMs: c0.store.healthIntervalMs, hosting: c0.store.hosting, ...memoryLimit })
+      : await openSingleNodeStore({ dir: join(dataDir, 'store'), healthIntervalMs: c0.store.healthIntervalMs, ...memoryLimit });
   } catch (e) {
     await system.terminate();
     await member?.shutdown();

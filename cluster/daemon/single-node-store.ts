@@ -14,6 +14,8 @@ export interface SingleNodeStoreOptions {
   readonly dir: string;
   readonly healthIntervalMs: number;
   readonly timeoutMs?: number;
+  /** the most memory DuckDB keeps, MiB (undefined: DuckDB's default) */
+  readonly memoryLimitMb?: number;
 }
 
 const LATENCY_WINDOW = 200;
@@ -26,7 +28,7 @@ function percentile(sorted: readonly number[], p: number): number {
 export async function openSingleNodeStore(o: SingleNodeStoreOptions): Promise<StoreService> {
   await mkdir(o.dir, { recursive: true });
   const file = join(o.dir, 'node-1.duckdb');
-  const node: StoreNode = await openDuckDbNode({ path: file });
+  const node: StoreNode = await openDuckDbNode({ path: file, ...(o.memoryLimitMb === undefined ? {} : { memoryLimitMb: o.memoryLimitMb }) });
   await node.ensureSchema();
   const listeners = new Set<(e: StoreEvent) => void>();
   const pings: number[] = [];

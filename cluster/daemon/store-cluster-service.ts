@@ -17,6 +17,8 @@ export interface StoreClusterServiceOptions {
   readonly replicationFactor: number;
   readonly healthIntervalMs: number;
   readonly hosting: 'thread' | 'process' | 'inline';
+  /** per embedded node: the most memory DuckDB keeps, MiB (undefined: DuckDB's default) */
+  readonly memoryLimitMb?: number;
 }
 
 function nodeView(n: NodeStatus): StoreNodeView {
@@ -30,7 +32,7 @@ function nodeView(n: NodeStatus): StoreNodeView {
 
 export async function openStoreClusterService(o: StoreClusterServiceOptions): Promise<StoreService> {
   const specs: NodeSpec[] = [
-    ...Array.from({ length: o.nodes }, (_, i): NodeSpec => ({ name: `n${i + 1}`, kind: 'duckdb' })),
+    ...Array.from({ length: o.nodes }, (_, i): NodeSpec => ({ name: `n${i + 1}`, kind: 'duckdb', ...(o.memoryLimitMb === undefined ? {} : { memoryLimitMb: o.memoryLimitMb }) })),
     ...(o.heavydb ?? []).map((h): NodeSpec => ({ name: h.name, kind: 'heavydb', url: h.url, ...(h.weight !== undefined ? { weight: h.weight } : {}) })),
   ];
   const cluster: StoreCluster = createStoreCluster({

@@ -36,6 +36,9 @@ export interface DuckDbNodeOptions extends StoreNodeOptions {
   readonly threads?: number;
   /** WAL size that triggers an automatic checkpoint, in DuckDB's size syntax (default '64MB') */
   readonly checkpointThreshold?: string;
+  /** the most memory DuckDB's buffer manager keeps for this node, MiB (its cache of the table's blocks and the
+   *  rows of open transactions; beyond it, it evicts and spills to disk). Default: DuckDB's, 80 % of RAM. */
+  readonly memoryLimitMb?: number;
   /** grouped appends commit after this many rows (default 122,880, one row group; 0: every append commits alone) */
   readonly groupCommitRows?: number;
   /** an open group commits after this long without grouped appends, ms (default 1,000) */
@@ -49,6 +52,8 @@ export interface DuckDbNodeOptions extends StoreNodeOptions {
 export const DEFAULT_CHECKPOINT_THRESHOLD = '64MB';
 
 export const DEFAULT_CHUNK_ROWS = 2048;
+/** below this DuckDB cannot hold one open row group of the trades table */
+export const MIN_MEMORY_LIMIT_MB = 64;
 // duckdb.ResultType.QUERY_RESULT: the bindings' enum is type-only through node-api's exports.
 const QUERY_RESULT = 3;
 
@@ -113,6 +118,10 @@ export async function openDuckDbNode(options: DuckDbNodeOptions): Promise<StoreN
   if (!Number.isSafeInteger(groupRows) || groupRows < 0) {
     throw storeError('STRATA_STORE_OPEN_FAILED', `groupCommitRows ${String(groupRows)} is not a non-negative integer`, { option: 'groupCommitRows' });
   }
+  const limitMb = options.memoryLimitMb;
+  if (limitMb !== undefined && !(Number.isSafeInteger(limitMb) && limitMb >= MIN_MEMORY_LIMIT_MB)) {
+    throw storeError('STRATA_STORE_OPEN_FAILED', `memoryLimitMb ${String(limitMb)} is not a whole number of MiB of at least ${MIN_MEMORY_LIMIT_MB}`, { option: 'memoryLimitMb' });
+  }
   const claim: FileClaim | null = memory ? null : claimDatabaseFile(options.path);
   const label = claim ? claim.path : ':memory:';
   let instance: DuckDBInstance;
@@ -120,6 +129,7 @@ export async function openDuckDbNode(options: DuckDbNodeOptions): Promise<StoreN
     const config: Record<string, string> = {};
     if (options.threads) config['threads'] = String(options.threads);
     if (!memory) config['checkpoint_threshold'] = options.checkpointThreshold ?? DEFAULT_CHECKPOINT_THRESHOLD;
+    if (limitMb !== undefined) config['memory_limit'] = `${limitMb}MiB`;
     instance = await DuckDBInstance.create(claim ? claim.path : ':memory:', config);
   } catch (e) {
     claim?.release();

@@ -60,6 +60,16 @@ describe('config', () => {
     expect(e.message).toMatch(/api\.port: .*\(from STRATA_API_PORT\)/);
   });
 
+  it("caps each embedded store node's DuckDB memory from store.memoryLimitMb or STRATA_STORE_MEMORY_LIMIT_MB, unset by default", async () => {
+    expect((await loadConfig({ env: {} })).config.store.memoryLimitMb).toBeUndefined();
+    const file = join(dir, 'mem.yaml');
+    await writeFile(file, 'store: { memoryLimitMb: 256 }\n');
+    expect((await loadConfig({ file, env: {} })).config.store.memoryLimitMb).toBe(256);
+    expect((await loadConfig({ file, env: { STRATA_STORE_MEMORY_LIMIT_MB: '512' } })).config.store.memoryLimitMb).toBe(512);
+    const e = await codeOf(loadConfig({ env: { STRATA_STORE_MEMORY_LIMIT_MB: '32' } }));
+    expect(e.message).toMatch(/store\.memoryLimitMb: .*\(from STRATA_STORE_MEMORY_LIMIT_MB\)/);
+  });
+
   it('resolves secrets from the environment and files, and never echoes a value', async () => {
     const secretFile = join(dir, 'cluster-secret');
     await writeFile(secretFile, 'cluster-secret-from-a-file-0001\n');

@@ -1,4 +1,4 @@
-// `strata store-node --path FILE (--ipc | --check) [--read-connections N] [--threads N]`: with --ipc, hosts one
+// `strata store-node --path FILE (--ipc | --check) [--read-connections N] [--threads N] [--memory-limit-mb N]`: with --ipc, hosts one
 // embedded DuckDB store node in this process and serves it over the IPC channel of the node-proxy that forked it
 // (so a crash test can kill -9 it for real); with --check, opens the file, prints its health as JSON and exits.
 import { resolve } from 'node:path';
@@ -13,15 +13,17 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .requiredOption('--path <file>', 'the DuckDB database file this process owns')
     .option('--read-connections <n>', 'connections for SELECTs (default 1)')
     .option('--threads <n>', "DuckDB's own worker threads")
+    .option('--memory-limit-mb <n>', "the most memory DuckDB keeps for this node, MiB (default: DuckDB's, 80 % of RAM)")
     .option('--ipc', 'serve the node over the IPC channel of the parent process (fork with serialization "advanced")')
     .option('--check', 'open the file, print its health as JSON and exit');
   usageExits(cmd, io);
-  cmd.action(async (flags: { path: string; readConnections?: string; threads?: string; check?: boolean; ipc?: boolean }) => {
+  cmd.action(async (flags: { path: string; readConnections?: string; threads?: string; memoryLimitMb?: string; check?: boolean; ipc?: boolean }) => {
     const argv = ['--path', resolve(flags.path)];
     if (flags.readConnections !== undefined) argv.push('--read-connections', flags.readConnections);
     if (flags.threads !== undefined) argv.push('--threads', flags.threads);
+    if (flags.memoryLimitMb !== undefined) argv.push('--memory-limit-mb', flags.memoryLimitMb);
     const config = parseHostArgs(argv);
-    for (const [name, v] of [['--read-connections', config.readConnections], ['--threads', config.threads]] as const) {
+    for (const [name, v] of [['--read-connections', config.readConnections], ['--threads', config.threads], ['--memory-limit-mb', config.memoryLimitMb]] as const) {
       if (v !== undefined && (!Number.isInteger(v) || v < 0)) {
         io.err(`store-node: ${name} must be a whole number, got ${String(v)}\n`);
         io.setExitCode(EXIT_USAGE);

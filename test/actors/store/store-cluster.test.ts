@@ -143,12 +143,34 @@ describe('createStoreCluster options', () => {
         { system, dir, nodes: [{ name: 'r', kind: 'duckdb', readConnections: -1 }] },
         { system, dir, nodes: [{ name: 'w', kind: 'duckdb', weight: 0 }] },
         { system, dir, nodes: [{ name: 't', kind: 'duckdb', duckdbThreads: 0 }] },
+        { system, dir, nodes: [{ name: 'l', kind: 'duckdb', memoryLimitMb: 10 }] },
+        { system, dir, nodes: [{ name: 'l', kind: 'duckdb', memoryLimitMb: 100.5 }] },
         { system, dir, nodes: 32 },
       ];
       for (const options of bad) expect(() => createStoreCluster(options)).toThrow(expect.objectContaining({ code: 'STRATA_STORE_CLUSTER_INVALID_OPTIONS' }));
       expect(system.snapshot().children.find((c) => c.path === '/user')?.children ?? []).toEqual([]);
     } finally {
       await system.terminate();
+    }
+  });
+
+  it("caps a node's DuckDB memory on its thread and in its child process when memoryLimitMb is given", async () => {
+    const { createStoreCluster } = await import('../../../actors/store/index.ts');
+    const { PARTITIONS_MARKER } = await import('../../../actors/load-balancer/index.ts');
+    const { createSystem } = await import('../../../runtime/index.ts');
+    const { pino } = await import('pino');
+    const harness = await import('./cluster-harness.ts');
+    const system = createSystem({ name: 'memory-limit-test', logger: pino({ level: 'silent' }) });
+    const dir = harness.tempDir('strata-memlimit-');
+    const cluster = createStoreCluster({ system, dir, replicationFactor: 1, nodes: [{ name: 'capped', kind: 'duckdb', memoryLimitMb: 96, hosting: 'thread' }, { name: 'forked', kind: 'duckdb', memoryLimitMb: 80, hosting: 'process' }] });
+    try {
+      await cluster.ready;
+      const r = await cluster.query(`SELECT current_setting('memory_limit') AS m FROM (SELECT range::INTEGER AS partition_id FROM range(4096)) WHERE ${PARTITIONS_MARKER} GROUP BY 1`);
+      expect([...new Set(r.columns[0]!.values as string[])].sort()).toEqual(['80.0 MiB', '96.0 MiB']);
+    } finally {
+      await cluster.close();
+      await system.terminate();
+      (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -100,6 +100,18 @@ describe('DuckDB store node', () => {
     expect(await setting({ checkpointThreshold: '8MB' })).toMatch(/^[78](\.\d+)? ?Mi?B$/);
   });
 
+  it('caps DuckDB memory at memoryLimitMb, and refuses a limit that is not a whole number of at least 64 MiB', async () => {
+    const node = await openDuckDbNode({ path: ':memory:', memoryLimitMb: 96 });
+    try {
+      expect(resultRows(await node.query("SELECT current_setting('memory_limit') AS m"))).toEqual([{ m: '96.0 MiB' }]);
+    } finally {
+      await node.close();
+    }
+    for (const memoryLimitMb of [10, 100.5, Number.NaN]) {
+      await expect(openDuckDbNode({ path: join(dir, 'limit.duckdb'), memoryLimitMb })).rejects.toMatchObject({ code: 'STRATA_STORE_OPEN_FAILED', data: { option: 'memoryLimitMb' } });
+    }
+  });
+
   it('refuses calls after close and closes only once', async () => {
     const node = await openDuckDbNode({ path: join(dir, 'closed.duckdb') });
     await node.close();
