@@ -372,22 +372,12 @@ class ChunkWriter {
     }
     if (longs > 0) {
       const base = offsets[start]!;
-      duckdb.vector_assign_string_element_len(vector, firstLong, utf8.subarray(base, offsets[start + n]!));
-      const written = duckdb.vector_get_data(vector, (firstLong + 1) * STRING_T_BYTES);
-      const view = new DataView(written.buffer, written.byteOffset, written.byteLength);
-      const low = view.getUint32(firstLong * STRING_T_BYTES + 8, true);
-      const high = view.getUint32(firstLong * STRING_T_BYTES + 12, true);
+      const heap = copyToHeap(vector, firstLong, utf8.subarray(base, offsets[start + n]!));
       const o = new DataView(out.buffer, out.byteOffset, out.byteLength);
       for (let i = firstLong; i < n; i++) {
         if (nulls !== null && nulls[start + i] === 1) continue;
         const a = offsets[start + i]!, length = offsets[start + i + 1]! - a;
-        if (length <= INLINE_STRING_BYTES) continue;
-        const at = i * STRING_T_BYTES;
-        o.setUint32(at, length, true);
-        out[at + 4] = utf8[a]!; out[at + 5] = utf8[a + 1]!; out[at + 6] = utf8[a + 2]!; out[at + 7] = utf8[a + 3]!;
-        const pointer = low + (a - base);
-        o.setUint32(at + 8, pointer >>> 0, true);
-        o.setUint32(at + 12, (high + (pointer > 0xffffffff ? 1 : 0)) >>> 0, true);
+        if (length > INLINE_STRING_BYTES) writeStringRef(out, o, i * STRING_T_BYTES, utf8, a, length, heap, a - base);
       }
     }
     duckdb.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, out.byteOffset, n * STRING_T_BYTES);
@@ -487,24 +477,9 @@ class ChunkWriter {
       offsets[k] = at;
       lengths[k] = size - at;
     }
-    const first = rows[0]!;
-    duckdb.vector_assign_string_element_len(vector, first, heap.subarray(0, size));
-    // the heap copy's address, from the string_t DuckDB just wrote for the first row (a copy of the vector's data)
-    const written = duckdb.vector_get_data(vector, (first + 1) * STRING_T_BYTES);
-    const view = new DataView(written.buffer, written.byteOffset, written.byteLength);
-    const low = view.getUint32(first * STRING_T_BYTES + 8, true);
-    const high = view.getUint32(first * STRING_T_BYTES + 12, true);
+    const copy = copyToHeap(vector, rows[0]!, heap.subarray(0, size));
     const o = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    for (let k = 0; k < rows.length; k++) {
-      const at = rows[k]! * STRING_T_BYTES;
-      const from = offsets[k]!;
-      const length = lengths[k]!;
-      o.setUint32(at, length, true);
-      for (let b = 0; b < 4; b++) out[at + 4 + b] = b < length ? heap[from + b]! : 0;
-      const pointer = low + from;
-      o.setUint32(at + 8, pointer >>> 0, true);
-      o.setUint32(at + 12, (high + (pointer > 0xffffffff ? 1 : 0)) >>> 0, true);
-    }
+    for (let k = 0; k < rows.length; k++) writeStringRef(out, o, rows[k]! * STRING_T_BYTES, heap, offsets[k]!, lengths[k]!, copy, offsets[k]!);
   }
 
   #inline(s: string): Uint8Array | null {
@@ -533,6 +508,29 @@ class ChunkWriter {
     duckdb.vector_ensure_validity_writable(vector);
     duckdb.copy_data_to_vector_validity(vector, 0, words.buffer as ArrayBuffer, words.byteOffset, count * 8);
   }
+}
+
+/**
+ * Copies `bytes` into the vector's string heap in one call (as the value of row `row`) and returns the copy's
+ * address, read back from the string_t DuckDB wrote for that row (vector_get_data returns a copy of the data).
+ */
+function copyToHeap(vector: duckdb.Vector, row: number, bytes: Uint8Array): { readonly low: number; readonly high: number } {
+  duckdb.vector_assign_string_element_len(vector, row, bytes);
+  const written = duckdb.vector_get_data(vector, (row + 1) * STRING_T_BYTES);
+  const view = new DataView(written.buffer, written.byteOffset, written.byteLength);
+  return { low: view.getUint32(row * STRING_T_BYTES + 8, true), high: view.getUint32(row * STRING_T_BYTES + 12, true) };
+}
+
+/**
+ * Writes a string_t that is not inlined at `at` of `out` (viewed by `o`): the length, the value's first 4 bytes
+ * (taken from `bytes` at `from`), and a pointer `offset` bytes past the heap copy at `heap`.
+ */
+function writeStringRef(out: Uint8Array, o: DataView, at: number, bytes: Uint8Array, from: number, length: number, heap: { readonly low: number; readonly high: number }, offset: number): void {
+  o.setUint32(at, length, true);
+  out[at + 4] = bytes[from]!; out[at + 5] = bytes[from + 1]!; out[at + 6] = bytes[from + 2]!; out[at + 7] = bytes[from + 3]!;
+  const pointer = heap.low + offset;
+  o.setUint32(at + 8, pointer >>> 0, true);
+  o.setUint32(at + 12, (heap.high + (pointer > 0xffffffff ? 1 : 0)) >>> 0, true);
 }
 
 function growBytes(bytes: Uint8Array, atLeast: number): Uint8Array {
