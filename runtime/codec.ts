@@ -131,25 +131,34 @@ export function decode(bytes: Uint8Array, resolve: RefResolver, shared: SharedAr
 /** Encodes a batch into bytes of its own (safe to transfer). msgpackr packs into a reusable buffer that we
  *  copy out of at once, so the buffer is reset and reused instead of a fresh one being allocated every few KB. */
 export function encodeBatch(value: unknown, shared: SharedArrayBuffer[], small = false, qualify: RefWriter | null = null): Uint8Array {
-  return withContext({ resolve: null, shared, qualify }, () => {
+  // inline rather than withContext: this runs for every batch, and a closure per call showed in profiles
+  const previous = current;
+  current = { resolve: null, shared, qualify };
+  try {
     // records pay off over many similar values; for a handful, defining them costs more (both sides)
     const view = (small ? messagePackr : batchPackr).pack(value, RESET_BUFFER_MODE);
     const bytes = new Uint8Array(view.byteLength);
     bytes.set(view);
     return bytes;
-  });
+  } finally {
+    current = previous;
+  }
 }
 
 /** Decodes a batch; any failure becomes a coded error (malformed bytes, unknown extension). */
 export function decodeBatch(bytes: Uint8Array, resolve: RefResolver, shared: SharedArrayBuffer[]): unknown {
+  const previous = current;
+  current = { resolve, shared };
   try {
-    return withContext({ resolve, shared }, () => batchPackr.unpack(bytes));
+    return batchPackr.unpack(bytes);
   } catch (err) {
     if (err instanceof StrataError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     const ext = /Unknown extension (\d+)/.exec(message);
     if (ext) throw createError('STRATA_UNKNOWN_EXTENSION', `received msgpack extension type ${ext[1]}, which this runtime does not know`, { extension: Number(ext[1]) });
     throw createError('STRATA_ENVELOPE_MALFORMED', `received bytes are not a msgpack envelope batch: ${message}`, { reason: message, sizeBytes: bytes.byteLength });
+  } finally {
+    current = previous;
   }
 }
 

@@ -28,6 +28,8 @@ export interface WorkerData {
   readonly systemName: string;
   readonly behaviours: string;
   readonly control: MessagePort;
+  /** the bulk lane: envelope batches */
+  readonly bulk: MessagePort;
   readonly limits: Partial<EnvelopeLimits>;
   readonly codecCheck: boolean;
 }
@@ -50,6 +52,7 @@ export class ThreadGroup {
   readonly #waiters: ((address: string) => void)[][];
   readonly #placed: number[];
   readonly #workers = new Set<Worker>();
+  readonly #bulkLanes = new Map<string, MessagePort>();
   /** per worker: settles once it is ready or has exited (it is no longer loading modules) */
   readonly #booted = new Map<Worker, Promise<void>>();
   /** terminations under way (a keeper that stops or restarts terminates its worker without waiting) */
@@ -106,6 +109,12 @@ export class ThreadGroup {
     return [...this.#workers];
   }
 
+  /** The main side of a running thread's bulk lane (envelope batches), for tests and diagnostics that
+   *  must put bytes on the lane itself: what arrives there is decoded as strictly as any batch. */
+  bulkLane(address: string): MessagePort | undefined {
+    return this.#bulkLanes.get(address);
+  }
+
   async close(): Promise<void> {
     this.#closing = true;
     await Promise.all([...[...this.#workers].map((w) => this.#terminate(w)), ...this.#ending]);
@@ -152,17 +161,21 @@ export class ThreadGroup {
           new Promise<void>((resolve, reject) => {
             address = `t${index}.${++incarnation}`;
             const control = new MessageChannel();
+            // the bulk lane is a channel of its own rather than the Worker object: posting through a Worker
+            // goes through its public port and re-emits each message on the Worker, a few µs per hop
+            const bulk = new MessageChannel();
             const data: WorkerData = {
               address,
               systemName: this.#system.name,
               behaviours: String(this.#options.behaviours),
               control: control.port2,
+              bulk: bulk.port2,
               limits,
               codecCheck,
             };
             const w = new Worker(HOST_URL, {
               workerData: data,
-              transferList: [control.port2],
+              transferList: [control.port2, bulk.port2],
               ...(this.#options.resourceLimits ? { resourceLimits: this.#options.resourceLimits } : {}),
             });
             worker = w;
@@ -180,7 +193,8 @@ export class ThreadGroup {
               booted();
               this.#booted.delete(w);
               clearTimeout(timer);
-              this.#network.attach(address, w as never, control.port1 as never);
+              this.#network.attach(address, bulk.port1 as never, control.port1 as never);
+              this.#bulkLanes.set(address, bulk.port1);
               this.#addresses[index - 1] = address;
               for (const wake of this.#waiters[index - 1]!.splice(0)) wake(address);
               resolve();
@@ -194,6 +208,8 @@ export class ThreadGroup {
               this.#booted.delete(w);
               clearTimeout(timer);
               control.port1.close();
+              bulk.port1.close();
+              this.#bulkLanes.delete(address);
               this.#workers.delete(w);
               if (this.#closing) return;
               const reason = lastError || `exit code ${code}`;

@@ -23,7 +23,7 @@ const system = createSystem({
   codecCheck: data.codecCheck,
   guardianSupervision: { decide: () => 'stop' },
   workerHost: {
-    bulk: parentPort,
+    bulk: data.bulk,
     control: data.control,
     limits: data.limits,
     spawnFromCatalogue: (name, props, mailbox) => {

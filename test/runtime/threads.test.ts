@@ -216,8 +216,8 @@ describe('actors on worker threads', () => {
     system = withThreads(1);
     const echo = system.spawn(remote(behaviours, 'echo', undefined as never), { placement: { thread: 1 } });
     await system.ask<EchoMsg, EchoReply>(echo, (replyTo) => ({ type: 'echo', text: 'up', replyTo }));
-    const worker = system.threads!.workers()[0]!;
     const to = system.threads!.addresses()[0]!;
+    const lane = system.threads!.bulkLane(to)!;
     const frames = [
       { lane: 'bulk', to, from: 'main', bytes: new Uint8Array([0xc1, 0xc1, 0xc1]), shared: [] },
       { lane: 'bulk', to, from: 'main', bytes: new Uint8Array([0x91, 0xd4, 0x55, 0x00]), shared: [] }, // [ext 0x55]
@@ -230,7 +230,7 @@ describe('actors on worker threads', () => {
       new Uint8Array([0x91, 0xd4, 0x55, 0x00]),
       encodeBatch([1, [['/user/$1', 1, [{ no: 'type' }]], [7, 'x']]], []),
     ];
-    for (const f of frames) worker.postMessage(f);
+    for (const f of frames) lane.postMessage(f);
     const after = await system.ask<EchoMsg, EchoReply>(echo, (replyTo) => ({ type: 'echo', text: 'still up', replyTo }));
     expect(after.text).toBe('still up');
     expect(system.threads!.addresses()[0]).toBe(to); // same incarnation: nothing crashed
@@ -244,7 +244,7 @@ describe('actors on worker threads', () => {
     const blackHole = { path: '/nowhere', tell: () => 'enqueued' as const, offer: () => 'enqueued' as const };
     const pending = system.ask<EchoMsg, EchoReply>(blackHole as unknown as ActorRef<EchoMsg>, (r) => ((replyTo = r), { type: 'echo', text: 'from the future', replyTo: r }), { timeoutMs: 30_000 });
     const bytes = encodeBatch([99, [[target.path, 1, [{ type: 'echo', text: 'from the future', replyTo }]]]], []);
-    system.threads!.workers()[0]!.postMessage({ lane: 'bulk', to: target.address, from: 'main', bytes, shared: [] });
+    system.threads!.bulkLane(target.address)!.postMessage({ lane: 'bulk', to: target.address, from: 'main', bytes, shared: [] });
     const started = Date.now();
     await expect(pending).rejects.toMatchObject({ code: 'STRATA_ENVELOPE_VERSION' });
     expect(Date.now() - started).toBeLessThan(20_000); // an answer, not the 30 s timeout
