@@ -1,7 +1,7 @@
 // The temporary reply-to ref of an ask: the first message told to it settles the ask's promise; a timeout
 // or an abort rejects it with a coded error naming the target, the message type and the timeout.
 import type { ActorRef } from './actor-ref.ts';
-import type { Clock } from './clock.ts';
+import type { AskDeadlines } from './ask-deadlines.ts';
 import { registerRefClass } from './codec.ts';
 import { createError, type StrataError } from './errors.ts';
 import type { Message, TellOutcome } from './message.ts';
@@ -11,15 +11,19 @@ export class AskRef implements ActorRef<Message> {
   readonly path: string;
   #resolve: ((m: Message) => void) | null;
   #reject: ((e: StrataError) => void) | null;
-  #timer: unknown = undefined;
-  readonly #clock: Clock;
+  /** the timeout this ask was armed with (0: not armed) and when it runs out */
+  #armedMs = 0;
+  deadline = 0;
+  #target = '';
+  #messageType = '';
+  readonly #deadlines: AskDeadlines;
   readonly #onSettled: (ref: AskRef) => void;
   readonly #roundTrip: ((m: Message) => Message) | null;
 
   constructor(
     address: string,
     path: string,
-    clock: Clock,
+    deadlines: AskDeadlines,
     resolve: (m: Message) => void,
     reject: (e: StrataError) => void,
     onSettled: (ref: AskRef) => void,
@@ -27,7 +31,7 @@ export class AskRef implements ActorRef<Message> {
   ) {
     this.address = address;
     this.path = path;
-    this.#clock = clock;
+    this.#deadlines = deadlines;
     this.#resolve = resolve;
     this.#reject = reject;
     this.#onSettled = onSettled;
@@ -39,15 +43,23 @@ export class AskRef implements ActorRef<Message> {
   }
 
   armTimeout(timeoutMs: number, targetPath: string, messageType: string): void {
-    this.#timer = this.#clock.setTimeout(() => {
-      this.fail(
-        createError('STRATA_ASK_TIMEOUT', `ask to ${targetPath} (${messageType}) got no reply within ${timeoutMs} ms`, {
-          target: targetPath,
-          messageType,
-          timeoutMs,
-        }),
-      );
-    }, timeoutMs);
+    this.#armedMs = timeoutMs;
+    this.#target = targetPath;
+    this.#messageType = messageType;
+    this.deadline = this.#deadlines.deadlineFor(timeoutMs);
+    this.#deadlines.arm(this, timeoutMs);
+  }
+
+  /** The ask's time is up (called by the deadlines). */
+  expire(): void {
+    const timeoutMs = this.#armedMs;
+    this.fail(
+      createError('STRATA_ASK_TIMEOUT', `ask to ${this.#target} (${this.#messageType}) got no reply within ${timeoutMs} ms`, {
+        target: this.#target,
+        messageType: this.#messageType,
+        timeoutMs,
+      }),
+    );
   }
 
   tell(message: Message): TellOutcome {
@@ -73,7 +85,7 @@ export class AskRef implements ActorRef<Message> {
   #settle(): void {
     this.#resolve = null;
     this.#reject = null;
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    if (this.#armedMs !== 0) this.#deadlines.release(this.#armedMs);
     this.#onSettled(this);
   }
 }

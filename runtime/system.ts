@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { ActorCell, type SystemCore } from './actor-cell.ts';
 import type { ActorMetricsSnapshot } from './actor-metrics.ts';
 import type { ActorRef, AnyActorRef } from './actor-ref.ts';
+import { AskDeadlines } from './ask-deadlines.ts';
 import { AskRef } from './ask-ref.ts';
 import type { AskOptions, Behaviour, SpawnOptions } from './behaviour.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -124,6 +125,7 @@ class LocalSystem implements ActorSystem, SystemCore {
   readonly #user: ActorCell;
   readonly #systemGuardian: ActorCell;
   readonly #asks = new Map<string, AskRef>();
+  readonly #deadlines: AskDeadlines;
   #askSeq = 0;
   readonly #defaultAskTimeoutMs: number;
   readonly #sampleMs: number;
@@ -138,6 +140,7 @@ class LocalSystem implements ActorSystem, SystemCore {
     this.name = options.name;
     this.address = options.address ?? 'main';
     this.clock = options.clock ?? systemClock;
+    this.#deadlines = new AskDeadlines(this.clock);
     this.logger = options.logger ?? pino({ name: `strata:${options.name}`, level: process.env['STRATA_LOG_LEVEL'] ?? 'info' });
     this.codecCheck = options.codecCheck ?? process.env['STRATA_CODEC_CHECK'] === '1';
     this.random = options.random ?? Math.random;
@@ -295,7 +298,7 @@ class LocalSystem implements ActorSystem, SystemCore {
       const ref = new AskRef(
         this.address,
         path,
-        this.clock,
+        this.#deadlines,
         resolve as (m: Message) => void,
         reject,
         (r) => this.#asks.delete(r.path),
@@ -404,6 +407,7 @@ class LocalSystem implements ActorSystem, SystemCore {
     for (const ask of [...this.#asks.values()]) {
       ask.fail(createError('STRATA_ASK_CANCELLED', `ask ${ask.path} cancelled: system ${this.name} terminated`, { ask: ask.path }));
     }
+    this.#deadlines.close();
     // let the last scheduled turns observe the stopped cells and finish
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { AskDeadlines, type Expirable } from '../../runtime/ask-deadlines.ts';
+import { createSimulatedClock, systemClock } from '../../runtime/clock.ts';
+import { createSystem, type ActorRef } from '../../runtime/index.ts';
+import { flush } from '../support/flush.ts';
+
+/** an ask as the deadlines see it: settles once, by an answer or by expiring */
+class FakeAsk implements Expirable {
+  settled = false;
+  expired = false;
+  readonly deadline: number;
+  readonly #deadlines: AskDeadlines;
+  readonly #timeoutMs: number;
+  constructor(deadlines: AskDeadlines, timeoutMs: number) {
+    this.#deadlines = deadlines;
+    this.#timeoutMs = timeoutMs;
+    this.deadline = deadlines.deadlineFor(timeoutMs);
+    deadlines.arm(this, timeoutMs);
+  }
+  answer(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#deadlines.release(this.#timeoutMs);
+  }
+  expire(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.expired = true;
+    this.#deadlines.release(this.#timeoutMs);
+  }
+}
+
+describe('ask deadlines', () => {
+  it('expires each ask at its own deadline, per timeout, and never one that was answered', () => {
+    const clock = createSimulatedClock();
+    const d = new AskDeadlines(clock);
+    const a = new FakeAsk(d, 100); // due at 100
+    clock.advance(30);
+    const b = new FakeAsk(d, 100); // due at 130
+    const c = new FakeAsk(d, 50); // due at 80, in a bucket of its own
+    clock.advance(10);
+    const e = new FakeAsk(d, 100); // due at 140
+    a.answer();
+    expect(d.pending).toBe(3);
+    clock.advance(39); // t = 79
+    expect([b.expired, c.expired, e.expired]).toEqual([false, false, false]);
+    clock.advance(1); // t = 80
+    expect(c.expired).toBe(true);
+    clock.advance(49); // t = 129
+    expect(b.expired).toBe(false);
+    clock.advance(1); // t = 130
+    expect([a.expired, b.expired, e.expired]).toEqual([false, true, false]);
+    clock.advance(10); // t = 140
+    expect(e.expired).toBe(true);
+    expect(d.pending).toBe(0);
+    expect(clock.pending()).toBe(0); // nothing left: no timer left behind
+  });
+
+  it('leaves no timer behind once every ask is answered (simulated clock) and starts a fresh one for the next', () => {
+    const clock = createSimulatedClock();
+    const d = new AskDeadlines(clock);
+    const asks = Array.from({ length: 5 }, () => new FakeAsk(d, 1_000));
+    expect(clock.pending()).toBe(1); // one timer for the bucket, not one per ask
+    for (const a of asks) a.answer();
+    expect(clock.pending()).toBe(0);
+    clock.advance(400);
+    const late = new FakeAsk(d, 1_000);
+    clock.advance(999);
+    expect(late.expired).toBe(false);
+    clock.advance(1);
+    expect(late.expired).toBe(true);
+  });
+
+  it('keeps its queue bounded by the pending asks, not by how many were answered within one timeout', () => {
+    const d = new AskDeadlines(systemClock);
+    const pending = new FakeAsk(d, 60_000);
+    let most = 0;
+    for (let i = 0; i < 50_000; i++) {
+      new FakeAsk(d, 60_000).answer();
+      most = Math.max(most, d.queued);
+    }
+    expect(d.pending).toBe(1);
+    expect(most).toBeLessThanOrEqual(1_025);
+    pending.answer();
+    d.close();
+  });
+
+  it('fails asks of a system by their deadline and cancels the rest when the system terminates', async () => {
+    const clock = createSimulatedClock();
+    const system = createSystem({ name: 'deadlines', clock });
+    const silent = system.spawn<{ type: 'q'; replyTo: ActorRef<{ type: 'a' }> }>(() => ({ receive: () => {} }), { name: 'silent' });
+    const outcome = (p: Promise<unknown>) => p.then(() => 'answered', (e: { code?: string }) => e.code);
+    const short = outcome(system.ask(silent, (replyTo) => ({ type: 'q', replyTo }), { timeoutMs: 200 }));
+    const long = outcome(system.ask(silent, (replyTo) => ({ type: 'q', replyTo }), { timeoutMs: 10_000 }));
+    await flush();
+    clock.advance(200);
+    expect(await short).toBe('STRATA_ASK_TIMEOUT');
+    await system.terminate();
+    expect(await long).toBe('STRATA_ASK_CANCELLED');
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('lets a process exit at once after an answered ask, and keeps it up while an ask is pending (real child processes)', async () => {
+    const run = async (mode: string) => {
+      const t0 = Date.now();
+      const { stdout } = await promisify(execFile)(process.execPath, [new URL('./fixtures/ask-liveness.ts', import.meta.url).pathname, mode], { timeout: 30_000 });
+      return { ...(JSON.parse(stdout.trim()) as { outcome: string; afterMs: number }), wallMs: Date.now() - t0 };
+    };
+    const answered = await run('answered');
+    expect(answered.outcome).toBe('answered');
+    expect(answered.wallMs).toBeLessThan(20_000); // the answered ask's 60 s timeout did not hold the process
+    const pending = await run('pending');
+    expect(pending.outcome).toBe('STRATA_ASK_TIMEOUT'); // the process waited for the ask rather than exiting
+    expect(pending.afterMs).toBeGreaterThanOrEqual(299);
+  });
+});
