@@ -9,7 +9,8 @@
 // has a pending ask and unref'd when it has none (a clock whose timers cannot be unref'd, the simulated one,
 // has its timer cleared instead). Settled asks wait in the FIFO until the timer passes them or the FIFO is
 // compacted (when it holds many more settled asks than pending ones), so memory stays bounded by the ask
-// rate, not the timeout.
+// rate, not the timeout; a bucket left empty is dropped. Deadlines come from the system's clock: a wall clock
+// stepped back delays an expiry by at most the step.
 import type { Clock } from './clock.ts';
 import { RingQueue } from './ring-queue.ts';
 
@@ -89,7 +90,7 @@ export class AskDeadlines {
       b.timer = undefined;
       b.idle = false;
       // nothing pending: what is queued is settled, and a new timer starts from the next ask
-      while (b.queue.shift() !== undefined);
+      this.#buckets.delete(timeoutMs);
     }
   }
 
@@ -116,6 +117,11 @@ export class AskDeadlines {
     return n;
   }
 
+  /** timeout values with a bucket (tests: empty ones are dropped) */
+  get buckets(): number {
+    return this.#buckets.size;
+  }
+
   #schedule(b: Bucket, inMs: number): void {
     b.idle = false;
     b.timer = this.#clock.setTimeout(() => this.#fire(b), inMs);
@@ -137,8 +143,11 @@ export class AskDeadlines {
       head.expire();
     }
     const next = q.peek();
+    // an empty bucket goes: callers that compute their timeouts (a deadline minus now) would otherwise leave
+    // one behind per distinct value
+    if (next === undefined) this.#buckets.delete(b.timeoutMs);
     // what is left starts with a pending ask (settled ones were passed), so the new timer is ref'd
-    if (next !== undefined && !this.#closed) this.#schedule(b, Math.max(1, next.deadline - now));
+    else if (!this.#closed) this.#schedule(b, Math.max(1, next.deadline - now));
   }
 
   #compact(b: Bucket): void {

@@ -32,6 +32,15 @@ class FakeAsk implements Expirable {
   }
 }
 
+/** polls a condition (timers on a loaded machine fire late, never early), failing after 10 s */
+async function until(condition: () => boolean): Promise<void> {
+  const t0 = Date.now();
+  while (!condition()) {
+    if (Date.now() - t0 > 10_000) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('ask deadlines', () => {
   it('expires each ask at its own deadline, per timeout, and never one that was answered', () => {
     const clock = createSimulatedClock();
@@ -85,6 +94,26 @@ describe('ask deadlines', () => {
     expect(most).toBeLessThanOrEqual(1_025);
     pending.answer();
     d.close();
+  });
+
+  it('drops a bucket once it is empty, so computed timeouts (a deadline minus now) leave nothing behind', async () => {
+    const simulated = createSimulatedClock();
+    const a = new AskDeadlines(simulated);
+    const answered = Array.from({ length: 100 }, (_, i) => new FakeAsk(a, 10 + i));
+    expect(a.buckets).toBe(100);
+    for (const x of answered) x.answer();
+    expect(a.buckets).toBe(0);
+    expect(simulated.pending()).toBe(0);
+    // Node timers: the idle timers fire, find their buckets empty and drop them
+    const real = new AskDeadlines(systemClock);
+    const asks = Array.from({ length: 50 }, (_, i) => new FakeAsk(real, 5 + i));
+    asks[49]!.answer();
+    for (const x of asks.slice(0, 49)) x.answer();
+    expect(real.buckets).toBe(50);
+    await until(() => real.buckets === 0);
+    const expiring = new FakeAsk(real, 5);
+    await until(() => expiring.expired);
+    expect(real.buckets).toBe(0);
   });
 
   it('fails asks of a system by their deadline and cancels the rest when the system terminates', async () => {
