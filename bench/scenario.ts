@@ -130,40 +130,6 @@ export function createLatencyRecorder(): { record(value: number): void; percenti
 }
 
 /**
- * Round-trip latency of a side and its baseline measured in alternating blocks: each run is `perRun` round
- * trips per side, taken `block` at a time, baseline block then ours, so that both meet the same phases of a
- * shared host (a run of each side back to back put the two in different seconds: on the 2-vCPU VM the
- * baseline's own p99 moved 2× between such runs). `once` performs one round trip; returns the percentiles of
- * each run, per side, in µs.
- */
-export async function interleavedRoundTrips(o: {
-  runs: number;
-  perRun: number;
-  block: number;
-  baseline: (i: number) => Promise<unknown>;
-  ours: (i: number) => Promise<unknown>;
-}): Promise<{ baseline: Percentiles[]; ours: Percentiles[] }> {
-  const out = { baseline: [] as Percentiles[], ours: [] as Percentiles[] };
-  for (let r = 0; r < o.runs; r++) {
-    const base = createLatencyRecorder();
-    const ours = createLatencyRecorder();
-    for (let done = 0; done < o.perRun; done += o.block) {
-      const n = Math.min(o.block, o.perRun - done);
-      for (const [fn, rec] of [[o.baseline, base], [o.ours, ours]] as const) {
-        for (let i = 0; i < n; i++) {
-          const t0 = process.hrtime.bigint();
-          await fn(done + i);
-          rec.record(Number(process.hrtime.bigint() - t0) / 1000);
-        }
-      }
-    }
-    out.baseline.push(base.percentiles());
-    out.ours.push(ours.percentiles());
-  }
-  return out;
-}
-
-/**
  * One line per percentile (BENCH.md): the median over repetitions of each percentile with its min–max, next
  * to the baseline's median percentile where a baseline was measured (ratio: lower is better).
  */

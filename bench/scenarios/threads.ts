@@ -3,8 +3,9 @@
 // postMessage round trip; bytes per envelope against bytes per raw message.
 import { Worker } from 'node:worker_threads';
 import { Packr } from 'msgpackr';
+import { build } from 'hdr-histogram-js';
 import { createSystem, remote, type ActorRef, type ActorSystem } from '../../runtime/index.ts';
-import { compared, interleavedRoundTrips, repeat, summarise, type Scenario, type Summary } from '../scenario.ts';
+import { compared, repeat, summarise, type Scenario, type Summary } from '../scenario.ts';
 import { behaviours, type EchoMsg, type SinkMsg } from '../workers/thread-behaviours.ts';
 
 const CHUNK = 1_024;
@@ -65,6 +66,36 @@ async function strataOneWay(system: ActorSystem, sink: ActorRef<SinkMsg>, messag
   return { rate: messages / s, bytesPerEnvelope };
 }
 
+function histogram() {
+  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+async function rawRoundTrips(w: Worker, n: number) {
+  const h = histogram();
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    const pong = once(w, 'pong');
+    w.postMessage({ kind: 'ping', i });
+    await pong;
+    h.recordValue(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  const out = { p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99), rate: 0 };
+  h.destroy();
+  return out;
+}
+
+async function strataAsks(system: ActorSystem, echo: ActorRef<EchoMsg>, n: number) {
+  const h = histogram();
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await system.ask<EchoMsg, { type: 'pong'; i: number }>(echo, (replyTo) => ({ type: 'ping', i, replyTo }));
+    h.recordValue(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  const out = { p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99) };
+  h.destroy();
+  return out;
+}
+
 export const scenario: Scenario = {
   area: 'threads',
   description: 'cross-thread tell and ask vs raw msgpack batches / postMessage between two threads',
@@ -102,19 +133,18 @@ export const scenario: Scenario = {
       ctx.emit(compared('threads.tell.one-way', 'throughput', 'msg/s', summarise(strataRates), { name: 'raw msgpack batch + transferred ArrayBuffer, same threads', summary: summarise(rawRates) }, { ratio: '>=0.5', value: '>=1000000 msg/s' }));
       ctx.emit({ ...compared('threads.envelope', 'size', 'bytes/message', summarise([envBytes]), { name: 'raw msgpack record per message', summary: summarise([rawBytes]) }), note: 'envelopes for one target travel as a group [t, firstId, messages]; batch framing shared over 1,024 messages' });
 
-      const block = 500;
-      ctx.log(`ask round trips: ${asks} sequential per side and run, ${runs} runs, the two sides alternating every ${block}`);
-      const rawTrip = (i: number) => {
-        const pong = once(raw, 'pong');
-        raw.postMessage({ kind: 'ping', i });
-        return pong;
-      };
-      const strataTrip = (i: number) => system.ask<EchoMsg, { type: 'pong'; i: number }>(echo, (replyTo) => ({ type: 'ping', i, replyTo }));
-      await interleavedRoundTrips({ runs: 1, perRun: asks / 4, block, baseline: rawTrip, ours: strataTrip }); // warm-up
-      const trips = await interleavedRoundTrips({ runs, perRun: asks, block, baseline: rawTrip, ours: strataTrip });
+      ctx.log(`ask round trips: ${asks} sequential, ${runs} runs`);
+      const rawP: { p50: number; p99: number }[] = [];
+      const strataP: { p50: number; p99: number }[] = [];
+      await rawRoundTrips(raw, asks / 4);
+      await strataAsks(system, echo, asks / 4);
+      for (let r = 0; r < runs; r++) {
+        rawP.push(await rawRoundTrips(raw, asks));
+        strataP.push(await strataAsks(system, echo, asks));
+      }
       for (const p of ['p50', 'p99'] as const) {
-        const measured: Summary = summarise(trips.ours.map((x) => x[p]));
-        const base: Summary = summarise(trips.baseline.map((x) => x[p]));
+        const measured: Summary = summarise(strataP.map((x) => x[p]));
+        const base: Summary = summarise(rawP.map((x) => x[p]));
         ctx.emit(compared('threads.ask', p, 'µs', measured, { name: 'raw postMessage ping/pong', summary: base }, p === 'p99' ? { ratio: '<=1.5' } : undefined));
       }
       void repeat;
