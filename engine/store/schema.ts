@@ -1,15 +1,23 @@
 // The store schema: the canonical tables of FORMATS.md §Canonical plus `partition_id` on each (so a node can
 // checksum, copy and delete one partition in plain SQL) and the `kv` table that jobs use for durable state.
-// Types and DDL stay inside the dialect subset DuckDB and HeavyDB both accept (TEXT, DOUBLE, INTEGER, BIGINT).
+// Types and DDL stay inside the dialect subset DuckDB and HeavyDB both accept (TEXT, DOUBLE, INTEGER, BIGINT);
+// an engine's own storage clauses come from its driver (`tableSql`).
 import { storeError } from './errors.ts';
 
 /** How a column is stored and how its values travel in batches and results. */
 export type ColumnType = 'text' | 'float64' | 'int32' | 'int64' | 'bool';
 
+/** How a text column's values are spread: `repeated` (a few distinct values over many rows: ids, days, names,
+ *  zones) or `distinct` (mostly unique: keys, timestamps). An engine may pick its storage from it; DuckDB does
+ *  (a compression method per column), HeavyDB dictionary-encodes every TEXT column anyway. */
+export type TextValues = 'repeated' | 'distinct';
+
 export interface ColumnSpec {
   readonly name: string;
   readonly type: ColumnType;
   readonly nullable: boolean;
+  /** text columns: how the values are spread (unset: unknown, the engine decides on its own) */
+  readonly values?: TextValues;
 }
 
 export type PartitionedTableName = 'strategies' | 'trades' | 'daily_pnl';
@@ -24,7 +32,9 @@ export interface TableSpec {
   readonly dayColumn: string | null;
 }
 
-const text = (name: string, nullable = true): ColumnSpec => ({ name, type: 'text', nullable });
+const text = (name: string, nullable = true, values?: TextValues): ColumnSpec => (values ? { name, type: 'text', nullable, values } : { name, type: 'text', nullable });
+const repeated = (name: string, nullable = true): ColumnSpec => text(name, nullable, 'repeated');
+const distinct = (name: string, nullable = true): ColumnSpec => text(name, nullable, 'distinct');
 const float64 = (name: string, nullable = true): ColumnSpec => ({ name, type: 'float64', nullable });
 const int32 = (name: string, nullable = true): ColumnSpec => ({ name, type: 'int32', nullable });
 const int64 = (name: string, nullable = true): ColumnSpec => ({ name, type: 'int64', nullable });
@@ -48,10 +58,10 @@ const trades: TableSpec = {
   partitioned: true,
   dayColumn: 'trade_date',
   columns: [
-    text('strategy_id', false), text('trade_key', false), text('leg_id'), text('entry_ts'), text('exit_ts'),
-    text('trade_date', false), text('side'), text('instrument'), text('option_type'), float64('strike'),
-    text('expiry'), float64('qty'), float64('entry_price'), float64('exit_price'), float64('gross_pnl'),
-    float64('net_pnl'), text('exit_reason'), float64('mfe'), float64('mae'), text('zone'), int64('source_row'),
+    repeated('strategy_id', false), distinct('trade_key', false), repeated('leg_id'), distinct('entry_ts'), distinct('exit_ts'),
+    repeated('trade_date', false), repeated('side'), repeated('instrument'), repeated('option_type'), float64('strike'),
+    repeated('expiry'), float64('qty'), float64('entry_price'), float64('exit_price'), float64('gross_pnl'),
+    float64('net_pnl'), repeated('exit_reason'), float64('mfe'), float64('mae'), repeated('zone'), int64('source_row'),
     int32(PARTITION_COLUMN, false),
   ],
 };
@@ -61,7 +71,7 @@ const dailyPnl: TableSpec = {
   partitioned: true,
   dayColumn: 'trading_day',
   columns: [
-    text('strategy_id', false), text('trading_day', false), text('zone', false), float64('pnl', false),
+    repeated('strategy_id', false), repeated('trading_day', false), repeated('zone', false), float64('pnl', false),
     int32('n_trades'), int32(PARTITION_COLUMN, false),
   ],
 };
@@ -90,8 +100,9 @@ const SQL_TYPES: Readonly<Record<ColumnType, string>> = {
   text: 'TEXT', float64: 'DOUBLE', int32: 'INTEGER', int64: 'BIGINT', bool: 'BOOLEAN',
 };
 
-/** CREATE TABLE IF NOT EXISTS in the subset both engines parse (no constraints, no encodings). */
-export function createTableSql(spec: TableSpec): string {
-  const cols = spec.columns.map((c) => `${c.name} ${SQL_TYPES[c.type]}${c.nullable ? '' : ' NOT NULL'}`);
+/** CREATE TABLE IF NOT EXISTS in the subset both engines parse (no constraints, no encodings). An engine may
+ *  add a clause after a column's type (`storage`: DuckDB's compression method from the column's `values`). */
+export function createTableSql(spec: TableSpec, storage?: (column: ColumnSpec) => string): string {
+  const cols = spec.columns.map((c) => `${c.name} ${SQL_TYPES[c.type]}${c.nullable ? '' : ' NOT NULL'}${storage ? storage(c) : ''}`);
   return `CREATE TABLE IF NOT EXISTS ${spec.name} (${cols.join(', ')})`;
 }

@@ -8,7 +8,7 @@ import { checksumPartitions } from './partition-checksum.ts';
 import type { PartitionChecksum } from './partition-checksum.ts';
 import type { ResultSet } from './result-set.ts';
 import { createTableSql, PARTITION_COLUMN, PARTITIONED_TABLES, TABLE_NAMES, tableSpec, TABLES } from './schema.ts';
-import type { PartitionedTableName, TableName } from './schema.ts';
+import type { PartitionedTableName, TableName, TableSpec } from './schema.ts';
 import { checkParams } from './sql-params.ts';
 import type { SqlParam } from './sql-params.ts';
 
@@ -89,6 +89,8 @@ export interface StoreDriver {
   ping(timeoutMs: number): Promise<void>;
   version(timeoutMs: number): Promise<string>;
   close(): Promise<void>;
+  /** the engine's CREATE TABLE for a table (default: `createTableSql`, the subset every engine parses) */
+  tableSql?(spec: TableSpec): string;
 }
 
 export interface StoreNodeOptions {
@@ -145,7 +147,7 @@ export function createStoreNode(driver: StoreDriver, options: StoreNodeOptions =
     label: driver.label,
 
     async ensureSchema(o) {
-      for (const name of TABLE_NAMES) await run(createTableSql(TABLES[name]), [], t(o));
+      for (const name of TABLE_NAMES) await run(driver.tableSql?.(TABLES[name]) ?? createTableSql(TABLES[name]), [], t(o));
     },
 
     async append(table, batch, o) {

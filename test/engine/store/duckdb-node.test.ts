@@ -112,6 +112,39 @@ describe('DuckDB store node', () => {
     }
   });
 
+  it('stores repeated text with dictionary compression and distinct text with FSST, whatever the data, and reads both back', async () => {
+    const path = join(dir, 'compression.duckdb');
+    const node = await openDuckDbNode({ path });
+    await node.ensureSchema();
+    const n = 30_000;
+    // against the grain, so the schema's word decides and not DuckDB's analysis: a "repeated" column of unique
+    // values (DuckDB alone picks FSST for it) and a "distinct" one of four values (DuckDB alone: dictionary)
+    const strategy = Array.from({ length: n }, (_, i) => `strategy-${String(i).padStart(8, '0')}-${(i * 7919) % 10007}`);
+    const leg = Array.from({ length: n }, (_, i) => `leg-${i % 4}`);
+    const key = Array.from({ length: n }, (_, i) => `trade-${String(i).padStart(8, '0')}-${(i * 7919) % 10007}`);
+    const day = Array.from({ length: n }, (_, i) => `2024-01-${String(1 + (i % 28)).padStart(2, '0')}`);
+    const entry = Array.from({ length: n }, (_, i) => `2024-01-0${1 + (i % 4)} 09:15:00`);
+    await node.append('trades', {
+      rowCount: n,
+      columns: { strategy_id: strategy, trade_key: key, leg_id: leg, trade_date: day, entry_ts: entry, exit_ts: new Array(n).fill(null), zone: new Array(n).fill('ALL'), partition_id: new Int32Array(n) },
+    });
+    await node.query('CHECKPOINT');
+    const methods = resultRows(await node.query("SELECT column_name AS c, string_agg(DISTINCT compression, ',') AS m FROM pragma_storage_info('trades') WHERE segment_type = 'VARCHAR' AND column_name IN ('strategy_id', 'trade_date', 'zone', 'trade_key', 'entry_ts', 'leg_id') GROUP BY ALL ORDER BY 1"));
+    expect(methods).toEqual([
+      { c: 'entry_ts', m: 'FSST' },
+      { c: 'leg_id', m: 'Dictionary' },
+      { c: 'strategy_id', m: 'Dictionary' },
+      { c: 'trade_date', m: 'Dictionary' },
+      { c: 'trade_key', m: 'FSST' },
+      { c: 'zone', m: 'Dictionary' },
+    ]);
+    await node.close();
+    const again = await openDuckDbNode({ path });
+    const back = resultRows(await again.query("SELECT COUNT(DISTINCT trade_key) AS keys, COUNT(DISTINCT strategy_id) AS strategies, COUNT(exit_ts) AS exits, MAX(entry_ts) AS last, MIN(trade_key) AS first FROM trades"));
+    expect(back).toEqual([{ keys: n, strategies: n, exits: 0, last: '2024-01-04 09:15:00', first: [...key].sort()[0] }]);
+    await again.close();
+  });
+
   it('refuses calls after close and closes only once', async () => {
     const node = await openDuckDbNode({ path: join(dir, 'closed.duckdb') });
     await node.close();

@@ -27,6 +27,18 @@ describe('store schema', () => {
     for (const table of PARTITIONED_TABLES) expect(TABLES[table].columns.map((c) => c.name)).toEqual([...CANONICAL[table]!, 'partition_id']);
   });
 
+  it('says how values spread only for text columns, and keeps that out of the DDL both engines parse', () => {
+    for (const spec of Object.values(TABLES)) {
+      for (const c of spec.columns) if (c.values !== undefined) expect(c.type, `${spec.name}.${c.name}`).toBe('text');
+      expect(createTableSql(spec)).not.toMatch(/USING|COMPRESSION|ENCODING/);
+    }
+    const trades = Object.fromEntries(TABLES.trades.columns.map((c) => [c.name, c.values]));
+    expect(trades).toMatchObject({ strategy_id: 'repeated', trade_date: 'repeated', zone: 'repeated', trade_key: 'distinct', entry_ts: 'distinct', exit_ts: 'distinct' });
+    const ddl = createTableSql(TABLES.daily_pnl, (c) => (c.values ? ` /*${c.values}*/` : ''));
+    expect(ddl).toContain('strategy_id TEXT NOT NULL /*repeated*/');
+    expect(ddl).toContain('pnl DOUBLE NOT NULL,');
+  });
+
   it('writes DDL with only TEXT, DOUBLE, INTEGER and BIGINT columns', () => {
     for (const spec of Object.values(TABLES)) {
       const ddl = createTableSql(spec);
