@@ -136,15 +136,8 @@ export class Utf8ColumnBuilder {
   }
 
   push(s: string | null): void {
-    if (s === null) { this.pushNull(); return; }
-    const bytes = this.reserve(s.length * 3);
-    let at = this.#size;
-    for (let j = 0; j < s.length; j++) {
-      const c = s.charCodeAt(j);
-      if (c > 0x7f) { at = this.#size + this.#encoder.encodeInto(s, bytes.subarray(this.#size)).written; break; }
-      bytes[at++] = c;
-    }
-    this.commit(at);
+    if (s === null) this.pushNull();
+    else this.pushSlice(s, 0, s.length);
   }
 
   /** The characters [a, b) of `text` as one value, without making a substring when they are ASCII. */

@@ -2,7 +2,7 @@
 // pass that turns a batch into normalised columns (typed arrays + null masks) both backends append from.
 import { storeError } from './errors.ts';
 import type { ColumnSpec, ColumnType, TableSpec } from './schema.ts';
-import { isDictionaryColumn, isUtf8Column, utf8ColumnFault, utf8ColumnValues, type DictionaryColumn, type Utf8Column } from '../columns/index.ts';
+import { gatherUtf8, isDictionaryColumn, isUtf8Column, utf8ColumnFault, utf8ColumnValues, type DictionaryColumn, type Utf8Column } from '../columns/index.ts';
 
 export { isDictionaryColumn };
 export type { DictionaryColumn };
@@ -73,6 +73,28 @@ export function normalizeBatch(table: TableSpec, batch: ColumnBatch): Normalized
   }
   const columns = table.columns.map((spec) => normalizeColumn(table.name, spec, batch.columns[spec.name], n));
   return { table, rowCount: n, columns };
+}
+
+type Gatherable = { readonly length: number; readonly [i: number]: unknown };
+
+/** The given rows of one column, in that order, in the same layout: typed arrays into typed arrays, plain arrays
+ *  into plain arrays, dictionary columns by their codes (sharing the dictionary), UTF-8 columns by their bytes. */
+export function gatherColumn(column: ColumnInput, rows: Int32Array): ColumnInput {
+  const n = rows.length;
+  if (isDictionaryColumn(column)) {
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) codes[i] = column.codes[rows[i]!]!;
+    return { dictionary: column.dictionary, codes };
+  }
+  if (isUtf8Column(column)) return gatherUtf8(column, rows);
+  if (column instanceof Float64Array) { const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = column[rows[i]!]!; return out; }
+  if (column instanceof Int32Array) { const out = new Int32Array(n); for (let i = 0; i < n; i++) out[i] = column[rows[i]!]!; return out; }
+  if (column instanceof BigInt64Array) { const out = new BigInt64Array(n); for (let i = 0; i < n; i++) out[i] = column[rows[i]!]!; return out; }
+  if (column instanceof Uint8Array) { const out = new Uint8Array(n); for (let i = 0; i < n; i++) out[i] = column[rows[i]!]!; return out; }
+  const src = column as Gatherable;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = src[rows[i]!];
+  return out as ColumnInput;
 }
 
 function normalizeColumn(table: string, spec: ColumnSpec, input: ColumnInput | undefined, n: number): NormalizedColumn {

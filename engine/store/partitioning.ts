@@ -1,7 +1,7 @@
 // Which partition a row belongs to: by a stable hash of its strategy id (the default), or by the date range of
 // its day with an optional hash split inside each range. Pure functions, the same on every thread and machine.
-import { isDictionaryColumn } from './column-batch.ts';
-import { gatherUtf8, isUtf8Column, utf8ColumnValue } from '../columns/index.ts';
+import { gatherColumn, isDictionaryColumn } from './column-batch.ts';
+import { isUtf8Column, utf8ColumnValue } from '../columns/index.ts';
 import type { ColumnBatch, ColumnInput } from './column-batch.ts';
 import { storeError } from './errors.ts';
 import { PARTITION_COLUMN, tableSpec } from './schema.ts';
@@ -102,17 +102,6 @@ function textColumn(input: ColumnInput | undefined): ((row: number) => string | 
   return null;
 }
 
-function takeRows(input: ColumnInput, rows: Int32Array): ColumnInput {
-  if (isDictionaryColumn(input)) return { dictionary: input.dictionary, codes: Int32Array.from(rows, (r) => input.codes[r]!) };
-  if (isUtf8Column(input)) return gatherUtf8(input, rows);
-  if (input instanceof Float64Array) return Float64Array.from(rows, (r) => input[r]!);
-  if (input instanceof Int32Array) return Int32Array.from(rows, (r) => input[r]!);
-  if (input instanceof BigInt64Array) { const out = new BigInt64Array(rows.length); rows.forEach((r, i) => { out[i] = input[r]!; }); return out; }
-  if (input instanceof Uint8Array) return Uint8Array.from(rows, (r) => input[r]!);
-  const arr = input as readonly unknown[];
-  return Array.from(rows, (r) => arr[r]) as ColumnInput;
-}
-
 /** Splits a batch into one batch per partition, each with `partition_id` filled in; partitions ascending. */
 export function splitByPartition(scheme: PartitionScheme, table: PartitionedTableName, batch: ColumnBatch): Map<number, ColumnBatch> {
   const ids = partitionIds(scheme, table, batch);
@@ -123,7 +112,7 @@ export function splitByPartition(scheme: PartitionScheme, table: PartitionedTabl
     const rows = Int32Array.from(rowsOf.get(p)!);
     const columns: Record<string, ColumnInput> = {};
     for (const [name, input] of Object.entries(batch.columns)) {
-      if (input !== undefined && name !== PARTITION_COLUMN) columns[name] = takeRows(input, rows);
+      if (input !== undefined && name !== PARTITION_COLUMN) columns[name] = gatherColumn(input, rows);
     }
     columns[PARTITION_COLUMN] = new Int32Array(rows.length).fill(p);
     out.set(p, { rowCount: rows.length, columns });
