@@ -236,7 +236,8 @@ function int32Values(where: string, spec: ColumnSpec, input: ColumnInput): Norma
 
 function int64Values(where: string, spec: ColumnSpec, input: ColumnInput): NormalizedColumn {
   if (input instanceof BigInt64Array) return { spec, type: 'int64', values: input, nulls: null };
-  if (!(input instanceof Float64Array) && !Array.isArray(input)) return wrongArray(where, 'int64', input);
+  if (input instanceof Float64Array) return { spec, type: 'int64', values: int64FromFloat64(where, input), nulls: null };
+  if (!Array.isArray(input)) return wrongArray(where, 'int64', input);
   const src = input as ArrayLike<unknown>;
   const values = new BigInt64Array(src.length);
   let nulls: Uint8Array | null = null;
@@ -248,6 +249,25 @@ function int64Values(where: string, spec: ColumnSpec, input: ColumnInput): Norma
     throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: row ${i} holds ${String(v)}, not an exact 64-bit integer`, { where, row: i });
   }
   return { spec, type: 'int64', values, nulls };
+}
+
+/**
+ * Whole numbers of a Float64Array as int64, written as two 32-bit halves (little-endian, as every platform
+ * Node runs on) instead of a BigInt per value: a trade batch's source_row column took 27 ms of a 200 K-row
+ * ingest's 0.8 s of main-thread work through BigInt(v), and left a BigInt per row for the collector.
+ */
+function int64FromFloat64(where: string, input: Float64Array): BigInt64Array {
+  const out = new BigInt64Array(input.length);
+  const halves = new Int32Array(out.buffer, out.byteOffset, input.length * 2);
+  for (let i = 0; i < input.length; i++) {
+    const v = input[i]!;
+    if (!Number.isSafeInteger(v)) throw storeError('STRATA_STORE_INVALID_VALUE', `${where}: row ${i} holds ${String(v)}, not an exact 64-bit integer`, { where, row: i });
+    // v = hi·2³² + lo with 0 ≤ lo < 2³²; |hi| < 2²¹ for a safe integer
+    const hi = Math.floor(v / 4294967296);
+    halves[2 * i] = (v - hi * 4294967296) | 0;
+    halves[2 * i + 1] = hi;
+  }
+  return out;
 }
 
 function boolValues(where: string, spec: ColumnSpec, input: ColumnInput): NormalizedColumn {

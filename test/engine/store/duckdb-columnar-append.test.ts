@@ -70,6 +70,25 @@ describe('DuckDB columnar append', () => {
     expect(back).toEqual(rows);
   });
 
+  it('stores a Float64Array of whole numbers as exact BIGINTs of every sign and size, and refuses a fraction', async () => {
+    // the int64 column from a Float64Array is written as two 32-bit halves: both halves of each value must land
+    const big = [0, 1, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32 - 1, 2 ** 32, -(2 ** 32), -(2 ** 32) - 1, 123_456_789_012, -987_654_321_098, 2 ** 53 - 1, -(2 ** 53 - 1)];
+    const n = big.length;
+    await node.append('trades', {
+      rowCount: n,
+      columns: {
+        strategy_id: big.map(() => 'i64'), trade_key: big.map((_, i) => `i64-${String(i).padStart(2, '0')}`), trade_date: big.map(() => '2024-01-02'),
+        source_row: Float64Array.from(big), partition_id: new Int32Array(n),
+      },
+    });
+    const back = resultRows(await node.query("SELECT CAST(source_row AS VARCHAR) AS v FROM trades WHERE strategy_id = 'i64' ORDER BY trade_key"));
+    expect(back.map((r) => r['v'])).toEqual(big.map((v) => BigInt(v).toString()));
+    await expect(node.append('trades', {
+      rowCount: 2,
+      columns: { strategy_id: ['i64', 'i64'], trade_key: ['f1', 'f2'], trade_date: ['2024-01-02', '2024-01-02'], source_row: Float64Array.from([3, 2.5]), partition_id: new Int32Array(2) },
+    })).rejects.toMatchObject({ code: 'STRATA_STORE_INVALID_VALUE', message: expect.stringContaining('row 1 holds 2.5') });
+  });
+
   it('stores text columns with nulls and long values across chunks', async () => {
     const values = texts.map((t) => t);
     const n = values.length;

@@ -100,6 +100,40 @@ describe('DuckDB store node', () => {
     expect(await setting({ checkpointThreshold: '8MB' })).toMatch(/^[78](\.\d+)? ?Mi?B$/);
   });
 
+  it('writes a database file in row groups of rowGroupSize rows (65,536 by default), reads a file written with another size, and refuses a size DuckDB cannot use', async () => {
+    const rowGroups = async (path: string, options: { rowGroupSize?: number }, rows: number): Promise<number[]> => {
+      const node = await openDuckDbNode({ path, groupCommitRows: 0, ...options });
+      try {
+        await node.ensureSchema();
+        await node.append('daily_pnl', {
+          rowCount: rows,
+          columns: {
+            strategy_id: Array.from({ length: rows }, (_, i) => `s${i % 50}`), trading_day: Array.from({ length: rows }, (_, i) => `2024-01-${String(1 + (i % 28)).padStart(2, '0')}`),
+            zone: new Array<string>(rows).fill('ALL'), pnl: Float64Array.from({ length: rows }, (_, i) => i), partition_id: new Int32Array(rows),
+          },
+        });
+        await node.query('CHECKPOINT');
+        const r = resultRows(await node.query("SELECT row_group_id AS g, max(count) AS n FROM pragma_storage_info('daily_pnl') WHERE column_name = 'pnl' GROUP BY 1 ORDER BY 1"));
+        return r.map((x) => Number(x['n']));
+      } finally {
+        await node.close();
+      }
+    };
+    expect(await rowGroups(join(dir, 'rg-default.duckdb'), {}, 140_000)).toEqual([65_536, 65_536, 8_928]);
+    const path = join(dir, 'rg-other.duckdb');
+    expect(await rowGroups(path, { rowGroupSize: 16_384 }, 40_000)).toEqual([16_384, 16_384, 7_232]);
+    // the size is not part of the file: opened again with the default, the rows written before are all there
+    const again = await openDuckDbNode({ path });
+    try {
+      expect(resultRows(await again.query('SELECT count(*) AS n, sum(pnl) AS s FROM daily_pnl'))).toEqual([{ n: 40_000, s: (40_000 * 39_999) / 2 }]);
+    } finally {
+      await again.close();
+    }
+    for (const rowGroupSize of [0, 1000, 2049, 4_194_304, Number.NaN]) {
+      await expect(openDuckDbNode({ path: join(dir, 'rg-bad.duckdb'), rowGroupSize })).rejects.toMatchObject({ code: 'STRATA_STORE_OPEN_FAILED', data: { option: 'rowGroupSize' } });
+    }
+  });
+
   it('caps DuckDB memory at memoryLimitMb, and refuses a limit that is not a whole number of at least 64 MiB', async () => {
     const node = await openDuckDbNode({ path: ':memory:', memoryLimitMb: 96 });
     try {
