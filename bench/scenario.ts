@@ -86,6 +86,18 @@ export async function repeat(runs: number, fn: () => number | Promise<number>, w
   return summarise(samples);
 }
 
+/**
+ * Several measurements taken in rounds, one run of each per round in the given order, after one warm-up of each:
+ * drift of a shared host over the minutes a scenario takes hits every side alike, where back-to-back blocks of
+ * runs (repeat) can put one side in a fast spell and the other in a slow one. One summary per function.
+ */
+export async function interleaved(runs: number, fns: readonly (() => number | Promise<number>)[]): Promise<Summary[]> {
+  for (const fn of fns) await fn();
+  const samples: number[][] = fns.map(() => []);
+  for (let i = 0; i < runs; i++) for (let k = 0; k < fns.length; k++) samples[k]!.push(await fns[k]!());
+  return samples.map((s) => summarise(s));
+}
+
 /** A throughput-or-latency figure next to its baseline. Throughput: higher is better; ratio = value/baseline. */
 export function compared(
   scenario: string,

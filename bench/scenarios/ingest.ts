@@ -19,7 +19,7 @@ import {
   generateDataset, hashFile, ingestFile, writeLargeBackinzoCsv, writeLargeTradingView, type ParseOptions,
 } from '../../engine/formats/index.ts';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS, daemonCommandPrefix } from '../../cluster/cli/process-settings.ts';
-import { compared, repeat, summarise, type Scenario } from '../scenario.ts';
+import { compared, interleaved, repeat, summarise, type Scenario, type Summary } from '../scenario.ts';
 
 const run = promisify(execFile);
 // peak-RSS children run as a daemon does (npm start, the strata command): same V8 flags and malloc arenas
@@ -217,8 +217,7 @@ export const scenario: Scenario = {
       const csvRows = ctx.quick ? 100_000 : 1_000_000;
       const backinzo = await writeLargeBackinzoCsv(join(dir, 'backinzo.csv'), csvRows, 1);
       ctx.log(`backinzo CSV: ${csvRows} rows, ${(backinzo.sizeBytes / 2 ** 20).toFixed(1)} MiB`);
-      const duck = await repeat(runs, () => duckdbRate(backinzo.path, csvRows, 7));
-      const ours = await repeat(runs, () => parseRate(backinzo.path, csvRows));
+      const [duck, ours] = await interleaved(runs, [() => duckdbRate(backinzo.path, csvRows, 7), () => parseRate(backinzo.path, csvRows)]) as [Summary, Summary];
       ctx.emit(compared('ingest.csv.backinzo', 'throughput', 'rows/s', ours, { name: 'DuckDB read_csv into an in-memory table, same file', summary: duck }, { ratio: '>=0.4', value: '>=1000000 rows/s' }));
       // The same figure against DuckDB scanning only what a count and a sum need (its fastest read_csv path).
       const scan = await repeat(runs, () => duckdbScanRate(backinzo.path, csvRows, 7, 'P/L'));
@@ -226,33 +225,33 @@ export const scenario: Scenario = {
 
       // End to end: hash, detect, parse, journal and write into an embedded DuckDB store file.
       const e2eRows = ctx.quick ? 20_000 : 200_000;
-      const e2eRuns = ctx.quick ? 2 : 3;
+      const e2eRuns = ctx.quick ? 2 : 5;
       const e2eFile = await writeLargeBackinzoCsv(join(dir, 'e2e.csv'), e2eRows, 6);
-      ctx.log(`end to end into a DuckDB store file: ${e2eRows} rows, ${e2eRuns} runs`);
-      const e2eBase = await repeat(e2eRuns, () => duckdbFileRate(e2eFile.path, e2eRows, 7, dir));
-      const e2eOurs = await repeat(e2eRuns, () => endToEndRate(e2eFile.path, e2eRows, dir, { checkpoint: true }));
-      ctx.emit({ ...compared('ingest.e2e.csv.backinzo', 'throughput', 'rows/s', e2eOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: e2eBase }, { ratio: '>=0.4', value: '>=1000000 rows/s' }), note: `${e2eRows} trade rows through the ingest actor into a DuckDB store file (journal, partition ids, all-or-nothing), then a checkpoint as on the baseline side` });
       // one run in the quick profile: starting three node threads is most of a 20 K-row run
       const clusterRuns = ctx.quick ? 1 : e2eRuns;
-      ctx.log(`end to end into the daemon's default store (3 DuckDB nodes on threads, RF 2): ${e2eRows} rows, ${clusterRuns} run(s)`);
-      const clusterOurs = await repeat(clusterRuns, () => endToEndClusterRate(e2eFile.path, e2eRows, dir));
-      ctx.emit({ ...compared('ingest.e2e.csv.store-cluster', 'throughput', 'rows/s', clusterOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: e2eBase }, { ratio: '>=0.4' }), note: `${e2eRows} trade rows through the ingest actor into the daemon's default store: 3 DuckDB nodes on worker threads, replication factor 2 (every row written twice), through the load-balancer; until the nodes have closed (checkpointed)` });
+      ctx.log(`end to end, ${e2eRows} rows: into a DuckDB store file (${e2eRuns} runs) and into the daemon's default store (3 DuckDB nodes on threads, RF 2; ${clusterRuns} run(s)), interleaved with the baseline`);
+      const e2eBaseRun = () => duckdbFileRate(e2eFile.path, e2eRows, 7, dir);
+      const e2eOursRun = () => endToEndRate(e2eFile.path, e2eRows, dir, { checkpoint: true });
+      const clusterRun = () => endToEndClusterRate(e2eFile.path, e2eRows, dir);
+      const [e2eBase, e2eOurs] = await interleaved(e2eRuns, [e2eBaseRun, e2eOursRun]) as [Summary, Summary];
+      ctx.emit({ ...compared('ingest.e2e.csv.backinzo', 'throughput', 'rows/s', e2eOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: e2eBase }, { ratio: '>=0.4', value: '>=1000000 rows/s' }), note: `${e2eRows} trade rows through the ingest actor into a DuckDB store file (journal, partition ids, all-or-nothing), then a checkpoint as on the baseline side` });
+      const [clusterBase, clusterOurs] = await interleaved(clusterRuns, [e2eBaseRun, clusterRun]) as [Summary, Summary];
+      ctx.emit({ ...compared('ingest.e2e.csv.store-cluster', 'throughput', 'rows/s', clusterOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: clusterBase }, { ratio: '>=0.4' }), note: `${e2eRows} trade rows through the ingest actor into the daemon's default store: 3 DuckDB nodes on worker threads, replication factor 2 (every row written twice), through the load-balancer; until the nodes have closed (checkpointed)` });
 
       const tvTrades = ctx.quick ? 30_000 : 300_000;
       const tv = await writeLargeTradingView(join(dir, 'tv.csv'), tvTrades, 'csv', 2);
       ctx.log(`TradingView CSV: ${tv.rows} rows`);
-      const tvDuck = await repeat(runs, () => duckdbRate(tv.path, tv.rows, 0));
-      const tvOurs = await repeat(runs, () => parseRate(tv.path, tv.rows));
+      const [tvDuck, tvOurs] = await interleaved(runs, [() => duckdbRate(tv.path, tv.rows, 0), () => parseRate(tv.path, tv.rows)]) as [Summary, Summary];
       ctx.emit(compared('ingest.csv.tradingview', 'throughput', 'rows/s', tvOurs, { name: 'DuckDB read_csv into an in-memory table, same file', summary: tvDuck }, { ratio: '>=0.4' }));
 
       const xTrades = ctx.quick ? 5_000 : 60_000;
       const tvx = await writeLargeTradingView(join(dir, 'tv.xlsx'), xTrades, 'xlsx', 3);
       const xRuns = ctx.quick ? 2 : 3;
       ctx.log(`TradingView XLSX: ${tvx.rows} rows, parse and end to end, ${xRuns} runs`);
-      const xBase = await repeat(xRuns, () => exceljsRate(tvx.path, tvx.rows));
-      const xOurs = await repeat(xRuns, () => parseRate(tvx.path, tvx.rows));
+      const [xBase, xOurs, xE2e] = await interleaved(xRuns, [
+        () => exceljsRate(tvx.path, tvx.rows), () => parseRate(tvx.path, tvx.rows), () => endToEndRate(tvx.path, tvx.rows, dir, { checkpoint: false }),
+      ]) as [Summary, Summary, Summary];
       ctx.emit(compared('ingest.xlsx.tradingview', 'throughput', 'rows/s', xOurs, { name: 'exceljs streaming WorkbookReader, same file', summary: xBase }, { ratio: '>=2' }));
-      const xE2e = await repeat(xRuns, () => endToEndRate(tvx.path, tvx.rows, dir, { checkpoint: false }));
       ctx.emit({ ...compared('ingest.e2e.xlsx.tradingview', 'throughput', 'rows/s', xE2e, { name: 'exceljs streaming WorkbookReader (read only), same file', summary: xBase }, { ratio: '>=2' }), note: `${tvx.rows} input rows (${xTrades} trades) through the ingest actor into a DuckDB store file` });
 
       // The eight formats from one generated dataset (smaller files: fixed costs weigh more).
@@ -265,19 +264,27 @@ export const scenario: Scenario = {
         let rows = 0;
         for await (const ev of ingestFile(path, opts)) if (ev.type === 'done') rows = ev.summary.rows.trades || ev.summary.rows.daily_pnl;
         const minMs = ctx.quick ? 50 : 300;
-        // each run repeats the file for ≥ minMs; the warm-up is one plain pass (the file was parsed once above)
-        const sustainedFigure = (pass: () => Promise<number>) => repeat(formatRuns, () => sustainedRate(rows, minMs, pass), pass);
-        const ours = await sustainedFigure(() => parseRate(path, rows, opts));
+        // each run repeats the file for ≥ minMs, ours and the raw reader's runs interleaved
+        const oursRun = () => sustainedRate(rows, minMs, () => parseRate(path, rows, opts));
         ctx.log(`  ${f.file}: ${rows} rows`);
         const isCsv = f.file.endsWith('.csv');
-        let base: { name: string; summary: ReturnType<typeof summarise> } | null = null;
+        const baseName = isCsv ? 'DuckDB read_csv into an in-memory table, same file' : 'exceljs streaming WorkbookReader, same file (all sheets)';
+        const baseRun = isCsv
+          ? () => sustainedRate(rows, minMs, () => duckdbRate(path, rows, f.format.startsWith('FORMAT_1') || f.format.startsWith('FORMAT_5') ? 7 : 0))
+          : () => sustainedRate(rows, minMs, () => exceljsRate(path, rows));
+        let ours: Summary;
+        let base: { name: string; summary: Summary } | null = null;
         let why = '';
+        let refused: unknown = null;
+        const guardedBase = async (): Promise<number> => { try { return await baseRun(); } catch (e) { refused = e; throw e; } };
         try {
-          base = isCsv
-            ? { name: 'DuckDB read_csv into an in-memory table, same file', summary: await sustainedFigure(() => duckdbRate(path, rows, f.format.startsWith('FORMAT_1') || f.format.startsWith('FORMAT_5') ? 7 : 0)) }
-            : { name: 'exceljs streaming WorkbookReader, same file (all sheets)', summary: await sustainedFigure(() => exceljsRate(path, rows)) };
+          const [o, b] = await interleaved(formatRuns, [oursRun, guardedBase]) as [Summary, Summary];
+          ours = o;
+          base = { name: baseName, summary: b };
         } catch (e) {
-          why = `; no baseline: the raw reader refused the file (${String((e as Error).message).split('\n')[0]})`;
+          if (refused === null) throw e; // our parser failed: not a missing baseline
+          why = `; no baseline: the raw reader refused the file (${String((refused as Error).message).split('\n')[0]})`;
+          ours = await repeat(formatRuns, oursRun);
         }
         ctx.emit({ ...compared(`ingest.format.${f.format}.${f.file.replace(/^zones\//, '').replace(/\.\w+$/, '')}`, 'throughput', 'rows/s', ours, base, isCsv ? { ratio: '>=0.4' } : { ratio: '>=2' }), note: `${f.file}, ${rows} canonical rows (trades, legs or daily cells); each run repeats the file for ≥ ${minMs} ms, on both sides${why}` });
       }

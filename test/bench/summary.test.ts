@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { betterDirection, compared, createLatencyRecorder, latencyResults, repeat, summarise } from '../../bench/scenario.ts';
+import { betterDirection, compared, createLatencyRecorder, interleaved, latencyResults, repeat, summarise } from '../../bench/scenario.ts';
 
 describe('medians with min–max', () => {
   it('takes the middle sample of an odd count and the mean of the middle two of an even count', () => {
@@ -18,6 +18,17 @@ describe('medians with min–max', () => {
     const s = await repeat(3, () => { seen.push(i); return [1000, 10, 20, 30][i++]!; });
     expect(seen).toEqual([0, 1, 2, 3]);
     expect(s).toEqual({ median: 20, min: 10, max: 30, runs: 3 });
+  });
+
+  it('interleaves several measurements round by round after one uncounted warm-up of each', async () => {
+    const calls: string[] = [];
+    const values = { a: [999, 1, 2, 3], b: [888, 10, 30, 20] };
+    const next = { a: 0, b: 0 };
+    const take = (k: 'a' | 'b') => async () => { calls.push(`${k}${next[k]}`); return values[k][next[k]++]!; };
+    const [a, b] = await interleaved(3, [take('a'), take('b')]);
+    expect(calls).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2', 'a3', 'b3']);
+    expect(a).toEqual({ median: 2, min: 1, max: 3, runs: 3 });
+    expect(b).toEqual({ median: 20, min: 10, max: 30, runs: 3 });
   });
 
   it('divides the median by the baseline median for the ratio', () => {
