@@ -49,4 +49,20 @@ describe('readCsvBlocks', () => {
     writeFileSync(bad, Buffer.from([0x61, 0x2c, 0xe9, 0x0a]));
     await expect(readAll(bad, 2)).rejects.toMatchObject({ code: 'STRATA_FORMAT_ENCODING' });
   });
+
+  it('names the offset of the first byte that is not UTF-8 in the file, whatever the chunk size and however long the line', async () => {
+    const bytes = Buffer.concat([Buffer.from('abc,def\nghi,jkl\nmno,p'), Buffer.from([0xe9]), Buffer.from('q\nrst,uvw\n')]);
+    const path = join(dir, 'offset.csv');
+    writeFileSync(path, bytes);
+    for (const chunk of [3, 4, 5, 7, 11, 1 << 20]) {
+      await expect(readAll(path, chunk)).rejects.toMatchObject({ code: 'STRATA_FORMAT_ENCODING', data: { offset: bytes.indexOf(0xe9) } });
+    }
+    // a line many chunks long before the bad byte: the buffer grows and the offset still counts from the start
+    const long = Buffer.concat([Buffer.from('a,'), Buffer.alloc(5000, 0x62), Buffer.from('\nc,d'), Buffer.from([0xff]), Buffer.from('\n')]);
+    const longPath = join(dir, 'offset-long.csv');
+    writeFileSync(longPath, long);
+    await expect(readAll(longPath, 64)).rejects.toMatchObject({ code: 'STRATA_FORMAT_ENCODING', data: { offset: long.indexOf(0xff) } });
+    writeFileSync(longPath, long.subarray(0, long.indexOf(0xff)));
+    expect((await readAll(longPath, 64)).rows).toEqual([['a', 'b'.repeat(5000)], ['c', 'd']]);
+  });
 });
