@@ -18,44 +18,49 @@ export class CsvBlock {
   readonly rowCount: number;
   /** bytes of the file consumed so far. */
   readonly bytesRead: number;
-  readonly #first: Int32Array;
-  readonly #starts: Int32Array;
-  readonly #ends: Int32Array;
+  /** row r's fields are field numbers first[r] .. first[r + 1] (offset rows only). */
+  readonly first: Int32Array;
+  /** start and end offsets in `text` of each field number (offset rows only). */
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
   readonly #lines: Int32Array;
   readonly #slow: ReadonlyMap<number, string[]>;
+  /** whether any row of the block was materialised (quoted fields): none in most files, so no lookup per row. */
+  readonly hasSlowRows: boolean;
 
   constructor(text: string, rowCount: number, bytesRead: number, first: Int32Array, starts: Int32Array, ends: Int32Array, lines: Int32Array, slow: ReadonlyMap<number, string[]>) {
     this.text = text;
     this.rowCount = rowCount;
     this.bytesRead = bytesRead;
-    this.#first = first;
-    this.#starts = starts;
-    this.#ends = ends;
+    this.first = first;
+    this.starts = starts;
+    this.ends = ends;
     this.#lines = lines;
     this.#slow = slow;
+    this.hasSlowRows = slow.size > 0;
   }
 
   /** 1-based line number where row r starts. */
   line(r: number): number { return this.#lines[r]!; }
 
   /** the materialised fields of row r when it had quoted fields, else undefined (use offsets). */
-  slowRow(r: number): string[] | undefined { return this.#slow.get(r); }
+  slowRow(r: number): string[] | undefined { return this.hasSlowRows ? this.#slow.get(r) : undefined; }
 
   fieldCount(r: number): number {
-    const slow = this.#slow.get(r);
-    return slow ? slow.length : this.#first[r + 1]! - this.#first[r]!;
+    const slow = this.slowRow(r);
+    return slow ? slow.length : this.first[r + 1]! - this.first[r]!;
   }
 
   /** start offset in `text` of field i of row r (offset rows only). */
-  start(r: number, i: number): number { return this.#starts[this.#first[r]! + i]!; }
-  end(r: number, i: number): number { return this.#ends[this.#first[r]! + i]!; }
+  start(r: number, i: number): number { return this.starts[this.first[r]! + i]!; }
+  end(r: number, i: number): number { return this.ends[this.first[r]! + i]!; }
 
   field(r: number, i: number): string {
-    const slow = this.#slow.get(r);
+    const slow = this.slowRow(r);
     if (slow) return slow[i] ?? '';
-    if (i >= this.#first[r + 1]! - this.#first[r]!) return '';
-    const k = this.#first[r]! + i;
-    return this.text.slice(this.#starts[k]!, this.#ends[k]!);
+    if (i >= this.first[r + 1]! - this.first[r]!) return '';
+    const k = this.first[r]! + i;
+    return this.text.slice(this.starts[k]!, this.ends[k]!);
   }
 
   /** every row as strings (detection and tests; the hot path reads offsets). */

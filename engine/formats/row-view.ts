@@ -48,7 +48,12 @@ const SERIAL_MIN = 20000, SERIAL_MAX = 100000;
 
 class CsvRowView implements RowView {
   #block: CsvBlock;
-  #r = 0;
+  // the block's offset arrays and this row's first field number: a field's offsets are two array reads
+  readonly #starts: Int32Array;
+  readonly #ends: Int32Array;
+  readonly #first: Int32Array;
+  readonly #hasSlow: boolean;
+  #base = 0;
   #slow: string[] | undefined;
   #lastDate = '';
   #lastDateValue: DateTimeText | null = null;
@@ -56,12 +61,19 @@ class CsvRowView implements RowView {
   width = 0;
   line = 0;
 
-  constructor(block: CsvBlock, lastText: string[]) { this.#block = block; this.#lastText = lastText; }
+  constructor(block: CsvBlock, lastText: string[]) {
+    this.#block = block;
+    this.#lastText = lastText;
+    this.#starts = block.starts;
+    this.#ends = block.ends;
+    this.#first = block.first;
+    this.#hasSlow = block.hasSlowRows;
+  }
 
   at(r: number): this {
-    this.#r = r;
-    this.#slow = this.#block.slowRow(r);
-    this.width = this.#block.fieldCount(r);
+    this.#base = this.#first[r]!;
+    this.#slow = this.#hasSlow ? this.#block.slowRow(r) : undefined;
+    this.width = this.#slow ? this.#slow.length : this.#first[r + 1]! - this.#base;
     this.line = this.#block.line(r);
     return this;
   }
@@ -70,7 +82,7 @@ class CsvRowView implements RowView {
     if (i >= this.width) return '';
     if (this.#slow) return this.#slow[i]!.trim();
     const t = this.#block.text;
-    let a = this.#block.start(this.#r, i), b = this.#block.end(this.#r, i);
+    let a = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!;
     while (a < b && t.charCodeAt(a) === 32) a++;
     while (b > a && t.charCodeAt(b - 1) === 32) b--;
     return t.slice(a, b);
@@ -80,7 +92,7 @@ class CsvRowView implements RowView {
     if (i >= this.width) return '';
     if (this.#slow) return this.#slow[i]!.trim();
     const t = this.#block.text;
-    let a = this.#block.start(this.#r, i), b = this.#block.end(this.#r, i);
+    let a = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!;
     while (a < b && t.charCodeAt(a) === 32) a++;
     while (b > a && t.charCodeAt(b - 1) === 32) b--;
     const last = this.#lastText[i];
@@ -92,7 +104,7 @@ class CsvRowView implements RowView {
     if (i >= this.width) return NaN;
     if (this.#slow) return parseNumberText(this.#slow[i]!);
     const t = this.#block.text;
-    const a = this.#block.start(this.#r, i), b = this.#block.end(this.#r, i);
+    const a = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!;
     if (a === b) return NaN;
     // Fast path: [-]digits[.digits] read from character codes; anything else goes through the full grammar.
     let p = a, neg = false;
@@ -117,7 +129,7 @@ class CsvRowView implements RowView {
     if (i >= this.width) return true;
     if (this.#slow) return isBlank(this.#slow[i]!);
     const t = this.#block.text;
-    for (let p = this.#block.start(this.#r, i), b = this.#block.end(this.#r, i); p < b; p++) {
+    for (let p = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!; p < b; p++) {
       const c = t.charCodeAt(p);
       if (c !== 32 && c !== 9) return false;
     }
@@ -128,7 +140,7 @@ class CsvRowView implements RowView {
     if (i >= this.width) return null;
     if (this.#slow) return parseDateText(this.#slow[i]!);
     const t = this.#block.text;
-    const a = this.#block.start(this.#r, i), b = this.#block.end(this.#r, i);
+    const a = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!;
     // Trade files repeat one date over many rows: compare in place before making a string.
     if (b - a === this.#lastDate.length && t.startsWith(this.#lastDate, a)) return this.#lastDateValue;
     // `YYYY-MM-DD HH:MM[:SS]` (TradingView): every value differs by its time, so the day part is compared
@@ -159,7 +171,7 @@ class CsvRowView implements RowView {
     if (i >= this.width) return null;
     if (this.#slow) return parseTimeText(this.#slow[i]!);
     const t = this.#block.text;
-    const a = this.#block.start(this.#r, i), b = this.#block.end(this.#r, i);
+    const a = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!;
     if (b - a === 8 && t.charCodeAt(a + 2) === 58 && t.charCodeAt(a + 5) === 58) {
       const h = d2(t, a), m = d2(t, a + 3), s = d2(t, a + 6);
       if (h >= 0 && h < 24 && m >= 0 && m < 60 && s >= 0 && s < 60) return h * 3600 + m * 60 + s;
