@@ -53,6 +53,7 @@ class CsvRowView implements RowView {
   readonly #ends: Int32Array;
   readonly #first: Int32Array;
   readonly #hasSlow: boolean;
+  readonly #text: string;
   #base = 0;
   #slow: string[] | undefined;
   #lastDate = '';
@@ -68,6 +69,7 @@ class CsvRowView implements RowView {
     this.#ends = block.ends;
     this.#first = block.first;
     this.#hasSlow = block.hasSlowRows;
+    this.#text = block.text;
   }
 
   at(r: number): this {
@@ -81,7 +83,7 @@ class CsvRowView implements RowView {
   text(i: number): string {
     if (i >= this.width) return '';
     if (this.#slow) return this.#slow[i]!.trim();
-    const t = this.#block.text;
+    const t = this.#text;
     let a = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!;
     while (a < b && t.charCodeAt(a) === 32) a++;
     while (b > a && t.charCodeAt(b - 1) === 32) b--;
@@ -91,7 +93,7 @@ class CsvRowView implements RowView {
   repeatedText(i: number): string {
     if (i >= this.width) return '';
     if (this.#slow) return this.#slow[i]!.trim();
-    const t = this.#block.text;
+    const t = this.#text;
     let a = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!;
     while (a < b && t.charCodeAt(a) === 32) a++;
     while (b > a && t.charCodeAt(b - 1) === 32) b--;
@@ -103,7 +105,7 @@ class CsvRowView implements RowView {
   number(i: number): number {
     if (i >= this.width) return NaN;
     if (this.#slow) return parseNumberText(this.#slow[i]!);
-    const t = this.#block.text;
+    const t = this.#text;
     const a = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!;
     if (a === b) return NaN;
     // Fast path: [-]digits[.digits] read from character codes; anything else goes through the full grammar.
@@ -128,7 +130,7 @@ class CsvRowView implements RowView {
   isEmpty(i: number): boolean {
     if (i >= this.width) return true;
     if (this.#slow) return isBlank(this.#slow[i]!);
-    const t = this.#block.text;
+    const t = this.#text;
     for (let p = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!; p < b; p++) {
       const c = t.charCodeAt(p);
       if (c !== 32 && c !== 9) return false;
@@ -139,7 +141,7 @@ class CsvRowView implements RowView {
   date(i: number): DateTimeText | null {
     if (i >= this.width) return null;
     if (this.#slow) return parseDateText(this.#slow[i]!);
-    const t = this.#block.text;
+    const t = this.#text;
     const a = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!;
     // Trade files repeat one date over many rows: compare in place before making a string.
     if (b - a === this.#lastDate.length && t.startsWith(this.#lastDate, a)) return this.#lastDateValue;
@@ -170,7 +172,7 @@ class CsvRowView implements RowView {
   time(i: number): number | null {
     if (i >= this.width) return null;
     if (this.#slow) return parseTimeText(this.#slow[i]!);
-    const t = this.#block.text;
+    const t = this.#text;
     const a = this.#starts[this.#base + i]!, b = this.#ends[this.#base + i]!;
     if (b - a === 8 && t.charCodeAt(a + 2) === 58 && t.charCodeAt(a + 5) === 58) {
       const h = d2(t, a), m = d2(t, a + 3), s = d2(t, a + 6);
