@@ -38,10 +38,16 @@ export class StrategyDraft {
   strategyType: StrategyType;
   currency = 'INR';
   marginRequired: number | null = null;
-  readonly #days = new Map<string, DayCell>();
+  // zone → trading day → cell: two lookups with the parser's own (shared) strings instead of one with a key
+  // string built per call, whose hash had to be computed every time (a wide workbook changes day and strategy
+  // on every cell)
+  readonly #zones = new Map<string, Map<string, DayCell>>();
+  #cells = 0;
   #lastDay = '';
   #lastZone = '';
   #lastCell: DayCell | null = null;
+  // the sorted daily rows, made once the strategy is complete (row, dailyRows and summary all read them)
+  #sorted: DailyPnlRow[] | null = null;
 
   constructor(init: { strategyId: string; subKey: string; name: string; sheet: string | null; column: string | null; type: StrategyType }) {
     this.strategyId = init.strategyId;
@@ -57,11 +63,13 @@ export class StrategyDraft {
   add(day: string, zone: string, pnl: number, trades: number | null): void {
     // Rows of one day usually come together: the last cell is remembered to skip building a key.
     let cell: DayCell | undefined;
+    this.#sorted = null;
     if (day === this.#lastDay && zone === this.#lastZone) cell = this.#lastCell!;
     else {
-      const key = `${day}\u0001${zone}`;
-      cell = this.#days.get(key);
-      if (!cell) { cell = { sum: 0, comp: 0, trades: trades === null ? null : 0 }; this.#days.set(key, cell); }
+      let days = this.#zones.get(zone);
+      if (!days) { days = new Map(); this.#zones.set(zone, days); }
+      cell = days.get(day);
+      if (!cell) { cell = { sum: 0, comp: 0, trades: trades === null ? null : 0 }; days.set(day, cell); this.#cells++; }
       this.#lastDay = day; this.#lastZone = zone; this.#lastCell = cell;
     }
     const t = cell.sum + pnl;
@@ -70,15 +78,17 @@ export class StrategyDraft {
     if (trades !== null) cell.trades = (cell.trades ?? 0) + trades;
   }
 
-  get hasDays(): boolean { return this.#days.size > 0; }
+  get hasDays(): boolean { return this.#cells > 0; }
 
-  dailyRows(): DailyPnlRow[] {
+  /** The daily rows by trading day, then zone. Made once and shared: callers do not change them. */
+  dailyRows(): readonly DailyPnlRow[] {
+    if (this.#sorted) return this.#sorted;
     const rows: DailyPnlRow[] = [];
-    for (const [key, cell] of this.#days) {
-      const cut = key.indexOf('\u0001');
-      rows.push({ strategy_id: this.strategyId, trading_day: key.slice(0, cut), zone: key.slice(cut + 1), pnl: roundMoney(cell.sum + cell.comp), n_trades: cell.trades });
+    for (const [zone, days] of this.#zones) {
+      for (const [day, cell] of days) rows.push({ strategy_id: this.strategyId, trading_day: day, zone, pnl: roundMoney(cell.sum + cell.comp), n_trades: cell.trades });
     }
     rows.sort((a, b) => (a.trading_day < b.trading_day ? -1 : a.trading_day > b.trading_day ? 1 : a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
+    this.#sorted = rows;
     return rows;
   }
 
