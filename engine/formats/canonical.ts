@@ -232,8 +232,20 @@ export function strategiesBatch(rows: readonly StrategyRow[]): CanonicalBatch {
   return rowsBatch('strategies', STRATEGY_COLUMNS, rows, new Set(['margin_required']));
 }
 
+/** Daily rows as columns: ids, days and zones as dictionaries (days repeat across a batch's strategies), P&L as a
+ *  Float64Array; one pass over the rows with each field read by name, not per column by a computed key. */
 export function dailyPnlBatch(rows: readonly DailyPnlRow[]): CanonicalBatch {
-  return rowsBatch('daily_pnl', DAILY_PNL_COLUMNS, rows, new Set(['pnl']));
+  const n = rows.length;
+  const ids = new DictionaryColumnBuilder(n), days = new DictionaryColumnBuilder(n), zones = new DictionaryColumnBuilder(n);
+  const pnl = new Float64Array(n);
+  const trades = new Array<number | null>(n);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    ids.push(r.strategy_id); days.push(r.trading_day); zones.push(r.zone);
+    pnl[i] = r.pnl;
+    trades[i] = r.n_trades;
+  }
+  return { table: 'daily_pnl', rowCount: n, columns: { strategy_id: ids.take(), trading_day: days.take(), zone: zones.take(), pnl, n_trades: trades } };
 }
 
 /** Turns a batch back into row objects (for inspection, tests and small consumers). */

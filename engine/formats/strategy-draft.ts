@@ -104,22 +104,27 @@ export class StrategyDraft {
 
   summary(format: FormatId): StrategySummary {
     const rows = this.dailyRows();
-    const perDay = new Map<string, number>();
     let trades: number | null = null;
     let total = 0;
-    const zones = new Set<string>();
+    // the rows are sorted by day: a day's zones are consecutive, so each day's sum is a running one
+    let tradingDays = 0, winning = 0;
+    let day: string | null = null, daySum = 0;
     for (const r of rows) {
-      perDay.set(r.trading_day, (perDay.get(r.trading_day) ?? 0) + r.pnl);
+      if (r.trading_day !== day) {
+        if (day !== null && roundMoney(daySum) > 0) winning++;
+        day = r.trading_day;
+        daySum = 0;
+        tradingDays++;
+      }
+      daySum += r.pnl;
       if (r.n_trades !== null) trades = (trades ?? 0) + r.n_trades;
       total += r.pnl;
-      zones.add(r.zone);
     }
-    let winning = 0;
-    for (const v of perDay.values()) if (roundMoney(v) > 0) winning++;
+    if (day !== null && roundMoney(daySum) > 0) winning++;
     return {
       strategyId: this.strategyId, name: this.name, format, sourceSheet: this.sourceSheet, sourceColumn: this.sourceColumn,
-      currency: this.currency, trades, tradingDays: perDay.size, winningDays: winning, totalPnl: roundMoney(total),
-      firstDay: rows[0]?.trading_day ?? null, lastDay: rows.at(-1)?.trading_day ?? null, zones: [...zones].sort(),
+      currency: this.currency, trades, tradingDays, winningDays: winning, totalPnl: roundMoney(total),
+      firstDay: rows[0]?.trading_day ?? null, lastDay: rows.at(-1)?.trading_day ?? null, zones: [...this.#zones.keys()].sort(),
     };
   }
 }
