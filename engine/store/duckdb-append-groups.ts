@@ -4,7 +4,7 @@
 //
 // Why: a transaction per 8,192-row batch made DuckDB write every row to its WAL and then again at the
 // checkpoint, and the commits (about 20 ms each on the development VM) ran one after another with the
-// appends. A transaction of a whole row group (122,880 rows) is written straight to the database file
+// appends. A transaction of a whole row group (65,536 rows in a store file) is written straight to the database file
 // instead, and with two connections its commit overlaps the next appends: a 1 M-row CSV ingest ran 1.3×
 // faster (interleaved runs), with a lower peak RSS.
 //
@@ -22,7 +22,7 @@ export type GroupLane = <T>(operation: string, timeoutMs: number, work: (c: Duck
 
 export interface AppendGroupsOptions {
   readonly label: string;
-  /** rows after which a group commits (default 122,880: one DuckDB row group) */
+  /** rows after which a group commits (the node passes one row group: 65,536 in a file, 122,880 in memory) */
   readonly groupRows: number;
   /** a group with no grouped append for this long commits (ms) */
   readonly idleMs: number;
@@ -39,6 +39,7 @@ interface Group {
 // ingest) cannot grow it: the oldest are forgotten first.
 const MAX_LOST = 1_024;
 
+/** one row group of an in-memory DuckDB database (a file node uses its own row group size) */
 export const DEFAULT_GROUP_ROWS = 122_880;
 export const DEFAULT_GROUP_IDLE_MS = 1_000;
 
