@@ -139,16 +139,22 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       const pending: Promise<void>[] = [];
       const settled = async (keep = 0): Promise<void> => { while (pending.length > keep) await pending.shift(); };
       const allSettled = async (): Promise<void> => { await Promise.allSettled(pending.splice(0)); };
+      // The journal's `writing` entry is written while the parser reads the first batch, and awaited before the
+      // file's first write (claim, append or commit), so the journal still leads the rows. Before this, the
+      // duplicate check, the names read and this write ran one after another before parsing began: about 7 ms
+      // of a file's time on the development VM, most of a small file's fixed cost.
+      let beginning: Promise<void> | null = null;
+      const begun = async (): Promise<void> => { await beginning; };
       try {
         hash = (await hashFile(item.path)).contentHash;
-        const prior = await sink.committed(hash);
+        const [prior, takenNames] = await Promise.all([sink.committed(hash), sink.strategyNames()]);
         if (prior) {
           const movedTo = isInbox ? await placeFile(item.path, folders.processed, 'move') : null;
           return { outcome: { status: 'duplicate', file: item.path, contentHash: hash, firstFile: prior.file, committedAt: prior.committedAt, movedTo }, warnings: [] };
         }
-        const takenNames = await sink.strategyNames();
-        await sink.begin({ contentHash: hash, state: 'writing', file: item.path, origin: item.origin, options: fileOptions, strategyIds: [], startedAt: Date.now(), committedAt: null, format: null, rows: null });
-        running!.begun = true;
+        beginning = sink.begin({ contentHash: hash, state: 'writing', file: item.path, origin: item.origin, options: fileOptions, strategyIds: [], startedAt: Date.now(), committedAt: null, format: null, rows: null })
+          .then(() => { running!.begun = true; });
+        beginning.catch(() => undefined); // observed by begun() or the catch below; this only keeps it from being unhandled meanwhile
         const claimed = new Set<string>();
         const claim = async (batch: CanonicalBatch): Promise<void> => {
           const col = batch.columns['strategy_id']!;
@@ -188,6 +194,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             // strategies go last: a strategy becomes visible to universe queries only with its whole file.
             if (ev.batch.table === 'strategies') held.push(ev.batch);
             else {
+              await begun();
               await settled(inFlight - 1);
               await claim(ev.batch);
               const p = sink.append(ev.batch.table, ev.batch, hash!);
@@ -201,6 +208,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             summary = ev.summary;
           }
         }
+        await begun();
         await settled();
         if (!summary) throw ingestError('STRATA_INGEST_WRITE_FAILED', `${item.path}: the parser ended without a summary`, { file: item.path });
         for (const b of held) { await claim(b); await sink.append('strategies', b, hash!); }
@@ -216,8 +224,10 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         }
         return { outcome: { status: 'committed', file: item.path, contentHash: hash, summary, movedTo, elapsedMs: ctx.clock.now() - t0 }, warnings: summary.warnings };
       } catch (e) {
-        // No write may land after this point: a rollback must see every row this file wrote.
+        // No write may land after this point: a rollback must see every row this file wrote, and whether the
+        // journal entry was written (running.begun) must be known before the outcome says so.
         await allSettled();
+        await beginning?.catch(() => undefined);
         if (!isFormatRejection(e) && !isPermanentStoreRefusal(e)) throw e;
         // The file's own fault (or rows the store refuses for good): remove what was written, quarantine it
         // with its report.

@@ -229,4 +229,55 @@ describe('ingest actor', () => {
       expect(log.filter((l) => l.startsWith('append trades')).length).toBe(12);
     } finally { await h.close(); }
   });
+
+  it('writes nothing of a file (no claim, no append) before its journal entry is durable, even when that write is slow', async () => {
+    const log: string[] = [];
+    const slowBegin = (s: IngestSink): IngestSink => ({
+      ...s,
+      begin: async (r) => {
+        log.push('begin sent');
+        await new Promise((res) => setTimeout(res, 150));
+        await s.begin(r);
+        log.push('begin done');
+      },
+      claim: async (hash, ids) => { log.push('claim'); await s.claim(hash, ids); },
+      append: async (t, b, group) => { log.push(`append ${t}`); await s.append(t, b, group); },
+      commit: async (hash, result) => { log.push('commit'); return s.commit(hash, result); },
+    });
+    const h = await startHarness({ dir: tempDir('strata-ingest-begin-'), batchRows: 500, wrapSink: slowBegin });
+    try {
+      const file = await writeLargeBackinzoCsv(join(h.dir, 'begin.csv'), 3000, 7);
+      only(await h.request([file.path]), 'committed');
+      const done = log.indexOf('begin done');
+      expect(log[0]).toBe('begin sent');
+      expect(done).toBeGreaterThan(0);
+      // nothing between the begin being sent and being durable but the begin itself
+      expect(log.slice(0, done).filter((l) => l !== 'begin sent')).toEqual([]);
+      expect(log.slice(done + 1).filter((l) => l === 'claim').length).toBeGreaterThan(0);
+      expect(log.at(-1)).toBe('commit');
+      expect(await h.count('trades')).toBe(3000);
+    } finally { await h.close(); }
+  });
+
+  it('quarantines a bad file found while the journal entry is still being written, and leaves no entry behind', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((res) => { release = res; });
+    const begins: Promise<void>[] = [];
+    const gatedBegin = (s: IngestSink): IngestSink => ({ ...s, begin: (r) => { const p = gate.then(() => s.begin(r)); begins.push(p); return p; } });
+    const h = await startHarness({ dir: tempDir('strata-ingest-begin-bad-'), wrapSink: gatedBegin });
+    try {
+      // refused at its header, before any batch: the rejection arrives while the journal entry is still pending
+      const bad = join(h.dir, 'bad.csv');
+      writeFileSync(bad, readFileSync(join(fixtures, 'missing-pnl-column.csv')));
+      const asked = h.request([bad]);
+      setTimeout(release, 100);
+      const r = only(await asked, 'rejected');
+      expect(r.code).toBe('STRATA_FORMAT_UNKNOWN');
+      // the journal write has landed by now (the outcome waited for it), and the rollback removed it
+      await Promise.allSettled(begins);
+      expect(begins.length).toBe(1);
+      expect(await h.sink.unfinished()).toEqual([]);
+      expect(await h.count('trades')).toBe(0);
+    } finally { await h.close(); }
+  });
 });
