@@ -277,8 +277,8 @@ export async function* readCsvBlocks(path: string, options: CsvReadOptions = {})
     // inside a multi-byte character, so every decode is of whole characters and yields one flat string
     // (a string glued from a carried piece and a new chunk is slower to scan by character code).
     // One buffer for the whole file: the uncut tail of a read is moved to its front and the next read lands
-    // after it. A new buffer per read (the tail concatenated with the next chunk) was a 1 MiB allocation per MiB
-    // of file, freed only by the garbage collector; the process's resident memory grew with the file's size.
+    // after it, instead of a new buffer per read (the tail concatenated with the next chunk: a 1 MiB allocation
+    // and copy per MiB of file, left to the garbage collector).
     const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
     let buf = Buffer.allocUnsafe(2 * chunkBytes);
     let pending = 0; // bytes of the previous read's tail at the front of buf
