@@ -51,10 +51,6 @@ export class CsvBlock {
     return slow ? slow.length : this.first[r + 1]! - this.first[r]!;
   }
 
-  /** start offset in `text` of field i of row r (offset rows only). */
-  start(r: number, i: number): number { return this.starts[this.first[r]! + i]!; }
-  end(r: number, i: number): number { return this.ends[this.first[r]! + i]!; }
-
   field(r: number, i: number): string {
     const slow = this.slowRow(r);
     if (slow) return slow[i] ?? '';
