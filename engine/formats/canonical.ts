@@ -134,8 +134,11 @@ export class TradeBatchBuilder {
   get full(): boolean { return this.#n >= this.capacity; }
 
   #reset(): void {
+    // a batch keeps views of the number arrays, so they are new per batch; a null mask never leaves the builder
+    // (a column with nulls is copied into an array), so a used one is cleared and kept
     this.#num = TRADE_NUM.map(() => new Float64Array(this.capacity));
-    this.#nulls = TRADE_NUM.map(() => new Uint8Array(this.capacity));
+    if (this.#nulls.length === 0) this.#nulls = TRADE_NUM.map(() => new Uint8Array(this.capacity));
+    else this.#anyNull.forEach((used, k) => { if (used) this.#nulls[k]!.fill(0); });
     this.#anyNull = TRADE_NUM.map(() => false);
     this.#n = 0;
   }

@@ -188,9 +188,25 @@ function d2(t: string, p: number): number {
 }
 
 /** `lastText` carries repeatedText's memory from one block to the next (pass the same array each time). */
+// The blocks are classes, not object literals with an `at` closure: a new closure per block made the parsers'
+// `block.at(k)` call site see a changed map at the start of every file, which deoptimised the parser (and
+// recompiled it) once per file.
+class CsvRows implements RowBlock {
+  readonly size: number;
+  readonly bytesRead: number;
+  readonly #view: CsvRowView;
+
+  constructor(block: CsvBlock, lastText: string[]) {
+    this.size = block.rowCount;
+    this.bytesRead = block.bytesRead;
+    this.#view = new CsvRowView(block, lastText);
+  }
+
+  at(k: number): RowView { return this.#view.at(k); }
+}
+
 export function csvRowBlock(block: CsvBlock, lastText: string[] = []): RowBlock {
-  const view = new CsvRowView(block, lastText);
-  return { size: block.rowCount, bytesRead: block.bytesRead, at: (k) => view.at(k) };
+  return new CsvRows(block, lastText);
 }
 
 class CellRowView implements RowView {
@@ -246,7 +262,21 @@ class CellRowView implements RowView {
   }
 }
 
+class CellRows implements RowBlock {
+  readonly size: number;
+  readonly bytesRead: number;
+  readonly #rows: readonly XlsxRow[];
+  readonly #view = new CellRowView();
+
+  constructor(rows: readonly XlsxRow[], bytesRead: number) {
+    this.size = rows.length;
+    this.bytesRead = bytesRead;
+    this.#rows = rows;
+  }
+
+  at(k: number): RowView { return this.#view.at(this.#rows[k]!); }
+}
+
 export function cellRowBlock(rows: readonly XlsxRow[], bytesRead: number): RowBlock {
-  const view = new CellRowView();
-  return { size: rows.length, bytesRead, at: (k) => view.at(rows[k]!) };
+  return new CellRows(rows, bytesRead);
 }

@@ -438,7 +438,7 @@ class ChunkWriter {
     }
     if (longs > 0) {
       const base = offsets[start]!;
-      const heap = copyToHeap(vector, firstLong, utf8.subarray(base, offsets[start + n]!));
+      const heap = copyToHeap(vector, utf8.subarray(base, offsets[start + n]!));
       const o = new DataView(out.buffer, out.byteOffset, out.byteLength);
       for (let i = firstLong; i < n; i++) {
         if (nulls !== null && nulls[start + i] === 1) continue;
@@ -483,10 +483,9 @@ class ChunkWriter {
     let encoded = this.#byDictionary.get(dictionary);
     if (!encoded) {
       encoded = new Uint32Array(dictionary.length * 4 + 1);
-      for (let d = 0; d < dictionary.length; d++) {
-        const e = this.#inline(dictionary[d]!);
-        if (e) encoded.set(new Uint32Array(e.buffer, e.byteOffset, 4), d * 4);
-      }
+      // written in place as inlined string_t structs; a value too long to inline leaves its four words zero
+      const bytes = new Uint8Array(encoded.buffer);
+      for (let d = 0; d < dictionary.length; d++) this.#writeInline(dictionary[d]!, bytes, d * STRING_T_BYTES);
       if (this.#byDictionary.size >= 64) this.#byDictionary.clear();
       this.#byDictionary.set(dictionary, encoded);
     }
@@ -543,19 +542,9 @@ class ChunkWriter {
       offsets[k] = at;
       lengths[k] = size - at;
     }
-    const copy = copyToHeap(vector, rows[0]!, heap.subarray(0, size));
+    const copy = copyToHeap(vector, heap.subarray(0, size));
     const o = new DataView(out.buffer, out.byteOffset, out.byteLength);
     for (let k = 0; k < rows.length; k++) writeStringRef(out, o, rows[k]! * STRING_T_BYTES, heap, offsets[k]!, lengths[k]!, copy, offsets[k]!);
-  }
-
-  #inline(s: string): Uint8Array | null {
-    if (s.length > INLINE_STRING_BYTES) return null;
-    const bytes = this.#encoder.encode(s);
-    if (bytes.length > INLINE_STRING_BYTES) return null;
-    const e = new Uint8Array(STRING_T_BYTES);
-    new DataView(e.buffer).setUint32(0, bytes.length, true);
-    e.set(bytes, 4);
-    return e;
   }
 
   #writeValidity(vector: duckdb.Vector, valid: (i: number) => boolean, n: number): void {
@@ -577,14 +566,16 @@ class ChunkWriter {
 }
 
 /**
- * Copies `bytes` into the vector's string heap in one call (as the value of row `row`) and returns the copy's
- * address, read back from the string_t DuckDB wrote for that row (vector_get_data returns a copy of the data).
+ * Copies `bytes` into the vector's string heap in one call and returns the copy's address, read back from the
+ * string_t DuckDB wrote for it. The copy is assigned to row 0 and only row 0's 16 bytes are read back
+ * (vector_get_data returns a copy of the data it is asked for); every caller then writes the chunk's string_t
+ * structs over rows 0 … n − 1, row 0 included.
  */
-function copyToHeap(vector: duckdb.Vector, row: number, bytes: Uint8Array): { readonly low: number; readonly high: number } {
-  duckdb.vector_assign_string_element_len(vector, row, bytes);
-  const written = duckdb.vector_get_data(vector, (row + 1) * STRING_T_BYTES);
+function copyToHeap(vector: duckdb.Vector, bytes: Uint8Array): { readonly low: number; readonly high: number } {
+  duckdb.vector_assign_string_element_len(vector, 0, bytes);
+  const written = duckdb.vector_get_data(vector, STRING_T_BYTES);
   const view = new DataView(written.buffer, written.byteOffset, written.byteLength);
-  return { low: view.getUint32(row * STRING_T_BYTES + 8, true), high: view.getUint32(row * STRING_T_BYTES + 12, true) };
+  return { low: view.getUint32(8, true), high: view.getUint32(12, true) };
 }
 
 /**
