@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDuckDbNode, releaseDatabaseFilesOfThread, resultRows } from '../../../engine/store/index.ts';
+import { DEFAULT_FILE_MEMORY_LIMIT_MB, openDuckDbNode, releaseDatabaseFilesOfThread, resultRows } from '../../../engine/store/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-duckdb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -144,6 +144,22 @@ describe('DuckDB store node', () => {
     for (const memoryLimitMb of [10, 100.5, Number.NaN]) {
       await expect(openDuckDbNode({ path: join(dir, 'limit.duckdb'), memoryLimitMb })).rejects.toMatchObject({ code: 'STRATA_STORE_OPEN_FAILED', data: { option: 'memoryLimitMb' } });
     }
+  });
+
+  it('caps a database file node at 128 MiB unless told otherwise, and leaves an in-memory node DuckDB\'s own limit', async () => {
+    const limitOf = async (node: Awaited<ReturnType<typeof openDuckDbNode>>): Promise<unknown> => {
+      try {
+        return resultRows(await node.query("SELECT current_setting('memory_limit') AS m"))[0]?.['m'];
+      } finally {
+        await node.close();
+      }
+    };
+    expect(DEFAULT_FILE_MEMORY_LIMIT_MB).toBe(128);
+    expect(await limitOf(await openDuckDbNode({ path: join(dir, 'default-limit.duckdb') }))).toBe('128.0 MiB');
+    expect(await limitOf(await openDuckDbNode({ path: join(dir, 'default-limit.duckdb'), memoryLimitMb: 512 }))).toBe('512.0 MiB');
+    const inMemory = await limitOf(await openDuckDbNode({ path: ':memory:' }));
+    expect(inMemory).not.toBe('128.0 MiB');
+    expect(String(inMemory)).toMatch(/^[\d.]+ (MiB|GiB|TiB)$/);
   });
 
   it('stores repeated text with dictionary compression and distinct text with FSST, whatever the data, and reads both back', async () => {
