@@ -22,7 +22,7 @@ export type NodeSpec =
     readonly readConnections?: number;
     /** DuckDB's own worker threads for this node (default: DuckDB's choice, one per core) */
     readonly duckdbThreads?: number;
-    /** the most memory DuckDB keeps for this node, MiB (default: DuckDB's, 80 % of RAM) */
+    /** the most memory DuckDB keeps for this node, MiB (default: 128 for a node with a file, DuckDB's own for an in-memory one; engine/store DEFAULT_FILE_MEMORY_LIMIT_MB) */
     readonly memoryLimitMb?: number;
     /** relative share of reads under the `weighted` policy (default 1) */
     readonly weight?: number;

@@ -61,7 +61,7 @@ export const configSchema = z.strictObject({
     })).max(64).default([]),
     replicationFactor: z.number().int().min(1).max(8).default(2),
     /** the most memory DuckDB keeps per embedded node, MiB (its cache of table blocks and open transactions'
-     *  rows; beyond it DuckDB evicts and spills to disk); unset: DuckDB's default, 80 % of RAM per node */
+     *  rows; beyond it DuckDB evicts and spills to disk); unset: 128 MiB per node (engine/store DEFAULT_FILE_MEMORY_LIMIT_MB) */
     memoryLimitMb: z.number().int().min(64).max(1_048_576).optional(),
     /** where each embedded node runs (cluster mode): its own worker thread, a child process, or in-line */
     hosting: z.enum(['thread', 'process', 'inline']).default('thread'),

@@ -13,7 +13,7 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .requiredOption('--path <file>', 'the DuckDB database file this process owns')
     .option('--read-connections <n>', 'connections for SELECTs (default 1)')
     .option('--threads <n>', "DuckDB's own worker threads")
-    .option('--memory-limit-mb <n>', "the most memory DuckDB keeps for this node, MiB (default: DuckDB's, 80 % of RAM)")
+    .option('--memory-limit-mb <n>', "the most memory DuckDB keeps for this node, MiB (default: 128 for a database file, DuckDB's own 80 % of RAM for :memory:)")
     .option('--ipc', 'serve the node over the IPC channel of the parent process (fork with serialization "advanced")')
     .option('--check', 'open the file, print its health as JSON and exit');
   usageExits(cmd, io);
