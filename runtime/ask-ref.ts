@@ -17,8 +17,11 @@ export class AskRef implements ActorRef<Message> {
   #target = '';
   #messageType = '';
   readonly #deadlines: AskDeadlines;
-  readonly #onSettled: (ref: AskRef) => void;
-  readonly #roundTrip: ((m: Message) => Message) | null;
+  // Dropped when the ask settles: a settled ask may wait in its deadline FIFO (ask-deadlines.ts) until its
+  // timeout has passed, and these closures keep the asker's scope alive, the message it built included (a store
+  // append's whole batch: a 3 M-row ingest through the store cluster held 440 MiB of settled batches).
+  #onSettled: ((ref: AskRef) => void) | null;
+  #roundTrip: ((m: Message) => Message) | null;
 
   constructor(
     address: string,
@@ -83,10 +86,13 @@ export class AskRef implements ActorRef<Message> {
   }
 
   #settle(): void {
+    const onSettled = this.#onSettled;
     this.#resolve = null;
     this.#reject = null;
+    this.#onSettled = null;
+    this.#roundTrip = null;
     if (this.#armedMs !== 0) this.#deadlines.release(this.#armedMs);
-    this.#onSettled(this);
+    onSettled?.(this);
   }
 }
 

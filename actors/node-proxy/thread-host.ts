@@ -7,4 +7,4 @@ const port = parentPort!;
 await serveStoreNode(workerData as HostConfig, {
   send: (m, transfer) => port.postMessage(m, transfer ?? []),
   onMessage: (h) => port.on('message', h),
-}, { transfer: true, onClosed: () => port.close() });
+}, { transfer: true, ownsRequests: true, onClosed: () => port.close() });

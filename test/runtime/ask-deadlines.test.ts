@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { AskDeadlines, type Expirable } from '../../runtime/ask-deadlines.ts';
 import { createSimulatedClock, systemClock } from '../../runtime/clock.ts';
@@ -129,6 +131,27 @@ describe('ask deadlines', () => {
     await system.terminate();
     expect(await long).toBe('STRATA_ASK_CANCELLED');
     expect(clock.pending()).toBe(0);
+  });
+
+  it('forgets the message an answered ask was built from while the ask still waits in its deadline queue', async () => {
+    // a settled ask stays queued until its timeout passes; it must not keep the asker's scope (a batch) alive
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const system = createSystem({ name: 'forget' });
+    type Q = { type: 'q'; payload: Float64Array; replyTo: ActorRef<{ type: 'a' }> };
+    const echo = system.spawn<Q>(() => ({ receive: (m) => void m.replyTo.tell({ type: 'a' }) }), { name: 'echo' });
+    const refs: WeakRef<Float64Array>[] = [];
+    const askOnce = async (): Promise<void> => {
+      const payload = new Float64Array(1 << 16);
+      refs.push(new WeakRef(payload));
+      await system.ask(echo, (replyTo) => ({ type: 'q', payload, replyTo }), { timeoutMs: 600_000 });
+    };
+    for (let i = 0; i < 4; i++) await askOnce();
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    await system.terminate();
   });
 
   it('lets a process exit at once after an answered ask, and keeps it up while an ask is pending (real child processes)', async () => {
