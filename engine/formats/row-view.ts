@@ -187,10 +187,9 @@ function d2(t: string, p: number): number {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
-/** `lastText` carries repeatedText's memory from one block to the next (pass the same array each time). */
-// The blocks are classes, not object literals with an `at` closure: a new closure per block made the parsers'
-// `block.at(k)` call site see a changed map at the start of every file, which deoptimised the parser (and
-// recompiled it) once per file.
+// The blocks are classes with `at` as a method, not object literals carrying a new `at` closure each: the parsers'
+// `block.at(k)` call site then sees one function for every block of every file, instead of a new call target per
+// block. (A deoptimisation of the parser at that call site at the start of a file still shows up in some runs.)
 class CsvRows implements RowBlock {
   readonly size: number;
   readonly bytesRead: number;
@@ -205,6 +204,7 @@ class CsvRows implements RowBlock {
   at(k: number): RowView { return this.#view.at(k); }
 }
 
+/** `lastText` carries repeatedText's memory from one block to the next (pass the same array each time). */
 export function csvRowBlock(block: CsvBlock, lastText: string[] = []): RowBlock {
   return new CsvRows(block, lastText);
 }
