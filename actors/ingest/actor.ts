@@ -144,7 +144,6 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       // duplicate check, the names read and this write ran one after another before parsing began: about 7 ms
       // of a file's time on the development VM, most of a small file's fixed cost.
       let beginning: Promise<void> | null = null;
-      const begun = async (): Promise<void> => { await beginning; };
       try {
         hash = (await hashFile(item.path)).contentHash;
         const [prior, takenNames] = await Promise.all([sink.committed(hash), sink.strategyNames()]);
@@ -154,7 +153,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         }
         beginning = sink.begin({ contentHash: hash, state: 'writing', file: item.path, origin: item.origin, options: fileOptions, strategyIds: [], startedAt: Date.now(), committedAt: null, format: null, rows: null })
           .then(() => { running!.begun = true; });
-        beginning.catch(() => undefined); // observed by begun() or the catch below; this only keeps it from being unhandled meanwhile
+        beginning.catch(() => undefined); // awaited before the first write or in the catch below; this only keeps it from being unhandled meanwhile
         const claimed = new Set<string>();
         const claim = async (batch: CanonicalBatch): Promise<void> => {
           const col = batch.columns['strategy_id']!;
@@ -194,7 +193,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             // strategies go last: a strategy becomes visible to universe queries only with its whole file.
             if (ev.batch.table === 'strategies') held.push(ev.batch);
             else {
-              await begun();
+              await beginning;
               await settled(inFlight - 1);
               await claim(ev.batch);
               const p = sink.append(ev.batch.table, ev.batch, hash!);
@@ -208,7 +207,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             summary = ev.summary;
           }
         }
-        await begun();
+        await beginning;
         await settled();
         if (!summary) throw ingestError('STRATA_INGEST_WRITE_FAILED', `${item.path}: the parser ended without a summary`, { file: item.path });
         for (const b of held) { await claim(b); await sink.append('strategies', b, hash!); }

@@ -22,7 +22,7 @@ import { ColumnBuilder } from './result-set.ts';
 import type { ResultColumn, ResultSet } from './result-set.ts';
 import { createTableSql } from './schema.ts';
 import type { ColumnSpec, ColumnType } from './schema.ts';
-import type { SqlParam } from './sql-params.ts';
+import { sqlLiteral, type SqlParam } from './sql-params.ts';
 import { createStoreNode } from './store-node.ts';
 import type { StoreDriver, StoreNode, StoreNodeOptions } from './store-node.ts';
 
@@ -114,11 +114,6 @@ interface Lane {
 /** The catalog a database file is attached as. */
 const STORE_CATALOG = 'strata_store';
 
-/** A text literal for DuckDB SQL. */
-function sqlText(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
 function lockError(path: string, e: unknown): EngineError {
   const message = e instanceof Error ? e.message : String(e);
   if (/could not set lock|conflicting lock/i.test(message)) {
@@ -189,7 +184,7 @@ export async function openDuckDbNode(options: DuckDbNodeOptions): Promise<StoreN
     if (claim) {
       const c = await instance.connect();
       try {
-        await c.run(`ATTACH ${sqlText(claim.path)} AS ${STORE_CATALOG} (ROW_GROUP_SIZE ${rowGroupSize})`);
+        await c.run(`ATTACH ${sqlLiteral(claim.path)} AS ${STORE_CATALOG} (ROW_GROUP_SIZE ${rowGroupSize})`);
       } finally {
         c.disconnectSync();
       }
