@@ -11,7 +11,7 @@ import { num } from './params.ts';
 import { defineAlgorithm } from './method.ts';
 import type { Method, MethodContext } from './method.ts';
 import { neighbourSubset, randomSubset, subsetFeatures } from './subset-encoding.ts';
-import { candidateKey } from './search-space.ts';
+import { candidateKey, randomCandidate } from './search-space.ts';
 import type { BoxSpace, Candidate, Evaluation, SubsetCandidate, SubsetSpace } from './types.ts';
 
 interface State { trials: Trial[]; lengthScale: number; noise: number; fittedAt: number }
@@ -108,8 +108,7 @@ const method: Method<State> = {
     const { space, params, rng } = ctx;
     const startup = num(params, 'startupTrials');
     if (state.trials.length < startup) {
-      return Array.from({ length: startup - state.trials.length }, () =>
-        space.kind === 'box' ? { x: space.lower.map((lo, j) => rng.uniform(lo, space.upper[j]!)) } : randomSubset(space, rng));
+      return Array.from({ length: startup - state.trials.length }, () => randomCandidate(space, rng));
     }
     const q = num(params, 'batchSize');
     return space.kind === 'box' ? proposeBox(space, state, ctx, q) : proposeSubset(space, state, ctx, q);

@@ -6,15 +6,11 @@ import { compareScalar } from './dominance.ts';
 import { num } from './params.ts';
 import { defineAlgorithm } from './method.ts';
 import type { Method, MethodContext } from './method.ts';
-import { crossoverSubsets, mutateSubset, randomSubset } from './subset-encoding.ts';
-import { candidateKey, randomVector } from './search-space.ts';
+import { crossoverSubsets, mutateSubset } from './subset-encoding.ts';
+import { candidateKey, randomCandidate } from './search-space.ts';
 import type { Candidate, Scored, SubsetCandidate } from './types.ts';
 
 export interface PopulationState { pop: Scored[] }
-
-export function randomCandidate(ctx: MethodContext): Candidate {
-  return ctx.space.kind === 'box' ? { x: randomVector(ctx.space, ctx.rng) } : randomSubset(ctx.space, ctx.rng);
-}
 
 export function binaryTournament(pop: readonly Scored[], ctx: MethodContext): Scored {
   const a = pop[ctx.rng.int(pop.length)]!, b = pop[ctx.rng.int(pop.length)]!;
@@ -46,7 +42,7 @@ export function breed(pop: readonly Scored[], n: number, ctx: MethodContext, sel
       out.push(c);
     }
   }
-  while (out.length < n) out.push(randomCandidate(ctx)); // a converged population: inject fresh points
+  while (out.length < n) out.push(randomCandidate(ctx.space, ctx.rng)); // a converged population: inject fresh points
   return out;
 }
 
@@ -66,7 +62,7 @@ const method: Method<PopulationState> = {
   init: () => ({ pop: [] }),
   propose(state, ctx) {
     const size = num(ctx.params, 'popSize');
-    if (state.pop.length < size) return Array.from({ length: size - state.pop.length }, () => randomCandidate(ctx));
+    if (state.pop.length < size) return Array.from({ length: size - state.pop.length }, () => randomCandidate(ctx.space, ctx.rng));
     return breed(state.pop, num(ctx.params, 'offspring') || size, ctx);
   },
   learn(state, candidates, evaluations, ctx) {

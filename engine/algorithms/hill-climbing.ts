@@ -7,7 +7,7 @@ import { num } from './params.ts';
 import { defineAlgorithm } from './method.ts';
 import type { Method, MethodContext } from './method.ts';
 import { neighbourSubset, randomSubset } from './subset-encoding.ts';
-import { candidateKey, clipVector, randomVector } from './search-space.ts';
+import { candidateKey, clipVector, randomCandidate } from './search-space.ts';
 import type { Candidate, Evaluation } from './types.ts';
 
 interface State {
@@ -21,7 +21,7 @@ interface State {
 const method: Method<State> = {
   init: ({ params }) => ({ current: null, currentEval: null, step: num(params, 'initialStep'), failures: 0, restarts: 0 }),
   propose(state, { space, params, rng }) {
-    if (state.current === null) return [space.kind === 'box' ? { x: randomVector(space, rng) } : randomSubset(space, rng)];
+    if (state.current === null) return [randomCandidate(space, rng)];
     const n = num(params, 'neighbours');
     const out: Candidate[] = [];
     if (space.kind === 'box') {

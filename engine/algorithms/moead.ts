@@ -4,7 +4,7 @@
 // batch of one offspring per subproblem; the replacements are then applied in subproblem order.
 import { polynomialMutation, sbx } from './box-operators.ts';
 import { paretoIndices } from './dominance.ts';
-import { randomCandidate } from './genetic-algorithm.ts';
+import { randomCandidate } from './search-space.ts';
 import { num, str } from './params.ts';
 import { defineAlgorithm } from './method.ts';
 import type { Method, MethodContext } from './method.ts';
@@ -66,7 +66,7 @@ const method: Method<State> = {
     return { weights, neighbours, pop: [], ideal: new Array<number>(m).fill(Infinity), order: [] };
   },
   propose(state, ctx) {
-    if (state.pop.length < state.weights.length) return Array.from({ length: state.weights.length - state.pop.length }, () => randomCandidate(ctx));
+    if (state.pop.length < state.weights.length) return Array.from({ length: state.weights.length - state.pop.length }, () => randomCandidate(ctx.space, ctx.rng));
     state.order = ctx.rng.shuffle(state.weights.map((_, i) => i));
     return state.order.map((i) => offspring(state, i, ctx));
   },

@@ -2,11 +2,11 @@
 // polynomial mutation (subset crossover + swap moves on subsets), duplicate elimination, and (mu + lambda)
 // survival by non-dominated rank and crowding distance, feasible points first (constrained dominance).
 import { crowdingDistance, nonDominatedSort } from './dominance.ts';
-import { breed, gaParams, randomCandidate } from './genetic-algorithm.ts';
+import { breed, gaParams } from './genetic-algorithm.ts';
 import { num } from './params.ts';
 import { defineAlgorithm } from './method.ts';
 import type { Method, MethodContext } from './method.ts';
-import { candidateKey } from './search-space.ts';
+import { candidateKey, randomCandidate } from './search-space.ts';
 import type { Scored } from './types.ts';
 
 export interface RankedMember extends Scored { rank: number; crowding: number }
@@ -47,7 +47,7 @@ const method: Method<MoState> = {
   init: () => ({ pop: [] }),
   propose(state, ctx) {
     const size = num(ctx.params, 'popSize');
-    if (state.pop.length < size) return Array.from({ length: size - state.pop.length }, () => randomCandidate(ctx));
+    if (state.pop.length < size) return Array.from({ length: size - state.pop.length }, () => randomCandidate(ctx.space, ctx.rng));
     return breed(state.pop, num(ctx.params, 'offspring') || size, ctx, () => crowdedTournament(state.pop, ctx));
   },
   learn(state, candidates, evaluations, ctx) {

@@ -2,6 +2,7 @@
 // algorithm so a malformed space fails once, with a coded error, before any algorithm state exists.
 import { algorithmError } from './errors.ts';
 import type { Rng } from './rng.ts';
+import { randomSubset } from './subset-encoding.ts';
 import type { BoxSpace, Candidate, SearchSpace, SubsetSpace, VectorCandidate } from './types.ts';
 
 export function validateSpace(space: SearchSpace): void {
@@ -45,6 +46,11 @@ export function binomial(n: number, k: number): number {
 
 export function randomVector(space: BoxSpace, rng: Rng): number[] {
   return space.lower.map((lo, i) => rng.uniform(lo, space.upper[i]!));
+}
+
+/** A uniformly drawn point of a box, or a random subset of a subset space. */
+export function randomCandidate(space: SearchSpace, rng: Rng): Candidate {
+  return space.kind === 'box' ? { x: randomVector(space, rng) } : randomSubset(space, rng);
 }
 
 export function clipVector(space: BoxSpace, x: readonly number[]): number[] {

@@ -7,16 +7,12 @@ import { compareScalar } from './dominance.ts';
 import { num } from './params.ts';
 import { defineAlgorithm } from './method.ts';
 import type { Method, MethodContext } from './method.ts';
-import { neighbourSubset, randomSubset } from './subset-encoding.ts';
-import { clipVector, randomVector } from './search-space.ts';
+import { neighbourSubset } from './subset-encoding.ts';
+import { clipVector, randomCandidate } from './search-space.ts';
 import type { Candidate, Evaluation } from './types.ts';
 
 interface Chain { current: Candidate; evaluation: Evaluation; step: number; accepted: number; tried: number }
 interface State { t0: number; chains: Chain[]; started: boolean }
-
-function randomCandidate(ctx: MethodContext): Candidate {
-  return ctx.space.kind === 'box' ? { x: randomVector(ctx.space, ctx.rng) } : randomSubset(ctx.space, ctx.rng);
-}
 
 /** Geometric cooling over the first (1 - quenchFraction) of the budget, then zero: a greedy polish. */
 function temperature(state: State, ctx: MethodContext): number {
@@ -31,7 +27,7 @@ const method: Method<State> = {
     const { space, params, rng } = ctx;
     if (!state.started) {
       const n = Math.max(num(params, 'chains'), num(params, 'initialSamples'));
-      return Array.from({ length: n }, () => randomCandidate(ctx));
+      return Array.from({ length: n }, () => randomCandidate(ctx.space, ctx.rng));
     }
     return state.chains.map((ch) => {
       if (space.kind === 'box') {

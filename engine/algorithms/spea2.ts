@@ -2,11 +2,11 @@
 // k-th nearest neighbour density), an archive of the non-dominated points truncated by iteratively
 // removing the point closest to its neighbours, binary tournament on fitness; pymoo's operators.
 import { dominates } from './dominance.ts';
-import { breed, gaParams, randomCandidate } from './genetic-algorithm.ts';
+import { breed, gaParams } from './genetic-algorithm.ts';
 import { num } from './params.ts';
 import { defineAlgorithm } from './method.ts';
 import type { Method, MethodContext } from './method.ts';
-import { candidateKey } from './search-space.ts';
+import { candidateKey, randomCandidate } from './search-space.ts';
 import type { Scored } from './types.ts';
 
 interface Member extends Scored { fitness: number }
@@ -123,7 +123,7 @@ const method: Method<State> = {
   init: () => ({ archive: [] }),
   propose(state, ctx) {
     const size = num(ctx.params, 'popSize');
-    if (state.archive.length < size) return Array.from({ length: size - state.archive.length }, () => randomCandidate(ctx));
+    if (state.archive.length < size) return Array.from({ length: size - state.archive.length }, () => randomCandidate(ctx.space, ctx.rng));
     return breed(state.archive, num(ctx.params, 'offspring') || size, ctx, () => tournament(state.archive, ctx));
   },
   learn(state, candidates, evaluations, ctx) {

@@ -3,14 +3,14 @@
 // days change their scores) and random neighbours of them; those enter the inner population method as
 // migrants, and the inner method then runs as usual. warmStartFrom() turns a finished run into the
 // candidates for the next one.
-import { gaParams, randomCandidate } from './genetic-algorithm.ts';
+import { gaParams } from './genetic-algorithm.ts';
 import { checkInnerSpace, innerParams, islandMethods, resolveInner } from './island-model.ts';
 import { num, str } from './params.ts';
 import type { ParamValue } from './params.ts';
 import { defineAlgorithm } from './method.ts';
 import type { Method, MethodContext } from './method.ts';
 import { neighbourSubset } from './subset-encoding.ts';
-import { candidateKey, clipVector } from './search-space.ts';
+import { candidateKey, clipVector, randomCandidate } from './search-space.ts';
 import type { Algorithm, Candidate, Scored, SubsetCandidate } from './types.ts';
 
 /** Inner methods whose immigrate() seeds a population that has not started yet (PSO's swarm, annealing's
@@ -64,7 +64,7 @@ const method: Method<State> = {
           if (!seen.has(candidateKey(n))) { seen.add(candidateKey(n)); out.push(n); }
         }
       }
-      while (out.length < size) out.push(randomCandidate(ctx));
+      while (out.length < size) out.push(randomCandidate(ctx.space, ctx.rng));
       return out;
     }
     return islandMethods[st.inner]!.definition.method.propose(st.innerState, innerContext(st, ctx));

@@ -7,8 +7,9 @@ import { compareScalar } from './dominance.ts';
 import { deParams, deTrial, latinHypercube, vectorBox } from './differential-evolution.ts';
 import type { DeState } from './differential-evolution.ts';
 import { topScored } from './archive.ts';
-import { breed, gaParams, immigrateByFitness, randomCandidate, sortByFitness } from './genetic-algorithm.ts';
+import { breed, gaParams, immigrateByFitness, sortByFitness } from './genetic-algorithm.ts';
 import { euclidean2, predictKnn } from './knn-regressor.ts';
+import { randomCandidate } from './search-space.ts';
 import { num } from './params.ts';
 import { defineAlgorithm } from './method.ts';
 import type { Method, MethodContext } from './method.ts';
@@ -68,7 +69,7 @@ const method: Method<State> = {
       }
       return de.trials.map((x) => ({ x }));
     }
-    if (state.pop.length < size) return Array.from({ length: size - state.pop.length }, () => randomCandidate(ctx));
+    if (state.pop.length < size) return Array.from({ length: size - state.pop.length }, () => randomCandidate(ctx.space, ctx.rng));
     const pool = breed(state.pop, screened * size, ctx);
     const unscreened = Math.round(num(ctx.params, 'explore') * size);
     const ys = state.memory.map((m) => m.y);

@@ -11,7 +11,7 @@ import type { Method, MethodContext } from './method.ts';
 import { buildParzen, logDensity, observationWeights, sampleParzen } from './parzen-estimator.ts';
 import type { Parzen } from './parzen-estimator.ts';
 import { randomSubset } from './subset-encoding.ts';
-import { candidateKey } from './search-space.ts';
+import { candidateKey, randomCandidate } from './search-space.ts';
 import type { BoxSpace, Candidate, Evaluation, SubsetCandidate, SubsetSpace } from './types.ts';
 
 interface State { trials: Trial[] }
@@ -133,8 +133,7 @@ const method: Method<State> = {
     const { space, params, rng } = ctx;
     const startup = num(params, 'startupTrials');
     if (state.trials.length < startup) {
-      return Array.from({ length: startup - state.trials.length }, () =>
-        space.kind === 'box' ? { x: space.lower.map((lo, j) => rng.uniform(lo, space.upper[j]!)) } : randomSubset(space, rng));
+      return Array.from({ length: startup - state.trials.length }, () => randomCandidate(space, rng));
     }
     const out: Candidate[] = [];
     for (let b = 0; b < num(params, 'batchSize'); b++) out.push(space.kind === 'box' ? proposeBox(space, state, ctx) : proposeSubset(space, state, ctx));

@@ -1,11 +1,11 @@
 // Backinzo CSV exports: FORMAT_1 (one strategy, one row per trade, `Time` twice) and FORMAT_5 (one row per
 // day, every column from the 14th on is a strategy's daily P&L), both after a 7-line free-text preamble.
 import { ZONE_ALL, type LocalTradeRow, type OptionType } from './canonical.ts';
+import { addDailyRow, type DailyColumn } from './daily-columns.ts';
 import { formatError } from './errors.ts';
 import { parseOptionSymbol, type OptionSymbol } from './option-symbol.ts';
 import type { NormaliserOutput, ParseContext } from './parse-context.ts';
 import { headerKeys, type RowBlock, type RowView } from './row-view.ts';
-import type { StrategyDraft } from './strategy-draft.ts';
 
 export const BACKINZO_HEADER_LINE = 8;
 export const BACKINZO_FIXED_COLUMNS = 13;
@@ -136,7 +136,7 @@ export async function* parseBackinzoTrades(ctx: ParseContext, blocks: AsyncItera
 }
 
 export async function* parseBackinzoMulti(ctx: ParseContext, blocks: AsyncIterable<RowBlock>): AsyncGenerator<NormaliserOutput> {
-  let columns: { index: number; name: string; draft: StrategyDraft }[] | null = null;
+  let columns: DailyColumn[] | null = null;
   const log = ctx.problems;
   for await (const block of blocks) {
     for (let k = 0; k < block.size; k++) {
@@ -155,15 +155,7 @@ export async function* parseBackinzoMulti(ctx: ParseContext, blocks: AsyncIterab
       }
       const when = row.date(1, false);
       if (when === null) { log.add('STRATA_FORMAT_INVALID_DATE', null, line, 'Date', row.text(1), 'not a date in an accepted format, or a day that does not exist'); continue; }
-      let counted = false;
-      for (const c of columns) {
-        if (row.isEmpty(c.index)) continue;
-        const v = row.number(c.index);
-        if (Number.isNaN(v)) { log.add('STRATA_FORMAT_NON_NUMERIC', null, line, c.name, row.text(c.index), 'daily P&L is not a number'); continue; }
-        c.draft.add(when.date, ZONE_ALL, v, null);
-        counted = true;
-      }
-      if (counted) ctx.dataRows++;
+      if (addDailyRow(row, columns, when.date, log, null, line)) ctx.dataRows++;
     }
     ctx.progress.rows = ctx.dataRows;
     ctx.progress.bytes = block.bytesRead;

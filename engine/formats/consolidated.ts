@@ -1,11 +1,10 @@
 // Pre-consolidated daily P&L (FORMAT_4): the real sheet `2.1` (Date, Profit; one strategy named after the
 // file) and our wide layout (Date, Day, then one numeric column per strategy, named by its header), which
 // is also what Strata exports; the wide layout is read from a sheet or from a CSV.
-import { ZONE_ALL } from './canonical.ts';
+import { addDailyRow, type DailyColumn } from './daily-columns.ts';
 import { formatError } from './errors.ts';
 import type { NormaliserOutput, ParseContext } from './parse-context.ts';
 import { headerKeys, isEmptyRow, type RowBlock } from './row-view.ts';
-import type { StrategyDraft } from './strategy-draft.ts';
 
 export const SHEET_2_1 = '2.1';
 
@@ -15,7 +14,7 @@ export function isWideHeader(cells: readonly string[]): boolean {
 
 export async function* parseConsolidated(ctx: ParseContext, blocks: AsyncIterable<RowBlock>, sheet: string | null, date1904: boolean): AsyncGenerator<NormaliserOutput> {
   let dateCol = -1;
-  let columns: { index: number; name: string; draft: StrategyDraft }[] | null = null;
+  let columns: DailyColumn[] | null = null;
   const log = ctx.problems;
   const twoOne = sheet !== null && sheet.trim() === SHEET_2_1;
   for await (const block of blocks) {
@@ -43,15 +42,7 @@ export async function* parseConsolidated(ctx: ParseContext, blocks: AsyncIterabl
       if (isEmptyRow(row)) continue;
       const when = row.date(dateCol, date1904);
       if (when === null) { log.add('STRATA_FORMAT_INVALID_DATE', sheet, line, 'Date', row.text(dateCol), 'not a date (DD-MM-YYYY, an accepted format or an Excel date), or a day that does not exist'); continue; }
-      let counted = false;
-      for (const c of columns) {
-        if (row.isEmpty(c.index)) continue;
-        const v = row.number(c.index);
-        if (Number.isNaN(v)) { log.add('STRATA_FORMAT_NON_NUMERIC', sheet, line, c.name, row.text(c.index), 'daily P&L is not a number'); continue; }
-        c.draft.add(when.date, ZONE_ALL, v, null);
-        counted = true;
-      }
-      if (counted) ctx.dataRows++;
+      if (addDailyRow(row, columns, when.date, log, sheet, line)) ctx.dataRows++;
     }
     ctx.progress.rows = ctx.dataRows;
     ctx.progress.bytes = block.bytesRead;

@@ -1,6 +1,7 @@
 // Order-independent checksums of a partition's rows, computed in JavaScript from the rows each engine returns so
 // that a DuckDB node and a HeavyDB node holding the same data agree (engine hash functions differ, and SUM of
 // doubles depends on row order). Two 32-bit lanes summed modulo 2^32: duplicates add up, they never cancel.
+import { fmix32 } from './fmix32.ts';
 import type { ResultColumn, ResultSet } from './result-set.ts';
 
 export interface PartitionChecksum {
@@ -20,15 +21,6 @@ function mix(h: number, k: number): number {
   h ^= k;
   h = (h << 13) | (h >>> 19);
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-function finish(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** Hashes row `r` of `columns` into two lanes. Numbers hash by their float64 bits, so int32 5 and 5.0 agree. */
@@ -58,8 +50,8 @@ function rowHash(columns: readonly ResultColumn[], r: number, out: [number, numb
       b = mix(mix(b, u32[1]!), u32[0]!);
     }
   }
-  out[0] = finish(a);
-  out[1] = finish(b);
+  out[0] = fmix32(a);
+  out[1] = fmix32(b);
 }
 
 /**

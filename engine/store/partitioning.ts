@@ -4,6 +4,7 @@ import { gatherColumn, isDictionaryColumn } from './column-batch.ts';
 import { isUtf8Column, utf8ColumnValue } from '../columns/index.ts';
 import type { ColumnBatch, ColumnInput } from './column-batch.ts';
 import { storeError } from './errors.ts';
+import { fmix32 } from './fmix32.ts';
 import { PARTITION_COLUMN, tableSpec } from './schema.ts';
 import type { PartitionedTableName } from './schema.ts';
 
@@ -47,12 +48,7 @@ export function strategyHash(strategyId: string): number {
   let h = 0x811c9dc5;
   const bytes = new TextEncoder().encode(strategyId);
   for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 function rangeIndex(boundaries: readonly string[], day: string | null | undefined): number {

@@ -3,6 +3,7 @@
 // and moves only what balance requires. Ties are broken by rendezvous (HRW) scores, so the result depends only
 // on the inputs, never on node order or history beyond the previous placement.
 import { storeError } from './errors.ts';
+import { fmix32 } from './fmix32.ts';
 
 export interface Placement {
   readonly partitionCount: number;
@@ -28,13 +29,7 @@ export const DEFAULT_REPLICATION_FACTOR = 2;
 export function rendezvousScore(node: string, partition: number): number {
   let h = 0x811c9dc5 ^ Math.imul(partition + 1, 0x9e3779b1);
   for (let i = 0; i < node.length; i++) h = Math.imul(h ^ node.charCodeAt(i), 0x01000193);
-  h ^= partition;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h ^ partition);
 }
 
 const byScore = (p: number) => (a: string, b: string): number => rendezvousScore(b, p) - rendezvousScore(a, p) || (a < b ? -1 : a > b ? 1 : 0);
