@@ -43,7 +43,8 @@ export const DEFAULT_RUNNER_SETTINGS: RunnerSettings = {
 
 /** Where a runner gets its matrices and evaluates its generations. */
 export interface RunnerEngine {
-  load(query: MatrixQuery): Promise<LoadedMatrix>;
+  /** the job's matrix; `jobId` lets a cache keep it for that job only */
+  load(query: MatrixQuery, jobId: string): Promise<LoadedMatrix>;
   evaluate(key: string, problem: PortfolioProblem, batch: readonly SubsetCandidate[], signal: AbortSignal, job: JobMatrix): Promise<Evaluation[]>;
 }
 
@@ -112,16 +113,18 @@ export function runnerBehaviour(settings: RunnerSettings, receptionist: RunnerRe
     let current: Current | null = null;
     let pendingStart: Current['cmd'] | null = null;
     let lastScheduler: ActorRef<RunnerReport> | null = null;
+    // Per job, never shared between jobs: a resumed run gets the data its checkpoints were made from, and a new job
+    // with the same query reads the store again (a universe cached by query alone hid every later ingest).
     const matrices = new Map<string, Promise<{ loaded: LoadedMatrix; digest: string }>>();
 
     const report = (scheduler: ActorRef<RunnerReport>, r: RunnerReport): void => { scheduler.tell(r); };
 
     const loadMatrix = (cmd: Current['cmd']): Promise<{ loaded: LoadedMatrix; digest: string }> => {
       const query = matrixQueryOf(cmd.spec);
-      const key = JSON.stringify(query);
+      const key = `${cmd.jobId}\n${JSON.stringify(query)}`;
       let p = matrices.get(key);
       if (!p) {
-        p = engine!.load(query).then((loaded) => ({ loaded, digest: matrixDigest(loaded) }));
+        p = engine!.load(query, cmd.jobId).then((loaded) => ({ loaded, digest: matrixDigest(loaded) }));
         p.catch(() => matrices.delete(key));
         matrices.set(key, p);
         while (matrices.size > settings.matrixCache) matrices.delete(matrices.keys().next().value!);

@@ -1,6 +1,8 @@
 // The matrix server: on the main thread, loads P&L matrices through the MatrixSource for runners placed on
 // worker threads (a MatrixSource cannot cross a thread) and answers with the matrix as SharedArrayBuffer
-// handles: the runtime hands the same memory to the thread, so the matrix is never copied. Keeps the last few.
+// handles: the runtime hands the same memory to the thread, so the matrix is never copied. Keeps the last few,
+// per job: a job's runner that restarts on a thread resumes on the data its checkpoints were made from, while a
+// later job with the same query reads the store again and sees what was ingested in between.
 import type { ActorRef, Behaviour } from '../../runtime/index.ts';
 import { matrixDigest, type LoadedMatrix, type MatrixQuery, type MatrixSource } from '../../engine/jobs/matrix-source.ts';
 
@@ -20,7 +22,7 @@ export type MatrixReply =
   | { readonly type: 'matrix.load.ok'; readonly matrix: SharedMatrix }
   | { readonly type: 'matrix.load.rejected'; readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean; readonly data: Readonly<Record<string, unknown>> } };
 
-export type MatrixRequest = { readonly type: 'matrix.load'; readonly query: MatrixQuery; readonly replyTo: ActorRef<MatrixReply> };
+export type MatrixRequest = { readonly type: 'matrix.load'; readonly jobId: string; readonly query: MatrixQuery; readonly replyTo: ActorRef<MatrixReply> };
 
 export function toSharedMatrix(m: LoadedMatrix): SharedMatrix {
   let pnl: SharedArrayBuffer;
@@ -59,7 +61,7 @@ export function matrixServerBehaviour(options: { readonly matrixSource: MatrixSo
     const loaded = new Map<string, Promise<SharedMatrix>>();
     return {
       receive(m) {
-        const key = JSON.stringify(m.query);
+        const key = `${m.jobId}\n${JSON.stringify(m.query)}`;
         let p = loaded.get(key);
         if (!p) {
           p = options.matrixSource.load(m.query).then(toSharedMatrix);

@@ -21,8 +21,8 @@ const aborted = (): EngineError => new EngineError('STRATA_RUNNER_CRASHED', true
 const attach: AttachEngine = (ctx, matrices, settings) => {
   let evaluator: { key: string; evaluator: PortfolioEvaluator } | null = null;
   return {
-    async load(query) {
-      const reply = await ctx.ask<MatrixRequest, MatrixReply>(matrices, (replyTo) => ({ type: 'matrix.load', query, replyTo }), { timeoutMs: settings.matrixTimeoutMs });
+    async load(query, jobId) {
+      const reply = await ctx.ask<MatrixRequest, MatrixReply>(matrices, (replyTo) => ({ type: 'matrix.load', jobId, query, replyTo }), { timeoutMs: settings.matrixTimeoutMs });
       if (reply.type === 'matrix.load.rejected') throw new EngineError(reply.error.code, reply.error.retryable, reply.error.message, reply.error.data);
       return fromSharedMatrix(reply.matrix);
     },
