@@ -77,7 +77,10 @@ export function applyRecord(state: JournalState, r: JournalRecord): JournalState
     case 'accepted':
       jobs.set(r.id, { id: r.id, seq: r.seq, spec: r.spec, acceptedAt: r.acceptedAt, priority: r.spec.priority ?? 'normal', life: r.life, checkpoint: null, result: null });
       return { ...state, nextSeq: Math.max(state.nextSeq, r.seq + 1) };
-    case 'state': update(r.id, { life: r.life }); return state;
+    // A finished job needs its checkpoint no more (its result is kept), and an algorithm's state can be large (TPE
+    // keeps every trial): dropped at once, not only by the next compaction, or a long-running scheduler holds the
+    // last checkpoint of up to `retainFinished` finished jobs in memory.
+    case 'state': update(r.id, isFinished(r.life.status) ? { life: r.life, checkpoint: null } : { life: r.life }); return state;
     case 'priority': update(r.id, { priority: r.priority }); return state;
     case 'checkpoint': update(r.id, { checkpoint: r.checkpoint }); return state;
     case 'result': update(r.id, { result: r.result }); return state;

@@ -67,6 +67,22 @@ describe('journal', () => {
     await back.close();
   });
 
+  it('drops a job\'s checkpoint when the job finishes, in memory as in the snapshot', () => {
+    const life = { status: 'running' as const, attempts: 1, failures: 0, interruptions: 0, checkpoints: 1, lastError: null, retryAt: null, startedAt: 1, finishedAt: null };
+    const spec = { dateRange: { from: '2020-01-01', to: '2020-02-01' }, problem: { objectives: ['ratio' as const], kMin: 1, kMax: 1 }, algorithm: { id: 'tpe' }, budget: { evaluations: 10 }, seed: 1 };
+    const checkpoint = { algorithm: { id: 'tpe', params: {}, recommended: false, reasons: [] }, state: { trials: [{ x: 1 }] }, generation: 1, evaluations: 5, runMs: 3, matrixDigest: 'ab' };
+    const records: JournalRecord[] = [
+      { t: 'accepted', id: 'job-1', seq: 1, spec, acceptedAt: 0, life }, { t: 'accepted', id: 'job-2', seq: 2, spec, acceptedAt: 0, life },
+      { t: 'checkpoint', id: 'job-1', epoch: 1, assignment: 'a', checkpoint }, { t: 'checkpoint', id: 'job-2', epoch: 1, assignment: 'b', checkpoint },
+      { t: 'state', id: 'job-1', life: { ...life, status: 'completed', finishedAt: 9 }, at: 9 },
+      { t: 'state', id: 'job-2', life: { ...life, status: 'paused' }, at: 9 },
+    ];
+    const state = replayJournal(records);
+    expect(state.jobs.get('job-1')!.checkpoint).toBeNull();
+    // a job that will run again keeps it
+    expect(state.jobs.get('job-2')!.checkpoint?.evaluations).toBe(5);
+  });
+
   it('keeps every acknowledged record when its writer process is killed -9 mid-append', async () => {
     const path = join(tempDir(), 'j');
     const child = fork(new URL('./journal-writer-process.ts', import.meta.url).pathname, [path], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
