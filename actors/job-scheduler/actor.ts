@@ -243,7 +243,8 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
         sla: slaStatus({ deadline: j.spec.deadline ?? null, finishedAt: j.life.finishedAt, expectedFinishAt, expectedRunMs: expectedRunMs(j) }, t),
         expectedStartAt, expectedFinishAt,
         attempts: j.life.attempts, failures: j.life.failures, interruptions: j.life.interruptions, checkpoints: j.life.checkpoints,
-        checkpointEvaluations: j.checkpoint?.evaluations ?? 0,
+        // a finished job keeps no checkpoint: its result says how many evaluations it made
+        checkpointEvaluations: j.checkpoint?.evaluations ?? j.result?.evaluations ?? 0,
         progress: l?.progress ?? null, lastError: j.life.lastError, runner: l?.runner ? pathOf(l.runner) : null,
         hasResult: j.result !== null,
       };

@@ -38,7 +38,7 @@ export interface JobView {
   readonly failures: number;
   readonly interruptions: number;
   readonly checkpoints: number;
-  /** evaluations done at the last durable checkpoint */
+  /** evaluations done at the last durable checkpoint; for a finished job (its checkpoint dropped), those of its result */
   readonly checkpointEvaluations: number;
   readonly progress: RunProgress | null;
   readonly lastError: ErrorInfo | null;

@@ -94,6 +94,9 @@ export const configSchema = z.strictObject({
     /** in a cluster: a scheduler starting this soon after its member joined waits that long first, so the
      *  newest journal copy among the members that restart together is adopted */
     startGraceMs: z.number().int().min(0).max(600_000).default(3_000),
+    /** finished jobs (completed, failed, cancelled) kept with their results, in memory and in the journal; the
+     *  oldest beyond this are forgotten (their results too), so a daemon that runs for weeks stays bounded */
+    retainFinished: z.number().int().min(1).max(1_000_000).default(1_000),
   }).prefault({}),
   demo: z.strictObject({
     /** on first start: generate demo files, ingest them and run a demo optimisation job */

@@ -30,6 +30,8 @@ export interface ClusterSchedulerOptions {
    * among them is adopted (default 3 s; a scheduler that moves in a running cluster does not wait)
    */
   readonly startGraceMs?: number;
+  /** finished jobs the scheduler keeps (default: the scheduler's own, 1,000) */
+  readonly retainFinished?: number;
 }
 
 export const SCHEDULER_SINGLETON = 'job-scheduler';
@@ -68,6 +70,7 @@ export function openClusterScheduler(o: ClusterSchedulerOptions): SchedulerClien
 
   const singleton = member.singleton<SchedulerMessage>(SCHEDULER_SINGLETON, (epoch) => schedulerBehaviour({
     dir: o.dir, epoch, receptionist: member.receptionist,
+    ...(o.retainFinished === undefined ? {} : { settings: { retainFinished: o.retainFinished } }),
     // the newest journal among the reachable members, not just this member's copy (whole-cluster restarts)
     beforeOpen: async (journalPath) => {
       const wait = joinedAt + (o.startGraceMs ?? 3_000) - Date.now();

@@ -188,12 +188,13 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       ? await schedulerJobService(openClusterScheduler({
         member, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }),
         runner: { checkpointMs: c0.jobs.checkpointMs, progressMs: c0.jobs.progressMs }, startGraceMs: c0.jobs.startGraceMs,
-      }), { dir: null, log: log.child({ layer: 'jobs' }) })
+        retainFinished: c0.jobs.retainFinished,
+      }), { dir: null, log: log.child({ layer: 'jobs' }), retainFinished: c0.jobs.retainFinished })
       : c0.jobs.mode === 'scheduler'
-      ? await openSchedulerJobService({ system, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }) })
+      ? await openSchedulerJobService({ system, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }), retainFinished: c0.jobs.retainFinished })
       : createLocalJobService({
         source: () => store.matrixSource(), threads: c0.workers.threads, checkpointMs: c0.jobs.checkpointMs, progressMs: c0.jobs.progressMs,
-        log: log.child({ layer: 'jobs' }),
+        log: log.child({ layer: 'jobs' }), retainFinished: c0.jobs.retainFinished,
       });
   } catch (e) {
     await system.terminate();

@@ -12,7 +12,7 @@ import {
 import { createEvaluationPool, createPortfolioEvaluator, poolBatchEvaluator, threadBatchEvaluator, type BatchEvaluator } from '../../engine/portfolio/index.ts';
 import { toErrorData } from '../../runtime/index.ts';
 import type { Logger } from 'pino';
-import { JOB_STATES, type AlgorithmView, type JobEvent, type JobService, type JobState, type JobView, type Unsubscribe } from './services.ts';
+import { FINISHED_JOB_STATES, JOB_STATES, type AlgorithmView, type JobEvent, type JobService, type JobState, type JobView, type Unsubscribe } from './services.ts';
 
 export interface LocalJobServiceOptions {
   readonly source: () => MatrixSource;
@@ -21,6 +21,8 @@ export interface LocalJobServiceOptions {
   readonly checkpointMs: number;
   readonly progressMs: number;
   readonly log: Logger;
+  /** finished jobs kept with their results; the oldest beyond this are forgotten (default 1,000) */
+  readonly retainFinished?: number;
 }
 
 interface Entry {
@@ -46,9 +48,26 @@ export function createLocalJobService(o: LocalJobServiceOptions): JobService {
   let evaluationsTotal = 0;
   let rate = 0;
 
+  const retainFinished = o.retainFinished ?? 1_000;
+  let finishedCount = 0;
   const emit = (e: JobEvent): void => { for (const fn of listeners) fn(e); };
+  // A job that finishes gives up its checkpoint (its result is kept), and the oldest finished jobs beyond
+  // `retainFinished` are forgotten, results and all: a daemon that runs for weeks stays bounded in memory.
+  const finished = (entry: Entry): void => {
+    entry.checkpoint = null;
+    if (++finishedCount <= retainFinished) return;
+    for (const [id, e] of jobs) {
+      if (finishedCount <= retainFinished) break;
+      if (e === entry || !FINISHED_JOB_STATES.has(e.view.state)) continue;
+      jobs.delete(id);
+      if (e.spec.idempotencyKey !== undefined && byKey.get(e.spec.idempotencyKey) === id) byKey.delete(e.spec.idempotencyKey);
+      finishedCount--;
+    }
+  };
   const set = (entry: Entry, patch: Partial<JobView>, type: JobEvent['type'] = 'job.changed'): void => {
+    const was = entry.view.state;
     entry.view = { ...entry.view, ...patch };
+    if (!FINISHED_JOB_STATES.has(was) && FINISHED_JOB_STATES.has(entry.view.state)) finished(entry);
     emit({ type, job: entry.view });
   };
   const find = (id: string): Entry => {

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { createJobService, type JobEvent as SchedulerEvent, type JobService as SchedulerFacade, type JobView as SchedulerView } from '../../actors/job-scheduler/index.ts';
 import { PRIORITIES, type MatrixSource, type Priority } from '../../engine/jobs/index.ts';
 import type { ActorSystem } from '../../runtime/index.ts';
-import { JOB_STATES, type JobEvent, type JobService, type JobState, type JobView, type Unsubscribe } from './services.ts';
+import { FINISHED_JOB_STATES as FINISHED, JOB_STATES, type JobEvent, type JobService, type JobState, type JobView, type Unsubscribe } from './services.ts';
 import { jobError } from '../../engine/jobs/index.ts';
 
 export interface SchedulerJobServiceOptions {
@@ -19,6 +19,8 @@ export interface SchedulerJobServiceOptions {
   readonly matrixSource: MatrixSource;
   readonly poolThreads: number;
   readonly log: Logger;
+  /** finished jobs the scheduler keeps, and the daemon's views of them (default 1,000) */
+  readonly retainFinished?: number;
 }
 
 /** What the daemon's job service needs of a scheduler: the facade in one process, or a client of the
@@ -43,17 +45,45 @@ function view(j: SchedulerView): JobView {
 }
 
 export async function openSchedulerJobService(o: SchedulerJobServiceOptions): Promise<JobService> {
-  const svc = await createJobService({ system: o.system, dir: o.dir, matrixSource: o.matrixSource, poolThreads: Math.max(1, o.poolThreads) });
-  return schedulerJobService(svc, { dir: o.dir, log: o.log });
+  const svc = await createJobService({
+    system: o.system, dir: o.dir, matrixSource: o.matrixSource, poolThreads: Math.max(1, o.poolThreads),
+    ...(o.retainFinished === undefined ? {} : { scheduler: { retainFinished: o.retainFinished } }),
+  });
+  return schedulerJobService(svc, { dir: o.dir, log: o.log, ...(o.retainFinished === undefined ? {} : { retainFinished: o.retainFinished }) });
 }
 
 /** The daemon's job service over a scheduler client; `dir` null: no resume-on-start file (the client drains). */
-export async function schedulerJobService(svc: SchedulerClient, o: { readonly dir: string | null; readonly log: Logger }): Promise<JobService> {
+export async function schedulerJobService(svc: SchedulerClient, o: { readonly dir: string | null; readonly log: Logger; readonly retainFinished?: number }): Promise<JobService> {
+  // Views of the scheduler's jobs, for metrics and events. Finished ones beyond what the scheduler keeps are
+  // dropped, oldest first, as the scheduler forgets them: the cache of a daemon that runs for weeks stays bounded.
   const cache = new Map<string, JobView>();
+  const retainFinished = o.retainFinished ?? 1_000;
+  let finishedInCache = 0;
+  // evaluations per job as far as known: the live progress, or what the scheduler reports (a job faster than
+  // one progress interval has none); those of dropped views stay counted, as the total is a counter
+  const evaluations = new Map<string, number>();
+  let forgottenEvaluations = 0;
+  const remember = (v: JobView, reported = 0): void => {
+    const prev = cache.get(v.id);
+    if (prev !== undefined && FINISHED.has(prev.state)) finishedInCache--;
+    cache.set(v.id, v);
+    evaluations.set(v.id, Math.max(evaluations.get(v.id) ?? 0, v.progress?.evaluations ?? 0, reported));
+    if (!FINISHED.has(v.state)) return;
+    finishedInCache++;
+    if (finishedInCache <= retainFinished) return;
+    for (const [id, old] of cache) {
+      if (finishedInCache <= retainFinished) break;
+      if (!FINISHED.has(old.state) || id === v.id) continue;
+      cache.delete(id);
+      finishedInCache--;
+      forgottenEvaluations += evaluations.get(id) ?? 0;
+      evaluations.delete(id);
+    }
+  };
   const listeners = new Set<(e: JobEvent) => void>();
   const emit = (e: JobEvent): void => { for (const fn of listeners) fn(e); };
-  const put = (v: JobView, type: JobEvent['type'] = 'job.changed'): JobView => {
-    cache.set(v.id, v);
+  const put = (v: JobView, type: JobEvent['type'] = 'job.changed', reported = 0): JobView => {
+    remember(v, reported);
     emit({ type, job: v });
     return v;
   };
@@ -61,7 +91,7 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
   const seed = async (attempt: number): Promise<void> => {
     seeding = null;
     try {
-      for (const j of await svc.list()) if (!cache.has(j.id)) cache.set(j.id, view(j));
+      for (const j of await svc.list()) if (!cache.has(j.id)) remember(view(j), j.checkpointEvaluations);
     } catch (e) {
       // a cluster's scheduler may not be running yet (this member is still joining) or be between holders:
       // try again for a while; events fill the cache meanwhile
@@ -90,7 +120,7 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
       const v = view(j);
       const prev = cache.get(e.id)?.progress;
       // a finished job's view has no live progress: keep the last one seen, complete when it completed
-      put(v.progress === null && prev ? { ...v, progress: v.state === 'completed' ? { ...prev, fraction: 1, etaMs: 0 } : prev } : v);
+      put(v.progress === null && prev ? { ...v, progress: v.state === 'completed' ? { ...prev, fraction: 1, etaMs: 0 } : prev } : v, 'job.changed', j.checkpointEvaluations);
     }, () => {});
   });
 
@@ -124,14 +154,15 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
       return put(view(await svc.reprioritise(id, priority as Priority)));
     },
     async get(id) {
-      try { const v = view(await svc.get(id)); cache.set(id, v); return v; } catch (e) {
+      try { const j = await svc.get(id); const v = view(j); remember(v, j.checkpointEvaluations); return v; } catch (e) {
         if ((e as { code?: string }).code === 'STRATA_JOB_UNKNOWN') return null;
         throw e;
       }
     },
     async list() {
-      const all = (await svc.list()).map(view);
-      for (const v of all) cache.set(v.id, v);
+      const listed = await svc.list();
+      const all = listed.map(view);
+      all.forEach((v, i) => remember(v, listed[i]!.checkpointEvaluations));
       return all;
     },
     result: (id) => svc.result(id),
@@ -140,11 +171,11 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
       // runs on every GET /api/v1/status: a plain loop, not Object.fromEntries over a mapped array of pairs
       const byState = {} as Record<JobState, number>;
       for (const s of JOB_STATES) byState[s] = 0;
-      let evaluationsTotal = 0;
+      let evaluationsTotal = forgottenEvaluations;
       let evaluationsPerSec = 0;
       for (const v of cache.values()) {
         byState[v.state]++;
-        evaluationsTotal += v.progress?.evaluations ?? 0;
+        evaluationsTotal += evaluations.get(v.id) ?? 0;
         if (v.state === 'running') evaluationsPerSec += v.progress?.evaluationsPerSec ?? 0;
       }
       return { byState, evaluationsTotal, evaluationsPerSec };

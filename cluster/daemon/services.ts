@@ -62,6 +62,8 @@ export interface StoreService {
 
 export const JOB_STATES = ['queued', 'running', 'paused', 'backingOff', 'completed', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
+/** states a job never leaves */
+export const FINISHED_JOB_STATES: ReadonlySet<JobState> = new Set<JobState>(['completed', 'failed', 'cancelled']);
 
 export interface JobProgressView {
   readonly evaluations: number;
