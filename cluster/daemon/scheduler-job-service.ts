@@ -63,8 +63,11 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
   // one progress interval has none); those of dropped views stay counted, as the total is a counter
   const evaluations = new Map<string, number>();
   let forgottenEvaluations = 0;
-  const remember = (v: JobView, reported = 0): void => {
+  // `admit`: false for a finished job met in a listing or a lookup, which may name one whose view was dropped
+  // already (brought back, its evaluations would count twice); events, commands and the first listing admit
+  const remember = (v: JobView, reported: number, admit: boolean): void => {
     const prev = cache.get(v.id);
+    if (prev === undefined && !admit && FINISHED.has(v.state)) return;
     if (prev !== undefined && FINISHED.has(prev.state)) finishedInCache--;
     cache.set(v.id, v);
     evaluations.set(v.id, Math.max(evaluations.get(v.id) ?? 0, v.progress?.evaluations ?? 0, reported));
@@ -83,7 +86,7 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
   const listeners = new Set<(e: JobEvent) => void>();
   const emit = (e: JobEvent): void => { for (const fn of listeners) fn(e); };
   const put = (v: JobView, type: JobEvent['type'] = 'job.changed', reported = 0): JobView => {
-    remember(v, reported);
+    remember(v, reported, true);
     emit({ type, job: v });
     return v;
   };
@@ -91,7 +94,7 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
   const seed = async (attempt: number): Promise<void> => {
     seeding = null;
     try {
-      for (const j of await svc.list()) if (!cache.has(j.id)) remember(view(j), j.checkpointEvaluations);
+      for (const j of await svc.list()) if (!cache.has(j.id)) remember(view(j), j.checkpointEvaluations, true);
     } catch (e) {
       // a cluster's scheduler may not be running yet (this member is still joining) or be between holders:
       // try again for a while; events fill the cache meanwhile
@@ -154,7 +157,7 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
       return put(view(await svc.reprioritise(id, priority as Priority)));
     },
     async get(id) {
-      try { const j = await svc.get(id); const v = view(j); remember(v, j.checkpointEvaluations); return v; } catch (e) {
+      try { const j = await svc.get(id); const v = view(j); remember(v, j.checkpointEvaluations, false); return v; } catch (e) {
         if ((e as { code?: string }).code === 'STRATA_JOB_UNKNOWN') return null;
         throw e;
       }
@@ -162,7 +165,7 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
     async list() {
       const listed = await svc.list();
       const all = listed.map(view);
-      all.forEach((v, i) => remember(v, listed[i]!.checkpointEvaluations));
+      all.forEach((v, i) => remember(v, listed[i]!.checkpointEvaluations, false));
       return all;
     },
     result: (id) => svc.result(id),
