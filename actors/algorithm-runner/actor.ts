@@ -121,7 +121,8 @@ export function runnerBehaviour(settings: RunnerSettings, receptionist: RunnerRe
 
     const loadMatrix = (cmd: Current['cmd']): Promise<{ loaded: LoadedMatrix; digest: string }> => {
       const query = matrixQueryOf(cmd.spec);
-      const key = `${cmd.jobId}\n${JSON.stringify(query)}`;
+      // a job's query never changes: its id is the key
+      const key = cmd.jobId;
       let p = matrices.get(key);
       if (!p) {
         p = engine!.load(query, cmd.jobId).then((loaded) => ({ loaded, digest: matrixDigest(loaded) }));

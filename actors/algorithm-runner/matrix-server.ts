@@ -61,7 +61,7 @@ export function matrixServerBehaviour(options: { readonly matrixSource: MatrixSo
     const loaded = new Map<string, Promise<SharedMatrix>>();
     return {
       receive(m) {
-        const key = `${m.jobId}\n${JSON.stringify(m.query)}`;
+        const key = m.jobId;
         let p = loaded.get(key);
         if (!p) {
           p = options.matrixSource.load(m.query).then(toSharedMatrix);
