@@ -59,18 +59,31 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
   const cache = new Map<string, JobView>();
   const retainFinished = o.retainFinished ?? 1_000;
   let finishedInCache = 0;
-  // evaluations per job as far as known: the live progress, or what the scheduler reports (a job faster than
-  // one progress interval has none); those of dropped views stay counted, as the total is a counter
+  // What metrics() reports, kept up to date here rather than summed over the views on every GET /api/v1/status
+  // (up to retainFinished of them). Evaluations per job as far as known: the live progress, or what the
+  // scheduler reports (a job faster than one progress interval has none); a dropped view's stay in the total,
+  // which is a counter.
+  const byState = {} as Record<JobState, number>;
+  for (const s of JOB_STATES) byState[s] = 0;
   const evaluations = new Map<string, number>();
-  let forgottenEvaluations = 0;
+  let evaluationsTotal = 0;
+  const running = new Set<string>();
   // `admit`: false for a finished job met in a listing or a lookup, which may name one whose view was dropped
   // already (brought back, its evaluations would count twice); events, commands and the first listing admit
   const remember = (v: JobView, reported: number, admit: boolean): void => {
     const prev = cache.get(v.id);
     if (prev === undefined && !admit && FINISHED.has(v.state)) return;
-    if (prev !== undefined && FINISHED.has(prev.state)) finishedInCache--;
+    if (prev !== undefined) {
+      byState[prev.state]--;
+      if (FINISHED.has(prev.state)) finishedInCache--;
+    }
     cache.set(v.id, v);
-    evaluations.set(v.id, Math.max(evaluations.get(v.id) ?? 0, v.progress?.evaluations ?? 0, reported));
+    byState[v.state]++;
+    if (v.state === 'running') running.add(v.id); else running.delete(v.id);
+    const before = evaluations.get(v.id) ?? 0;
+    const done = Math.max(before, v.progress?.evaluations ?? 0, reported);
+    evaluations.set(v.id, done);
+    evaluationsTotal += done - before;
     if (!FINISHED.has(v.state)) return;
     finishedInCache++;
     if (finishedInCache <= retainFinished) return;
@@ -78,8 +91,8 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
       if (finishedInCache <= retainFinished) break;
       if (!FINISHED.has(old.state) || id === v.id) continue;
       cache.delete(id);
+      byState[old.state]--;
       finishedInCache--;
-      forgottenEvaluations += evaluations.get(id) ?? 0;
       evaluations.delete(id);
     }
   };
@@ -171,17 +184,10 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
     result: (id) => svc.result(id),
     algorithms: () => svc.algorithms(),
     metrics() {
-      // runs on every GET /api/v1/status: a plain loop, not Object.fromEntries over a mapped array of pairs
-      const byState = {} as Record<JobState, number>;
-      for (const s of JOB_STATES) byState[s] = 0;
-      let evaluationsTotal = forgottenEvaluations;
+      // runs on every GET /api/v1/status: the counts are kept by remember(); only running jobs are visited
       let evaluationsPerSec = 0;
-      for (const v of cache.values()) {
-        byState[v.state]++;
-        evaluationsTotal += evaluations.get(v.id) ?? 0;
-        if (v.state === 'running') evaluationsPerSec += v.progress?.evaluationsPerSec ?? 0;
-      }
-      return { byState, evaluationsTotal, evaluationsPerSec };
+      for (const id of running) evaluationsPerSec += cache.get(id)?.progress?.evaluationsPerSec ?? 0;
+      return { byState: { ...byState }, evaluationsTotal, evaluationsPerSec };
     },
     onEvent(fn): Unsubscribe { listeners.add(fn); return () => listeners.delete(fn); },
     async drain() {
