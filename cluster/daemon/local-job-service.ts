@@ -50,6 +50,8 @@ export function createLocalJobService(o: LocalJobServiceOptions): JobService {
 
   const retainFinished = o.retainFinished ?? 1_000;
   let finishedCount = 0;
+  // jobs by state, kept as they change: GET /api/v1/status reads it on every request
+  const byState = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   const emit = (e: JobEvent): void => { for (const fn of listeners) fn(e); };
   // A job that finishes gives up its checkpoint (its result is kept), and the oldest finished jobs beyond
   // `retainFinished` are forgotten, results and all: a daemon that runs for weeks stays bounded in memory.
@@ -60,6 +62,7 @@ export function createLocalJobService(o: LocalJobServiceOptions): JobService {
       if (finishedCount <= retainFinished) break;
       if (e === entry || !FINISHED_JOB_STATES.has(e.view.state)) continue;
       jobs.delete(id);
+      byState[e.view.state]--;
       if (e.spec.idempotencyKey !== undefined && byKey.get(e.spec.idempotencyKey) === id) byKey.delete(e.spec.idempotencyKey);
       finishedCount--;
     }
@@ -67,6 +70,8 @@ export function createLocalJobService(o: LocalJobServiceOptions): JobService {
   const set = (entry: Entry, patch: Partial<JobView>, type: JobEvent['type'] = 'job.changed'): void => {
     const was = entry.view.state;
     entry.view = { ...entry.view, ...patch };
+    byState[was]--;
+    byState[entry.view.state]++;
     if (!FINISHED_JOB_STATES.has(was) && FINISHED_JOB_STATES.has(entry.view.state)) finished(entry);
     emit({ type, job: entry.view });
   };
@@ -179,6 +184,7 @@ export function createLocalJobService(o: LocalJobServiceOptions): JobService {
         },
       };
       jobs.set(id, entry);
+      byState.queued++;
       if (spec.idempotencyKey !== undefined) byKey.set(spec.idempotencyKey, id);
       emit({ type: 'job.changed', job: entry.view });
       pump();
@@ -241,9 +247,7 @@ export function createLocalJobService(o: LocalJobServiceOptions): JobService {
     },
 
     metrics() {
-      const byState = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
-      for (const e of jobs.values()) byState[e.view.state]++;
-      return { byState, evaluationsTotal, evaluationsPerSec: rate };
+      return { byState: { ...byState }, evaluationsTotal, evaluationsPerSec: rate };
     },
 
     onEvent(fn): Unsubscribe { listeners.add(fn); return () => listeners.delete(fn); },

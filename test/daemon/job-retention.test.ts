@@ -44,6 +44,8 @@ describe('finished jobs kept', () => {
     expect((await h.request('GET', `/api/v1/optimizer/jobs/${ids[3]}/result`)).status).toBe(200);
     const m = (await h.request('GET', '/api/v1/optimizer/metrics')).body;
     expect(m.byState.completed).toBe(2);
+    // the counts are kept as jobs change state: nothing left queued or running
+    expect(Object.values(m.byState as Record<string, number>).reduce((x, y) => x + y, 0)).toBe(2);
   }, 60_000);
 
   it('keeps the daemon\'s views of the durable scheduler\'s finished jobs to the same bound, counting every evaluation', async () => {
@@ -55,6 +57,7 @@ describe('finished jobs kept', () => {
     expect((await h.request('GET', '/api/v1/optimizer/jobs')).body.jobs).toHaveLength(4);
     const m = (await h.request('GET', '/api/v1/optimizer/metrics')).body;
     expect(m.byState.completed).toBe(2);
+    expect(Object.values(m.byState as Record<string, number>).reduce((x, y) => x + y, 0)).toBe(2);
     // four jobs of 200 evaluations: the dropped views still count, once
     expect(m.evaluationsTotal).toBe(800);
   }, 60_000);
