@@ -5,7 +5,7 @@ import { Agent } from 'node:http';
 import type { NormalizedBatch, NormalizedColumn } from './column-batch.ts';
 import { EngineError } from '../engine-error.ts';
 import { storeError } from './errors.ts';
-import { callHeavyDb, commonTypes, heavyTypes, isDbException } from './heavydb-thrift.ts';
+import { callHeavyDb, heavyConnector, isDbException } from './heavydb-thrift.ts';
 import { parseHeavyDbUrl } from './heavydb-url.ts';
 import type { HeavyDbTarget } from './heavydb-url.ts';
 import { int64ToThrift, thriftInt64ToSafeNumber } from './int64.ts';
@@ -37,7 +37,8 @@ interface TColumnTypeLike { col_name: string; col_type: { type: number; scale?: 
 interface TColumnLike { data: { int_col: (ThriftInt64 | number)[] | null; real_col: number[] | null; str_col: string[] | null }; nulls: boolean[] | null }
 interface TQueryResultLike { row_set: { row_desc: TColumnTypeLike[] | null; columns: TColumnLike[] | null; is_columnar: boolean } | null }
 
-const T = commonTypes.TDatumType;
+/** HeavyDB's datum type codes (the connector loads on first use) */
+const datumTypes = (): Readonly<Record<string, number>> => heavyConnector().commonTypes.TDatumType;
 
 function isSessionProblem(msg: string): boolean {
   return /session/i.test(msg) && /(invalid|not valid|expired|not found)/i.test(msg);
@@ -157,10 +158,11 @@ function toTColumn(col: NormalizedColumn, start: number, end: number): object {
       break;
     }
   }
-  return new heavyTypes.TColumn!({ data, nulls });
+  return new (heavyConnector().heavyTypes.TColumn!)({ data, nulls });
 }
 
 function columnTypeOf(target: HeavyDbTarget, desc: TColumnTypeLike): ColumnType {
+  const T = datumTypes();
   switch (desc.col_type.type) {
     case T['SMALLINT']: case T['INT']: case T['TINYINT']: return 'int32';
     case T['BIGINT']: return 'int64';
@@ -177,6 +179,7 @@ function isoDay(epochSeconds: number): string {
 }
 
 function readQueryResult(target: HeavyDbTarget, result: TQueryResultLike): ResultSet {
+  const T = datumTypes();
   const rs = result.row_set;
   const desc = rs?.row_desc ?? [];
   if (!rs || desc.length === 0) return { rowCount: 0, columns: [] };

@@ -12,10 +12,10 @@ import { storeError } from './errors.ts';
 import type { HeavyDbTarget } from './heavydb-url.ts';
 
 // The connector's generated code is CommonJS and requires its own `thrift` (0.14.x); resolving thrift from the
-// connector's location guarantees codec and generated classes come from the same package.
+// connector's location guarantees codec and generated classes come from the same package. It is loaded on the
+// first HeavyDB call, not on import: the store's index is imported by every store-node thread and by the
+// daemon, and the connector's code costs about 14 MiB of RSS per thread that never talks to HeavyDB.
 const requireHere = createRequire(import.meta.url);
-const heavyPath = requireHere.resolve('@heavyai/connector/thrift/Heavy.js');
-const requireConnector = createRequire(heavyPath);
 
 interface ThriftTransport { readonly __brand?: 'transport' }
 interface ThriftProtocol { readMessageBegin(): { fname: string; mtype: number; rseqid: number } }
@@ -28,20 +28,37 @@ interface ThriftModule {
 }
 type ClientCtor = new (transport: ThriftTransport, protocol: ThriftModule['TBinaryProtocol']) => Record<string, (...args: unknown[]) => unknown>;
 
-const thrift = requireConnector('thrift') as ThriftModule;
-const Heavy = requireHere('@heavyai/connector/thrift/Heavy.js') as { Client: ClientCtor };
 /** The generated Thrift structs (TColumn, TColumnData, TQueryResult, TDBException, …). */
-export const heavyTypes = requireHere('@heavyai/connector/thrift/heavy_types.js') as Record<string, new (args?: object) => object> & {
+export type HeavyTypes = Record<string, new (args?: object) => object> & {
   TDBException: new (args?: { error_msg?: string }) => Error & { error_msg: string };
 };
-export const commonTypes = requireHere('@heavyai/connector/thrift/common_types.js') as {
+export interface CommonTypes {
   TDatumType: Readonly<Record<string, number>>;
   TEncodingType: Readonly<Record<string, number>>;
   TTypeInfo: new (args?: object) => object;
-};
-/** The thrift codec the generated code uses: for the test stand-in's server. */
-export const thriftCodec = thrift;
-export const heavyService = Heavy as unknown as { Client: ClientCtor; Processor: new (handler: object) => object };
+}
+interface Connector {
+  readonly thrift: ThriftModule;
+  readonly Heavy: { Client: ClientCtor; Processor: new (handler: object) => object };
+  readonly heavyTypes: HeavyTypes;
+  readonly commonTypes: CommonTypes;
+}
+
+let loaded: Connector | null = null;
+
+/** The connector's thrift codec, service and generated types, loaded once on first use. */
+export function heavyConnector(): Connector {
+  if (loaded === null) {
+    const requireConnector = createRequire(requireHere.resolve('@heavyai/connector/thrift/Heavy.js'));
+    loaded = {
+      thrift: requireConnector('thrift') as ThriftModule,
+      Heavy: requireHere('@heavyai/connector/thrift/Heavy.js') as Connector['Heavy'],
+      heavyTypes: requireHere('@heavyai/connector/thrift/heavy_types.js') as HeavyTypes,
+      commonTypes: requireHere('@heavyai/connector/thrift/common_types.js') as CommonTypes,
+    };
+  }
+  return loaded;
+}
 
 export interface HeavyDbCallOptions {
   readonly timeoutMs: number;
@@ -59,6 +76,7 @@ export function isDbException(e: unknown): e is { error_msg: string } {
 export function callHeavyDb<T>(target: HeavyDbTarget, method: string, args: readonly unknown[], options: HeavyDbCallOptions): Promise<T> {
   return withDeadline(target.label, method, options.timeoutMs, async (signal) => {
     let sent: Buffer | null = null;
+    const { Heavy, thrift } = heavyConnector();
     const client = new Heavy.Client(new thrift.TBufferedTransport(undefined, (msg) => { sent = msg; }), thrift.TBinaryProtocol);
     const fn = client[method];
     if (typeof fn !== 'function') throw storeError('STRATA_STORE_PROTOCOL_ERROR', `${target.label}: the HeavyDB service has no method ${method}`, { node: target.label, method });
@@ -80,6 +98,7 @@ export function callHeavyDb<T>(target: HeavyDbTarget, method: string, args: read
 function decodeReply(target: HeavyDbTarget, method: string, client: Record<string, (...a: unknown[]) => unknown>, body: Buffer): void {
   let handled = false;
   let failure: unknown = null;
+  const { thrift } = heavyConnector();
   thrift.TBufferedTransport.receiver((reader) => {
     try {
       const proto = new thrift.TBinaryProtocol(reader);
