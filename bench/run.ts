@@ -1,4 +1,4 @@
-// `npm run bench -- [area…] [--quick] [--out DIR] [--threads 1,2,4]`: runs each area of the area list (AREAS) in its own
+// `npm run bench -- [area…] [--quick] [--out DIR] [--threads 1,2,4] [--only PREFIX,…]`: runs each area of the area list (AREAS) in its own
 // child process (a fresh heap and no threads left over from the area before), prints one JSON object per line on
 // stdout (../shared/BENCH.md), and writes results.jsonl, report.md, report.html and plots/ into DIR. Also
 // `--compare old.jsonl new.jsonl`, `--report results.jsonl [--out DIR]`, `--readme results.jsonl`, `--list`.
@@ -15,7 +15,7 @@ import { checkResultLine, parseResults, type ResultLine } from './report/result-
 import { rewriteReadme } from './report/readme-section.ts';
 import { writeReport } from './report/render.ts';
 import type { AreaOutcome, RunInfo } from './report/run-info.ts';
-import { AREAS, type BenchResult, type Scenario } from './scenario.ts';
+import { AREAS, isReported, isWanted, type BenchResult, type Scenario } from './scenario.ts';
 
 const root = join(import.meta.dirname, '..');
 const runScript = join(import.meta.dirname, 'run.ts');
@@ -51,6 +51,8 @@ export interface RunOptions {
   /** where results.jsonl and the report go; null: no files */
   readonly outDir: string | null;
   readonly threads?: readonly number[];
+  /** scenario-name prefixes of `--only` (see isWanted in scenario.ts); absent: everything */
+  readonly only?: readonly string[];
   /** per-area limit; the child is killed past it */
   readonly timeoutS?: number;
   readonly scenarioDir?: string;
@@ -83,6 +85,28 @@ export function parseThreads(text: string): number[] {
   return [...new Set(list)].sort((a, b) => a - b);
 }
 
+/** `--only ingest.rss,ingest.e2e`: scenario-name prefixes, kept to the characters scenario names use. */
+export function parseOnly(text: string): string[] {
+  const list = text.split(',');
+  if (list.some((p) => !/^[A-Za-z0-9._-]+$/.test(p))) {
+    throw benchError('STRATA_BENCH_BAD_OPTION', `--only wants scenario-name prefixes of letters, digits, '.', '_' and '-' separated by commas (ingest.rss,api.status), got "${text}"`, { only: text });
+  }
+  return [...new Set(list)];
+}
+
+/**
+ * The areas to run: as asked, or with none asked and `--only` given, those whose scenarios some prefix can
+ * match (`--only ingest.rss` runs ingest alone). A prefix that matches no area is a usage error then.
+ */
+export function areasForOnly(areas: readonly AreaAvailability[], asked: readonly string[], only: readonly string[] | undefined): AreaAvailability[] {
+  if (!only || asked.length) return [...areas];
+  const chosen = areas.filter((a) => isWanted(only, `${a.area}.`));
+  if (chosen.length === 0) {
+    throw benchError('STRATA_BENCH_BAD_OPTION', `--only ${only.join(',')} matches no bench area; areas: ${areas.map((a) => a.area).join(', ')}`, { only });
+  }
+  return chosen;
+}
+
 export function parseTimeout(text: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw benchError('STRATA_BENCH_BAD_OPTION', `--timeout-s wants a positive number of seconds, got "${text}"`, { timeoutS: text });
@@ -104,6 +128,7 @@ function runAreaProcess(area: string, options: RunOptions, commit: string, io: B
   const args = ['--expose-gc', runScript, '--child', area];
   if (options.quick) args.push('--quick');
   if (options.threads) args.push('--threads', options.threads.join(','));
+  if (options.only) args.push('--only', options.only.join(','));
   if (options.scenarioDir) args.push('--scenario-dir', options.scenarioDir);
   // Its own process group, so whatever the scenario forked and left behind (a member process that still holds
   // our stderr pipe open) is ended with it and cannot stall the run.
@@ -191,7 +216,7 @@ function runAreaProcess(area: string, options: RunOptions, commit: string, io: B
 
 /** Runs the chosen areas one after the other; an area without a scenario file is reported "not available". */
 export async function runBench(options: RunOptions, io: BenchIo = processIo): Promise<RunOutcome> {
-  const areas = selectAreas(options.areas, options.scenarioDir);
+  const areas = areasForOnly(selectAreas(options.areas, options.scenarioDir), options.areas, options.only);
   const commit = process.env['STRATA_BENCH_COMMIT'] ?? gitCommit(root);
   const dirty = gitDirty(root);
   const resultsPath = options.outDir ? join(options.outDir, 'results.jsonl') : null;
@@ -208,7 +233,8 @@ export async function runBench(options: RunOptions, io: BenchIo = processIo): Pr
       outcomes.push({ area: a.area, status: 'not available', seconds: 0, baseline: a.baseline, lines: 0 });
       continue;
     }
-    io.err(`== ${a.area}${options.quick ? ' (quick)' : ''}; baseline: ${a.baseline}\n`);
+    io.err(`== ${a.area}${options.quick ? ' (quick)' : ''}${options.only ? `; only ${options.only.join(',')}` : ''}; baseline: ${a.baseline}\n`);
+    if (options.only && !isWanted(options.only, `${a.area}.`)) io.err(`   --only names none of ${a.area}'s figures: it runs, and reports nothing\n`);
     const t0 = performance.now();
     const run = await runAreaProcess(a.area, options, commit, io, (line, r) => {
       results.push(r);
@@ -222,7 +248,10 @@ export async function runBench(options: RunOptions, io: BenchIo = processIo): Pr
     }
     outcomes.push({ area: a.area, status: run.status, seconds, baseline: a.baseline, lines: run.lines, ...(run.message ? { message: run.message } : {}) });
   }
-  const info: RunInfo = { profile: options.quick ? 'quick' : 'full', areas: outcomes, dirty, command: options.command ?? 'npm run bench' };
+  const info: RunInfo = {
+    profile: options.quick ? 'quick' : 'full', areas: outcomes, dirty, command: options.command ?? 'npm run bench',
+    ...(options.only ? { only: options.only } : {}),
+  };
   if (options.outDir) {
     writeFileSync(join(options.outDir, 'run.json'), `${JSON.stringify(info, null, 2)}\n`);
     writeReport(options.outDir, results, info);
@@ -233,8 +262,11 @@ export async function runBench(options: RunOptions, io: BenchIo = processIo): Pr
   return { results, info, exitCode };
 }
 
-/** Inside the child process: runs one area in this process, stamping each result with machine, commit and time. */
-export async function runAreaInProcess(area: string, quick: boolean, threads: readonly number[] | null, scenarioDir = SCENARIO_DIR): Promise<void> {
+/**
+ * Inside the child process: runs one area in this process, stamping each result with machine, commit and time.
+ * With `only`, lines outside it are dropped here, so an area that never asks `wants` still reports only those.
+ */
+export async function runAreaInProcess(area: string, quick: boolean, threads: readonly number[] | null, scenarioDir = SCENARIO_DIR, only: readonly string[] | null = null): Promise<void> {
   const machine = machineFacts();
   const commit = process.env['STRATA_BENCH_COMMIT'] ?? gitCommit(root);
   const mod = (await import(pathToFileURL(join(scenarioDir, `${area}.ts`)).href)) as { scenario?: Scenario };
@@ -245,8 +277,11 @@ export async function runAreaInProcess(area: string, quick: boolean, threads: re
   await mod.scenario.run({
     quick,
     ...(threads ? { threads } : {}),
+    wants: (section) => isWanted(only, section),
     log: (line) => void process.stderr.write(`   [${((performance.now() - began) / 1000).toFixed(1).padStart(5)} s] ${line}\n`),
-    emit: (r: BenchResult) => void process.stdout.write(`${JSON.stringify({ ...r, machine, commit, at: new Date().toISOString() })}\n`),
+    emit: (r: BenchResult) => {
+      if (isReported(only, r.scenario)) process.stdout.write(`${JSON.stringify({ ...r, machine, commit, at: new Date().toISOString() })}\n`);
+    },
   });
 }
 
@@ -279,7 +314,9 @@ export function readmeFile(resultsPath: string, readmePath: string, io: BenchIo 
   return 0;
 }
 
-const USAGE = `usage: npm run bench -- [area…] [--quick] [--out DIR] [--threads 1,2,4] [--timeout-s S]
+const USAGE = `usage: npm run bench -- [area…] [--quick] [--out DIR] [--threads 1,2,4] [--timeout-s S] [--only PREFIX,…]
+       (--only: just the figures whose scenario name starts with a prefix; with no area named, only the
+        areas those prefixes name: npm run bench -- --only ingest.rss)
        npm run bench -- --compare old.jsonl new.jsonl [--min-noise 0.05]
        npm run bench -- --report results.jsonl --out DIR
        npm run bench -- --readme results.jsonl [--readme-file README.md]
@@ -294,7 +331,7 @@ export async function main(argv: readonly string[], io: BenchIo = processIo): Pr
       args: [...argv],
       allowPositionals: true,
       options: {
-        quick: { type: 'boolean' }, out: { type: 'string' }, threads: { type: 'string' }, 'timeout-s': { type: 'string' },
+        quick: { type: 'boolean' }, out: { type: 'string' }, threads: { type: 'string' }, 'timeout-s': { type: 'string' }, only: { type: 'string' },
         compare: { type: 'boolean' }, 'min-noise': { type: 'string' }, report: { type: 'string' }, readme: { type: 'string' },
         'readme-file': { type: 'string' }, list: { type: 'boolean' }, child: { type: 'string' }, 'scenario-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -309,7 +346,7 @@ export async function main(argv: readonly string[], io: BenchIo = processIo): Pr
     if (v.help) { io.out(USAGE); return 0; }
     const scenarioDir = v['scenario-dir'] ?? SCENARIO_DIR;
     if (v.child !== undefined) {
-      await runAreaInProcess(v.child, v.quick === true, v.threads ? parseThreads(v.threads) : null, scenarioDir);
+      await runAreaInProcess(v.child, v.quick === true, v.threads ? parseThreads(v.threads) : null, scenarioDir, v.only !== undefined ? parseOnly(v.only) : null);
       return 0;
     }
     if (v.list) {
@@ -330,6 +367,7 @@ export async function main(argv: readonly string[], io: BenchIo = processIo): Pr
       outDir: v.out ?? defaultOutDir(),
       ...(v.threads ? { threads: parseThreads(v.threads) } : {}),
       ...(v['timeout-s'] ? { timeoutS: parseTimeout(v['timeout-s']) } : {}),
+      ...(v.only !== undefined ? { only: parseOnly(v.only) } : {}),
       scenarioDir,
       command: `npm run bench -- ${argv.join(' ')}`.trim(),
     }, io);

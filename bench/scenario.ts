@@ -31,6 +31,11 @@ export interface BenchContext {
   emit(result: BenchResult): void;
   /** thread counts asked for with `--threads 1,2,4` (scaling curves); absent: the scenario's own choice */
   readonly threads?: readonly number[];
+  /**
+   * Whether `--only` asked for anything under this name (see isWanted): a scenario asks before each section's
+   * work, so a partial run skips what nobody asked for. Lines not asked for are dropped at emit anyway.
+   */
+  wants(scenario: string): boolean;
 }
 
 export interface Scenario {
@@ -62,6 +67,25 @@ export const AREAS: readonly AreaEntry[] = [
 ];
 
 export const AREA_NAMES: readonly string[] = AREAS.map((a) => a.area);
+
+/*
+ * `--only` takes plain string prefixes of scenario names, not dot segments, because names grow with '-' as
+ * well as '.' (`scaling.threads-2`, `ingest.csv.backinzo-vs-scan`). The two rules below are the only place
+ * that matching is defined; `null` means no `--only`, i.e. everything.
+ *
+ * A result line is reported when its scenario starts with one of the prefixes.
+ * A section is wanted when some line it could emit would be reported: its name starts with a prefix (the
+ * whole section was asked for) or a prefix starts with its name (a part of it was: `ingest.rss` is wanted
+ * for `--only ingest.rss.e2e-large`, `scaling.threads` for `--only scaling.threads-2`). The area `ingest` is
+ * wanted as the section `ingest.`. Erring towards running a section costs time, never a line.
+ */
+export function isReported(only: readonly string[] | null, scenario: string): boolean {
+  return only === null || only.some((p) => scenario.startsWith(p));
+}
+
+export function isWanted(only: readonly string[] | null, section: string): boolean {
+  return only === null || only.some((p) => section.startsWith(p) || p.startsWith(section));
+}
 
 export interface Summary {
   readonly median: number;

@@ -41,7 +41,7 @@ export function headerFacts(results: readonly ResultLine[], info: RunInfo | null
     out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Node ${m.node}`);
     out.push(`Commit: ${first.commit}${info?.dirty ? ' (with uncommitted changes)' : ''}; run at ${first.at.slice(0, 16).replace('T', ' ')} UTC`);
   }
-  if (info) out.push(`Profile: ${info.profile}; command: \`${info.command}\``);
+  if (info) out.push(`Profile: ${info.profile}${info.only ? `, only ${info.only.join(', ')} (a partial run)` : ''}; command: \`${info.command}\``);
   return out;
 }
 

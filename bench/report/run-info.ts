@@ -17,4 +17,6 @@ export interface RunInfo {
   /** uncommitted changes in the checkout when the run started */
   readonly dirty: boolean;
   readonly command: string;
+  /** the `--only` prefixes: the run was partial, so a figure missing from it was not asked for */
+  readonly only?: readonly string[];
 }

@@ -117,6 +117,8 @@ export const scenario: Scenario = {
   description: 'daemon REST status endpoint under autocannon vs a bare fastify hello endpoint; WebSocket actor-event latency vs a bare ws send, under an optimisation and an ingest',
   baseline: 'a bare fastify hello-JSON endpoint in the same child process under the same autocannon load; a bare ws server sending a timestamped message at the same moments',
   async run(ctx) {
+    // both sections need the daemon child, whose start (a daemon, demo files ingested) is worth skipping
+    if (!ctx.wants('api.status') && !ctx.wants('api.events')) return;
     const dir = await mkdtemp(join(tmpdir(), 'strata-bench-api-'));
     const proc = fork(import.meta.filename, ['--api-bench-child', dir], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
     try {
@@ -124,55 +126,59 @@ export const scenario: Scenario = {
       const statusUrl = `${ready.daemonUrl}/api/v1/status`;
       const helloUrl = `http://127.0.0.1:${ready.helloUrl}/hello`;
       const auth = { authorization: `Bearer ${TOKEN}` };
-      // autocannon stops on its 1 s sampling tick: durations are whole seconds
-      const seconds = ctx.quick ? 1 : 10;
-      const runs = ctx.quick ? 2 : 5;
-      ctx.log(`autocannon, 10 connections, ${seconds} s per run, ${runs} runs each after a warm-up, alternating`);
-      await cannon(helloUrl, 1, {});
-      await cannon(statusUrl, 1, auth);
-      const base: { rps: number; p: Percentiles }[] = [];
-      const ours: { rps: number; p: Percentiles }[] = [];
-      for (let i = 0; i < runs; i++) {
-        base.push(await cannon(helloUrl, seconds, {}));
-        const s = await cannon(statusUrl, seconds, auth);
-        if (s.non2xx > 0) throw new Error(`status endpoint answered ${s.non2xx} non-2xx responses or errors`);
-        ours.push(s);
+      if (ctx.wants('api.status')) {
+        // autocannon stops on its 1 s sampling tick: durations are whole seconds
+        const seconds = ctx.quick ? 1 : 10;
+        const runs = ctx.quick ? 2 : 5;
+        ctx.log(`autocannon, 10 connections, ${seconds} s per run, ${runs} runs each after a warm-up, alternating`);
+        await cannon(helloUrl, 1, {});
+        await cannon(statusUrl, 1, auth);
+        const base: { rps: number; p: Percentiles }[] = [];
+        const ours: { rps: number; p: Percentiles }[] = [];
+        for (let i = 0; i < runs; i++) {
+          base.push(await cannon(helloUrl, seconds, {}));
+          const s = await cannon(statusUrl, seconds, auth);
+          if (s.non2xx > 0) throw new Error(`status endpoint answered ${s.non2xx} non-2xx responses or errors`);
+          ours.push(s);
+        }
+        const baseName = 'bare fastify hello-JSON endpoint, same child process, same autocannon load';
+        ctx.emit(compared('api.status', 'throughput', 'req/s', summarise(ours.map((o) => o.rps)), { name: baseName, summary: summarise(base.map((b) => b.rps)) }, { ratio: '>=0.8' }));
+        // autocannon reports whole milliseconds: a bare endpoint's 0 ms percentile gives no ratio, so that line
+        // carries the baseline in its note instead
+        const withBase = latencyResults('api.status', 'ms', ours.map((o) => o.p), { name: baseName, runs: base.map((b) => b.p) }, { p99: { value: '<=5' } });
+        const without = latencyResults('api.status', 'ms', ours.map((o) => o.p), null, { p99: { value: '<=5' } });
+        withBase.forEach((r, i) => ctx.emit(r.baseline && r.baseline.value > 0 ? r : { ...without[i]!, note: `${baseName}: ${r.baseline?.value ?? 0} ms (autocannon resolves whole ms)` }));
       }
-      const baseName = 'bare fastify hello-JSON endpoint, same child process, same autocannon load';
-      ctx.emit(compared('api.status', 'throughput', 'req/s', summarise(ours.map((o) => o.rps)), { name: baseName, summary: summarise(base.map((b) => b.rps)) }, { ratio: '>=0.8' }));
-      // autocannon reports whole milliseconds: a bare endpoint's 0 ms percentile gives no ratio, so that line
-      // carries the baseline in its note instead
-      const withBase = latencyResults('api.status', 'ms', ours.map((o) => o.p), { name: baseName, runs: base.map((b) => b.p) }, { p99: { value: '<=5' } });
-      const without = latencyResults('api.status', 'ms', ours.map((o) => o.p), null, { p99: { value: '<=5' } });
-      withBase.forEach((r, i) => ctx.emit(r.baseline && r.baseline.value > 0 ? r : { ...without[i]!, note: `${baseName}: ${r.baseline?.value ?? 0} ms (autocannon resolves whole ms)` }));
 
-      ctx.log('WebSocket actor-event latency while an optimisation job and an ingest run');
-      const events = new WebSocket(`${ready.daemonUrl.replace('http', 'ws')}/api/v1/events?topics=admin&types=actor.started&token=${TOKEN}`);
-      const raw = new WebSocket(ready.wsUrl);
-      await Promise.all([new Promise((r) => events.on('open', r)), new Promise((r) => raw.on('open', r))]);
-      const received = new Map<string, number>();
-      const rawLatency: number[] = [];
-      events.on('message', (d) => {
-        const e = JSON.parse(String(d)) as { type: string; data?: { path?: string } };
-        if (e.type === 'actor.started' && e.data?.path?.startsWith('/user/probe-')) received.set(e.data.path, hrNow());
-      });
-      raw.on('message', (d) => { const m = JSON.parse(String(d)) as { at: number }; rawLatency.push((hrNow() - m.at) * 1000); });
-      proc.send({ cmd: 'load', rows: ctx.quick ? 20_000 : 400_000 });
-      await nextMessage(proc, 'loaded');
-      const n = ctx.quick ? 200 : 5_000;
-      proc.send({ cmd: 'probe', n, everyMs: 5 });
-      const { probed } = await nextMessage<{ probed: Record<string, number> }>(proc, 'probed', 300_000);
-      await new Promise((r) => setTimeout(r, 200));
-      const eventLatency: number[] = [];
-      for (const [path, at] of Object.entries(probed)) {
-        const got = received.get(path);
-        if (got !== undefined) eventLatency.push((got - at) * 1000);
+      if (ctx.wants('api.events')) {
+        ctx.log('WebSocket actor-event latency while an optimisation job and an ingest run');
+        const events = new WebSocket(`${ready.daemonUrl.replace('http', 'ws')}/api/v1/events?topics=admin&types=actor.started&token=${TOKEN}`);
+        const raw = new WebSocket(ready.wsUrl);
+        await Promise.all([new Promise((r) => events.on('open', r)), new Promise((r) => raw.on('open', r))]);
+        const received = new Map<string, number>();
+        const rawLatency: number[] = [];
+        events.on('message', (d) => {
+          const e = JSON.parse(String(d)) as { type: string; data?: { path?: string } };
+          if (e.type === 'actor.started' && e.data?.path?.startsWith('/user/probe-')) received.set(e.data.path, hrNow());
+        });
+        raw.on('message', (d) => { const m = JSON.parse(String(d)) as { at: number }; rawLatency.push((hrNow() - m.at) * 1000); });
+        proc.send({ cmd: 'load', rows: ctx.quick ? 20_000 : 400_000 });
+        await nextMessage(proc, 'loaded');
+        const n = ctx.quick ? 200 : 5_000;
+        proc.send({ cmd: 'probe', n, everyMs: 5 });
+        const { probed } = await nextMessage<{ probed: Record<string, number> }>(proc, 'probed', 300_000);
+        await new Promise((r) => setTimeout(r, 200));
+        const eventLatency: number[] = [];
+        for (const [path, at] of Object.entries(probed)) {
+          const got = received.get(path);
+          if (got !== undefined) eventLatency.push((got - at) * 1000);
+        }
+        events.close();
+        raw.close();
+        ctx.log(`${eventLatency.length} of ${n} actor events received, ${rawLatency.length} bare ws messages`);
+        for (const r of latencyResults('api.events', 'µs', [percentiles(eventLatency)], { name: 'bare ws send of a timestamped message from the same child at the same moments', runs: [percentiles(rawLatency)] }, { p99: { value: '<=50000' } })) ctx.emit(r);
+        ctx.emit(compared('api.events', 'delivered', 'fraction', summarise([eventLatency.length / n]), null, { value: '>=1' }));
       }
-      events.close();
-      raw.close();
-      ctx.log(`${eventLatency.length} of ${n} actor events received, ${rawLatency.length} bare ws messages`);
-      for (const r of latencyResults('api.events', 'µs', [percentiles(eventLatency)], { name: 'bare ws send of a timestamped message from the same child at the same moments', runs: [percentiles(rawLatency)] }, { p99: { value: '<=50000' } })) ctx.emit(r);
-      ctx.emit(compared('api.events', 'delivered', 'fraction', summarise([eventLatency.length / n]), null, { value: '>=1' }));
       proc.send({ cmd: 'stop' });
       await nextMessage(proc, 'stopped', 30_000).catch(() => {});
     } finally {

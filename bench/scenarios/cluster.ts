@@ -223,48 +223,57 @@ export const scenario: Scenario = {
     const runs = ctx.quick ? 3 : 5;
     const pings = ctx.quick ? 1_000 : 2_000;
 
-    const raw = await spawnChild('raw', { seeds: [] });
-    const sinkMember = await spawnChild('member', { seeds: [] });
-    const ws = new WebSocket(`ws://127.0.0.1:${raw.port}`, { perMessageDeflate: false });
-    await new Promise((r) => ws.once('open', r));
-    const me = await createClusterMember({ cluster: 'bench', secret: SECRET, seeds: [`127.0.0.1:${sinkMember.port}`], logger: silent(), behaviours: {} });
-    try {
-      ctx.log(`one-way tell, ${messages} messages per run, ${runs} runs (after a warm-up run of each)`);
-      await rawOneWay(ws, messages / 2);
-      await clusterOneWay(me, sinkMember.id, messages / 2);
-      const rawRate = await repeat(runs, () => rawOneWay(ws, messages));
-      const clusterRate = await repeat(runs, () => clusterOneWay(me, sinkMember.id, messages));
-      ctx.emit(compared('cluster.tell', 'throughput', 'msg/s', clusterRate, { name: 'bare ws + msgpack batches of 1,024 between two processes', summary: rawRate }, { ratio: '>=0.67', value: '>=1000000' }));
+    // tell and ask share the two child processes and the link; failover starts its own members
+    if (ctx.wants('cluster.tell') || ctx.wants('cluster.ask')) {
+      const raw = await spawnChild('raw', { seeds: [] });
+      const sinkMember = await spawnChild('member', { seeds: [] });
+      const ws = new WebSocket(`ws://127.0.0.1:${raw.port}`, { perMessageDeflate: false });
+      await new Promise((r) => ws.once('open', r));
+      const me = await createClusterMember({ cluster: 'bench', secret: SECRET, seeds: [`127.0.0.1:${sinkMember.port}`], logger: silent(), behaviours: {} });
+      try {
+        if (ctx.wants('cluster.tell')) {
+          ctx.log(`one-way tell, ${messages} messages per run, ${runs} runs (after a warm-up run of each)`);
+          await rawOneWay(ws, messages / 2);
+          await clusterOneWay(me, sinkMember.id, messages / 2);
+          const rawRate = await repeat(runs, () => rawOneWay(ws, messages));
+          const clusterRate = await repeat(runs, () => clusterOneWay(me, sinkMember.id, messages));
+          ctx.emit(compared('cluster.tell', 'throughput', 'msg/s', clusterRate, { name: 'bare ws + msgpack batches of 1,024 between two processes', summary: rawRate }, { ratio: '>=0.67', value: '>=1000000' }));
+        }
 
-      ctx.log(`round trips, ${runs} runs of ${pings} per side, the two sides alternating run by run`);
-      await rawPingPong(ws, 200);
-      await remoteAsks(me, sinkMember.id, 200);
-      // Alternating runs let both sides meet the same hiccups of a shared host; the figure is the median of
-      // the per-run percentiles (one run of each, back to back, swung the p99 ratio by 1.3–1.9× here).
-      const rawH: ReturnType<typeof histogram>[] = [];
-      const askH: ReturnType<typeof histogram>[] = [];
-      for (let r = 0; r < runs; r++) {
-        rawH.push(await rawPingPong(ws, pings));
-        askH.push(await remoteAsks(me, sinkMember.id, pings));
+        if (ctx.wants('cluster.ask')) {
+          ctx.log(`round trips, ${runs} runs of ${pings} per side, the two sides alternating run by run`);
+          await rawPingPong(ws, 200);
+          await remoteAsks(me, sinkMember.id, 200);
+          // Alternating runs let both sides meet the same hiccups of a shared host; the figure is the median of
+          // the per-run percentiles (one run of each, back to back, swung the p99 ratio by 1.3–1.9× here).
+          const rawH: ReturnType<typeof histogram>[] = [];
+          const askH: ReturnType<typeof histogram>[] = [];
+          for (let r = 0; r < runs; r++) {
+            rawH.push(await rawPingPong(ws, pings));
+            askH.push(await remoteAsks(me, sinkMember.id, pings));
+          }
+          for (const [metric, p] of [['p50', 50], ['p99', 99]] as const) {
+            const per = (hs: ReturnType<typeof histogram>[]): Summary => summarise(hs.map((h) => h.getValueAtPercentile(p)));
+            ctx.emit(compared('cluster.ask', metric, 'µs', per(askH), { name: 'bare ws ping-pong between two processes', summary: per(rawH) }, metric === 'p99' ? { ratio: '<=1.2' } : undefined));
+          }
+        }
+      } finally {
+        ws.close();
+        await me.shutdown();
+        await kill(raw);
+        await kill(sinkMember);
       }
-      for (const [metric, p] of [['p50', 50], ['p99', 99]] as const) {
-        const per = (hs: ReturnType<typeof histogram>[]): Summary => summarise(hs.map((h) => h.getValueAtPercentile(p)));
-        ctx.emit(compared('cluster.ask', metric, 'µs', per(askH), { name: 'bare ws ping-pong between two processes', summary: per(rawH) }, metric === 'p99' ? { ratio: '<=1.2' } : undefined));
-      }
-    } finally {
-      ws.close();
-      await me.shutdown();
-      await kill(raw);
-      await kill(sinkMember);
     }
 
-    const failovers = ctx.quick ? 1 : 3;
-    ctx.log(`failover after kill -9 with default settings (500 ms heartbeats, φ 8, 2 s acceptable pause, 1 s stable window), ${failovers} run(s)`);
-    const samples: { detectMs: number; downMs: number; singletonMs: number }[] = [];
-    for (let i = 0; i < failovers; i++) samples.push(await failover());
-    const note = 'no raw baseline: Akka takes about 5.5 s to detect plus 20 s for its split-brain resolver';
-    ctx.emit({ ...compared('cluster.failover', 'detect', 'ms', summarise(samples.map((s) => s.detectMs)), null, { value: '<=3000' }), note });
-    ctx.emit({ ...compared('cluster.failover', 'downed', 'ms', summarise(samples.map((s) => s.downMs)), null), note });
-    ctx.emit({ ...compared('cluster.failover', 'singleton', 'ms', summarise(samples.map((s) => s.singletonMs)), null, { value: '<=5000' }), note });
+    if (ctx.wants('cluster.failover')) {
+      const failovers = ctx.quick ? 1 : 3;
+      ctx.log(`failover after kill -9 with default settings (500 ms heartbeats, φ 8, 2 s acceptable pause, 1 s stable window), ${failovers} run(s)`);
+      const samples: { detectMs: number; downMs: number; singletonMs: number }[] = [];
+      for (let i = 0; i < failovers; i++) samples.push(await failover());
+      const note = 'no raw baseline: Akka takes about 5.5 s to detect plus 20 s for its split-brain resolver';
+      ctx.emit({ ...compared('cluster.failover', 'detect', 'ms', summarise(samples.map((s) => s.detectMs)), null, { value: '<=3000' }), note });
+      ctx.emit({ ...compared('cluster.failover', 'downed', 'ms', summarise(samples.map((s) => s.downMs)), null), note });
+      ctx.emit({ ...compared('cluster.failover', 'singleton', 'ms', summarise(samples.map((s) => s.singletonMs)), null, { value: '<=5000' }), note });
+    }
   },
 };

@@ -218,97 +218,130 @@ export const scenario: Scenario = {
     const runs = ctx.quick ? 2 : 5;
     try {
       const csvRows = ctx.quick ? 100_000 : 1_000_000;
-      const backinzo = await writeLargeBackinzoCsv(join(dir, 'backinzo.csv'), csvRows, 1);
-      ctx.log(`backinzo CSV: ${csvRows} rows, ${(backinzo.sizeBytes / 2 ** 20).toFixed(1)} MiB`);
-      const [duck, ours] = await interleaved(runs, [() => duckdbRate(backinzo.path, csvRows, 7), () => parseRate(backinzo.path, csvRows)]) as [Summary, Summary];
-      ctx.emit(compared('ingest.csv.backinzo', 'throughput', 'rows/s', ours, { name: 'DuckDB read_csv into an in-memory table, same file', summary: duck }, { ratio: '>=0.4', value: '>=1000000 rows/s' }));
-      // The same figure against DuckDB scanning only what a count and a sum need (its fastest read_csv path).
-      const scan = await repeat(runs, () => duckdbScanRate(backinzo.path, csvRows, 7, 'P/L'));
-      ctx.emit({ ...compared('ingest.csv.backinzo-vs-scan', 'throughput', 'rows/s', ours, { name: 'DuckDB read_csv count(*) + sum(P/L), projection pushdown', summary: scan }, { ratio: '>=0.4' }), note: 'our parser materialises every column; the baseline parses two' });
-
-      // End to end: hash, detect, parse, journal and write into an embedded DuckDB store file.
-      const e2eRows = ctx.quick ? 20_000 : 200_000;
-      const e2eRuns = ctx.quick ? 2 : 5;
-      const e2eFile = await writeLargeBackinzoCsv(join(dir, 'e2e.csv'), e2eRows, 6);
-      // one run in the quick profile: starting three node threads is most of a 20 K-row run
-      const clusterRuns = ctx.quick ? 1 : e2eRuns;
-      ctx.log(`end to end, ${e2eRows} rows: into a DuckDB store file (${e2eRuns} runs) and into the daemon's default store (3 DuckDB nodes on threads, RF 2; ${clusterRuns} run(s)), interleaved with the baseline`);
-      const e2eBaseRun = () => duckdbFileRate(e2eFile.path, e2eRows, 7, dir);
-      const e2eOursRun = () => endToEndRate(e2eFile.path, e2eRows, dir, { checkpoint: true });
-      const clusterRun = () => endToEndClusterRate(e2eFile.path, e2eRows, dir);
-      const [e2eBase, e2eOurs] = await interleaved(e2eRuns, [e2eBaseRun, e2eOursRun]) as [Summary, Summary];
-      ctx.emit({ ...compared('ingest.e2e.csv.backinzo', 'throughput', 'rows/s', e2eOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: e2eBase }, { ratio: '>=0.4', value: '>=1000000 rows/s' }), note: `${e2eRows} trade rows through the ingest actor into a DuckDB store file (journal, partition ids, all-or-nothing), then a checkpoint as on the baseline side` });
-      const [clusterBase, clusterOurs] = await interleaved(clusterRuns, [e2eBaseRun, clusterRun]) as [Summary, Summary];
-      ctx.emit({ ...compared('ingest.e2e.csv.store-cluster', 'throughput', 'rows/s', clusterOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: clusterBase }, { ratio: '>=0.4' }), note: `${e2eRows} trade rows through the ingest actor into the daemon's default store: 3 DuckDB nodes on worker threads, replication factor 2 (every row written twice), through the load-balancer; until the nodes have closed (checkpointed)` });
-
-      const tvTrades = ctx.quick ? 30_000 : 300_000;
-      const tv = await writeLargeTradingView(join(dir, 'tv.csv'), tvTrades, 'csv', 2);
-      ctx.log(`TradingView CSV: ${tv.rows} rows`);
-      const [tvDuck, tvOurs] = await interleaved(runs, [() => duckdbRate(tv.path, tv.rows, 0), () => parseRate(tv.path, tv.rows)]) as [Summary, Summary];
-      ctx.emit(compared('ingest.csv.tradingview', 'throughput', 'rows/s', tvOurs, { name: 'DuckDB read_csv into an in-memory table, same file', summary: tvDuck }, { ratio: '>=0.4' }));
-
-      const xTrades = ctx.quick ? 5_000 : 60_000;
-      const tvx = await writeLargeTradingView(join(dir, 'tv.xlsx'), xTrades, 'xlsx', 3);
-      const xRuns = ctx.quick ? 2 : 3;
-      ctx.log(`TradingView XLSX: ${tvx.rows} rows, parse and end to end, ${xRuns} runs`);
-      const [xBase, xOurs, xE2e] = await interleaved(xRuns, [
-        () => exceljsRate(tvx.path, tvx.rows), () => parseRate(tvx.path, tvx.rows), () => endToEndRate(tvx.path, tvx.rows, dir, { checkpoint: false }),
-      ]) as [Summary, Summary, Summary];
-      ctx.emit(compared('ingest.xlsx.tradingview', 'throughput', 'rows/s', xOurs, { name: 'exceljs streaming WorkbookReader, same file', summary: xBase }, { ratio: '>=2' }));
-      ctx.emit({ ...compared('ingest.e2e.xlsx.tradingview', 'throughput', 'rows/s', xE2e, { name: 'exceljs streaming WorkbookReader (read only), same file', summary: xBase }, { ratio: '>=2' }), note: `${tvx.rows} input rows (${xTrades} trades) through the ingest actor into a DuckDB store file` });
-
-      // The eight formats from one generated dataset (smaller files: fixed costs weigh more).
-      const ds = await generateDataset({ outDir: join(dir, 'ds'), strategies: 4, days: ctx.quick ? 200 : 5000, seed: 11 });
-      const formatRuns = ctx.quick ? 2 : 5;
-      ctx.log(`the ${ds.files.length} generated demo files, ${formatRuns} runs each`);
-      for (const f of ds.files) {
-        const path = join(ds.outDir, f.file);
-        const opts: ParseOptions = f.zoneMode ? { zones: { method: 'equal' } } : {};
-        let rows = 0;
-        for await (const ev of ingestFile(path, opts)) if (ev.type === 'done') rows = ev.summary.rows.trades || ev.summary.rows.daily_pnl;
-        const minMs = ctx.quick ? 50 : 300;
-        // each run repeats the file for ≥ minMs, ours and the raw reader's runs interleaved
-        const oursRun = () => sustainedRate(rows, minMs, () => parseRate(path, rows, opts));
-        ctx.log(`  ${f.file}: ${rows} rows`);
-        const isCsv = f.file.endsWith('.csv');
-        const baseName = isCsv ? 'DuckDB read_csv into an in-memory table, same file' : 'exceljs streaming WorkbookReader, same file (all sheets)';
-        const baseRun = isCsv
-          ? () => sustainedRate(rows, minMs, () => duckdbRate(path, rows, f.format.startsWith('FORMAT_1') || f.format.startsWith('FORMAT_5') ? 7 : 0))
-          : () => sustainedRate(rows, minMs, () => exceljsRate(path, rows));
-        let ours: Summary;
-        let base: { name: string; summary: Summary } | null = null;
-        let why = '';
-        let refused: unknown = null;
-        const guardedBase = async (): Promise<number> => { try { return await baseRun(); } catch (e) { refused = e; throw e; } };
-        try {
-          const [o, b] = await interleaved(formatRuns, [oursRun, guardedBase]) as [Summary, Summary];
-          ours = o;
-          base = { name: baseName, summary: b };
-        } catch (e) {
-          if (refused === null) throw e; // our parser failed: not a missing baseline
-          why = `; no baseline: the raw reader refused the file (${String((refused as Error).message).split('\n')[0]})`;
-          ours = await repeat(formatRuns, oursRun);
+      // the large backinzo file serves the read_csv section and the peak-RSS one: written once, when one of them runs
+      let backinzoFile: Awaited<ReturnType<typeof writeLargeBackinzoCsv>> | undefined;
+      const largeBackinzo = async () => {
+        if (!backinzoFile) {
+          backinzoFile = await writeLargeBackinzoCsv(join(dir, 'backinzo.csv'), csvRows, 1);
+          ctx.log(`backinzo CSV: ${csvRows} rows, ${(backinzoFile.sizeBytes / 2 ** 20).toFixed(1)} MiB`);
         }
-        ctx.emit({ ...compared(`ingest.format.${f.format}.${f.file.replace(/^zones\//, '').replace(/\.\w+$/, '')}`, 'throughput', 'rows/s', ours, base, isCsv ? { ratio: '>=0.4' } : { ratio: '>=2' }), note: `${f.file}, ${rows} canonical rows (trades, legs or daily cells); each run repeats the file for ≥ ${minMs} ms, on both sides${why}` });
+        return backinzoFile;
+      };
+      if (ctx.wants('ingest.csv.backinzo')) {
+        const backinzo = await largeBackinzo();
+        const [duck, ours] = await interleaved(runs, [() => duckdbRate(backinzo.path, csvRows, 7), () => parseRate(backinzo.path, csvRows)]) as [Summary, Summary];
+        ctx.emit(compared('ingest.csv.backinzo', 'throughput', 'rows/s', ours, { name: 'DuckDB read_csv into an in-memory table, same file', summary: duck }, { ratio: '>=0.4', value: '>=1000000 rows/s' }));
+        // The same figure against DuckDB scanning only what a count and a sum need (its fastest read_csv path).
+        const scan = await repeat(runs, () => duckdbScanRate(backinzo.path, csvRows, 7, 'P/L'));
+        ctx.emit({ ...compared('ingest.csv.backinzo-vs-scan', 'throughput', 'rows/s', ours, { name: 'DuckDB read_csv count(*) + sum(P/L), projection pushdown', summary: scan }, { ratio: '>=0.4' }), note: 'our parser materialises every column; the baseline parses two' });
       }
 
-      const small = await writeLargeBackinzoCsv(join(dir, 'rss-small.csv'), csvRows / 10, 4);
-      ctx.log(`peak RSS in child processes: parse and end to end, ${csvRows / 10} and ${csvRows} rows${ctx.quick ? "" : ` (and ${csvRows * 3})`}`);
-      const rssSmall = await childPeakRss(small.path);
-      const rssLarge = await childPeakRss(backinzo.path);
-      const rssE2eSmall = await childPeakRssEndToEnd(small.path, dir);
-      const rssE2eLarge = await childPeakRssEndToEnd(backinzo.path, dir);
-      ctx.emit({ ...compared('ingest.rss.e2e-large', 'peak RSS', 'MiB', summarise([rssE2eLarge]), { name: `same ingest of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssE2eSmall]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows} rows through the ingest actor into a DuckDB store file, in a child process started as a daemon is (${daemonCommandPrefix()})` });
-      ctx.emit({ ...compared('ingest.rss.csv-large', 'peak RSS', 'MiB', summarise([rssLarge]), { name: `same parse of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssSmall]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows} rows, ${(backinzo.sizeBytes / 2 ** 20).toFixed(0)} MiB file, daemon process settings; ratio ≈ 1 means size-independent` });
-      if (!ctx.quick) {
-        // The 10× smaller file ends before the garbage collector reaches its steady heap; a 3× larger file
-        // shows whether memory keeps growing with size past that point.
-        const huge = await writeLargeBackinzoCsv(join(dir, 'rss-huge.csv'), csvRows * 3, 5);
-        const rssHuge = await childPeakRss(huge.path);
-        const rssE2eHuge = await childPeakRssEndToEnd(huge.path, dir);
-        rmSync(huge.path, { force: true });
-        ctx.emit({ ...compared('ingest.rss.csv-3x', 'peak RSS', 'MiB', summarise([rssHuge]), { name: `same parse of the ${csvRows}-row file`, summary: summarise([rssLarge]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows * 3} rows; ratio ≈ 1 means size-independent` });
-        ctx.emit({ ...compared('ingest.rss.e2e-3x', 'peak RSS', 'MiB', summarise([rssE2eHuge]), { name: `same ingest of the ${csvRows}-row file`, summary: summarise([rssE2eLarge]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows * 3} rows through the ingest actor into a DuckDB store file (its default memory cap, 128 MiB); ratio ≈ 1 means size-independent` });
+      // End to end: hash, detect, parse, journal and write into an embedded DuckDB store file.
+      const e2eToFile = ctx.wants('ingest.e2e.csv.backinzo');
+      const e2eToCluster = ctx.wants('ingest.e2e.csv.store-cluster');
+      if (e2eToFile || e2eToCluster) {
+        const e2eRows = ctx.quick ? 20_000 : 200_000;
+        const e2eRuns = ctx.quick ? 2 : 5;
+        const e2eFile = await writeLargeBackinzoCsv(join(dir, 'e2e.csv'), e2eRows, 6);
+        // one run in the quick profile: starting three node threads is most of a 20 K-row run
+        const clusterRuns = ctx.quick ? 1 : e2eRuns;
+        ctx.log(`end to end, ${e2eRows} rows: into a DuckDB store file (${e2eToFile ? `${e2eRuns} runs` : 'not asked for'}) and into the daemon's default store (3 DuckDB nodes on threads, RF 2; ${e2eToCluster ? `${clusterRuns} run(s)` : 'not asked for'}), interleaved with the baseline`);
+        const e2eBaseRun = () => duckdbFileRate(e2eFile.path, e2eRows, 7, dir);
+        const e2eOursRun = () => endToEndRate(e2eFile.path, e2eRows, dir, { checkpoint: true });
+        const clusterRun = () => endToEndClusterRate(e2eFile.path, e2eRows, dir);
+        if (e2eToFile) {
+          const [e2eBase, e2eOurs] = await interleaved(e2eRuns, [e2eBaseRun, e2eOursRun]) as [Summary, Summary];
+          ctx.emit({ ...compared('ingest.e2e.csv.backinzo', 'throughput', 'rows/s', e2eOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: e2eBase }, { ratio: '>=0.4', value: '>=1000000 rows/s' }), note: `${e2eRows} trade rows through the ingest actor into a DuckDB store file (journal, partition ids, all-or-nothing), then a checkpoint as on the baseline side` });
+        }
+        if (e2eToCluster) {
+          const [clusterBase, clusterOurs] = await interleaved(clusterRuns, [e2eBaseRun, clusterRun]) as [Summary, Summary];
+          ctx.emit({ ...compared('ingest.e2e.csv.store-cluster', 'throughput', 'rows/s', clusterOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: clusterBase }, { ratio: '>=0.4' }), note: `${e2eRows} trade rows through the ingest actor into the daemon's default store: 3 DuckDB nodes on worker threads, replication factor 2 (every row written twice), through the load-balancer; until the nodes have closed (checkpointed)` });
+        }
+      }
+
+      if (ctx.wants('ingest.csv.tradingview')) {
+        const tvTrades = ctx.quick ? 30_000 : 300_000;
+        const tv = await writeLargeTradingView(join(dir, 'tv.csv'), tvTrades, 'csv', 2);
+        ctx.log(`TradingView CSV: ${tv.rows} rows`);
+        const [tvDuck, tvOurs] = await interleaved(runs, [() => duckdbRate(tv.path, tv.rows, 0), () => parseRate(tv.path, tv.rows)]) as [Summary, Summary];
+        ctx.emit(compared('ingest.csv.tradingview', 'throughput', 'rows/s', tvOurs, { name: 'DuckDB read_csv into an in-memory table, same file', summary: tvDuck }, { ratio: '>=0.4' }));
+      }
+
+      // parse and end to end share their baseline runs: one section, whichever of its two lines was asked for
+      if (ctx.wants('ingest.xlsx.tradingview') || ctx.wants('ingest.e2e.xlsx.tradingview')) {
+        const xTrades = ctx.quick ? 5_000 : 60_000;
+        const tvx = await writeLargeTradingView(join(dir, 'tv.xlsx'), xTrades, 'xlsx', 3);
+        const xRuns = ctx.quick ? 2 : 3;
+        ctx.log(`TradingView XLSX: ${tvx.rows} rows, parse and end to end, ${xRuns} runs`);
+        const [xBase, xOurs, xE2e] = await interleaved(xRuns, [
+          () => exceljsRate(tvx.path, tvx.rows), () => parseRate(tvx.path, tvx.rows), () => endToEndRate(tvx.path, tvx.rows, dir, { checkpoint: false }),
+        ]) as [Summary, Summary, Summary];
+        ctx.emit(compared('ingest.xlsx.tradingview', 'throughput', 'rows/s', xOurs, { name: 'exceljs streaming WorkbookReader, same file', summary: xBase }, { ratio: '>=2' }));
+        ctx.emit({ ...compared('ingest.e2e.xlsx.tradingview', 'throughput', 'rows/s', xE2e, { name: 'exceljs streaming WorkbookReader (read only), same file', summary: xBase }, { ratio: '>=2' }), note: `${tvx.rows} input rows (${xTrades} trades) through the ingest actor into a DuckDB store file` });
+      }
+
+      // The eight formats from one generated dataset (smaller files: fixed costs weigh more).
+      if (ctx.wants('ingest.format')) {
+        const ds = await generateDataset({ outDir: join(dir, 'ds'), strategies: 4, days: ctx.quick ? 200 : 5000, seed: 11 });
+        const formatRuns = ctx.quick ? 2 : 5;
+        ctx.log(`the ${ds.files.length} generated demo files, ${formatRuns} runs each`);
+        for (const f of ds.files) {
+          const name = `ingest.format.${f.format}.${f.file.replace(/^zones\//, '').replace(/\.\w+$/, '')}`;
+          if (!ctx.wants(name)) continue;
+          const path = join(ds.outDir, f.file);
+          const opts: ParseOptions = f.zoneMode ? { zones: { method: 'equal' } } : {};
+          let rows = 0;
+          for await (const ev of ingestFile(path, opts)) if (ev.type === 'done') rows = ev.summary.rows.trades || ev.summary.rows.daily_pnl;
+          const minMs = ctx.quick ? 50 : 300;
+          // each run repeats the file for ≥ minMs, ours and the raw reader's runs interleaved
+          const oursRun = () => sustainedRate(rows, minMs, () => parseRate(path, rows, opts));
+          ctx.log(`  ${f.file}: ${rows} rows`);
+          const isCsv = f.file.endsWith('.csv');
+          const baseName = isCsv ? 'DuckDB read_csv into an in-memory table, same file' : 'exceljs streaming WorkbookReader, same file (all sheets)';
+          const baseRun = isCsv
+            ? () => sustainedRate(rows, minMs, () => duckdbRate(path, rows, f.format.startsWith('FORMAT_1') || f.format.startsWith('FORMAT_5') ? 7 : 0))
+            : () => sustainedRate(rows, minMs, () => exceljsRate(path, rows));
+          let ours: Summary;
+          let base: { name: string; summary: Summary } | null = null;
+          let why = '';
+          let refused: unknown = null;
+          const guardedBase = async (): Promise<number> => { try { return await baseRun(); } catch (e) { refused = e; throw e; } };
+          try {
+            const [o, b] = await interleaved(formatRuns, [oursRun, guardedBase]) as [Summary, Summary];
+            ours = o;
+            base = { name: baseName, summary: b };
+          } catch (e) {
+            if (refused === null) throw e; // our parser failed: not a missing baseline
+            why = `; no baseline: the raw reader refused the file (${String((refused as Error).message).split('\n')[0]})`;
+            ours = await repeat(formatRuns, oursRun);
+          }
+          ctx.emit({ ...compared(name, 'throughput', 'rows/s', ours, base, isCsv ? { ratio: '>=0.4' } : { ratio: '>=2' }), note: `${f.file}, ${rows} canonical rows (trades, legs or daily cells); each run repeats the file for ≥ ${minMs} ms, on both sides${why}` });
+        }
+      }
+
+      // Peak RSS: each figure is its own child process, so the parse and the end-to-end lines can run apart.
+      const rssParse = ctx.wants('ingest.rss.csv');
+      const rssE2e = ctx.wants('ingest.rss.e2e');
+      if (rssParse || rssE2e) {
+        const backinzo = await largeBackinzo();
+        const small = await writeLargeBackinzoCsv(join(dir, 'rss-small.csv'), csvRows / 10, 4);
+        ctx.log(`peak RSS in child processes: ${rssParse && rssE2e ? 'parse and end to end' : rssParse ? 'parse' : 'end to end'}, ${csvRows / 10} and ${csvRows} rows${ctx.quick ? "" : ` (and ${csvRows * 3})`}`);
+        const rssSmall = rssParse ? await childPeakRss(small.path) : 0;
+        const rssLarge = rssParse ? await childPeakRss(backinzo.path) : 0;
+        const rssE2eSmall = rssE2e ? await childPeakRssEndToEnd(small.path, dir) : 0;
+        const rssE2eLarge = rssE2e ? await childPeakRssEndToEnd(backinzo.path, dir) : 0;
+        if (rssE2e) ctx.emit({ ...compared('ingest.rss.e2e-large', 'peak RSS', 'MiB', summarise([rssE2eLarge]), { name: `same ingest of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssE2eSmall]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows} rows through the ingest actor into a DuckDB store file, in a child process started as a daemon is (${daemonCommandPrefix()})` });
+        if (rssParse) ctx.emit({ ...compared('ingest.rss.csv-large', 'peak RSS', 'MiB', summarise([rssLarge]), { name: `same parse of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssSmall]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows} rows, ${(backinzo.sizeBytes / 2 ** 20).toFixed(0)} MiB file, daemon process settings; ratio ≈ 1 means size-independent` });
+        if (!ctx.quick) {
+          // The 10× smaller file ends before the garbage collector reaches its steady heap; a 3× larger file
+          // shows whether memory keeps growing with size past that point.
+          const huge = await writeLargeBackinzoCsv(join(dir, 'rss-huge.csv'), csvRows * 3, 5);
+          const rssHuge = rssParse ? await childPeakRss(huge.path) : 0;
+          const rssE2eHuge = rssE2e ? await childPeakRssEndToEnd(huge.path, dir) : 0;
+          rmSync(huge.path, { force: true });
+          if (rssParse) ctx.emit({ ...compared('ingest.rss.csv-3x', 'peak RSS', 'MiB', summarise([rssHuge]), { name: `same parse of the ${csvRows}-row file`, summary: summarise([rssLarge]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows * 3} rows; ratio ≈ 1 means size-independent` });
+          if (rssE2e) ctx.emit({ ...compared('ingest.rss.e2e-3x', 'peak RSS', 'MiB', summarise([rssE2eHuge]), { name: `same ingest of the ${csvRows}-row file`, summary: summarise([rssE2eLarge]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows * 3} rows through the ingest actor into a DuckDB store file (its default memory cap, 128 MiB); ratio ≈ 1 means size-independent` });
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -146,6 +146,9 @@ export const scenario: Scenario = {
     const cores = availableParallelism();
     const counts = ctx.threads ?? defaultThreadCounts(cores);
     const runs = ctx.quick ? 3 : 5;
+    // both curves divide by the one-thread figure, so it is measured whenever either runs
+    const curves = { threads: ctx.wants('scaling.threads'), members: ctx.wants('scaling.members') };
+    if (!curves.threads && !curves.members) return;
     const p = problem();
     const evaluator = createPortfolioEvaluator(p);
     const single = candidates(ctx.quick ? 3_000 : 8_000, 1);
@@ -155,7 +158,9 @@ export const scenario: Scenario = {
       return single.length / ((performance.now() - t) / 1000);
     });
     ctx.log(`one thread in process: ${oneThread.median.toFixed(0)} candidates/s`);
-    for (const threads of counts) {
+    // each thread count has its own pool: a count not asked for (--only scaling.threads-16) is simply left out
+    for (const threads of curves.threads ? counts : []) {
+      if (!ctx.wants(`scaling.threads-${threads}`)) continue;
       // enough work that every thread gets several tasks of 256 candidates per batch
       const batch = candidates(Math.max(ctx.quick ? 3_000 : 8_000, threads * 256 * 4), 2 + threads);
       const pool = createEvaluationPool(p, { threads, taskSize: 256 });
@@ -177,6 +182,7 @@ export const scenario: Scenario = {
         await pool.close();
       }
     }
-    await scaleMembers(ctx, p, oneThread, defaultThreadCounts(cores), runs);
+    // the members are started once for every count: that curve runs whole or not at all
+    if (curves.members) await scaleMembers(ctx, p, oneThread, defaultThreadCounts(cores), runs);
   },
 };

@@ -114,38 +114,43 @@ export const scenario: Scenario = {
       await system.ask<EchoMsg, { type: 'pong'; i: number }>(echoProxy, (replyTo) => ({ type: 'ping', i: -1, replyTo }), { timeoutMs: 20_000 });
       const echo = (await system.ask<EchoMsg, { type: 'self'; self: unknown }>(echoProxy, (replyTo) => ({ type: 'self?', replyTo }))).self as ActorRef<EchoMsg>;
 
-      ctx.log(`one-way: ${messages} messages in chunks of ${CHUNK} per tick, ${runs} runs`);
-      let rawBytes = 0;
-      let envBytes = 0;
-      const rawRates: number[] = [];
-      const strataRates: number[] = [];
-      // interleave the two so that machine noise hits both alike
-      await rawOneWay(raw, messages);
-      await strataOneWay(system, sink, messages);
-      for (let r = 0; r < runs; r++) {
-        const a = await rawOneWay(raw, messages);
-        rawRates.push(a.rate);
-        rawBytes = a.bytesPerMessage;
-        const b = await strataOneWay(system, sink, messages);
-        strataRates.push(b.rate);
-        envBytes = b.bytesPerEnvelope;
+      // the envelope size comes from the tell runs: one section for both lines
+      if (ctx.wants('threads.tell') || ctx.wants('threads.envelope')) {
+        ctx.log(`one-way: ${messages} messages in chunks of ${CHUNK} per tick, ${runs} runs`);
+        let rawBytes = 0;
+        let envBytes = 0;
+        const rawRates: number[] = [];
+        const strataRates: number[] = [];
+        // interleave the two so that machine noise hits both alike
+        await rawOneWay(raw, messages);
+        await strataOneWay(system, sink, messages);
+        for (let r = 0; r < runs; r++) {
+          const a = await rawOneWay(raw, messages);
+          rawRates.push(a.rate);
+          rawBytes = a.bytesPerMessage;
+          const b = await strataOneWay(system, sink, messages);
+          strataRates.push(b.rate);
+          envBytes = b.bytesPerEnvelope;
+        }
+        ctx.emit(compared('threads.tell.one-way', 'throughput', 'msg/s', summarise(strataRates), { name: 'raw msgpack batch + transferred ArrayBuffer, same threads', summary: summarise(rawRates) }, { ratio: '>=0.5', value: '>=1000000 msg/s' }));
+        ctx.emit({ ...compared('threads.envelope', 'size', 'bytes/message', summarise([envBytes]), { name: 'raw msgpack record per message', summary: summarise([rawBytes]) }), note: 'envelopes for one target travel as a group [t, firstId, messages]; batch framing shared over 1,024 messages' });
       }
-      ctx.emit(compared('threads.tell.one-way', 'throughput', 'msg/s', summarise(strataRates), { name: 'raw msgpack batch + transferred ArrayBuffer, same threads', summary: summarise(rawRates) }, { ratio: '>=0.5', value: '>=1000000 msg/s' }));
-      ctx.emit({ ...compared('threads.envelope', 'size', 'bytes/message', summarise([envBytes]), { name: 'raw msgpack record per message', summary: summarise([rawBytes]) }), note: 'envelopes for one target travel as a group [t, firstId, messages]; batch framing shared over 1,024 messages' });
 
-      ctx.log(`ask round trips: ${asks} sequential, ${runs} runs`);
-      const rawP: { p50: number; p99: number }[] = [];
-      const strataP: { p50: number; p99: number }[] = [];
-      await rawRoundTrips(raw, asks / 4);
-      await strataAsks(system, echo, asks / 4);
-      for (let r = 0; r < runs; r++) {
-        rawP.push(await rawRoundTrips(raw, asks));
-        strataP.push(await strataAsks(system, echo, asks));
-      }
-      for (const p of ['p50', 'p99'] as const) {
-        const measured: Summary = summarise(strataP.map((x) => x[p]));
-        const base: Summary = summarise(rawP.map((x) => x[p]));
-        ctx.emit(compared('threads.ask', p, 'µs', measured, { name: 'raw postMessage ping/pong', summary: base }, p === 'p99' ? { ratio: '<=1.5' } : undefined));
+      if (ctx.wants('threads.ask')) {
+        ctx.log(`ask round trips: ${asks} sequential, ${runs} runs`);
+        const rawP: { p50: number; p99: number }[] = [];
+        const strataP: { p50: number; p99: number }[] = [];
+        await rawRoundTrips(raw, asks / 4);
+        await strataAsks(system, echo, asks / 4);
+        for (let r = 0; r < runs; r++) {
+          rawP.push(await rawRoundTrips(raw, asks));
+          strataP.push(await strataAsks(system, echo, asks));
+        }
+        for (const p of ['p50', 'p99'] as const) {
+          const measured: Summary = summarise(strataP.map((x) => x[p]));
+          const base: Summary = summarise(rawP.map((x) => x[p]));
+          ctx.emit(compared('threads.ask', p, 'µs', measured, { name: 'raw postMessage ping/pong', summary: base }, p === 'p99' ? { ratio: '<=1.5' } : undefined));
+        }
       }
       void repeat;
     } finally {

@@ -48,11 +48,17 @@ describe('strata bench', () => {
     expect((await strata(['--compare', b, a])).code).toBe(0);
   });
 
-  it('is a usage error (exit 2) to give --compare one file, a bad --threads, or an unknown area', async () => {
+  it('is a usage error (exit 2) to give --compare one file, a bad --threads or --only, or an unknown area', async () => {
     expect((await strata(['--compare', join(dir, 'a.jsonl')])).code).toBe(2);
     const threads = await strata(['scaling', '--threads', '0,2']);
     expect(threads.code).toBe(2);
     expect(threads.err).toMatch(/--threads wants positive integers/);
+    const only = await strata(['--only', 'ingest rss']);
+    expect(only.code).toBe(2);
+    expect(only.err).toMatch(/--only wants scenario-name prefixes/);
+    const nowhere = await strata(['--only', 'warp.speed', '--out', join(dir, 'nowhere')]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.err).toMatch(/STRATA_BENCH_BAD_OPTION: --only warp.speed matches no bench area/);
     const unknown = await strata(['warp']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/STRATA_BENCH_UNKNOWN_AREA/);

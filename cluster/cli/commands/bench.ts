@@ -1,9 +1,9 @@
-// `strata bench [scenario…] [--quick] [--out DIR] [--threads 1,2,4] [--compare old.jsonl new.jsonl]`: the benchmark
+// `strata bench [scenario…] [--quick] [--out DIR] [--threads 1,2,4] [--only PREFIX,…] [--compare old.jsonl new.jsonl]`: the benchmark
 // harness of bench/run.ts behind the CLI (the same as `npm run bench -- …`), plus --report, --readme and --list.
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import {
-  compareFiles, defaultOutDir, listAreas, parseThreads, parseTimeout, readmeFile, reportFile, runBench, type BenchIo,
+  compareFiles, defaultOutDir, listAreas, parseOnly, parseThreads, parseTimeout, readmeFile, reportFile, runBench, type BenchIo,
 } from '../../../bench/run.ts';
 import { AREA_NAMES } from '../../../bench/scenario.ts';
 
@@ -41,6 +41,7 @@ interface BenchFlags {
   out?: string;
   threads?: number[];
   timeoutS?: number;
+  only?: string[];
   compare?: string[];
   minNoise?: number;
   report?: string;
@@ -57,6 +58,7 @@ export function register(program: Command, io: BenchCliIo = processBenchIo()): v
     .option('--out <dir>', 'folder for results.jsonl, report.md, report.html and plots/ (default: a new temp folder)')
     .option('--threads <list>', 'thread counts for scaling curves, e.g. 1,2,4,8,16', optionParser(parseThreads))
     .option('--timeout-s <seconds>', 'kill an area that runs longer (default 300 quick, 3600 full)', optionParser(parseTimeout))
+    .option('--only <prefixes>', 'just the figures whose scenario name starts with one of these comma-separated prefixes; with no area named, only the areas they name (e.g. ingest.rss)', optionParser(parseOnly))
     .option('--compare <files...>', 'two result files, old then new: ratios and regressions beyond noise (exit 1 on a regression)')
     .option('--min-noise <fraction>', 'with --compare: the smallest change that counts (default 0.05)', minNoise)
     .option('--report <results>', 'write the report of an earlier run (into --out, default beside the file)')
@@ -92,7 +94,8 @@ export function register(program: Command, io: BenchCliIo = processBenchIo()): v
         outDir: flags.out ?? defaultOutDir(),
         ...(flags.threads ? { threads: flags.threads } : {}),
         ...(flags.timeoutS ? { timeoutS: flags.timeoutS } : {}),
-        command: `strata bench ${[...areas, flags.quick ? '--quick' : ''].join(' ')}`.trim(),
+        ...(flags.only ? { only: flags.only } : {}),
+        command: `strata bench ${[...areas, flags.quick ? '--quick' : '', flags.only ? `--only ${flags.only.join(',')}` : ''].filter(Boolean).join(' ')}`,
       }, io);
       io.setExitCode(outcome.exitCode);
     } catch (e) {
