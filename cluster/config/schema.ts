@@ -85,6 +85,9 @@ export const configSchema = z.strictObject({
     /** watch dataDir/ingest/inbox and inbox-zones */
     watchInbox: z.boolean().default(true),
     scanIntervalMs: z.number().int().min(0).max(3_600_000).default(1_000),
+    /** finished uploads (committed, duplicate, rejected) remembered with their outcomes; the oldest beyond this
+     *  are forgotten (a rejected one's file in uploads/ too), so a daemon that takes uploads for weeks stays bounded */
+    retainUploads: z.number().int().min(1).max(1_000_000).default(1_000),
   }).prefault({}),
   jobs: z.strictObject({
     /** 'scheduler': durable journal, recovery after crashes (actors/job-scheduler); 'local': in memory */

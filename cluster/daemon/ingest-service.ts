@@ -1,13 +1,16 @@
 // The ingest service: the ingest actor (inbox folders under the data dir, the store's sink) plus uploads kept
-// on disk until they are processed, with their outcomes, and a fan-out of the actor's events.
+// on disk until they are processed, with their outcomes, and a fan-out of the actor's events. An upload that is
+// committed (or a duplicate) moves to processed/ as inbox files do; a rejected one stays for a retry (say
+// lenient) until it is forgotten; the newest `retainUploads` finished uploads are remembered, so a daemon that
+// takes uploads for weeks keeps neither every outcome in memory nor every file in uploads/.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import {
-  ensureFolders, foldersUnder, ingestBehaviour, listenToIngest,
+  ensureFolders, foldersUnder, ingestBehaviour, listenToIngest, placeFile,
   type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply, type IngestSink, type IngestStatus,
 } from '../../actors/ingest/index.ts';
 import { parseZoneSpec } from '../../engine/formats/index.ts';
@@ -22,7 +25,13 @@ export interface IngestServiceOptions {
   readonly root: string;
   readonly watchInbox: boolean;
   readonly scanIntervalMs: number;
+  /** finished uploads (committed, duplicate, rejected) remembered with their outcomes; default 1,000 */
+  readonly retainUploads?: number;
 }
+
+type Upload = UploadView & { readonly path: string };
+
+const FINISHED: ReadonlySet<UploadView['state']> = new Set(['committed', 'duplicate', 'rejected']);
 
 const WEEK_MS = 7 * 24 * 3600_000;
 
@@ -45,14 +54,46 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
   }), { name: 'ingest', supervision: { kind: 'one-for-one', maxRestarts: 10, withinMs: 60_000 } });
   const listeners = new Set<(e: IngestEvent) => void>();
   listenToIngest(o.system, ref, (ev) => { for (const fn of listeners) fn(ev); }, 'ingest-events');
-  const uploads = new Map<string, UploadView & { path: string }>();
+  // in upload order (a Map keeps insertion order): the oldest finished ones are forgotten first
+  const uploads = new Map<string, Upload>();
+  const retainUploads = o.retainUploads ?? 1_000;
+  let finished = 0;
   let intake = true;
+  await adoptLeftovers(uploadsDir, uploads);
 
   const update = (id: string, patch: Partial<UploadView>): void => {
     const u = uploads.get(id);
-    if (u) uploads.set(id, { ...u, ...patch });
+    if (!u) return;
+    const next = { ...u, ...patch };
+    uploads.set(id, next);
+    finished += Number(FINISHED.has(next.state)) - Number(FINISHED.has(u.state));
+    if (finished > retainUploads) forgetOldest();
   };
-  const view = (u: UploadView & { path: string }): UploadView => {
+  const forgetOldest = (): void => {
+    for (const [id, u] of uploads) {
+      if (finished <= retainUploads) break;
+      if (!FINISHED.has(u.state)) continue;
+      uploads.delete(id);
+      finished--;
+      // a rejected upload kept its file for a retry; quarantine/ holds a copy with the report
+      if (u.state === 'rejected') void rm(dirname(u.path), { recursive: true, force: true }).catch(() => undefined);
+    }
+  };
+  /** An outcome arrived: committed and duplicate files leave uploads/ for processed/, like inbox files. */
+  const settle = async (u: Upload, outcome: FileOutcome): Promise<void> => {
+    let recorded = outcome;
+    if (outcome.status === 'committed' || outcome.status === 'duplicate') {
+      try {
+        const movedTo = await placeFile(u.path, folders.processed, 'move');
+        await rm(dirname(u.path), { recursive: true, force: true });
+        recorded = { ...outcome, movedTo };
+      } catch {
+        // the file stays in uploads/ (a full disk, say); its outcome is what counts
+      }
+    }
+    update(u.id, { state: outcome.status, outcome: recorded });
+  };
+  const view = (u: Upload): UploadView => {
     const { path: _path, ...rest } = u;
     return rest;
   };
@@ -107,15 +148,16 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
         if (!u) throw daemonError('STRATA_DAEMON_UNKNOWN_UPLOAD', `no upload has id ${JSON.stringify(id)}`, { id });
         return u;
       });
-      const run = chosen.filter((u) => u.state !== 'processing');
+      // committed and duplicate uploads are done (their file has moved to processed/): reported as they are
+      const run = chosen.filter((u) => u.state === 'stored' || u.state === 'failed' || u.state === 'rejected');
       for (const u of run) update(u.id, { state: 'processing', outcome: null });
       if (run.length > 0) {
-        void ask(run.map((u) => u.path), options).then((reply) => {
+        void ask(run.map((u) => u.path), options).then(async (reply) => {
           if (reply.type !== 'ingest.files.ok') {
             for (const u of run) update(u.id, { state: 'failed' });
             return;
           }
-          reply.outcomes.forEach((outcome, i) => update(run[i]!.id, { state: outcome.status, outcome }));
+          await Promise.all(reply.outcomes.map((outcome, i) => settle(run[i]!, outcome)));
         }, () => { for (const u of run) update(u.id, { state: 'failed' }); });
       }
       return chosen.map((u) => view(uploads.get(u.id)!));
@@ -145,4 +187,30 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
       o.system.stop(ref);
     },
   };
+}
+
+/**
+ * Uploads stored by an earlier run of the daemon (uploads/<id>/<name>, kept on disk until processed) come back as
+ * 'stored', so they can still be processed; empty upload folders are removed.
+ */
+async function adoptLeftovers(uploadsDir: string, uploads: Map<string, Upload>): Promise<void> {
+  const found: Upload[] = [];
+  for (const id of await readdir(uploadsDir)) {
+    const dir = join(uploadsDir, id);
+    try {
+      const names = await readdir(dir);
+      if (names.length === 0) {
+        await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (names.length !== 1) continue; // not an upload folder of ours: left alone
+      const path = join(dir, names[0]!);
+      const st = await stat(path);
+      if (st.isFile()) found.push({ id, name: names[0]!, sizeBytes: st.size, receivedAt: Math.round(st.mtimeMs), state: 'stored', outcome: null, path });
+    } catch {
+      // not a folder, or gone meanwhile
+    }
+  }
+  found.sort((a, b) => a.receivedAt - b.receivedAt);
+  for (const u of found) uploads.set(u.id, u);
 }
