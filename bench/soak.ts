@@ -1,0 +1,357 @@
+// `npm run soak -- [--minutes 60] [--out DIR] …`: a long-running check of `strata up` as operators run it. It
+// starts the daemon in a child process with the daemon's process settings, drives it over REST and WebSocket the
+// way a team does (a new file uploaded and ingested every second, an optimisation job after every few, an event
+// client per upload, status and console snapshots), samples its RSS and heap, and reports whether they level off.
+// Not a benchmark: there is no baseline, and a figure here is the daemon's memory over time.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../cluster/cli/process-settings.ts';
+import { tradingDays, writeLargeBackinzoCsv } from '../engine/formats/index.ts';
+import { benchError } from './report/errors.ts';
+
+const CLI = join(import.meta.dirname, '..', 'cluster', 'cli', 'main.ts');
+const ALGORITHMS = ['nsga2', 'genetic-algorithm', 'simulated-annealing', 'tpe'] as const;
+const MAX_JOBS_IN_FLIGHT = 2;
+const MIB = 2 ** 20;
+
+export interface SoakOptions {
+  readonly minutes: number;
+  readonly outDir: string;
+  /** trades per uploaded Backinzo file (400 per trading day) */
+  readonly rows: number;
+  /** pause between one upload's end and the next upload */
+  readonly everyMs: number;
+  /** a job after every this many uploads; 0: no jobs */
+  readonly jobEvery: number;
+  readonly evaluations: number;
+  readonly sampleS: number;
+  readonly readyTimeoutS: number;
+}
+
+export interface SoakSample {
+  readonly minute: number;
+  readonly rssMiB: number;
+  readonly heapUsedMiB: number;
+  readonly externalMiB: number;
+  readonly uploads: number;
+  readonly committed: number;
+  readonly jobsCompleted: number;
+  readonly jobsFailed: number;
+  readonly errors: number;
+}
+
+export interface SeriesSummary {
+  readonly first: number;
+  readonly max: number;
+  readonly last: number;
+  /** least-squares slope over the second half of the samples, MiB per hour (null: fewer than 4 samples there) */
+  readonly slopeMiBPerHour: number | null;
+}
+
+export interface SoakSummary {
+  readonly minutes: number;
+  readonly samples: number;
+  readonly uploads: number;
+  readonly committed: number;
+  readonly jobsCompleted: number;
+  readonly jobsFailed: number;
+  readonly errors: number;
+  /** the first few error messages */
+  readonly errorMessages: readonly string[];
+  readonly rss: SeriesSummary;
+  readonly heapUsed: SeriesSummary;
+  /** the daemon stopped with exit status 0 within 60 s of SIGTERM */
+  readonly stoppedCleanly: boolean;
+  readonly outDir: string;
+}
+
+export interface SoakIo {
+  /** the summary as one JSON line (stdout) */
+  out(text: string): void;
+  /** progress (stderr) */
+  err(text: string): void;
+}
+
+const processIo: SoakIo = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
+
+/** Least-squares slope of y over x; null with fewer than two distinct x. */
+export function slope(xs: readonly number[], ys: readonly number[]): number | null {
+  const n = xs.length;
+  if (n < 2) return null;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? null : num / den;
+}
+
+/** First, max, last and the slope over the second half (where a cache that fills early has done so). */
+export function summariseSeries(minutes: readonly number[], values: readonly number[]): SeriesSummary {
+  const half = Math.floor(values.length / 2);
+  const tail = values.length - half;
+  const perMinute = tail >= 4 ? slope(minutes.slice(half), values.slice(half)) : null;
+  return {
+    first: values[0] ?? 0,
+    max: values.length ? Math.max(...values) : 0,
+    last: values[values.length - 1] ?? 0,
+    slopeMiBPerHour: perMinute === null ? null : Math.round(perMinute * 60 * 10) / 10,
+  };
+}
+
+export function parseSoakArgs(argv: readonly string[]): SoakOptions {
+  const { values: v } = parseArgs({
+    args: [...argv],
+    options: {
+      minutes: { type: 'string' }, out: { type: 'string' }, rows: { type: 'string' }, 'every-ms': { type: 'string' },
+      'job-every': { type: 'string' }, evaluations: { type: 'string' }, 'sample-s': { type: 'string' }, 'ready-timeout-s': { type: 'string' },
+    },
+  });
+  const num = (name: string, text: string | undefined, fallback: number, ok: (n: number) => boolean, what: string): number => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || !ok(n)) throw benchError('STRATA_BENCH_BAD_OPTION', `--${name} wants ${what}, got "${text}"`, { option: name, value: text });
+    return n;
+  };
+  const int = (n: number) => Number.isInteger(n);
+  return {
+    minutes: num('minutes', v.minutes, 60, (n) => n > 0 && n <= 7 * 24 * 60, 'a number of minutes above 0 (at most a week)'),
+    outDir: v.out ?? join(tmpdir(), `strata-soak-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+    rows: num('rows', v.rows, 2_000, (n) => int(n) && n >= 10 && n <= 1_000_000, 'a whole number of trades per file, 10 to 1,000,000'),
+    everyMs: num('every-ms', v['every-ms'], 1_000, (n) => n >= 0 && n <= 3_600_000, 'a pause in ms between uploads, 0 to 3,600,000'),
+    jobEvery: num('job-every', v['job-every'], 6, (n) => int(n) && n >= 0, 'a whole number of uploads per job (0: no jobs)'),
+    evaluations: num('evaluations', v.evaluations, 3_000, (n) => int(n) && n >= 100 && n <= 10_000_000, 'a whole number of evaluations per job, 100 to 10,000,000'),
+    sampleS: num('sample-s', v['sample-s'], 60, (n) => n >= 1, 'seconds between samples, at least 1'),
+    readyTimeoutS: num('ready-timeout-s', v['ready-timeout-s'], 120, (n) => n > 0, 'a positive number of seconds'),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const rssMiBOf = (pid: number): number => {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+};
+
+const metricOf = (text: string, name: string): number => {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+};
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls an upload until it leaves 'stored'/'processing'; its final state, or why it has none. */
+async function uploadOutcome(base: string, headers: Record<string, string>, id: string, gone: () => boolean): Promise<string> {
+  const end = Date.now() + 600_000;
+  for (;;) {
+    const r = await fetch(`${base}/api/v1/consolidator/uploads/${id}`, { headers });
+    const u = (await r.json()) as { state?: string; outcome?: { code?: string; message?: string } | null };
+    if (!r.ok) return `${r.status} ${JSON.stringify(u)}`;
+    if (u.state !== 'stored' && u.state !== 'processing') return u.state === 'committed' ? 'committed' : `${u.state}: ${u.outcome?.code ?? ''} ${u.outcome?.message ?? ''}`;
+    if (gone()) return 'the daemon ended while it was processing';
+    if (Date.now() > end) return 'still processing after 10 minutes';
+    await sleep(25);
+  }
+}
+
+/** Runs the soak; resolves with its summary (also written to outDir/summary.json). */
+export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<SoakSummary> {
+  mkdirSync(join(o.outDir, 'files'), { recursive: true });
+  const samplesPath = join(o.outDir, 'samples.jsonl');
+  writeFileSync(samplesPath, '');
+  const logPath = join(o.outDir, 'daemon.log');
+  const log = createWriteStream(logPath);
+  const token = `soak-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const headers = { authorization: `Bearer ${token}` };
+  io.err(`soak: strata up on ${base} for ${o.minutes} min; samples every ${o.sampleS} s into ${samplesPath}; daemon log ${logPath}\n`);
+  const daemon: ChildProcess = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'up', '--no-demo', '--data-dir', join(o.outDir, 'data'), '--port', String(port), '--log-level', 'warn'], {
+    env: { ...process.env, ...DAEMON_ENV, STRATA_API_TOKEN: token, STRATA_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  daemon.stdout!.pipe(log, { end: false });
+  daemon.stderr!.pipe(log, { end: false });
+  let exited: string | null = null;
+  const exitedP = new Promise<number | null>((resolve) => daemon.once('exit', (code, signal) => { exited = `exit ${code ?? signal}`; resolve(code); }));
+  const failed = (why: string) => benchError('STRATA_BENCH_SOAK_FAILED', `${why}; the daemon's log: ${logPath}`, { log: logPath });
+
+  let uploads = 0;
+  let committed = 0;
+  let jobsCompleted = 0;
+  let jobsFailed = 0;
+  let errors = 0;
+  const errorMessages: string[] = [];
+  const error = (what: string) => {
+    errors++;
+    if (errorMessages.length < 10) errorMessages.push(what.slice(0, 300));
+  };
+  const samples: SoakSample[] = [];
+  const t0 = Date.now();
+  try {
+    for (const deadline = Date.now() + o.readyTimeoutS * 1000; ;) {
+      if (exited) throw failed(`the daemon ended before it was ready (${exited})`);
+      if (Date.now() > deadline) throw failed(`the daemon was not ready within ${o.readyTimeoutS} s`);
+      try { if ((await fetch(`${base}/readyz`)).ok) break; } catch { /* not listening yet */ }
+      await sleep(200);
+    }
+    const sample = async (): Promise<void> => {
+      const text = await (await fetch(`${base}/metrics`, { headers })).text();
+      const s: SoakSample = {
+        minute: Math.round(((Date.now() - t0) / 60_000) * 100) / 100,
+        rssMiB: Math.round(rssMiBOf(daemon.pid!)),
+        heapUsedMiB: Math.round(metricOf(text, 'strata_nodejs_heap_size_used_bytes') / MIB),
+        externalMiB: Math.round(metricOf(text, 'strata_nodejs_external_memory_bytes') / MIB),
+        uploads, committed, jobsCompleted, jobsFailed, errors,
+      };
+      samples.push(s);
+      appendFileSync(samplesPath, `${JSON.stringify(s)}\n`);
+      io.err(`[${s.minute.toFixed(1).padStart(6)} min] rss ${s.rssMiB} MiB, heap ${s.heapUsedMiB} MiB, external ${s.externalMiB} MiB; uploads ${uploads} (${committed} committed), jobs ${jobsCompleted} done ${jobsFailed} failed, errors ${errors}\n`);
+    };
+    await sample();
+    const days = tradingDays(Math.max(1, Math.ceil(o.rows / 400)));
+    const runJob = async (n: number): Promise<void> => {
+      const algorithm = ALGORITHMS[n % ALGORITHMS.length]!;
+      try {
+        const r = await fetch(`${base}/api/v1/optimizer/jobs`, {
+          method: 'POST', headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            dateRange: { from: days[0], to: days[days.length - 1] },
+            problem: { objectives: algorithm === 'nsga2' ? ['netProfit', 'maxDrawdown'] : ['ratio'], kMin: 2, kMax: 4 },
+            algorithm: { id: algorithm }, budget: { evaluations: o.evaluations }, seed: n,
+          }),
+        });
+        const job = (await r.json()) as { id?: string };
+        if (!r.ok || !job.id) return error(`job submit: ${r.status} ${JSON.stringify(job)}`);
+        for (;;) {
+          await sleep(300);
+          const j = (await (await fetch(`${base}/api/v1/optimizer/jobs/${job.id}`, { headers })).json()) as { state?: string; error?: unknown };
+          if (j.state === 'completed') {
+            const res = await fetch(`${base}/api/v1/optimizer/jobs/${job.id}/result`, { headers });
+            await res.arrayBuffer();
+            if (res.ok) jobsCompleted++;
+            else error(`job ${job.id} result: ${res.status}`);
+            return;
+          }
+          if (j.state === 'failed' || j.state === 'cancelled') {
+            jobsFailed++;
+            return error(`job ${job.id} (${algorithm}) ${j.state}: ${JSON.stringify(j.error ?? null)}`);
+          }
+          if (exited) return;
+        }
+      } catch (e) {
+        error(`job: ${(e as Error).message}`);
+      }
+    };
+    const jobs = new Set<Promise<void>>();
+    let nextSample = Date.now() + o.sampleS * 1000;
+    const end = t0 + o.minutes * 60_000;
+    while (Date.now() < end) {
+      if (exited) throw failed(`the daemon ended during the soak (${exited})`);
+      const i = uploads++;
+      const name = `soak-${i}.csv`;
+      const file = join(o.outDir, 'files', name);
+      await writeLargeBackinzoCsv(file, o.rows, i + 1);
+      // an event-stream client for the length of each upload: connects and disconnects are part of the load
+      const events = new WebSocket(`ws://127.0.0.1:${port}/api/v1/events?topics=consolidator,optimizer&token=${token}`);
+      events.on('error', () => undefined);
+      try {
+        const r = await fetch(`${base}/api/v1/consolidator/uploads?name=${name}&process=true`, {
+          method: 'POST', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: readFileSync(file),
+        });
+        const u = (await r.json()) as { id?: string };
+        if (!r.ok || !u.id) error(`upload ${name}: ${r.status} ${JSON.stringify(u)}`);
+        else {
+          // processing runs on after the 202: the upload's own route says when it is done and how
+          const state = await uploadOutcome(base, headers, u.id, () => exited !== null);
+          if (state === 'committed') committed++;
+          else error(`upload ${name}: ${state}`);
+        }
+      } catch (e) {
+        error(`upload ${name}: ${(e as Error).message}`);
+      } finally {
+        rmSync(file, { force: true });
+      }
+      await fetch(`${base}/api/v1/status`, { headers }).then((r) => r.arrayBuffer()).catch((e: Error) => error(`status: ${e.message}`));
+      await fetch(`${base}/api/v1/admin/snapshot`, { headers }).then((r) => r.arrayBuffer()).catch((e: Error) => error(`snapshot: ${e.message}`));
+      events.terminate();
+      // the jobs pick 2 to 4 strategies: the first waits until the store holds four
+      if (o.jobEvery > 0 && (i + 1) % o.jobEvery === 0 && committed >= 4) {
+        const p: Promise<void> = runJob(i).finally(() => jobs.delete(p));
+        jobs.add(p);
+      }
+      while (jobs.size >= MAX_JOBS_IN_FLIGHT) await Promise.race(jobs);
+      if (o.everyMs > 0) await sleep(o.everyMs);
+      if (Date.now() >= nextSample) {
+        nextSample += o.sampleS * 1000;
+        await sample();
+      }
+    }
+    await Promise.all(jobs);
+    await sample();
+  } finally {
+    if (!exited) daemon.kill('SIGTERM');
+  }
+  const code = await Promise.race([exitedP, sleep(60_000).then(() => 'timeout' as const)]);
+  if (code === 'timeout') daemon.kill('SIGKILL');
+  log.end();
+  const minutes = samples.map((s) => s.minute);
+  const summary: SoakSummary = {
+    minutes: Math.round(((Date.now() - t0) / 60_000) * 100) / 100,
+    samples: samples.length, uploads, committed, jobsCompleted, jobsFailed, errors, errorMessages,
+    rss: summariseSeries(minutes, samples.map((s) => s.rssMiB)),
+    heapUsed: summariseSeries(minutes, samples.map((s) => s.heapUsedMiB)),
+    stoppedCleanly: code === 0,
+    outDir: o.outDir,
+  };
+  writeFileSync(join(o.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const slopeText = (s: SeriesSummary) => (s.slopeMiBPerHour === null ? 'too few samples for a slope' : `${s.slopeMiBPerHour} MiB/h over the second half`);
+  io.err(`soak: ${summary.minutes} min, ${uploads} uploads (${committed} committed), ${jobsCompleted} jobs done, ${jobsFailed} failed, ${errors} errors\n`);
+  io.err(`  rss  ${summary.rss.first} → max ${summary.rss.max} → ${summary.rss.last} MiB; ${slopeText(summary.rss)}\n`);
+  io.err(`  heap ${summary.heapUsed.first} → max ${summary.heapUsed.max} → ${summary.heapUsed.last} MiB; ${slopeText(summary.heapUsed)}\n`);
+  if (!summary.stoppedCleanly) io.err(`  the daemon did not stop cleanly on SIGTERM (${code === 'timeout' ? 'still running after 60 s: killed' : `exit status ${String(code)}`})\n`);
+  for (const m of errorMessages) io.err(`  error: ${m}\n`);
+  io.out(`${JSON.stringify(summary)}\n`);
+  return summary;
+}
+
+/** The command line; returns the exit status: 0 clean, 1 errors or an unclean stop, 2 usage. */
+export async function main(argv: readonly string[], io: SoakIo = processIo): Promise<number> {
+  let options: SoakOptions;
+  try {
+    options = parseSoakArgs(argv);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    io.err(`${err.code ? `${err.code}: ` : ''}${err.message}\nusage: npm run soak -- [--minutes 60] [--out DIR] [--rows 2000] [--every-ms 1000] [--job-every 6] [--evaluations 3000] [--sample-s 60] [--ready-timeout-s 120]\n`);
+    return 2;
+  }
+  try {
+    const s = await runSoak(options, io);
+    return s.errors === 0 && s.stoppedCleanly ? 0 : 1;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    io.err(`${err.code ? `${err.code}: ` : ''}${err.message}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && existsSync(process.argv[1]) && import.meta.filename === process.argv[1]) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,60 @@
+// The soak tool: a real `strata up` child process driven for a few seconds (uploads, jobs, event clients,
+// snapshots), sampled, stopped with SIGTERM; its options and its series summary.
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main, parseSoakArgs, slope, summariseSeries, type SoakSummary } from '../../bench/soak.ts';
+
+const dirs: string[] = [];
+afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+
+function capture() {
+  const r = { out: '', err: '' };
+  return { r, io: { out: (t: string) => { r.out += t; }, err: (t: string) => { r.err += t; } } };
+}
+
+describe('soak', () => {
+  it('drives a real daemon, samples it, and stops it cleanly', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-soak-test-'));
+    dirs.push(dir);
+    const { r, io } = capture();
+    const code = await main(['--minutes', '0.25', '--sample-s', '3', '--every-ms', '50', '--rows', '400', '--job-every', '3', '--evaluations', '200', '--out', dir], io);
+    const summary = JSON.parse(r.out) as SoakSummary;
+    expect(summary.errorMessages).toEqual([]);
+    expect(code).toBe(0);
+    expect(summary.uploads).toBeGreaterThanOrEqual(5);
+    expect(summary.committed).toBe(summary.uploads);
+    expect(summary.jobsCompleted).toBeGreaterThanOrEqual(1);
+    expect(summary.stoppedCleanly).toBe(true);
+    expect(summary.rss.max).toBeGreaterThan(50);
+    expect(summary.heapUsed.max).toBeGreaterThan(5);
+    const samples = readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { minute: number; uploads: number });
+    expect(samples).toHaveLength(summary.samples);
+    expect(samples.length).toBeGreaterThanOrEqual(3);
+    expect(samples[samples.length - 1]!.uploads).toBe(summary.uploads);
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))).toEqual(summary);
+    expect(r.err).toMatch(/rss +\d+ → max \d+ → \d+ MiB/);
+  }, 120_000);
+
+  it('refuses options out of range with exit status 2 and the code', async () => {
+    for (const args of [['--minutes', '0'], ['--rows', '5'], ['--job-every', '1.5'], ['--sample-s', 'soon']]) {
+      const { r, io } = capture();
+      expect(await main(args, io)).toBe(2);
+      expect(r.err).toMatch(/^STRATA_BENCH_BAD_OPTION: --/);
+    }
+    expect(parseSoakArgs([])).toMatchObject({ minutes: 60, rows: 2_000, everyMs: 1_000, jobEvery: 6, sampleS: 60 });
+  });
+
+  it('reports the slope of the second half, where an early filling cache has settled', () => {
+    expect(slope([0, 1, 2, 3], [10, 12, 14, 16])).toBe(2);
+    expect(slope([1], [5])).toBeNull();
+    // rises fast, then flat: the second half's slope is 0 MiB/h
+    const minutes = [0, 1, 2, 3, 4, 5, 6, 7];
+    expect(summariseSeries(minutes, [300, 400, 500, 600, 600, 600, 600, 600])).toEqual({ first: 300, max: 600, last: 600, slopeMiBPerHour: 0 });
+    // still growing 1 MiB a minute at the end: 60 MiB/h
+    expect(summariseSeries(minutes, [300, 301, 302, 303, 304, 305, 306, 307]).slopeMiBPerHour).toBe(60);
+    expect(summariseSeries([0, 1], [1, 2]).slopeMiBPerHour).toBeNull();
+  });
+});
