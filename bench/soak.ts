@@ -31,6 +31,8 @@ export interface SoakOptions {
   readonly evaluations: number;
   readonly sampleS: number;
   readonly readyTimeoutS: number;
+  /** a config file for the daemon (`strata up --config`): soak the settings you run with */
+  readonly config: string | null;
 }
 
 export interface SoakSample {
@@ -113,6 +115,7 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions {
     options: {
       minutes: { type: 'string' }, out: { type: 'string' }, rows: { type: 'string' }, 'every-ms': { type: 'string' },
       'job-every': { type: 'string' }, evaluations: { type: 'string' }, 'sample-s': { type: 'string' }, 'ready-timeout-s': { type: 'string' },
+      config: { type: 'string' },
     },
   });
   const num = (name: string, text: string | undefined, fallback: number, ok: (n: number) => boolean, what: string): number => {
@@ -122,7 +125,7 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions {
     return n;
   };
   const int = (n: number) => Number.isInteger(n);
-  return {
+  const options: SoakOptions = {
     minutes: num('minutes', v.minutes, 60, (n) => n > 0 && n <= 7 * 24 * 60, 'a number of minutes above 0 (at most a week)'),
     outDir: v.out ?? join(tmpdir(), `strata-soak-${new Date().toISOString().replace(/[:.]/g, '-')}`),
     rows: num('rows', v.rows, 2_000, (n) => int(n) && n >= 10 && n <= 1_000_000, 'a whole number of trades per file, 10 to 1,000,000'),
@@ -131,7 +134,10 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions {
     evaluations: num('evaluations', v.evaluations, 3_000, (n) => int(n) && n >= 100 && n <= 10_000_000, 'a whole number of evaluations per job, 100 to 10,000,000'),
     sampleS: num('sample-s', v['sample-s'], 60, (n) => n >= 1, 'seconds between samples, at least 1'),
     readyTimeoutS: num('ready-timeout-s', v['ready-timeout-s'], 120, (n) => n > 0, 'a positive number of seconds'),
+    config: v.config ?? null,
   };
+  if (options.config !== null && !existsSync(options.config)) throw benchError('STRATA_BENCH_BAD_OPTION', `--config names no file: ${options.config}`, { option: 'config', value: options.config });
+  return options;
 }
 
 function freePort(): Promise<number> {
@@ -183,7 +189,7 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
   const base = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${token}` };
   io.err(`soak: strata up on ${base} for ${o.minutes} min; samples every ${o.sampleS} s into ${samplesPath}; daemon log ${logPath}\n`);
-  const daemon: ChildProcess = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'up', '--no-demo', '--data-dir', join(o.outDir, 'data'), '--port', String(port), '--log-level', 'warn'], {
+  const daemon: ChildProcess = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'up', '--no-demo', '--data-dir', join(o.outDir, 'data'), '--port', String(port), '--log-level', 'warn', ...(o.config ? ['--config', o.config] : [])], {
     env: { ...process.env, ...DAEMON_ENV, STRATA_API_TOKEN: token, STRATA_LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -339,7 +345,7 @@ export async function main(argv: readonly string[], io: SoakIo = processIo): Pro
     options = parseSoakArgs(argv);
   } catch (e) {
     const err = e as Error & { code?: string };
-    io.err(`${err.code ? `${err.code}: ` : ''}${err.message}\nusage: npm run soak -- [--minutes 60] [--out DIR] [--rows 2000] [--every-ms 1000] [--job-every 6] [--evaluations 3000] [--sample-s 60] [--ready-timeout-s 120]\n`);
+    io.err(`${err.code ? `${err.code}: ` : ''}${err.message}\nusage: npm run soak -- [--minutes 60] [--out DIR] [--rows 2000] [--every-ms 1000] [--job-every 6] [--evaluations 3000] [--sample-s 60] [--ready-timeout-s 120] [--config FILE]\n`);
     return 2;
   }
   try {

@@ -39,7 +39,7 @@ describe('soak', () => {
   }, 120_000);
 
   it('refuses options out of range with exit status 2 and the code', async () => {
-    for (const args of [['--minutes', '0'], ['--rows', '5'], ['--job-every', '1.5'], ['--sample-s', 'soon']]) {
+    for (const args of [['--minutes', '0'], ['--rows', '5'], ['--job-every', '1.5'], ['--sample-s', 'soon'], ['--config', '/no/such/strata.yaml']]) {
       const { r, io } = capture();
       expect(await main(args, io)).toBe(2);
       expect(r.err).toMatch(/^STRATA_BENCH_BAD_OPTION: --/);
