@@ -4,6 +4,7 @@
 // client per upload, status and console snapshots), samples its RSS and heap, and reports whether they level off.
 // Not a benchmark: there is no baseline, and a figure here is the daemon's memory over time.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -184,7 +185,8 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
   writeFileSync(samplesPath, '');
   const logPath = join(o.outDir, 'daemon.log');
   const log = createWriteStream(logPath);
-  const token = `soak-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  // the daemon's operator token for this run only; the API refuses anything without it
+  const token = randomBytes(24).toString('hex');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${token}` };
