@@ -47,6 +47,9 @@ export class AppendGroups {
   readonly #lanes: readonly [GroupLane, GroupLane];
   readonly #o: AppendGroupsOptions;
   readonly #open: [Group | null, Group | null] = [null, null];
+  // rows of the appends given to each lane's open group so far, counted when append is called (the appends run
+  // later, in order, on their lane)
+  readonly #planned: [number, number] = [0, 0];
   readonly #tails: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
   readonly #lost = new Map<string, EngineError>();
   #current: 0 | 1 = 0;
@@ -60,6 +63,8 @@ export class AppendGroups {
   /** Runs `write` (the appender work for `rows` rows) inside the current group of `owner`'s lane. */
   append(owner: string, rows: number, timeoutMs: number, write: (c: DuckDBConnection) => Promise<void>): Promise<void> {
     const g = this.#current;
+    this.#planned[g] += rows;
+    const fills = this.#planned[g] >= this.#o.groupRows;
     const done = this.#lanes[g]('grouped append', timeoutMs, async (c) => {
       let group = this.#open[g];
       if (!group) {
@@ -76,16 +81,26 @@ export class AppendGroups {
         throw e;
       }
       group.rows += rows;
-      if (group.rows >= this.#o.groupRows) {
-        // full: commit it behind this append on the same connection while the next group fills the other one
-        if (this.#current === g) this.#current = g === 0 ? 1 : 0;
-        this.#commit(g);
-      } else {
-        this.#armIdle();
-      }
     });
     this.#track(g, done);
+    if (fills) {
+      // full: its commit queues behind this append on the same connection while the next group fills the other
+      this.#planned[g] = 0;
+      this.#current = g === 0 ? 1 : 0;
+      this.#commit(g);
+    } else {
+      this.#armIdle();
+    }
     return done;
+  }
+
+  /**
+   * Rows the current group takes before it is full. A caller that cuts its append there (duckdb-node.ts) makes
+   * every group that fills exactly one row group, which DuckDB writes straight to the file at COMMIT; a group
+   * that ends past a row group leaves a partial one, rewritten by the next commit or checkpoint.
+   */
+  room(): number {
+    return Math.max(1, this.#o.groupRows - this.#planned[this.#current]);
   }
 
   /**
@@ -95,6 +110,8 @@ export class AppendGroups {
    */
   async settle(): Promise<void> {
     if (this.#idle) { clearTimeout(this.#idle); this.#idle = null; }
+    this.#planned[0] = 0;
+    this.#planned[1] = 0;
     if (this.#open[0] === null && this.#open[1] === null) {
       await Promise.all(this.#tails);
       if (this.#open[0] === null && this.#open[1] === null) return;

@@ -262,13 +262,22 @@ export async function openDuckDbNode(options: DuckDbNodeOptions): Promise<StoreN
 
     appendBatch(batch, timeoutMs, group) {
       if (group !== undefined && groups) {
-        return groups.append(group, batch.rowCount, timeoutMs, async (c) => {
-          try {
-            await appendChunks(c, batch, chunkRows);
-          } catch (e) {
-            throw queryError(label, `append to ${batch.table.name}`, e);
-          }
-        });
+        // cut where the current group is full, so each group that fills is whole row groups (AppendGroups.room)
+        const parts: Promise<void>[] = [];
+        for (let from = 0; from < batch.rowCount || from === 0;) {
+          const to = Math.min(batch.rowCount, from + groups.room());
+          const start = from;
+          parts.push(groups.append(group, to - from, timeoutMs, async (c) => {
+            try {
+              await appendChunks(c, batch, chunkRows, start, to);
+            } catch (e) {
+              throw queryError(label, `append to ${batch.table.name}`, e);
+            }
+          }));
+          from = to;
+          if (to >= batch.rowCount) break;
+        }
+        return parts.length === 1 ? parts[0]! : Promise.all(parts).then(() => undefined);
       }
       return onWriter(`append to ${batch.table.name}`, timeoutMs, async (c) => {
         await c.run('BEGIN TRANSACTION');
@@ -332,18 +341,20 @@ export function duckDbColumnStorage(column: ColumnSpec): string {
   return column.values === 'repeated' ? ' USING COMPRESSION dictionary' : ' USING COMPRESSION fsst';
 }
 
-async function appendChunks(c: DuckDBConnection, batch: NormalizedBatch, chunkRows: number): Promise<void> {
+/** Appends rows [from, to) of a batch (default all) in data chunks of `chunkRows`. */
+async function appendChunks(c: DuckDBConnection, batch: NormalizedBatch, chunkRows: number, from = 0, to = batch.rowCount): Promise<void> {
   const appender = await c.createAppender(batch.table.name);
   try {
     const types = batch.columns.map((col) => SQL_TYPE[col.type]);
-    const writer = new ChunkWriter(Math.min(chunkRows, batch.rowCount));
+    const rows = to - from;
+    const writer = new ChunkWriter(Math.min(chunkRows, rows));
     // One data chunk for the whole batch, reset between slices: a chunk's native memory is freed only when
     // the garbage collector finalises its wrapper, so a chunk per slice piled up hundreds of MiB on big ingests.
-    const chunk = DuckDBDataChunk.create(types, Math.min(chunkRows, batch.rowCount));
+    const chunk = DuckDBDataChunk.create(types, Math.min(chunkRows, rows));
     const vectors = batch.columns.map((_, i) => duckdb.data_chunk_get_vector(chunk.chunk, i));
-    for (let start = 0; start < batch.rowCount; start += chunkRows) {
-      const n = Math.min(chunkRows, batch.rowCount - start);
-      if (start > 0) chunk.reset();
+    for (let start = from; start < to; start += chunkRows) {
+      const n = Math.min(chunkRows, to - start);
+      if (start > from) chunk.reset();
       batch.columns.forEach((col, i) => writer.fill(vectors[i]!, col, start, n));
       chunk.rowCount = n;
       appender.appendDataChunk(chunk);

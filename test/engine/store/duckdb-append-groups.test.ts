@@ -47,6 +47,25 @@ describe('grouped appends on a DuckDB node', () => {
     }
   });
 
+  it('cuts an append where the group is full, so every group that commits holds exactly its row count', async () => {
+    // 3 appends of 70 rows with groups of 100: without the cut the second append would take the first group to
+    // 140 rows (a row group and a partial one); with it, 30 of its rows close the first group at 100
+    const node = await openDuckDbNode({ path: file(), groupCommitRows: 100, groupIdleMs: 60_000 });
+    try {
+      await node.ensureSchema();
+      for (let i = 0; i < 3; i++) await node.append('daily_pnl', pnl(names('k', 70, i * 70)), { group: 'file-k' });
+      await eventually(async () => (await count(node)) >= 100, 'the first group committed');
+      // the second group (rows 100..199) is full as well after the third append and commits on its own
+      await eventually(async () => (await count(node)) === 200, 'the second group committed');
+      // the rows committed are the first 200 appended, in append order; the last 10 wait in the third group
+      expect(await count(node, `strategy_id IN (${names('k', 200).map((n) => `'${n}'`).join(',')})`)).toBe(200);
+      expect(await node.syncAppends('file-k')).toEqual({ rows: 210 });
+      expect(await count(node)).toBe(210);
+    } finally {
+      await node.close();
+    }
+  });
+
   it('commits open groups before any other write on the node, so a journal entry or a delete never overtakes them', async () => {
     const node = await openDuckDbNode({ path: file(), groupIdleMs: 60_000 });
     try {
