@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createActor } from 'xstate';
-import { columnValue, hashFile, ingestFile, rejectionData, type CanonicalBatch, type FileSummary, type Problem, type Warning, type ZoneOptions } from '../../engine/formats/index.ts';
+import { columnValue, hashFile, ingestFile, rejectionData, type ParsePool, type CanonicalBatch, type FileSummary, type Problem, type Warning, type ZoneOptions } from '../../engine/formats/index.ts';
 import { isDictionaryColumn } from '../../engine/store/index.ts';
 import type { ActorRef, Behaviour } from '../../runtime/index.ts';
 import { ingestError } from './errors.ts';
@@ -31,6 +31,8 @@ export interface IngestActorOptions {
   readonly appendsInFlight?: number;
   /** a rejected file named in a request is copied to quarantine (default) or moved; inbox files always move */
   readonly requestQuarantine?: 'copy' | 'move';
+  /** worker threads that parse large FORMAT_1 files in chunks (default: none, one thread parses) */
+  readonly parsePool?: ParsePool;
 }
 
 export const DEFAULT_ZONE_OPTIONS: ZoneOptions = { method: 'equal', count: 4 };
@@ -184,7 +186,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
           };
           publish({ type: 'ingest.file.progress', progress: ev });
         };
-        for await (const ev of ingestFile(item.path, { ...fileOptions, contentHash: hash, takenNames, ...(options.batchRows ? { batchRows: options.batchRows } : {}) })) {
+        for await (const ev of ingestFile(item.path, { ...fileOptions, contentHash: hash, takenNames, ...(options.batchRows ? { batchRows: options.batchRows } : {}), ...(options.parsePool ? { parsePool: options.parsePool } : {}) })) {
           if (stop.signal.aborted) throw ingestError('STRATA_INGEST_WRITE_FAILED', `${item.path}: the ingest actor stopped mid-file; the journal entry is left for recovery`, { file: item.path });
           if (ev.type === 'started') {
             publish({ type: 'ingest.file.started', file: item.path, origin: item.origin, contentHash: hash, format: ev.format, sizeBytes: ev.sizeBytes });

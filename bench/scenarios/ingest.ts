@@ -4,7 +4,7 @@
 // ingesting into the store, a large and a 10× smaller CSV (it must not grow with size).
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,9 +16,10 @@ import { createStoreCluster, createStoreClusterSink } from '../../actors/store/i
 import { openDuckDbNode } from '../../engine/store/index.ts';
 import { createSystem, type ActorSystem } from '../../runtime/index.ts';
 import {
-  generateDataset, hashFile, ingestFile, writeLargeBackinzoCsv, writeLargeTradingView, type ParseOptions,
+  generateDataset, hashFile, ingestFile, ParsePool, writeLargeBackinzoCsv, writeLargeTradingView, type ParseOptions,
 } from '../../engine/formats/index.ts';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS, daemonCommandPrefix } from '../../cluster/cli/process-settings.ts';
+import { defaultParseThreads } from '../../cluster/config/index.ts';
 import { compared, interleaved, repeat, summarise, type Scenario, type Summary } from '../scenario.ts';
 
 const run = promisify(execFile);
@@ -38,12 +39,18 @@ try { const m = /^VmHWM:\\s+(\\d+) kB$/m.exec(readFileSync('/proc/self/status', 
 process.stdout.write(String(peakKiB));`;
 let storeSeq = 0;
 
+// The parse threads a daemon on this machine starts with (config ingest.parseThreads): every ingest here runs
+// as the daemon would. 0 (below 8 cores): the ingest actor's thread parses.
+const PARSE_THREADS = defaultParseThreads(availableParallelism());
+let parsePool: ParsePool | null = null;
+const poolOption = (): { parsePool?: ParsePool } => (parsePool ? { parsePool } : {});
+
 /**
  * Input rows per second through the ingest actor writing into `sink`: the clock runs from the request to the end
  * of `finish` (a checkpoint, or closing the store), and the file must come out committed.
  */
 async function timedIngest(system: ActorSystem, sink: IngestSink, storeDir: string, path: string, rows: number, finish: () => Promise<unknown>): Promise<number> {
-  const ingest = system.spawn(ingestBehaviour({ sink, scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: join(storeDir, 'processed'), quarantine: join(storeDir, 'quarantine') } }));
+  const ingest = system.spawn(ingestBehaviour({ sink, ...poolOption(), scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: join(storeDir, 'processed'), quarantine: join(storeDir, 'quarantine') } }));
   // the actor's start (its folders, the journal's recovery scan) happens once per actor, not per file: a status
   // reply means it is done, so the clock times the file alone, as the cluster variant starts after cluster.ready
   await system.ask<IngestCommand, IngestStatus>(ingest, (replyTo) => ({ type: 'ingest.status', replyTo }), { timeoutMs: 60_000 });
@@ -120,10 +127,12 @@ const { pino } = await import('pino');
 const node = await openDuckDbNode({ path: ${JSON.stringify(join(storeDir, 'store.duckdb'))} });
 await node.ensureSchema();
 const system = createSystem({ name: 'rss', logger: pino({ level: 'silent' }) });
-const ingest = system.spawn(ingestBehaviour({ sink: createStoreNodeSink(node), scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: ${JSON.stringify(join(storeDir, 'p'))}, quarantine: ${JSON.stringify(join(storeDir, 'q'))} } }));
+const { ParsePool } = await import(${JSON.stringify(formatsIndex)});
+const parsePool = ${PARSE_THREADS} > 0 ? new ParsePool({ threads: ${PARSE_THREADS} }) : null;
+const ingest = system.spawn(ingestBehaviour({ sink: createStoreNodeSink(node), ...(parsePool ? { parsePool } : {}), scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: ${JSON.stringify(join(storeDir, 'p'))}, quarantine: ${JSON.stringify(join(storeDir, 'q'))} } }));
 const reply = await system.ask(ingest, (replyTo) => ({ type: 'ingest.files', paths: [${JSON.stringify(path)}], options: {}, replyTo }), { timeoutMs: 600000 });
 if (reply.outcomes?.[0]?.status !== 'committed') throw new Error(JSON.stringify(reply).slice(0, 300));
-await system.terminate(); await node.close();
+await system.terminate(); await node.close(); await parsePool?.close();
 ${PRINT_PEAK_RSS}`;
   try {
     const { stdout } = await run(process.execPath, [...daemonProcess.args, '--input-type=module', '-e', code], { maxBuffer: 1 << 20, cwd: join(import.meta.dirname, '..', '..'), env: daemonProcess.env });
@@ -153,7 +162,7 @@ async function parseRate(path: string, rows: number, options: ParseOptions = {})
   const { contentHash } = await hashFile(path);
   const t0 = performance.now();
   let seen = 0;
-  for await (const ev of ingestFile(path, { ...options, contentHash })) if (ev.type === 'batch') seen += ev.batch.rowCount;
+  for await (const ev of ingestFile(path, { ...poolOption(), ...options, contentHash })) if (ev.type === 'batch') seen += ev.batch.rowCount;
   if (seen === 0) throw new Error(`${path}: nothing parsed`);
   return rows / ((performance.now() - t0) / 1000);
 }
@@ -216,6 +225,8 @@ export const scenario: Scenario = {
   async run(ctx) {
     const dir = mkdtempSync(join(tmpdir(), 'strata-bench-ingest-'));
     const runs = ctx.quick ? 2 : 5;
+    parsePool = PARSE_THREADS > 0 ? new ParsePool({ threads: PARSE_THREADS }) : null;
+    ctx.log(`parse threads (the daemon's default here): ${PARSE_THREADS}`);
     try {
       const csvRows = ctx.quick ? 100_000 : 1_000_000;
       // the large backinzo file serves the read_csv section and the peak-RSS one: written once, when one of them runs
@@ -234,6 +245,18 @@ export const scenario: Scenario = {
         // The same figure against DuckDB scanning only what a count and a sum need (its fastest read_csv path).
         const scan = await repeat(runs, () => duckdbScanRate(backinzo.path, csvRows, 7, 'P/L'));
         ctx.emit({ ...compared('ingest.csv.backinzo-vs-scan', 'throughput', 'rows/s', ours, { name: 'DuckDB read_csv count(*) + sum(P/L), projection pushdown', summary: scan }, { ratio: '>=0.4' }), note: 'our parser materialises every column; the baseline parses two' });
+      }
+      // The same parse on parse threads whatever the default (a config with ingest.parseThreads set): up to 4.
+      if (ctx.wants('ingest.csv.backinzo-threads')) {
+        const backinzo = await largeBackinzo();
+        const threads = Math.max(2, Math.min(4, availableParallelism()));
+        const pool = new ParsePool({ threads });
+        try {
+          const [duck, ours] = await interleaved(runs, [() => duckdbRate(backinzo.path, csvRows, 7), () => parseRate(backinzo.path, csvRows, { parsePool: pool })]) as [Summary, Summary];
+          ctx.emit({ ...compared('ingest.csv.backinzo-threads', 'throughput', 'rows/s', ours, { name: 'DuckDB read_csv into an in-memory table, same file', summary: duck }, { ratio: '>=0.4' }), note: `our parser on ${threads} parse threads (ingest.parseThreads: ${threads}; this machine's default is ${PARSE_THREADS})` });
+        } finally {
+          await pool.close();
+        }
       }
 
       // End to end: hash, detect, parse, journal and write into an embedded DuckDB store file.
@@ -344,6 +367,8 @@ export const scenario: Scenario = {
         }
       }
     } finally {
+      await parsePool?.close();
+      parsePool = null;
       rmSync(dir, { recursive: true, force: true });
     }
   },

@@ -164,7 +164,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
 
   // ingest
   const ingest = await startIngestService({
-    system, sink: store.ingestSink(), root: join(dataDir, 'ingest'), watchInbox: c0.ingest.watchInbox, scanIntervalMs: c0.ingest.scanIntervalMs, retainUploads: c0.ingest.retainUploads,
+    system, sink: store.ingestSink(), root: join(dataDir, 'ingest'), watchInbox: c0.ingest.watchInbox, scanIntervalMs: c0.ingest.scanIntervalMs, retainUploads: c0.ingest.retainUploads, parseThreads: c0.ingest.parseThreads,
   });
   const ingestCounts: Record<string, number> = { committed: 0, duplicate: 0, rejected: 0, failed: 0 };
   let ingestRate = 0;

@@ -13,7 +13,7 @@ import {
   ensureFolders, foldersUnder, ingestBehaviour, listenToIngest, placeFile,
   type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply, type IngestSink, type IngestStatus,
 } from '../../actors/ingest/index.ts';
-import { parseZoneSpec } from '../../engine/formats/index.ts';
+import { ParsePool, parseZoneSpec } from '../../engine/formats/index.ts';
 import { StrataError, type ActorRef, type ActorSystem } from '../../runtime/index.ts';
 import { daemonError } from './errors.ts';
 import type { IngestService, IngestStatusView, UploadView, Unsubscribe } from './services.ts';
@@ -27,6 +27,8 @@ export interface IngestServiceOptions {
   readonly scanIntervalMs: number;
   /** finished uploads (committed, duplicate, rejected) remembered with their outcomes; default 1,000 */
   readonly retainUploads?: number;
+  /** threads that parse large FORMAT_1 files in chunks; 0 (default): the ingest actor's thread parses */
+  readonly parseThreads?: number;
 }
 
 type Upload = UploadView & { readonly path: string };
@@ -46,8 +48,11 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
   await ensureFolders(folders);
   const uploadsDir = join(o.root, 'uploads');
   await mkdir(uploadsDir, { recursive: true });
+  // started on the first large file, its threads gone after 30 s without one; closed with the service
+  const parsePool = (o.parseThreads ?? 0) > 0 ? new ParsePool({ threads: o.parseThreads! }) : null;
   const ref: ActorRef<IngestCommand> = o.system.spawn(ingestBehaviour({
     sink: o.sink,
+    ...(parsePool ? { parsePool } : {}),
     folders: o.watchInbox ? folders : { ...folders, inbox: null, zoneInbox: null },
     scanIntervalMs: o.watchInbox ? o.scanIntervalMs : 0,
     progressIntervalMs: 250,
@@ -176,7 +181,7 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
 
     async status(): Promise<IngestStatusView> {
       const s = await o.system.ask<IngestCommand, IngestStatus>(ref, (replyTo) => ({ type: 'ingest.status', replyTo }), { timeoutMs: 5_000 });
-      return { state: s.state, current: s.current, queued: s.queued.length, counts: s.counts, inbox: o.watchInbox ? folders.inbox : null };
+      return { state: s.state, current: s.current, queued: s.queued.length, counts: s.counts, inbox: o.watchInbox ? folders.inbox : null, parse: parsePool ? { threads: parsePool.threads, ...parsePool.stats } : null };
     },
 
     uploads: () => [...uploads.values()].map(view),
@@ -185,6 +190,8 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
     stopIntake() {
       intake = false;
       o.system.stop(ref);
+      // a chunk still on a thread is parsed here instead, and the file, stopped mid-way, is rolled back
+      void parsePool?.close().catch(() => {});
     },
   };
 }

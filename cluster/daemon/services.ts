@@ -142,6 +142,8 @@ export interface IngestStatusView {
   readonly queued: number;
   readonly counts: Readonly<Record<string, number>>;
   readonly inbox: string | null;
+  /** parse threads (ingest.parseThreads) and what they did since the daemon started; null when there are none */
+  readonly parse: { readonly threads: number; readonly chunks: number; readonly recuts: number; readonly parsedHere: number } | null;
 }
 
 export interface IngestService {

@@ -341,3 +341,20 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   }
   return i;
 }
+
+let chunkBuilder: BlockBuilder | null = null;
+
+/**
+ * The rows of one chunk of a file read in parallel (parallel-csv.ts): `text` starts at a row boundary and, unless
+ * `final`, was cut after a LF. Answers the block (lines counted from 1 at the chunk's start), the characters
+ * consumed (text.length when the chunk ends on a row boundary; less when the cut fell inside a quoted field,
+ * whose row then starts at `consumed`) and the line breaks consumed. The block is valid until the next call.
+ */
+export function scanCsvChunk(text: string, final: boolean): { block: CsvBlock; consumed: number; lines: number } {
+  // one builder per thread, as readCsvBlocks keeps one per file: its offset arrays are megabytes for a chunk of a
+  // few MiB, and new ones per chunk kept a parse thread's heap tens of MiB larger between collections
+  const out = chunkBuilder === null || chunkBuilder.first.length < text.length >> 5 ? (chunkBuilder = new BlockBuilder(text.length)) : chunkBuilder.reset();
+  const state = { line: 1 };
+  const consumed = scan(text, final, out, state);
+  return { block: out.build(text, 0), consumed, lines: state.line - 1 };
+}

@@ -23,6 +23,8 @@ export { DEFAULT_MAX_PROBLEMS, describeProblem } from './problems.ts';
 export type { Problem, Warning } from './problems.ts';
 export type { StrategySummary } from './strategy-draft.ts';
 export { readCsvBlocks, CSV_CHUNK_BYTES } from './csv-reader.ts';
+export { ParsePool, PARALLEL_MIN_BYTES, PARALLEL_CHUNK_BYTES } from './parallel-csv.ts';
+export type { ParsePoolOptions } from './parallel-csv.ts';
 export type { CsvBlock } from './csv-reader.ts';
 export { XlsxWorkbook } from './xlsx-reader.ts';
 export type { CellValue, ExcelDateCell, XlsxRow, SheetInfo } from './xlsx-reader.ts';

@@ -4,6 +4,7 @@
 import { basename, extname } from 'node:path';
 import type { EngineError } from '../engine-error.ts';
 import { parseBackinzoMulti, parseBackinzoTrades } from './backinzo.ts';
+import { parallelBackinzoTrades, planBackinzoParallel, type ParsePool } from './parallel-csv.ts';
 import { dailyPnlBatch, strategiesBatch, type CanonicalBatch } from './canonical.ts';
 import { cellRowBlock, csvRowBlock, type RowBlock } from './row-view.ts';
 import { parseConsolidated } from './consolidated.ts';
@@ -37,6 +38,8 @@ export interface ParseOptions {
   readonly takenNames?: Set<string>;
   /** the exchange time zone that entry_ts / exit_ts local text is in. Default Asia/Kolkata. */
   readonly tz?: string;
+  /** worker threads that parse large FORMAT_1 files in chunks (all-or-nothing reads only); none: one thread */
+  readonly parsePool?: ParsePool;
 }
 
 export const DEFAULT_TZ = 'Asia/Kolkata';
@@ -109,10 +112,25 @@ function xlsxRows(wb: XlsxWorkbook, sheet: string): AsyncIterable<RowBlock> {
   })();
 }
 
-function normaliser(ctx: ParseContext, detection: Detection, wb: XlsxWorkbook | null): AsyncGenerator<NormaliserOutput> {
+/** FORMAT_1 trades: on the parse pool's threads when the file is large enough and the read all-or-nothing. */
+async function* backinzoTrades(ctx: ParseContext, pool: ParsePool | undefined): AsyncGenerator<NormaliserOutput> {
+  const plan = pool && !pool.closed && !ctx.lenient && ctx.progress.totalBytes >= pool.minFileBytes ? await planBackinzoParallel(ctx.path) : null;
+  if (plan === null) {
+    yield* parseBackinzoTrades(ctx, csvRows(ctx.path));
+    return;
+  }
+  // a rejected file's report is a serial read's, written into the same problem log
+  const serial = () => parseBackinzoTrades(new ParseContext({
+    path: ctx.path, stem: ctx.stem, contentHash: ctx.contentHash, format: ctx.format, zoning: ctx.zoning, problems: ctx.problems,
+    lenient: false, batchRows: ctx.trades.capacity, totalBytes: ctx.progress.totalBytes,
+  }), csvRows(ctx.path));
+  yield* parallelBackinzoTrades(ctx, plan, pool!, serial);
+}
+
+function normaliser(ctx: ParseContext, detection: Detection, wb: XlsxWorkbook | null, pool: ParsePool | undefined): AsyncGenerator<NormaliserOutput> {
   const d1904 = wb?.date1904 ?? false;
   switch (ctx.format) {
-    case 'FORMAT_1_BACKINZO_CSV': return parseBackinzoTrades(ctx, csvRows(ctx.path));
+    case 'FORMAT_1_BACKINZO_CSV': return backinzoTrades(ctx, pool);
     case 'FORMAT_5_BACKINZO_Multi_CSV': return parseBackinzoMulti(ctx, csvRows(ctx.path));
     case 'FORMAT_3_TRADING_VIEW_CSV':
     case 'FORMAT_7_TradingView_Zone':
@@ -162,7 +180,7 @@ export async function* ingestFile(path: string, options: ParseOptions = {}): Asy
   let tradeRows = 0;
   try {
     yield { type: 'started', file: path, contentHash, sizeBytes, format, reason: detection.reason };
-    for await (const out of normaliser(ctx, detection, wb)) {
+    for await (const out of normaliser(ctx, detection, wb, options.parsePool)) {
       const progress = { rows: ctx.progress.rows, bytes: Math.min(ctx.progress.bytes, sizeBytes), totalBytes: sizeBytes };
       if (out === null) { yield { type: 'progress', progress }; continue; }
       tradeRows += out.rowCount;

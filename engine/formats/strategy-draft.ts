@@ -10,6 +10,15 @@ interface DayCell {
   trades: number | null;
 }
 
+/** A draft's daily cells as columns (trades -1 for pre-aggregated cells). */
+export interface DraftCells {
+  readonly zone: readonly string[];
+  readonly day: readonly string[];
+  readonly sum: Float64Array;
+  readonly comp: Float64Array;
+  readonly trades: Float64Array;
+}
+
 export interface StrategySummary {
   readonly strategyId: string;
   readonly name: string;
@@ -79,6 +88,31 @@ export class StrategyDraft {
   }
 
   get hasDays(): boolean { return this.#cells > 0; }
+
+  /** Every (zone, day) cell as it stands, compensation included: what a chunk read on a worker hands back. */
+  cells(): DraftCells {
+    const zone: string[] = [], day: string[] = [];
+    const sum = new Float64Array(this.#cells), comp = new Float64Array(this.#cells), trades = new Float64Array(this.#cells);
+    let i = 0;
+    for (const [z, days] of this.#zones) {
+      for (const [d, cell] of days) {
+        zone.push(z); day.push(d);
+        sum[i] = cell.sum; comp[i] = cell.comp; trades[i] = cell.trades ?? -1;
+        i++;
+      }
+    }
+    return { zone, day, sum, comp, trades };
+  }
+
+  /** Adds another draft's cells (a later chunk of the same file): each sum with its compensation, so the total
+   *  is the one a single pass would have made (to well below a cent; daily rows are rounded to 1e-8). */
+  merge(other: DraftCells): void {
+    for (let i = 0; i < other.day.length; i++) {
+      const trades = other.trades[i]!;
+      this.add(other.day[i]!, other.zone[i]!, other.sum[i]!, trades < 0 ? null : trades);
+      this.#lastCell!.comp += other.comp[i]!;
+    }
+  }
 
   /** The daily rows by trading day, then zone. Made once and shared: callers do not change them. */
   dailyRows(): readonly DailyPnlRow[] {
