@@ -84,9 +84,6 @@ export class ParsePool {
       minThreads: 0,
       maxThreads: this.threads,
       idleTimeout: this.#idleTimeoutMs,
-      // a small young generation, as the daemon's own thread has (--max-semi-space-size=2): with V8's default
-      // each parse thread held tens of MiB of it, and an ingest's peak RSS grew by that much per thread
-      resourceLimits: { maxYoungGenerationSizeMb: Number(process.env['STRATA_PARSE_YOUNG_MB'] ?? 6), ...(process.env['STRATA_PARSE_OLD_MB'] ? { maxOldGenerationSizeMb: Number(process.env['STRATA_PARSE_OLD_MB']) } : {}) },
     });
     return this.#piscina.run(task, { name: 'backinzoChunk', transferList: [task.bytes] }) as Promise<BackinzoChunkResult>;
   }
