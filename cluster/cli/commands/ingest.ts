@@ -14,7 +14,7 @@ import {
 import { describeProblem, formatInspection } from '../../../engine/formats/index.ts';
 import { openDuckDbNode } from '../../../engine/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
-import { addFileFlags, EXIT_OK, EXIT_REJECTED, fileOptions, processIo, usageExits, type CliIo, type FileFlags } from './inspect.ts';
+import { addFileFlags, EXIT_OK, EXIT_REJECTED, fileOptions, parsePoolOf, processIo, usageExits, type CliIo, type FileFlags } from './inspect.ts';
 
 export const DEFAULT_STORE_DIR = 'strata-data';
 
@@ -83,10 +83,11 @@ export function register(program: Command, io: CliIo = processIo()): void {
     const node = await openDuckDbNode({ path: layout.storeFile });
     const system = createSystem({ name: 'strata-ingest', logger: pino({ level: process.env['STRATA_LOG_LEVEL'] ?? 'silent' }) });
     const bar = progressBar(io);
+    const parsePool = parsePoolOf(flags);
     try {
       await node.ensureSchema();
       const ingest = system.spawn(ingestBehaviour({
-        sink: createStoreNodeSink(node), scanIntervalMs: 0, progressIntervalMs: 100,
+        sink: createStoreNodeSink(node), scanIntervalMs: 0, progressIntervalMs: 100, ...(parsePool ? { parsePool } : {}),
         folders: { inbox: null, zoneInbox: null, processed: layout.processed, quarantine: layout.quarantine },
       }), { name: 'ingest' });
       listenToIngest(system, ingest, (ev) => bar.onEvent(ev));
@@ -110,6 +111,7 @@ export function register(program: Command, io: CliIo = processIo()): void {
     } finally {
       bar.stop();
       await system.terminate();
+      await parsePool?.close();
       await node.close();
     }
   });

@@ -2,7 +2,9 @@
 // per strategy: format, name, trades, trading days, winning days, total P&L, first and last day, with every
 // warning and error. Also the terminal plumbing the ingest commands share (CliIo, file-option parsing).
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { createZoning, formatInspection, inspectFiles, parseZoneSpec, resolveFormatId, type ZoneOptions } from '../../../engine/formats/index.ts';
+import { availableParallelism } from 'node:os';
+import { createZoning, formatInspection, inspectFiles, ParsePool, parseZoneSpec, resolveFormatId, type ZoneOptions } from '../../../engine/formats/index.ts';
+import { defaultParseThreads } from '../../config/index.ts';
 
 /** Where a command writes and how it ends: the process by default, captured in tests. */
 export interface CliIo {
@@ -61,6 +63,20 @@ export interface FileFlags {
   readonly tz?: string;
   readonly lenient?: boolean;
   readonly maxProblems?: number;
+  readonly parseThreads?: number;
+}
+
+/** --parse-threads: whole number 0..256 (0: one thread parses every file). */
+export function parseThreadsOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError(`expected a whole number from 0 to 256, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** The parse pool of a command's --parse-threads (default as a daemon on this machine), or null for none. */
+export function parsePoolOf(flags: FileFlags): ParsePool | null {
+  const threads = flags.parseThreads ?? defaultParseThreads(availableParallelism());
+  return threads > 0 ? new ParsePool({ threads }) : null;
 }
 
 export function fileOptions(flags: FileFlags): { format?: string; zones?: ZoneOptions; lenient?: boolean; maxProblems?: number; tz?: string } {
@@ -80,7 +96,8 @@ export function addFileFlags(cmd: Command): Command {
     .option('--session <HH:MM-HH:MM>', 'trading session for zones (default 09:15-15:30)', sessionOption)
     .option('--tz <zone>', 'exchange time zone of the files\' local times (default Asia/Kolkata)')
     .option('--lenient', 'import the valid rows and report the rest instead of rejecting the file')
-    .option('--max-problems <n>', 'problems listed per file (all are counted; default 100)', positiveInt);
+    .option('--max-problems <n>', 'problems listed per file (all are counted; default 100)', positiveInt)
+    .option('--parse-threads <n>', 'threads that parse a FORMAT_1 file of 8 MiB or more in chunks (default as ingest.parseThreads: none below 8 cores, a quarter of the cores, at most 4, from 8 on)', parseThreadsOption);
 }
 
 export function register(program: Command, io: CliIo = processIo()): void {
@@ -91,7 +108,8 @@ export function register(program: Command, io: CliIo = processIo()): void {
   addFileFlags(cmd);
   usageExits(cmd, io);
   cmd.action(async (files: string[], flags: FileFlags & { json?: boolean }) => {
-    const result = await inspectFiles(files, fileOptions(flags));
+    const parsePool = parsePoolOf(flags);
+    const result = await inspectFiles(files, { ...fileOptions(flags), ...(parsePool ? { parsePool } : {}) }).finally(() => parsePool?.close());
     io.out(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatInspection(result));
     io.setExitCode(result.files.every((f) => f.ok) ? EXIT_OK : EXIT_REJECTED);
   });

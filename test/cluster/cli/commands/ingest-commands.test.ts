@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { register as registerGenerate } from '../../../../cluster/cli/commands/generate.ts';
 import { register as registerIngest, storeLayout } from '../../../../cluster/cli/commands/ingest.ts';
 import { register as registerInspect } from '../../../../cluster/cli/commands/inspect.ts';
+import { writeLargeBackinzoCsv } from '../../../../engine/formats/index.ts';
 import { runCli } from '../../../support/cli.ts';
 import { removeDir, tempDir } from '../../../actors/ingest/ingest-harness.ts';
 
@@ -41,8 +42,21 @@ describe('strata generate / inspect / ingest', () => {
     expect(existsSync(storeLayout(store).storeFile)).toBe(false);
   });
 
+  it('inspects and ingests a large FORMAT_1 file on --parse-threads with the same summary as one thread', async () => {
+    const big = await writeLargeBackinzoCsv(join(dir, 'big.csv'), 100_000, 8); // about 8.7 MB: read in chunks
+    const one = await cli('inspect', '--json', '--parse-threads', '0', big.path);
+    const two = await cli('inspect', '--json', '--parse-threads', '2', big.path);
+    expect(two.code).toBe(0);
+    expect(JSON.parse(two.out)).toEqual(JSON.parse(one.out));
+    const stored = await cli('ingest', '--json', '--parse-threads', '2', '--store', join(dir, 'big-store'), big.path);
+    expect(stored.code).toBe(0);
+    const outcome = (JSON.parse(stored.out) as { outcomes: { status: string; summary: { rows: { trades: number } } }[] }).outcomes[0]!;
+    expect(outcome.status).toBe('committed');
+    expect(outcome.summary.rows.trades).toBe(100_000);
+  }, 60_000);
+
   it('exits 2 on usage errors: unknown format, bad zones, no files, unknown option', async () => {
-    for (const args of [['inspect', '--format', 'FORMAT_9', 'x.csv'], ['inspect', '--zones', 'thirds', 'x.csv'], ['inspect'], ['ingest', '--bogus', 'x.csv'], ['generate']]) {
+    for (const args of [['inspect', '--format', 'FORMAT_9', 'x.csv'], ['inspect', '--zones', 'thirds', 'x.csv'], ['inspect'], ['ingest', '--bogus', 'x.csv'], ['generate'], ['ingest', '--parse-threads', '-1', 'x.csv'], ['inspect', '--parse-threads', 'two', 'x.csv']]) {
       const r = await cli(...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err.length, args.join(' ')).toBeGreaterThan(0);
