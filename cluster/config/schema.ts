@@ -7,10 +7,11 @@ import { z } from 'zod';
 /**
  * Parse threads for a machine with `cores` cores. On 2 vCPUs (docs/formats.md, "Parallel parsing") two parse
  * threads made a parse alone 1.3–1.4× faster but an ingest into the store 0.8× as fast, with 100–150 MiB more
- * peak RSS: the store's DuckDB threads need the same cores. With 8 cores and more they have their own.
+ * peak RSS: the store's DuckDB threads need the same cores. With 8 cores and more they have their own. Two
+ * threads parse faster than the reading thread hands rows to the store; each more costs tens of MiB of RSS.
  */
 export function defaultParseThreads(cores: number): number {
-  return cores >= 8 ? Math.min(4, Math.floor(cores / 4)) : 0;
+  return cores >= 8 ? 2 : 0;
 }
 
 export const ROLES = ['viewer', 'operator'] as const;
@@ -100,7 +101,7 @@ export const configSchema = z.strictObject({
     retainUploads: z.number().int().min(1).max(1_000_000).default(1_000),
     /** worker threads that parse a large FORMAT_1 file (8 MiB or more, all-or-nothing) in 2 MiB chunks; 0: the
      *  ingest actor's own thread parses every file. Threads start with the first such file and stop after 30 s
-     *  without one. Default: a quarter of the cores, at most 4, none below 8 cores (defaultParseThreads). */
+     *  without one. Default: 2 from 8 cores on, none below (defaultParseThreads). */
     parseThreads: z.number().int().min(0).max(256).default(() => defaultParseThreads(availableParallelism())),
   }).prefault({}),
   jobs: z.strictObject({

@@ -38,7 +38,7 @@ describe('ingest.parseThreads', () => {
     const loaded = await loadConfig({ env: {}, set: { dataDir: dir } });
     const { availableParallelism } = await import('node:os');
     const cores = availableParallelism();
-    expect(loaded.config.ingest.parseThreads).toBe(cores >= 8 ? Math.min(4, Math.floor(cores / 4)) : 0);
+    expect(loaded.config.ingest.parseThreads).toBe(cores >= 8 ? 2 : 0);
     await expect(loadConfig({ env: {}, set: { dataDir: dir, 'ingest.parseThreads': -1 } })).rejects.toMatchObject({ code: 'STRATA_CONFIG_INVALID' });
   });
 });

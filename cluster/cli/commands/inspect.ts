@@ -97,7 +97,7 @@ export function addFileFlags(cmd: Command): Command {
     .option('--tz <zone>', 'exchange time zone of the files\' local times (default Asia/Kolkata)')
     .option('--lenient', 'import the valid rows and report the rest instead of rejecting the file')
     .option('--max-problems <n>', 'problems listed per file (all are counted; default 100)', positiveInt)
-    .option('--parse-threads <n>', 'threads that parse a FORMAT_1 file of 8 MiB or more in chunks (default as ingest.parseThreads: none below 8 cores, a quarter of the cores, at most 4, from 8 on)', parseThreadsOption);
+    .option('--parse-threads <n>', 'threads that parse a FORMAT_1 file of 8 MiB or more in chunks (default as ingest.parseThreads: 2 from 8 cores on, none below)', parseThreadsOption);
 }
 
 export function register(program: Command, io: CliIo = processIo()): void {
