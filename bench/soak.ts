@@ -41,6 +41,8 @@ export interface SoakSample {
   readonly rssMiB: number;
   readonly heapUsedMiB: number;
   readonly externalMiB: number;
+  /** DuckDB's own memory summed over the embedded store nodes (strata_store_node_memory_bytes), MiB */
+  readonly storeMiB: number;
   readonly uploads: number;
   readonly committed: number;
   readonly jobsCompleted: number;
@@ -68,6 +70,8 @@ export interface SoakSummary {
   readonly errorMessages: readonly string[];
   readonly rss: SeriesSummary;
   readonly heapUsed: SeriesSummary;
+  /** DuckDB's own memory over the store nodes: how much of the RSS is their caches */
+  readonly store: SeriesSummary;
   /** the daemon stopped with exit status 0 within 60 s of SIGTERM */
   readonly stoppedCleanly: boolean;
   readonly outDir: string;
@@ -162,6 +166,13 @@ const metricOf = (text: string, name: string): number => {
   return m ? Number(m[1]) : Number.NaN;
 };
 
+/** The sum of a metric over all its label sets (0 when it has none). */
+const metricSum = (text: string, name: string): number => {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
+};
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls an upload until it leaves 'stored'/'processing'; its final state, or why it has none. */
@@ -227,11 +238,12 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
         rssMiB: Math.round(rssMiBOf(daemon.pid!)),
         heapUsedMiB: Math.round(metricOf(text, 'strata_nodejs_heap_size_used_bytes') / MIB),
         externalMiB: Math.round(metricOf(text, 'strata_nodejs_external_memory_bytes') / MIB),
+        storeMiB: Math.round(metricSum(text, 'strata_store_node_memory_bytes') / MIB),
         uploads, committed, jobsCompleted, jobsFailed, errors,
       };
       samples.push(s);
       appendFileSync(samplesPath, `${JSON.stringify(s)}\n`);
-      io.err(`[${s.minute.toFixed(1).padStart(6)} min] rss ${s.rssMiB} MiB, heap ${s.heapUsedMiB} MiB, external ${s.externalMiB} MiB; uploads ${uploads} (${committed} committed), jobs ${jobsCompleted} done ${jobsFailed} failed, errors ${errors}\n`);
+      io.err(`[${s.minute.toFixed(1).padStart(6)} min] rss ${s.rssMiB} MiB, heap ${s.heapUsedMiB} MiB, external ${s.externalMiB} MiB, DuckDB ${s.storeMiB} MiB; uploads ${uploads} (${committed} committed), jobs ${jobsCompleted} done ${jobsFailed} failed, errors ${errors}\n`);
     };
     await sample();
     const days = tradingDays(Math.max(1, Math.ceil(o.rows / 400)));
@@ -326,6 +338,7 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
     samples: samples.length, uploads, committed, jobsCompleted, jobsFailed, errors, errorMessages,
     rss: summariseSeries(minutes, samples.map((s) => s.rssMiB)),
     heapUsed: summariseSeries(minutes, samples.map((s) => s.heapUsedMiB)),
+    store: summariseSeries(minutes, samples.map((s) => s.storeMiB)),
     stoppedCleanly: code === 0,
     outDir: o.outDir,
   };
@@ -334,6 +347,7 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
   io.err(`soak: ${summary.minutes} min, ${uploads} uploads (${committed} committed), ${jobsCompleted} jobs done, ${jobsFailed} failed, ${errors} errors\n`);
   io.err(`  rss  ${summary.rss.first} → max ${summary.rss.max} → ${summary.rss.last} MiB; ${slopeText(summary.rss)}\n`);
   io.err(`  heap ${summary.heapUsed.first} → max ${summary.heapUsed.max} → ${summary.heapUsed.last} MiB; ${slopeText(summary.heapUsed)}\n`);
+  io.err(`  DuckDB (store nodes) ${summary.store.first} → max ${summary.store.max} → ${summary.store.last} MiB; ${slopeText(summary.store)}\n`);
   if (!summary.stoppedCleanly) io.err(`  the daemon did not stop cleanly on SIGTERM (${code === 'timeout' ? 'still running after 60 s: killed' : `exit status ${String(code)}`})\n`);
   for (const m of errorMessages) io.err(`  error: ${m}\n`);
   io.out(`${JSON.stringify(summary)}\n`);

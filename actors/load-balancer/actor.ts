@@ -746,6 +746,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
           hintedPartitions: [...m.hints].sort((a, b) => a - b),
           lastError: s?.lastError ?? null,
           lastHealthyAt: s?.lastHealthyAt ?? null,
+          memoryBytes: s?.memoryBytes ?? null,
           pid: s?.pid ?? null,
           threadId: s?.threadId ?? null,
           incarnation: s?.incarnation ?? 0,

@@ -61,6 +61,8 @@ export interface NodeStatus {
   readonly hintedPartitions: readonly number[];
   readonly lastError: { readonly code: string; readonly message: string } | null;
   readonly lastHealthyAt: number | null;
+  /** DuckDB's own memory at the node's last health check, bytes (null: HeavyDB, or not checked yet) */
+  readonly memoryBytes: number | null;
   readonly pid: number | null;
   readonly threadId: number | null;
   readonly incarnation: number;

@@ -4,6 +4,7 @@
 // Reachability and breaker changes are reported to `report` (the load-balancer).
 import { createActor } from 'xstate';
 import type { EngineError } from '../../engine/engine-error.ts';
+import { DUCKDB_MEMORY_SQL, duckDbMemoryOf, type ResultSet } from '../../engine/store/index.ts';
 import type { ActorRef, Behaviour } from '../../runtime/index.ts';
 import { nodeProxyError } from './errors.ts';
 import { toHostError, type HostErrorData } from './host-protocol.ts';
@@ -49,6 +50,7 @@ export function nodeProxyBehaviour(o: NodeProxyOptions): Behaviour<NodeProxyMess
     let inFlight = 0;
     let lastError: { code: string; message: string } | null = null;
     let lastHealthyAt: number | null = null;
+    let memoryBytes: number | null = null;
     let healthRunning = false;
     let reported: { up: boolean; breaker: BreakerStateName } = { up: false, breaker: 'closed' };
     const latency = new LatencyBook();
@@ -153,8 +155,14 @@ export function nodeProxyBehaviour(o: NodeProxyOptions): Behaviour<NodeProxyMess
       if (snap.value === 'halfOpen') breaker.send({ type: 'probe.started' });
       const h = host;
       healthRunning = true;
-      run('health', h, () => h.call('query', ['SELECT 1 AS ok', [], { timeoutMs: healthTimeoutMs }], healthTimeoutMs + HOST_GRACE_MS)).then(
-        () => { healthRunning = false; lastHealthyAt = ctx.clock.now(); },
+      // a DuckDB node's check also reads its memory: one table function over the buffer manager's counters
+      const sql = nodeKind === 'duckdb' ? DUCKDB_MEMORY_SQL : 'SELECT 1 AS ok';
+      run('health', h, () => h.call('query', [sql, [], { timeoutMs: healthTimeoutMs }], healthTimeoutMs + HOST_GRACE_MS)).then(
+        (result) => {
+          healthRunning = false;
+          lastHealthyAt = ctx.clock.now();
+          if (nodeKind === 'duckdb') memoryBytes = duckDbMemoryOf(result as ResultSet);
+        },
         () => { healthRunning = false; },
       );
     };
@@ -173,6 +181,7 @@ export function nodeProxyBehaviour(o: NodeProxyOptions): Behaviour<NodeProxyMess
         latency: latency.summary(),
         lastError,
         lastHealthyAt,
+        memoryBytes,
         pid: host ? host.pid : null,
         threadId: host ? host.threadId : null,
         incarnation,

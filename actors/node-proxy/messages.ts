@@ -29,6 +29,8 @@ export interface NodeProxyStatus {
   readonly latency: Readonly<Record<string, LatencyFigures>>;
   readonly lastError: { readonly code: string; readonly message: string } | null;
   readonly lastHealthyAt: number | null;
+  /** DuckDB's own memory at the last health check (DUCKDB_MEMORY_SQL), bytes; null for HeavyDB or before one */
+  readonly memoryBytes: number | null;
   readonly pid: number | null;
   readonly threadId: number | null;
   /** hosts started so far (1 after the first start) */

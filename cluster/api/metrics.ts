@@ -35,6 +35,10 @@ export function createApiMetrics(services: Services, hub: EventHub, ingestCounts
     name: 'strata_store_node_up', help: '1 when a store node is up', labelNames: ['node'] as const, registers: [registry],
     collect() { for (const n of services.store?.status().nodes ?? []) this.set({ node: n.name }, n.state === 'up' ? 1 : 0); },
   });
+  new Gauge({
+    name: 'strata_store_node_memory_bytes', help: 'DuckDB\'s own memory per embedded store node at its last health check (its cache, capped by store.memoryLimitMb)', labelNames: ['node'] as const, registers: [registry],
+    collect() { for (const n of services.store?.status().nodes ?? []) if (n.memoryBytes !== null) this.set({ node: n.name }, n.memoryBytes); },
+  });
   new Gauge({ name: 'strata_store_quorum', help: '1 when every partition has a live replica', registers: [registry], collect() { this.set(services.store?.status().quorum ? 1 : 0); } });
   new Gauge({
     name: 'strata_ingest_outcomes', help: 'ingest outcomes since start (committed, duplicate, rejected, failed)', labelNames: ['status'] as const, registers: [registry],

@@ -26,6 +26,9 @@ export interface StoreNodeView {
   readonly lastError: ErrorData | null;
   /** epoch ms */
   readonly checkedAt: number;
+  /** DuckDB's own memory (its cache of the file and what else it tracks, capped by store.memoryLimitMb) at the
+   *  last health check, bytes; null for HeavyDB nodes */
+  readonly memoryBytes: number | null;
   /** the process hosting the node when it runs in a child process, else null */
   readonly pid: number | null;
 }

@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createStoreNodeSink, type IngestSink } from '../../actors/ingest/index.ts';
 import { createStoreMatrixSource, type MatrixSource } from '../../engine/jobs/index.ts';
-import { openDuckDbNode, resultColumn, type StoreNode } from '../../engine/store/index.ts';
+import { DUCKDB_MEMORY_SQL, duckDbMemoryOf, openDuckDbNode, resultColumn, type StoreNode } from '../../engine/store/index.ts';
 import { toErrorData } from '../../runtime/index.ts';
 import type { StoreEvent, StoreNodeView, StoreService, StoreStatus, Unsubscribe } from './services.ts';
 
@@ -34,7 +34,7 @@ export async function openSingleNodeStore(o: SingleNodeStoreOptions): Promise<St
   const pings: number[] = [];
   let view: StoreNodeView = {
     name: 'node-1', label: node.label, kind: node.kind, state: 'up', breaker: null, latencyMs: null, inFlight: null,
-    rowCounts: null, lastError: null, checkedAt: Date.now(), pid: null,
+    rowCounts: null, lastError: null, checkedAt: Date.now(), memoryBytes: null, pid: null,
   };
   let closed = false;
 
@@ -42,10 +42,11 @@ export async function openSingleNodeStore(o: SingleNodeStoreOptions): Promise<St
     const previous = view.state;
     try {
       const h = await node.health({ timeoutMs: o.timeoutMs ?? 5_000 });
+      const memoryBytes = duckDbMemoryOf(await node.query(DUCKDB_MEMORY_SQL, [], { timeoutMs: o.timeoutMs ?? 5_000 }));
       pings.push(h.pingMs);
       if (pings.length > LATENCY_WINDOW) pings.shift();
       const sorted = [...pings].sort((a, b) => a - b);
-      view = { ...view, state: 'up', latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99) }, rowCounts: h.rowCounts, lastError: null, checkedAt: h.checkedAt };
+      view = { ...view, state: 'up', latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99) }, rowCounts: h.rowCounts, lastError: null, checkedAt: h.checkedAt, memoryBytes };
     } catch (e) {
       if (closed) return;
       view = { ...view, state: 'down', lastError: toErrorData(e), checkedAt: Date.now() };

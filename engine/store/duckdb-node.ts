@@ -18,7 +18,7 @@ import { EngineError } from '../engine-error.ts';
 import { storeError } from './errors.ts';
 import { bigintToSafeNumber } from './int64.ts';
 import { NumericColumnReader, TextColumnReader } from './duckdb-result-reader.ts';
-import { ColumnBuilder } from './result-set.ts';
+import { ColumnBuilder, resultRows } from './result-set.ts';
 import type { ResultColumn, ResultSet } from './result-set.ts';
 import { createTableSql } from './schema.ts';
 import type { ColumnSpec, ColumnType } from './schema.ts';
@@ -339,6 +339,21 @@ export async function openDuckDbNode(options: DuckDbNodeOptions): Promise<StoreN
 export function duckDbColumnStorage(column: ColumnSpec): string {
   if (column.type !== 'text' || column.values === undefined) return '';
   return column.values === 'repeated' ? ' USING COMPRESSION dictionary' : ' USING COMPRESSION fsst';
+}
+
+/**
+ * DuckDB's own memory: what its buffer manager tracks (cached blocks of the file, in-memory tables, hash tables,
+ * transaction-local data), the figure `memoryLimitMb` caps. A node-proxy's health check reads it, so an
+ * operator sees which node holds how much (GET /api/v1/store/cluster, /metrics).
+ */
+export const DUCKDB_MEMORY_SQL = 'SELECT sum(memory_usage_bytes)::DOUBLE AS memory_bytes FROM duckdb_memory()';
+
+/** The bytes of a DUCKDB_MEMORY_SQL result, or null when it has none. */
+export function duckDbMemoryOf(result: ResultSet): number | null {
+  const col = result.columns.find((c) => c.name === 'memory_bytes');
+  if (!col || result.rowCount < 1) return null;
+  const v = Number(resultRows(result)[0]!['memory_bytes']);
+  return Number.isFinite(v) ? v : null;
 }
 
 /** Appends rows [from, to) of a batch (default all) in data chunks of `chunkRows`. */

@@ -202,6 +202,9 @@ describe('store and system', () => {
     const c = await h.request('GET', '/api/v1/store/cluster', { token: VIEWER });
     expect(c.body).toMatchObject({ mode: 'single-node', quorum: true });
     expect(c.body.nodes[0]).toMatchObject({ name: 'node-1', state: 'up' });
+    // DuckDB's own memory, read by the health check (what it holds now may be nothing: blocks are evicted after a
+    // checkpoint); test/actors/node-proxy has a node that holds some
+    expect(typeof c.body.nodes[0].memoryBytes).toBe('number');
     expect((await h.request('GET', '/api/v1/store/health')).body).toMatchObject({ ok: true, nodesUp: 1, nodesTotal: 1 });
     expect((await h.request('GET', '/api/v1/store/metrics')).body.nodes[0].latencyMs.p99).toBeGreaterThan(0);
   });
@@ -217,6 +220,7 @@ describe('store and system', () => {
     expect(r.text).toMatch(/strata_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/status",status="401"\} [1-9]/);
     expect(r.text).toMatch(/strata_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} [1-9]/);
     expect(r.text).toMatch(/strata_store_quorum 1/);
+    expect(r.text).toMatch(/strata_store_node_memory_bytes\{node="node-1"\} \d/);
     expect(r.text).toMatch(/strata_jobs\{state="completed"\} [1-9]/);
   });
 

@@ -30,6 +30,8 @@ describe('soak', () => {
     expect(summary.stoppedCleanly).toBe(true);
     expect(summary.rss.max).toBeGreaterThan(50);
     expect(summary.heapUsed.max).toBeGreaterThan(5);
+    // the store nodes' DuckDB memory, from /metrics: a number for every sample (0 when nothing is cached)
+    expect(summary.store.max).toBeGreaterThanOrEqual(0);
     const samples = readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { minute: number; uploads: number });
     expect(samples).toHaveLength(summary.samples);
     expect(samples.length).toBeGreaterThanOrEqual(3);
