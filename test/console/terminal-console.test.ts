@@ -68,6 +68,9 @@ describe('strata nodes', () => {
     expect(io.code).toBe(0);
     expect(io.text).toContain('store: single-node, replication 1, quorum yes');
     expect(io.text).toMatch(/node-1 +up +- +\d+\.\d\d/);
+    // DuckDB's own memory per node, in MiB
+    expect(io.text).toMatch(/DuckDB MiB/);
+    expect(io.text).toMatch(/node-1 +up .* \d+ +\S*node-1\.duckdb/);
     const json = await cli(registerNodes, ['nodes', '--json', '--url', h.url, '--token', VIEWER]);
     expect(JSON.parse(json.text).nodes[0].name).toBe('node-1');
   });
