@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchRows, ingestFile, ParsePool, rejectionData, writeLargeBackinzoCsv, type ParseOptions } from '../../../engine/formats/index.ts';
 
@@ -124,6 +125,37 @@ describe('parallel FORMAT_1 reads', () => {
     writeFileSync(noKeys, (await import('node:fs')).readFileSync(noKeys, 'utf8').replace(HEADER, HEADER.replace('Sr No,', '')));
     await same(noKeys);
   });
+
+  it('agree with the serial reader on random files: quoted remarks with line breaks, CRLF, blank lines, any chunk size (property)', async () => {
+    let run = 0;
+    const remarkArb = fc.oneof(
+      fc.constant('Target'),
+      fc.constant(''),
+      fc.stringMatching(/^[a-z ,]{1,12}$/).map((t) => `"${t}"`),
+      fc.tuple(fc.stringMatching(/^[a-z ]{0,8}$/), fc.integer({ min: 1, max: 4 })).map(([t, n]) => `"${t}${'\n, ""x""'.repeat(n)}"`),
+    );
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ remark: remarkArb, blankAfter: fc.boolean(), pnl: fc.integer({ min: -99_999, max: 99_999 }) }), { minLength: 1, maxLength: 400 }),
+      fc.boolean(), fc.integer({ min: 256, max: 8_192 }),
+      async (rows, crlf, chunkBytes) => {
+        const path = backinzo(`prop-${++run}.csv`, rows.length, (i, line) => {
+          const r = rows[i]!;
+          const withPnl = line.replace(/,-?[\d.]+,Target$/, `,${(r.pnl / 100).toFixed(2)},${r.remark}`);
+          return r.blankAfter ? `${withPnl}\n` : withPnl;
+        }, crlf ? '\r\n' : '\n');
+        const own = new ParsePool({ threads: 2, minFileBytes: 0, chunkBytes });
+        try {
+          const serial = await read(path);
+          const parallel = await read(path, { parsePool: own });
+          const { tradeBatches: _, ...p } = parallel as Read;
+          const { tradeBatches: __, ...s } = serial as Read;
+          expect(p).toEqual(s);
+        } finally {
+          await own.close();
+        }
+      },
+    ), { numRuns: 40 });
+  }, 120_000);
 
   it('finish a file on this thread when the pool is closed mid-read (a daemon stopping), with the same rows', async () => {
     const own = new ParsePool({ threads: 2, minFileBytes: 0, chunkBytes: 16 << 10 });
