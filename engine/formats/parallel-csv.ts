@@ -232,8 +232,10 @@ export async function* parallelBackinzoTrades(
         queue.length = 0;
         pos = chunk.start + r.consumedBytes;
         eof = false;
-        if (r.consumedBytes === 0) chunkBytes = chunk.length * 2;
-        if (r.rows === 0 && r.consumedBytes === 0) continue;
+        if (r.consumedBytes === 0) {
+          chunkBytes = chunk.length * 2;
+          continue;
+        }
       }
       for (const b of r.batches) shiftLines(b, lineBase);
       lineBase += r.lines;
