@@ -43,6 +43,8 @@ export interface SoakSample {
   readonly externalMiB: number;
   /** DuckDB's own memory summed over the embedded store nodes (strata_store_node_memory_bytes), MiB */
   readonly storeMiB: number;
+  /** V8 heap and external memory summed over the threads hosting the store nodes (strata_store_node_host_heap_bytes), MiB */
+  readonly storeHeapMiB: number;
   readonly uploads: number;
   readonly committed: number;
   readonly jobsCompleted: number;
@@ -72,6 +74,8 @@ export interface SoakSummary {
   readonly heapUsed: SeriesSummary;
   /** DuckDB's own memory over the store nodes: how much of the RSS is their caches */
   readonly store: SeriesSummary;
+  /** the store threads' V8 heaps and external memory */
+  readonly storeHeap: SeriesSummary;
   /** the daemon stopped with exit status 0 within 60 s of SIGTERM */
   readonly stoppedCleanly: boolean;
   readonly outDir: string;
@@ -239,11 +243,12 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
         heapUsedMiB: Math.round(metricOf(text, 'strata_nodejs_heap_size_used_bytes') / MIB),
         externalMiB: Math.round(metricOf(text, 'strata_nodejs_external_memory_bytes') / MIB),
         storeMiB: Math.round(metricSum(text, 'strata_store_node_memory_bytes') / MIB),
+        storeHeapMiB: Math.round(metricSum(text, 'strata_store_node_host_heap_bytes') / MIB),
         uploads, committed, jobsCompleted, jobsFailed, errors,
       };
       samples.push(s);
       appendFileSync(samplesPath, `${JSON.stringify(s)}\n`);
-      io.err(`[${s.minute.toFixed(1).padStart(6)} min] rss ${s.rssMiB} MiB, heap ${s.heapUsedMiB} MiB, external ${s.externalMiB} MiB, DuckDB ${s.storeMiB} MiB; uploads ${uploads} (${committed} committed), jobs ${jobsCompleted} done ${jobsFailed} failed, errors ${errors}\n`);
+      io.err(`[${s.minute.toFixed(1).padStart(6)} min] rss ${s.rssMiB} MiB, heap ${s.heapUsedMiB} MiB, external ${s.externalMiB} MiB, DuckDB ${s.storeMiB} MiB, store threads ${s.storeHeapMiB} MiB; uploads ${uploads} (${committed} committed), jobs ${jobsCompleted} done ${jobsFailed} failed, errors ${errors}\n`);
     };
     await sample();
     const days = tradingDays(Math.max(1, Math.ceil(o.rows / 400)));
@@ -339,6 +344,7 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
     rss: summariseSeries(minutes, samples.map((s) => s.rssMiB)),
     heapUsed: summariseSeries(minutes, samples.map((s) => s.heapUsedMiB)),
     store: summariseSeries(minutes, samples.map((s) => s.storeMiB)),
+    storeHeap: summariseSeries(minutes, samples.map((s) => s.storeHeapMiB)),
     stoppedCleanly: code === 0,
     outDir: o.outDir,
   };
@@ -348,6 +354,7 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
   io.err(`  rss  ${summary.rss.first} → max ${summary.rss.max} → ${summary.rss.last} MiB; ${slopeText(summary.rss)}\n`);
   io.err(`  heap ${summary.heapUsed.first} → max ${summary.heapUsed.max} → ${summary.heapUsed.last} MiB; ${slopeText(summary.heapUsed)}\n`);
   io.err(`  DuckDB (store nodes) ${summary.store.first} → max ${summary.store.max} → ${summary.store.last} MiB; ${slopeText(summary.store)}\n`);
+  io.err(`  store threads' heaps ${summary.storeHeap.first} → max ${summary.storeHeap.max} → ${summary.storeHeap.last} MiB; ${slopeText(summary.storeHeap)}\n`);
   if (!summary.stoppedCleanly) io.err(`  the daemon did not stop cleanly on SIGTERM (${code === 'timeout' ? 'still running after 60 s: killed' : `exit status ${String(code)}`})\n`);
   for (const m of errorMessages) io.err(`  error: ${m}\n`);
   io.out(`${JSON.stringify(summary)}\n`);

@@ -747,6 +747,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
           lastError: s?.lastError ?? null,
           lastHealthyAt: s?.lastHealthyAt ?? null,
           memoryBytes: s?.memoryBytes ?? null,
+          hostMemory: s?.hostMemory ?? null,
           pid: s?.pid ?? null,
           threadId: s?.threadId ?? null,
           incarnation: s?.incarnation ?? 0,

@@ -2,7 +2,7 @@
 // publishes and the status it reports. Plain msgpack-safe data; errors travel as { code, message, retryable, data }.
 import type { ColumnBatch, PartitionedTableName, SqlParam } from '../../engine/store/index.ts';
 import type { ActorRef } from '../../runtime/index.ts';
-import type { BreakerStateName, HostErrorData, LatencyFigures, NodeChanged } from '../node-proxy/index.ts';
+import type { BreakerStateName, HostErrorData, HostMemory, LatencyFigures, NodeChanged } from '../node-proxy/index.ts';
 import type { BalancingPolicy } from './policies.ts';
 import type { MemberPhase } from './machine.ts';
 
@@ -63,6 +63,8 @@ export interface NodeStatus {
   readonly lastHealthyAt: number | null;
   /** DuckDB's own memory at the node's last health check, bytes (null: HeavyDB, or not checked yet) */
   readonly memoryBytes: number | null;
+  /** the hosting thread's or process's V8 heap and external memory, bytes (null: in-line, or not checked yet) */
+  readonly hostMemory: HostMemory | null;
   readonly pid: number | null;
   readonly threadId: number | null;
   readonly incarnation: number;

@@ -7,7 +7,7 @@ import type { EngineError } from '../../engine/engine-error.ts';
 import { DUCKDB_MEMORY_SQL, duckDbMemoryOf, type ResultSet } from '../../engine/store/index.ts';
 import type { ActorRef, Behaviour } from '../../runtime/index.ts';
 import { nodeProxyError } from './errors.ts';
-import { toHostError, type HostErrorData } from './host-protocol.ts';
+import { HOST_MEMORY_OP, toHostError, type HostErrorData, type HostMemory } from './host-protocol.ts';
 import { LatencyBook } from './latency.ts';
 import { breakerMachine, breakerStateName, type BreakerStateValue } from './machine.ts';
 import type { BreakerStateName, NodeChanged, NodeProxyCommand, NodeProxyMessage, NodeProxyStatus } from './messages.ts';
@@ -51,6 +51,7 @@ export function nodeProxyBehaviour(o: NodeProxyOptions): Behaviour<NodeProxyMess
     let lastError: { code: string; message: string } | null = null;
     let lastHealthyAt: number | null = null;
     let memoryBytes: number | null = null;
+    let hostMemory: HostMemory | null = null;
     let healthRunning = false;
     let reported: { up: boolean; breaker: BreakerStateName } = { up: false, breaker: 'closed' };
     const latency = new LatencyBook();
@@ -157,6 +158,10 @@ export function nodeProxyBehaviour(o: NodeProxyOptions): Behaviour<NodeProxyMess
       healthRunning = true;
       // a DuckDB node's check also reads its memory: one table function over the buffer manager's counters
       const sql = nodeKind === 'duckdb' ? DUCKDB_MEMORY_SQL : 'SELECT 1 AS ok';
+      // and the JS memory of the thread or process that hosts it (none in-line: that is this thread)
+      if (h.hosting !== 'inline') {
+        h.call(HOST_MEMORY_OP, [], healthTimeoutMs + HOST_GRACE_MS).then((m) => { hostMemory = m as HostMemory; }, () => undefined);
+      }
       run('health', h, () => h.call('query', [sql, [], { timeoutMs: healthTimeoutMs }], healthTimeoutMs + HOST_GRACE_MS)).then(
         (result) => {
           healthRunning = false;
@@ -182,6 +187,7 @@ export function nodeProxyBehaviour(o: NodeProxyOptions): Behaviour<NodeProxyMess
         lastError,
         lastHealthyAt,
         memoryBytes,
+        hostMemory,
         pid: host ? host.pid : null,
         threadId: host ? host.threadId : null,
         incarnation,

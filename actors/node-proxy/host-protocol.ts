@@ -11,6 +11,17 @@ export const STORE_OPS: readonly StoreOp[] = [
   'deleteStrategies', 'putEntries', 'readEntries', 'deleteEntries', 'syncAppends', 'close',
 ];
 
+/** A call to the host itself rather than its node: the JS memory of the thread or process that hosts it. */
+export const HOST_MEMORY_OP = 'hostMemory';
+export type HostOp = StoreOp | typeof HOST_MEMORY_OP;
+
+/** What `hostMemory` answers: the hosting isolate's V8 heap (committed) and its external memory (array buffers and
+ *  other memory its objects hold outside the heap), bytes. */
+export interface HostMemory {
+  readonly heapBytes: number;
+  readonly externalBytes: number;
+}
+
 export interface HostErrorData {
   readonly code: string;
   readonly message: string;
@@ -20,7 +31,7 @@ export interface HostErrorData {
 
 export interface HostRequest {
   readonly id: number;
-  readonly op: StoreOp;
+  readonly op: HostOp;
   readonly args: readonly unknown[];
 }
 

@@ -2,7 +2,7 @@
 // and serves numbered StoreNode calls from the node-proxy over a message channel, in any order they arrive.
 import { threadId } from 'node:worker_threads';
 import { openDuckDbNode, type StoreNode } from '../../engine/store/index.ts';
-import { STORE_OPS, toHostError, type HostConfig, type HostHello, type HostReply, type HostRequest } from './host-protocol.ts';
+import { HOST_MEMORY_OP, STORE_OPS, toHostError, type HostConfig, type HostHello, type HostMemory, type HostReply, type HostRequest } from './host-protocol.ts';
 import { encodeBatchColumns, encodeResultColumns } from './wire-columns.ts';
 
 export interface HostChannel {
@@ -81,9 +81,16 @@ export async function serveStoreNode(config: HostConfig, channel: HostChannel, o
       return;
     }
     const req = m as HostRequest;
-    if (crashing || typeof req?.id !== 'number' || !STORE_OPS.includes(req.op)) return;
+    if (crashing || typeof req?.id !== 'number') return;
+    if (req.op === HOST_MEMORY_OP) {
+      const u = process.memoryUsage();
+      channel.send({ id: req.id, ok: true, value: { heapBytes: u.heapTotal, externalBytes: u.external } satisfies HostMemory });
+      return;
+    }
+    const op = req.op;
+    if (!STORE_OPS.includes(op)) return;
     // Started from a resolved promise, so a synchronous throw becomes a rejection answered like any other.
-    const call = Promise.resolve().then(() => (node[req.op] as (...a: unknown[]) => Promise<unknown>).apply(node, req.args as unknown[]));
+    const call = Promise.resolve().then(() => (node[op] as (...a: unknown[]) => Promise<unknown>).apply(node, req.args as unknown[]));
     inFlight.add(call);
     const settled = (): void => { inFlight.delete(call); };
     call.then(settled, settled);

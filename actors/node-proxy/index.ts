@@ -9,7 +9,8 @@ export type { BreakerContext, BreakerEvent, BreakerInput, BreakerStateValue } fr
 export { startHost, fromHostError } from './node-host.ts';
 export type { HostKind, HostSpec, NodeHost } from './node-host.ts';
 export { STORE_OPS, toHostError } from './host-protocol.ts';
-export type { HostConfig, HostErrorData, StoreOp } from './host-protocol.ts';
+export type { HostConfig, HostErrorData, HostMemory, HostOp, StoreOp } from './host-protocol.ts';
+export { HOST_MEMORY_OP } from './host-protocol.ts';
 export { serveOverIpc, parseHostArgs } from './process-host.ts';
 export { LatencyBook } from './latency.ts';
 export { encodeBatchColumns, encodeText, decodeText, isDictColumn, toDictionaryColumn } from './wire-columns.ts';

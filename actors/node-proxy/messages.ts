@@ -1,7 +1,7 @@
 // The node-proxy's protocol: calls to its store node, inspection, and the events it reports to its parent (the
 // load-balancer). Plain msgpack-safe data; errors travel as { code, message, retryable, data }.
 import type { ActorRef } from '../../runtime/index.ts';
-import type { HostErrorData, StoreOp } from './host-protocol.ts';
+import type { HostErrorData, HostMemory, StoreOp } from './host-protocol.ts';
 
 export const PROTOCOL = 1;
 
@@ -31,6 +31,8 @@ export interface NodeProxyStatus {
   readonly lastHealthyAt: number | null;
   /** DuckDB's own memory at the last health check (DUCKDB_MEMORY_SQL), bytes; null for HeavyDB or before one */
   readonly memoryBytes: number | null;
+  /** the hosting thread's or process's V8 heap and external memory at the last health check (null in-line) */
+  readonly hostMemory: HostMemory | null;
   readonly pid: number | null;
   readonly threadId: number | null;
   /** hosts started so far (1 after the first start) */

@@ -7,7 +7,7 @@ import { EngineError } from '../../engine/engine-error.ts';
 import { releaseDatabaseFilesOfThread, storeError, type StoreNode } from '../../engine/store/index.ts';
 import { nodeProxyError } from './errors.ts';
 import { decodeResultColumns, encodeBatchColumns } from './wire-columns.ts';
-import { isHostHello, toHostError, type HostConfig, type HostErrorData, type HostReply, type HostRequest, type StoreOp } from './host-protocol.ts';
+import { HOST_MEMORY_OP, isHostHello, toHostError, type HostConfig, type HostErrorData, type HostOp, type HostReply, type HostRequest } from './host-protocol.ts';
 
 export type HostKind = 'inline' | 'thread' | 'process';
 
@@ -19,8 +19,9 @@ export interface NodeHost {
   readonly pid: number;
   /** the hosting worker thread, or null */
   readonly threadId: number | null;
-  /** One StoreNode call; rejects with a coded EngineError. `deadlineMs` bounds the wait for the host itself. */
-  call(op: StoreOp, args: readonly unknown[], deadlineMs: number): Promise<unknown>;
+  /** One StoreNode call (or `hostMemory`: the host's JS memory, null in-line); rejects with a coded EngineError.
+   *  `deadlineMs` bounds the wait for the host itself. */
+  call(op: HostOp, args: readonly unknown[], deadlineMs: number): Promise<unknown>;
   /** Runs once when the host dies (not after close()). */
   onExit(listener: (error: EngineError) => void): void;
   /** Closes the node and ends the thread/process. */
@@ -71,6 +72,7 @@ async function inlineHost(open: () => Promise<StoreNode>): Promise<NodeHost> {
     threadId: null,
     async call(op, args) {
       if (dead) throw dead;
+      if (op === HOST_MEMORY_OP) return null; // this thread's memory is the caller's own
       try {
         return await (node[op] as (...a: unknown[]) => Promise<unknown>).apply(node, args as unknown[]);
       } catch (e) {
@@ -140,7 +142,7 @@ function processChannel(config: HostConfig): Channel {
 }
 
 function channelHost(spec: Extract<HostSpec, { hosting: 'thread' | 'process' }>, channel: Channel): Promise<NodeHost> {
-  const pending = new Map<number, { op: StoreOp; resolve(v: unknown): void; reject(e: EngineError): void; timer: ReturnType<typeof setTimeout> }>();
+  const pending = new Map<number, { op: HostOp; resolve(v: unknown): void; reject(e: EngineError): void; timer: ReturnType<typeof setTimeout> }>();
   const exitListeners: ((e: EngineError) => void)[] = [];
   let nextId = 1;
   let dead: EngineError | null = null;

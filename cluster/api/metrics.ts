@@ -39,6 +39,10 @@ export function createApiMetrics(services: Services, hub: EventHub, ingestCounts
     name: 'strata_store_node_memory_bytes', help: 'DuckDB\'s own memory per embedded store node at its last health check (its cache, capped by store.memoryLimitMb)', labelNames: ['node'] as const, registers: [registry],
     collect() { for (const n of services.store?.status().nodes ?? []) if (n.memoryBytes !== null) this.set({ node: n.name }, n.memoryBytes); },
   });
+  new Gauge({
+    name: 'strata_store_node_host_heap_bytes', help: 'V8 heap and external memory of the thread or process hosting each embedded store node', labelNames: ['node'] as const, registers: [registry],
+    collect() { for (const n of services.store?.status().nodes ?? []) if (n.hostHeapBytes !== null) this.set({ node: n.name }, n.hostHeapBytes); },
+  });
   new Gauge({ name: 'strata_store_quorum', help: '1 when every partition has a live replica', registers: [registry], collect() { this.set(services.store?.status().quorum ? 1 : 0); } });
   new Gauge({
     name: 'strata_ingest_outcomes', help: 'ingest outcomes since start (committed, duplicate, rejected, failed)', labelNames: ['status'] as const, registers: [registry],

@@ -29,6 +29,9 @@ export interface StoreNodeView {
   /** DuckDB's own memory (its cache of the file and what else it tracks, capped by store.memoryLimitMb) at the
    *  last health check, bytes; null for HeavyDB nodes */
   readonly memoryBytes: number | null;
+  /** the V8 heap plus external memory of the thread or process hosting the node, bytes; null when it runs on the
+   *  daemon's own thread (single-node mode, HeavyDB) */
+  readonly hostHeapBytes: number | null;
   /** the process hosting the node when it runs in a child process, else null */
   readonly pid: number | null;
 }

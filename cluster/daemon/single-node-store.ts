@@ -34,7 +34,7 @@ export async function openSingleNodeStore(o: SingleNodeStoreOptions): Promise<St
   const pings: number[] = [];
   let view: StoreNodeView = {
     name: 'node-1', label: node.label, kind: node.kind, state: 'up', breaker: null, latencyMs: null, inFlight: null,
-    rowCounts: null, lastError: null, checkedAt: Date.now(), memoryBytes: null, pid: null,
+    rowCounts: null, lastError: null, checkedAt: Date.now(), memoryBytes: null, hostHeapBytes: null, pid: null,
   };
   let closed = false;
 

@@ -32,6 +32,8 @@ describe('soak', () => {
     expect(summary.heapUsed.max).toBeGreaterThan(5);
     // the store nodes' DuckDB memory, from /metrics: a number for every sample (0 when nothing is cached)
     expect(summary.store.max).toBeGreaterThanOrEqual(0);
+    // and the heaps of the threads that host them: a V8 isolate is megabytes
+    expect(summary.storeHeap.max).toBeGreaterThan(1);
     const samples = readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { minute: number; uploads: number });
     expect(samples).toHaveLength(summary.samples);
     expect(samples.length).toBeGreaterThanOrEqual(3);

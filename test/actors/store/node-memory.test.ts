@@ -1,5 +1,6 @@
 // Each embedded node's DuckDB memory, read by its node-proxy's health check (DUCKDB_MEMORY_SQL) and shown in the
-// cluster status: an operator sees which node holds how much. Real DuckDB files on worker threads.
+// cluster status, with the JS memory of the thread hosting it: an operator sees which node holds how much. Real
+// DuckDB files on worker threads.
 import { describe, expect, it } from 'vitest';
 import { pnlBatch, startCluster } from './cluster-harness.ts';
 
@@ -22,6 +23,11 @@ describe('store node memory', () => {
       await h.cluster.append('daily_pnl', pnlBatch(Array.from({ length: 200 }, (_, i) => `m${i}`), 250), { group: 'file-m' });
       const busy = await until((m) => m.every((v, i) => v! > idle[i]!), 'memory grew on both replicas');
       expect(busy.every((v) => v! > 0)).toBe(true);
+      // the JS memory of each node's own thread: a V8 heap of megabytes and what its objects hold outside it
+      for (const n of (await h.cluster.status()).nodes) {
+        expect(n.hostMemory!.heapBytes).toBeGreaterThan(1 << 20);
+        expect(n.hostMemory!.externalBytes).toBeGreaterThan(0);
+      }
       await h.cluster.syncAppends('file-m');
     } finally {
       await h.close();
