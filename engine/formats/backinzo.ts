@@ -126,9 +126,6 @@ export class BackinzoTradeReader {
     };
   }
 
-  /** whether the header has a `Sr No` column (without one, a trade's key is its line number) */
-  get hasTradeNumbers(): boolean { return this.#col.srNo >= 0; }
-
   /** Reads rows `from`.. of a block; each batch the trade builder fills on the way is pushed to `full`. */
   read(block: RowBlock, from: number, full: CanonicalBatch[]): void {
     const ctx = this.#ctx, col = this.#col, strategy = this.#strategy, seen = this.#seen, log = ctx.problems, out = this.#out, keys = this.#keys;
