@@ -16,6 +16,10 @@ import { rewriteReadme } from './report/readme-section.ts';
 import { writeReport } from './report/render.ts';
 import type { AreaOutcome, RunInfo } from './report/run-info.ts';
 import { AREAS, isReported, isWanted, type BenchResult, type Scenario } from './scenario.ts';
+import { enableCompileCache } from '../runtime/compile-cache.ts';
+
+// as the strata executable does: each area's child process, its threads and the daemons it starts inherit it
+enableCompileCache();
 
 const root = join(import.meta.dirname, '..');
 const runScript = join(import.meta.dirname, 'run.ts');

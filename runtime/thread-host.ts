@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createSystem } from './system.ts';
 import { createError } from './errors.ts';
+import { flushCompiled } from './compile-cache.ts';
 import type { BehaviourCatalogue } from './placement.ts';
 import type { WorkerData } from './thread-group.ts';
 import type { Behaviour } from './behaviour.ts';
@@ -15,6 +16,7 @@ if (parentPort === null) throw new Error('thread-host.ts runs only as a worker t
 
 const mod = (await import(data.behaviours)) as { behaviours?: BehaviourCatalogue };
 const catalogue = mod.behaviours;
+flushCompiled(); // the modules loaded so far, for the next thread (runtime/compile-cache.ts)
 if (!catalogue) throw new Error(`behaviour catalogue ${data.behaviours} does not export \`behaviours\``);
 
 const system = createSystem({

@@ -3,6 +3,9 @@
 // is kept per job key. A shared fault switch lets tests terminate the thread that takes the next task.
 import { move, workerData } from 'piscina';
 import { createPortfolioEvaluator, type PortfolioEvaluator, type PortfolioProblem } from '../../engine/portfolio/index.ts';
+import { flushCompiled } from '../../runtime/compile-cache.ts';
+
+flushCompiled(); // the modules this thread loaded, for the next one (runtime/compile-cache.ts)
 
 export interface EvaluateTask {
   /** identifies the job's problem (job id + matrix digest): one evaluator per key and thread */

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { generateDataset } from '../../engine/formats/index.ts';
 import { createSystem, type ActorSystem } from '../../runtime/index.ts';
+import { flushCompiled } from '../../runtime/compile-cache.ts';
 import { createApiServer, type ApiLimits, type ApiServer } from '../api/server.ts';
 import { createTokenTable } from '../api/auth.ts';
 import { createEventHub, type EventHub } from '../api/event-hub.ts';
@@ -336,6 +337,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     }
   }
   started = true;
+  flushCompiled(); // modules loaded while starting, for the threads started later (runtime/compile-cache.ts)
   step({ step: 'ready' });
   log.info({ url, demoJob }, 'strata daemon ready');
 

@@ -9,6 +9,9 @@ import { ParseContext } from './parse-context.ts';
 import { ProblemLog } from './problems.ts';
 import { csvRowBlock } from './row-view.ts';
 import type { DraftCells } from './strategy-draft.ts';
+import { flushCompiled } from '../../runtime/compile-cache.ts';
+
+flushCompiled(); // the modules this thread loaded, for the next one (runtime/compile-cache.ts)
 
 export interface BackinzoChunkTask {
   /** the chunk's bytes are bytes[0 .. length) */

@@ -3,6 +3,9 @@
 import { move, workerData } from 'piscina';
 import { createPortfolioEvaluator } from './evaluator.ts';
 import type { PortfolioProblem } from './problem.ts';
+import { flushCompiled } from '../../runtime/compile-cache.ts';
+
+flushCompiled(); // the modules this thread loaded, for the next one (runtime/compile-cache.ts)
 
 export interface PoolTask {
   readonly count: number;
