@@ -16,6 +16,9 @@ export interface CpuPoolOptions {
   readonly workerData?: unknown;
   /** tasks in flight per thread (default 2: one running, one ready) */
   readonly inFlightPerThread?: number;
+  /** a thread idle this long exits, and threads start when tasks come (default: all threads start at once
+   *  and stay; a long-running process whose pool is mostly idle should not hold them, each costs 20–30 MiB) */
+  readonly idleTimeoutMs?: number;
 }
 
 export interface BatchOptions<I, T> {
@@ -32,6 +35,8 @@ export interface BatchOptions<I, T> {
 
 export interface CpuPoolStats {
   readonly threads: number;
+  /** threads running now (fewer than `threads` when idle ones have exited, see idleTimeoutMs) */
+  readonly liveThreads: number;
   readonly tasksCompleted: number;
   readonly tasksFailed: number;
   readonly batchesCancelled: number;
@@ -53,13 +58,17 @@ export class CpuPool {
     if (!Number.isInteger(inFlight) || inFlight < 1) {
       throw createError('STRATA_INVALID_OPTION', `pool inFlightPerThread must be a whole number >= 1, got ${String(inFlight)}`, { option: 'inFlightPerThread', value: inFlight });
     }
+    const idle = options.idleTimeoutMs ?? Number.POSITIVE_INFINITY;
+    if (!(idle > 0)) {
+      throw createError('STRATA_INVALID_OPTION', `pool idleTimeoutMs must be a positive number of ms, got ${String(idle)}`, { option: 'idleTimeoutMs', value: idle });
+    }
     this.threads = threads;
     this.#inFlight = inFlight;
     this.#piscina = new Piscina({
       filename: String(options.module instanceof URL ? options.module.href : options.module),
-      minThreads: threads,
+      minThreads: Number.isFinite(idle) ? 0 : threads,
       maxThreads: threads,
-      idleTimeout: Number.POSITIVE_INFINITY,
+      idleTimeout: idle,
       workerData: options.workerData,
     });
   }
@@ -148,7 +157,7 @@ export class CpuPool {
   }
 
   stats(): CpuPoolStats {
-    return { threads: this.threads, ...this.#stats };
+    return { threads: this.threads, liveThreads: this.#piscina.threads.length, ...this.#stats };
   }
 
   async close(): Promise<void> {

@@ -16,7 +16,12 @@ export interface RunnerPoolOptions {
   readonly threads?: number;
   /** most candidates per task (default 256) */
   readonly taskSize?: number;
+  /** a thread idle this long exits; threads start again with the next job (default 30 s: a daemon's pool is
+   *  idle between jobs, and each idle thread holds tens of MiB) */
+  readonly idleTimeoutMs?: number;
 }
+
+export const RUNNER_POOL_IDLE_MS = 30_000;
 
 export interface RunnerPool {
   readonly threads: number;
@@ -30,7 +35,7 @@ export function createRunnerPool(options: RunnerPoolOptions = {}): RunnerPool {
   const threads = options.threads ?? Math.max(1, availableParallelism());
   const taskSize = options.taskSize ?? 256;
   const faults = new Int32Array(new SharedArrayBuffer(4));
-  const pool = new CpuPool({ module: RUNNER_WORKER, threads, workerData: { faults } });
+  const pool = new CpuPool({ module: RUNNER_WORKER, threads, workerData: { faults }, idleTimeoutMs: options.idleTimeoutMs ?? RUNNER_POOL_IDLE_MS });
   let closed = false;
   return {
     threads,

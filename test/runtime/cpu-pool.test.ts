@@ -73,4 +73,25 @@ describe('CPU pool', () => {
     await pool.close();
     await expect(pool.run('spin', { ms: 1 })).rejects.toMatchObject({ code: 'STRATA_POOL_TASK_FAILED' });
   });
+
+  it('with idleTimeoutMs, starts threads when work comes and lets idle ones exit', async () => {
+    pool = new CpuPool({ module, threads: 2, idleTimeoutMs: 150 });
+    expect(pool.stats().liveThreads).toBe(0);
+    const first = await pool.runBatch(Array.from({ length: 4 }, () => 0), { fn: 'spin', taskSize: 1, pack: () => ({ ms: 20 }) });
+    expect(first).toHaveLength(4);
+    expect(pool.stats().liveThreads).toBeGreaterThan(0);
+    const deadline = Date.now() + 5_000;
+    while (pool.stats().liveThreads > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(pool.stats().liveThreads).toBe(0);
+    // and the pool still works: threads start again
+    expect(await pool.run('byteLengthOf', { buf: new Uint8Array(10) })).toBe(10);
+    expect(() => new CpuPool({ module, threads: 1, idleTimeoutMs: 0 })).toThrowError(expect.objectContaining({ code: 'STRATA_INVALID_OPTION' }));
+  });
+
+  it('without idleTimeoutMs, keeps every thread', async () => {
+    pool = new CpuPool({ module, threads: 2 });
+    await pool.runBatch([0, 0], { fn: 'spin', taskSize: 1, pack: () => ({ ms: 1 }) });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pool.stats().liveThreads).toBe(2);
+  });
 });
