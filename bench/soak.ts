@@ -45,11 +45,59 @@ export interface SoakSample {
   readonly storeMiB: number;
   /** V8 heap and external memory summed over the threads hosting the store nodes (strata_store_node_host_heap_bytes), MiB */
   readonly storeHeapMiB: number;
+  /** the daemon process's memory by kind of mapping (/proc/PID/status and smaps) */
+  readonly mapped: ProcessMemory;
   readonly uploads: number;
   readonly committed: number;
   readonly jobsCompleted: number;
   readonly jobsFailed: number;
   readonly errors: number;
+}
+
+/**
+ * A process's resident memory by kind, from /proc: what a rise of RSS that no heap or DuckDB figure explains is
+ * made of. `mallocHeapMiB` is glibc's main arena (the brk heap, `[heap]`); `mallocArenasMiB` the anonymous
+ * mappings that start on a 64 MiB boundary, which is where glibc puts the arenas of other threads (an
+ * approximation: another mapping can start there too); `otherAnonMiB` the rest of the anonymous memory (V8's
+ * heaps, large malloc blocks, stacks).
+ */
+export interface ProcessMemory {
+  readonly threads: number;
+  readonly rssAnonMiB: number;
+  readonly rssFileMiB: number;
+  readonly mallocHeapMiB: number;
+  readonly mallocArenasMiB: number;
+  readonly otherAnonMiB: number;
+}
+
+const ARENA_ALIGN = 64n * 1024n * 1024n;
+const MAPPING = /^([0-9a-f]+)-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/;
+
+/** Reads /proc/PID/status and /proc/PID/smaps (Linux). */
+export function processMemoryOf(pid: number): ProcessMemory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
+  let heap = 0;
+  let arenas = 0;
+  let other = 0;
+  let kind: 'heap' | 'arena' | 'anon' | 'file' = 'file';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = MAPPING.exec(line);
+    if (m) {
+      const name = m[2]!;
+      kind = name === '[heap]' ? 'heap' : name.startsWith('/') || name.startsWith('anon_inode:') ? 'file' : name === '' && BigInt(`0x${m[1]!}`) % ARENA_ALIGN === 0n ? 'arena' : 'anon';
+    } else if (line.startsWith('Rss:')) {
+      const kb = Number(line.slice(4).trim().split(' ')[0]);
+      if (kind === 'heap') heap += kb;
+      else if (kind === 'arena') arenas += kb;
+      else if (kind === 'anon') other += kb;
+    }
+  }
+  const mib = (kb: number): number => Math.round(kb / 1024);
+  return {
+    threads: field('Threads'), rssAnonMiB: mib(field('RssAnon')), rssFileMiB: mib(field('RssFile')),
+    mallocHeapMiB: mib(heap), mallocArenasMiB: mib(arenas), otherAnonMiB: mib(other),
+  };
 }
 
 export interface SeriesSummary {
@@ -76,6 +124,12 @@ export interface SoakSummary {
   readonly store: SeriesSummary;
   /** the store threads' V8 heaps and external memory */
   readonly storeHeap: SeriesSummary;
+  /** glibc's heaps: the main arena and the threads' arenas (ProcessMemory) */
+  readonly malloc: SeriesSummary;
+  /** anonymous memory that is neither glibc's arenas nor DuckDB's or a store thread's counted memory */
+  readonly otherAnon: SeriesSummary;
+  /** the daemon's threads: first, most and last sample */
+  readonly threads: { readonly first: number; readonly max: number; readonly last: number };
   /** the daemon stopped with exit status 0 within 60 s of SIGTERM */
   readonly stoppedCleanly: boolean;
   readonly outDir: string;
@@ -244,11 +298,12 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
         externalMiB: Math.round(metricOf(text, 'strata_nodejs_external_memory_bytes') / MIB),
         storeMiB: Math.round(metricSum(text, 'strata_store_node_memory_bytes') / MIB),
         storeHeapMiB: Math.round(metricSum(text, 'strata_store_node_host_heap_bytes') / MIB),
+        mapped: processMemoryOf(daemon.pid!),
         uploads, committed, jobsCompleted, jobsFailed, errors,
       };
       samples.push(s);
       appendFileSync(samplesPath, `${JSON.stringify(s)}\n`);
-      io.err(`[${s.minute.toFixed(1).padStart(6)} min] rss ${s.rssMiB} MiB, heap ${s.heapUsedMiB} MiB, external ${s.externalMiB} MiB, DuckDB ${s.storeMiB} MiB, store threads ${s.storeHeapMiB} MiB; uploads ${uploads} (${committed} committed), jobs ${jobsCompleted} done ${jobsFailed} failed, errors ${errors}\n`);
+      io.err(`[${s.minute.toFixed(1).padStart(6)} min] rss ${s.rssMiB} MiB, heap ${s.heapUsedMiB} MiB, external ${s.externalMiB} MiB, DuckDB ${s.storeMiB} MiB, store threads ${s.storeHeapMiB} MiB, malloc ${s.mapped.mallocHeapMiB}+${s.mapped.mallocArenasMiB} MiB, other anon ${s.mapped.otherAnonMiB} MiB, ${s.mapped.threads} threads; uploads ${uploads} (${committed} committed), jobs ${jobsCompleted} done ${jobsFailed} failed, errors ${errors}\n`);
     };
     await sample();
     const days = tradingDays(Math.max(1, Math.ceil(o.rows / 400)));
@@ -345,6 +400,9 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
     heapUsed: summariseSeries(minutes, samples.map((s) => s.heapUsedMiB)),
     store: summariseSeries(minutes, samples.map((s) => s.storeMiB)),
     storeHeap: summariseSeries(minutes, samples.map((s) => s.storeHeapMiB)),
+    malloc: summariseSeries(minutes, samples.map((s) => s.mapped.mallocHeapMiB + s.mapped.mallocArenasMiB)),
+    otherAnon: summariseSeries(minutes, samples.map((s) => s.mapped.otherAnonMiB)),
+    threads: { first: samples[0]?.mapped.threads ?? 0, max: Math.max(0, ...samples.map((s) => s.mapped.threads)), last: samples.at(-1)?.mapped.threads ?? 0 },
     stoppedCleanly: code === 0,
     outDir: o.outDir,
   };
@@ -355,6 +413,9 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
   io.err(`  heap ${summary.heapUsed.first} → max ${summary.heapUsed.max} → ${summary.heapUsed.last} MiB; ${slopeText(summary.heapUsed)}\n`);
   io.err(`  DuckDB (store nodes) ${summary.store.first} → max ${summary.store.max} → ${summary.store.last} MiB; ${slopeText(summary.store)}\n`);
   io.err(`  store threads' heaps ${summary.storeHeap.first} → max ${summary.storeHeap.max} → ${summary.storeHeap.last} MiB; ${slopeText(summary.storeHeap)}\n`);
+  io.err(`  glibc malloc heaps ${summary.malloc.first} → max ${summary.malloc.max} → ${summary.malloc.last} MiB; ${slopeText(summary.malloc)}\n`);
+  io.err(`  other anonymous memory ${summary.otherAnon.first} → max ${summary.otherAnon.max} → ${summary.otherAnon.last} MiB; ${slopeText(summary.otherAnon)}\n`);
+  io.err(`  threads ${summary.threads.first} → max ${summary.threads.max} → ${summary.threads.last}\n`);
   if (!summary.stoppedCleanly) io.err(`  the daemon did not stop cleanly on SIGTERM (${code === 'timeout' ? 'still running after 60 s: killed' : `exit status ${String(code)}`})\n`);
   for (const m of errorMessages) io.err(`  error: ${m}\n`);
   io.out(`${JSON.stringify(summary)}\n`);

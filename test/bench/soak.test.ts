@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, parseSoakArgs, slope, summariseSeries, type SoakSummary } from '../../bench/soak.ts';
+import { main, parseSoakArgs, processMemoryOf, slope, summariseSeries, type SoakSummary } from '../../bench/soak.ts';
 
 const dirs: string[] = [];
 afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
@@ -34,6 +34,10 @@ describe('soak', () => {
     expect(summary.store.max).toBeGreaterThanOrEqual(0);
     // and the heaps of the threads that host them: a V8 isolate is megabytes
     expect(summary.storeHeap.max).toBeGreaterThan(1);
+    // the process by kind of mapping: a daemon has its main thread and a thread per store node at least
+    expect(summary.threads.max).toBeGreaterThanOrEqual(4);
+    expect(summary.malloc.max).toBeGreaterThan(0);
+    expect(summary.otherAnon.max).toBeGreaterThan(0);
     const samples = readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { minute: number; uploads: number });
     expect(samples).toHaveLength(summary.samples);
     expect(samples.length).toBeGreaterThanOrEqual(3);
@@ -41,6 +45,20 @@ describe('soak', () => {
     expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))).toEqual(summary);
     expect(r.err).toMatch(/rss +\d+ → max \d+ → \d+ MiB/);
   }, 120_000);
+
+  it('splits a process\'s resident memory by kind of mapping, adding up to its anonymous RSS', () => {
+    const keep = Buffer.alloc(64 * 2 ** 20, 1); // 64 MiB touched: a large malloc block, anonymous
+    const m = processMemoryOf(process.pid);
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const threads = Number(/^Threads:\s+(\d+)/m.exec(status)![1]);
+    expect(m.threads).toBe(threads);
+    expect(m.rssAnonMiB).toBeGreaterThanOrEqual(64);
+    expect(m.rssFileMiB).toBeGreaterThan(0);
+    const parts = m.mallocHeapMiB + m.mallocArenasMiB + m.otherAnonMiB;
+    // smaps and status are read a moment apart, and rounded per part
+    expect(Math.abs(parts - m.rssAnonMiB)).toBeLessThanOrEqual(Math.max(8, m.rssAnonMiB * 0.1));
+    expect(keep[keep.length - 1]).toBe(1);
+  });
 
   it('refuses options out of range with exit status 2 and the code', async () => {
     for (const args of [['--minutes', '0'], ['--rows', '5'], ['--job-every', '1.5'], ['--sample-s', 'soon'], ['--config', '/no/such/strata.yaml']]) {
