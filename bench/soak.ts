@@ -200,6 +200,8 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions {
     config: v.config ?? null,
   };
   if (options.config !== null && !existsSync(options.config)) throw benchError('STRATA_BENCH_BAD_OPTION', `--config names no file: ${options.config}`, { option: 'config', value: options.config });
+  // the daemon's data would be an earlier soak's: its uploads come back as duplicates and its store is not fresh
+  if (existsSync(join(options.outDir, 'data'))) throw benchError('STRATA_BENCH_BAD_OPTION', `--out ${options.outDir} holds an earlier soak's daemon data (data/); a soak starts a fresh daemon: name a new folder`, { option: 'out', value: options.outDir });
   return options;
 }
 

@@ -1,6 +1,6 @@
 // The soak tool: a real `strata up` child process driven for a few seconds (uploads, jobs, event clients,
 // snapshots), sampled, stopped with SIGTERM; its options and its series summary.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,14 @@ describe('soak', () => {
       expect(r.err).toMatch(/^STRATA_BENCH_BAD_OPTION: --/);
     }
     expect(parseSoakArgs([])).toMatchObject({ minutes: 60, rows: 2_000, everyMs: 1_000, jobEvery: 6, sampleS: 60 });
+    // an --out that holds an earlier soak's daemon data
+    const used = await mkdtemp(join(tmpdir(), 'strata-soak-used-'));
+    dirs.push(used);
+    expect(parseSoakArgs(['--out', used]).outDir).toBe(used);
+    mkdirSync(join(used, 'data'));
+    const { r, io } = capture();
+    expect(await main(['--out', used], io)).toBe(2);
+    expect(r.err).toMatch(/^STRATA_BENCH_BAD_OPTION: --out .* earlier soak/);
   });
 
   it('reports the slope of the second half, where an early filling cache has settled', () => {
