@@ -17,7 +17,7 @@ export interface CpuPoolOptions {
   /** tasks in flight per thread (default 2: one running, one ready) */
   readonly inFlightPerThread?: number;
   /** a thread idle this long exits, and threads start when tasks come (default: all threads start at once
-   *  and stay; a long-running process whose pool is mostly idle should not hold them, each costs 20–30 MiB) */
+   *  and stay; a long-running process whose pool is mostly idle should not hold them: each costs over 10 MiB) */
   readonly idleTimeoutMs?: number;
 }
 
