@@ -19,7 +19,7 @@ import {
   generateDataset, hashFile, ingestFile, ParsePool, writeLargeBackinzoCsv, writeLargeTradingView, type ParseOptions,
 } from '../../engine/formats/index.ts';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS, daemonCommandPrefix } from '../../cluster/cli/process-settings.ts';
-import { defaultParseThreads } from '../../cluster/config/index.ts';
+import { defaultDuckDbThreads, defaultParseThreads } from '../../cluster/config/index.ts';
 import { compared, interleaved, repeat, summarise, type Scenario, type Summary } from '../scenario.ts';
 
 const run = promisify(execFile);
@@ -81,13 +81,15 @@ async function endToEndRate(path: string, rows: number, dir: string, o: { checkp
 
 /**
  * The same through the daemon's default store: 3 embedded DuckDB nodes on worker threads, replication factor 2,
- * behind the load-balancer; timed until the cluster has closed (each node checkpoints its file on close).
+ * each with the daemon's default DuckDB threads (the cores shared among the nodes), behind the load-balancer;
+ * timed until the cluster has closed (each node checkpoints its file on close).
  */
 async function endToEndClusterRate(path: string, rows: number, dir: string): Promise<number> {
   const storeDir = join(dir, `cluster-${++storeSeq}`);
   mkdirSync(storeDir);
   const system = createSystem({ name: 'bench-ingest-cluster', logger: pino({ level: 'silent' }) });
-  const cluster = createStoreCluster({ system, dir: storeDir, nodes: 3, replicationFactor: 2 });
+  const duckdbThreads = defaultDuckDbThreads(availableParallelism(), 3);
+  const cluster = createStoreCluster({ system, dir: storeDir, nodes: Array.from({ length: 3 }, (_, i) => ({ name: `n${i + 1}`, kind: 'duckdb' as const, duckdbThreads })), replicationFactor: 2 });
   try {
     await cluster.ready;
     return await timedIngest(system, createStoreClusterSink(cluster), storeDir, path, rows, () => cluster.close());
@@ -278,7 +280,7 @@ export const scenario: Scenario = {
         }
         if (e2eToCluster) {
           const [clusterBase, clusterOurs] = await interleaved(clusterRuns, [e2eBaseRun, clusterRun]) as [Summary, Summary];
-          ctx.emit({ ...compared('ingest.e2e.csv.store-cluster', 'throughput', 'rows/s', clusterOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: clusterBase }, { ratio: '>=0.4' }), note: `${e2eRows} trade rows through the ingest actor into the daemon's default store: 3 DuckDB nodes on worker threads, replication factor 2 (every row written twice), through the load-balancer; until the nodes have closed (checkpointed)` });
+          ctx.emit({ ...compared('ingest.e2e.csv.store-cluster', 'throughput', 'rows/s', clusterOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: clusterBase }, { ratio: '>=0.4' }), note: `${e2eRows} trade rows through the ingest actor into the daemon's default store: 3 DuckDB nodes on worker threads (${defaultDuckDbThreads(availableParallelism(), 3)} DuckDB threads each), replication factor 2 (every row written twice), through the load-balancer; until the nodes have closed (checkpointed)` });
         }
       }
 

@@ -38,6 +38,7 @@ export const ENV_OVERRIDES: readonly { readonly env: string; readonly key: strin
   { env: 'STRATA_STORE_MODE', key: 'store.mode', kind: 'string' },
   { env: 'STRATA_STORE_NODES', key: 'store.nodes', kind: 'number' },
   { env: 'STRATA_STORE_MEMORY_LIMIT_MB', key: 'store.memoryLimitMb', kind: 'number' },
+  { env: 'STRATA_STORE_DUCKDB_THREADS', key: 'store.duckdbThreads', kind: 'number' },
   { env: 'STRATA_JOBS_MODE', key: 'jobs.mode', kind: 'string' },
   { env: 'STRATA_WORKERS', key: 'workers.threads', kind: 'number' },
   { env: 'STRATA_DEMO', key: 'demo.enabled', kind: 'boolean' },

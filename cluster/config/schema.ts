@@ -14,6 +14,16 @@ export function defaultParseThreads(cores: number): number {
   return cores >= 8 ? 2 : 0;
 }
 
+/**
+ * DuckDB threads per embedded store node when the config names none: the machine's cores shared among the
+ * embedded nodes, at least one each. DuckDB's own default is every core for every instance, so three nodes on
+ * 2 cores ran six DuckDB threads beside our own: a 1 M-row ingest into the default store ran about 10 % faster
+ * with one thread per node, using less CPU (2-vCPU VM, 2026-12-04, docs/store.md).
+ */
+export function defaultDuckDbThreads(cores: number, embeddedNodes: number): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, embeddedNodes)));
+}
+
 export const ROLES = ['viewer', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -74,6 +84,9 @@ export const configSchema = z.strictObject({
     /** the most memory DuckDB keeps per embedded node, MiB (its cache of table blocks and open transactions'
      *  rows; beyond it DuckDB evicts and spills to disk); unset: 128 MiB per node (engine/store DEFAULT_FILE_MEMORY_LIMIT_MB) */
     memoryLimitMb: z.number().int().min(64).max(1_048_576).optional(),
+    /** DuckDB's worker threads per embedded node; unset: the machine's cores shared among the embedded nodes,
+     *  at least one each (defaultDuckDbThreads; single-node mode: every core) */
+    duckdbThreads: z.number().int().min(1).max(256).optional(),
     /** where each embedded node runs (cluster mode): its own worker thread, a child process, or in-line */
     hosting: z.enum(['thread', 'process', 'inline']).default('thread'),
     /** ms between health checks of every node */

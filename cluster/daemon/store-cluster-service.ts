@@ -19,6 +19,8 @@ export interface StoreClusterServiceOptions {
   readonly hosting: 'thread' | 'process' | 'inline';
   /** per embedded node: the most memory DuckDB keeps, MiB (undefined: DuckDB's default) */
   readonly memoryLimitMb?: number;
+  /** per embedded node: DuckDB's worker threads (undefined: DuckDB's default, every core) */
+  readonly duckdbThreads?: number;
 }
 
 function nodeView(n: NodeStatus): StoreNodeView {
@@ -32,7 +34,7 @@ function nodeView(n: NodeStatus): StoreNodeView {
 
 export async function openStoreClusterService(o: StoreClusterServiceOptions): Promise<StoreService> {
   const specs: NodeSpec[] = [
-    ...Array.from({ length: o.nodes }, (_, i): NodeSpec => ({ name: `n${i + 1}`, kind: 'duckdb', ...(o.memoryLimitMb === undefined ? {} : { memoryLimitMb: o.memoryLimitMb }) })),
+    ...Array.from({ length: o.nodes }, (_, i): NodeSpec => ({ name: `n${i + 1}`, kind: 'duckdb', ...(o.memoryLimitMb === undefined ? {} : { memoryLimitMb: o.memoryLimitMb }), ...(o.duckdbThreads === undefined ? {} : { duckdbThreads: o.duckdbThreads }) })),
     ...(o.heavydb ?? []).map((h): NodeSpec => ({ name: h.name, kind: 'heavydb', url: h.url, ...(h.weight !== undefined ? { weight: h.weight } : {}) })),
   ];
   const cluster: StoreCluster = createStoreCluster({

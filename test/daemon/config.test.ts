@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConfigReloader, diffConfig, loadConfig, validateConfig, type LoadedConfig } from '../../cluster/config/index.ts';
+import { createConfigReloader, defaultDuckDbThreads, diffConfig, loadConfig, validateConfig, type LoadedConfig } from '../../cluster/config/index.ts';
 import { createDaemonLogger, prettyLine } from '../../cluster/daemon/index.ts';
 
 let dir: string;
@@ -68,6 +68,17 @@ describe('config', () => {
     expect((await loadConfig({ file, env: { STRATA_STORE_MEMORY_LIMIT_MB: '512' } })).config.store.memoryLimitMb).toBe(512);
     const e = await codeOf(loadConfig({ env: { STRATA_STORE_MEMORY_LIMIT_MB: '32' } }));
     expect(e.message).toMatch(/store\.memoryLimitMb: .*\(from STRATA_STORE_MEMORY_LIMIT_MB\)/);
+  });
+
+  it('gives each embedded store node a share of the cores as its DuckDB threads, unless store.duckdbThreads says', async () => {
+    expect((await loadConfig({ env: {} })).config.store.duckdbThreads).toBeUndefined();
+    expect((await loadConfig({ env: { STRATA_STORE_DUCKDB_THREADS: '4' } })).config.store.duckdbThreads).toBe(4);
+    const e = await codeOf(loadConfig({ env: { STRATA_STORE_DUCKDB_THREADS: '0' } }));
+    expect(e.message).toMatch(/store\.duckdbThreads: .*\(from STRATA_STORE_DUCKDB_THREADS\)/);
+    expect(defaultDuckDbThreads(2, 3)).toBe(1);
+    expect(defaultDuckDbThreads(16, 3)).toBe(5);
+    expect(defaultDuckDbThreads(16, 1)).toBe(16);
+    expect(defaultDuckDbThreads(4, 0)).toBe(4);
   });
 
   it('resolves secrets from the environment and files, and never echoes a value', async () => {

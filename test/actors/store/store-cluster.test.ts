@@ -173,4 +173,24 @@ describe('createStoreCluster options', () => {
       (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('runs a node with the DuckDB threads given, on its thread and in its child process', async () => {
+    const { createStoreCluster } = await import('../../../actors/store/index.ts');
+    const { PARTITIONS_MARKER } = await import('../../../actors/load-balancer/index.ts');
+    const { createSystem } = await import('../../../runtime/index.ts');
+    const { pino } = await import('pino');
+    const harness = await import('./cluster-harness.ts');
+    const system = createSystem({ name: 'duckdb-threads-test', logger: pino({ level: 'silent' }) });
+    const dir = harness.tempDir('strata-threads-');
+    const cluster = createStoreCluster({ system, dir, replicationFactor: 1, nodes: [{ name: 'one', kind: 'duckdb', duckdbThreads: 1, hosting: 'thread' }, { name: 'three', kind: 'duckdb', duckdbThreads: 3, hosting: 'process' }] });
+    try {
+      await cluster.ready;
+      const r = await cluster.query(`SELECT current_setting('threads')::INTEGER AS t FROM (SELECT range::INTEGER AS partition_id FROM range(4096)) WHERE ${PARTITIONS_MARKER} GROUP BY 1`);
+      expect([...new Set(Array.from(r.columns[0]!.values as Int32Array))].sort()).toEqual([1, 3]);
+    } finally {
+      await cluster.close();
+      await system.terminate();
+      (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
