@@ -53,7 +53,7 @@ function resolveNode(spec: NodeSpec, dir: string, defaultHosting: NodeHosting, t
   } else {
     throw invalid(`node kind ${JSON.stringify((spec as { kind?: unknown }).kind)} is not duckdb, heavydb or custom`, {});
   }
-  return { host, weight };
+  return { host, weight, kind: spec.kind };
 }
 
 export function createStoreCluster(options: StoreClusterOptions): StoreCluster {
