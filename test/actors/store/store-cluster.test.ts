@@ -154,43 +154,34 @@ describe('createStoreCluster options', () => {
     }
   });
 
-  it("caps a node's DuckDB memory on its thread and in its child process when memoryLimitMb is given", async () => {
+  /** The distinct values of a DuckDB setting over the nodes of a new cluster (RF 1, every partition asked). */
+  async function settingOnNodes(nodes: NonNullable<Parameters<typeof import('../../../actors/store/index.ts').createStoreCluster>[0]['nodes']>, setting: string): Promise<string[]> {
     const { createStoreCluster } = await import('../../../actors/store/index.ts');
     const { PARTITIONS_MARKER } = await import('../../../actors/load-balancer/index.ts');
     const { createSystem } = await import('../../../runtime/index.ts');
     const { pino } = await import('pino');
     const harness = await import('./cluster-harness.ts');
-    const system = createSystem({ name: 'memory-limit-test', logger: pino({ level: 'silent' }) });
-    const dir = harness.tempDir('strata-memlimit-');
-    const cluster = createStoreCluster({ system, dir, replicationFactor: 1, nodes: [{ name: 'capped', kind: 'duckdb', memoryLimitMb: 96, hosting: 'thread' }, { name: 'forked', kind: 'duckdb', memoryLimitMb: 80, hosting: 'process' }] });
+    const system = createSystem({ name: 'setting-test', logger: pino({ level: 'silent' }) });
+    const dir = harness.tempDir('strata-setting-');
+    const cluster = createStoreCluster({ system, dir, replicationFactor: 1, nodes });
     try {
       await cluster.ready;
-      const r = await cluster.query(`SELECT current_setting('memory_limit') AS m FROM (SELECT range::INTEGER AS partition_id FROM range(4096)) WHERE ${PARTITIONS_MARKER} GROUP BY 1`);
-      expect([...new Set(r.columns[0]!.values as string[])].sort()).toEqual(['80.0 MiB', '96.0 MiB']);
+      const r = await cluster.query(`SELECT current_setting('${setting}')::VARCHAR AS v FROM (SELECT range::INTEGER AS partition_id FROM range(4096)) WHERE ${PARTITIONS_MARKER} GROUP BY 1`);
+      return [...new Set(r.columns[0]!.values as string[])].sort();
     } finally {
       await cluster.close();
       await system.terminate();
       (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it("caps a node's DuckDB memory on its thread and in its child process when memoryLimitMb is given", async () => {
+    expect(await settingOnNodes([{ name: 'capped', kind: 'duckdb', memoryLimitMb: 96, hosting: 'thread' }, { name: 'forked', kind: 'duckdb', memoryLimitMb: 80, hosting: 'process' }], 'memory_limit'))
+      .toEqual(['80.0 MiB', '96.0 MiB']);
   });
 
   it('runs a node with the DuckDB threads given, on its thread and in its child process', async () => {
-    const { createStoreCluster } = await import('../../../actors/store/index.ts');
-    const { PARTITIONS_MARKER } = await import('../../../actors/load-balancer/index.ts');
-    const { createSystem } = await import('../../../runtime/index.ts');
-    const { pino } = await import('pino');
-    const harness = await import('./cluster-harness.ts');
-    const system = createSystem({ name: 'duckdb-threads-test', logger: pino({ level: 'silent' }) });
-    const dir = harness.tempDir('strata-threads-');
-    const cluster = createStoreCluster({ system, dir, replicationFactor: 1, nodes: [{ name: 'one', kind: 'duckdb', duckdbThreads: 1, hosting: 'thread' }, { name: 'three', kind: 'duckdb', duckdbThreads: 3, hosting: 'process' }] });
-    try {
-      await cluster.ready;
-      const r = await cluster.query(`SELECT current_setting('threads')::INTEGER AS t FROM (SELECT range::INTEGER AS partition_id FROM range(4096)) WHERE ${PARTITIONS_MARKER} GROUP BY 1`);
-      expect([...new Set(Array.from(r.columns[0]!.values as Int32Array))].sort()).toEqual([1, 3]);
-    } finally {
-      await cluster.close();
-      await system.terminate();
-      (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
-    }
+    expect(await settingOnNodes([{ name: 'one', kind: 'duckdb', duckdbThreads: 1, hosting: 'thread' }, { name: 'three', kind: 'duckdb', duckdbThreads: 3, hosting: 'process' }], 'threads'))
+      .toEqual(['1', '3']);
   });
 });
