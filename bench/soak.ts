@@ -59,7 +59,7 @@ export interface SoakSample {
  * made of. `mallocHeapMiB` is glibc's main arena (the brk heap, `[heap]`); `mallocArenasMiB` the anonymous
  * mappings that start on a 64 MiB boundary, which is where glibc puts the arenas of other threads (an
  * approximation: another mapping can start there too); `otherAnonMiB` the rest of the anonymous memory (V8's
- * heaps, large malloc blocks, stacks).
+ * heaps, DuckDB's buffer memory, which it maps itself, large malloc blocks, stacks).
  */
 export interface ProcessMemory {
   readonly threads: number;
@@ -126,7 +126,7 @@ export interface SoakSummary {
   readonly storeHeap: SeriesSummary;
   /** glibc's heaps: the main arena and the threads' arenas (ProcessMemory) */
   readonly malloc: SeriesSummary;
-  /** anonymous memory that is neither glibc's arenas nor DuckDB's or a store thread's counted memory */
+  /** the rest of the anonymous memory (ProcessMemory.otherAnonMiB: V8's heaps, DuckDB's buffers, stacks) */
   readonly otherAnon: SeriesSummary;
   /** the daemon's threads: first, most and last sample */
   readonly threads: { readonly first: number; readonly max: number; readonly last: number };

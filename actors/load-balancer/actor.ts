@@ -299,9 +299,8 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
 
     // A DuckDB node gets its partitions as a list to unnest: DuckDB 1.5.6 keeps 3–4 KiB of native memory for
     // good after every statement whose IN list of constants has more than a few entries (8 did, 3 did not), so
-    // each scattered query of a daemon leaked that on every node, about 130 MiB an hour in a soak (2026-12-04,
-    // docs/store.md). The subquery form plans as the same semi-join and ran as fast or faster; other databases
-    // keep the plain list.
+    // each scattered query leaked that on every node, and an ingest runs one per file (2026-12-04, docs/daemon.md).
+    // The subquery form plans as the same semi-join and ran as fast or faster; other databases keep the plain list.
     const partitionFilter = (m: Member, ps: readonly number[]): string => {
       const list = [...ps].sort((a, b) => a - b).join(', ');
       return m.kind === 'duckdb' ? `partition_id IN (SELECT unnest([${list}]::INTEGER[]))` : `partition_id IN (${list})`;
