@@ -301,10 +301,9 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
     // good after every statement whose IN list of constants has more than a few entries (8 did, 3 did not), so
     // each scattered query leaked that on every node, and an ingest runs one per file (2026-12-04, docs/daemon.md).
     // The subquery form plans as the same semi-join and ran as fast or faster; other databases keep the plain list.
-    const partitionFilter = (m: Member, ps: readonly number[]): string => {
-      const list = [...ps].sort((a, b) => a - b).join(', ');
-      return m.kind === 'duckdb' ? `partition_id IN (SELECT unnest([${list}]::INTEGER[]))` : `partition_id IN (${list})`;
-    };
+    const inList = (m: Member, items: string, type: 'INTEGER' | 'VARCHAR'): string =>
+      (m.kind === 'duckdb' ? `IN (SELECT unnest([${items}]::${type}[]))` : `IN (${items})`);
+    const partitionFilter = (m: Member, ps: readonly number[]): string => `partition_id ${inList(m, [...ps].sort((a, b) => a - b).join(', '), 'INTEGER')}`;
 
     async function query(sql: string, params: readonly SqlParam[], partitions: readonly number[] | null, orderBy: readonly string[] | null, timeoutMs: number): Promise<ResultSet> {
       if (!READ_SQL.test(sql)) throw loadBalancerError('STRATA_LB_NOT_A_READ', `query() takes SELECT/WITH statements only; got ${JSON.stringify(sql.slice(0, 80))}`, { sql: sql.slice(0, 200) });
@@ -340,7 +339,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       const parts = await tracked(scatter(o.scheme.kind === 'hash' ? [...byPartition.keys()] : Array.from({ length: P }, (_, p) => p), 'pnlMatrix', async (m, ps) => {
         const out: { pnl: ResultSet[]; ranges: ResultSet[] } = { pnl: [], ranges: [] };
         for (const idChunk of chunk(idsFor(ps), IN_CHUNK)) {
-          const where = `${partitionFilter(m, ps)} AND strategy_id IN (${m.kind === 'duckdb' ? `SELECT unnest([${marks(idChunk.length)}]::VARCHAR[])` : marks(idChunk.length)})`;
+          const where = `${partitionFilter(m, ps)} AND strategy_id ${inList(m, marks(idChunk.length), 'VARCHAR')}`;
           const dayFilter = `${from !== null ? ' AND trading_day >= ?' : ''}${to !== null ? ' AND trading_day <= ?' : ''}`;
           const dayParams = [...(from !== null ? [from] : []), ...(to !== null ? [to] : [])];
           const [pnl, ranges] = await Promise.all([
