@@ -44,6 +44,8 @@ export interface IngestSink {
   /**
    * With the file's content hash, the store may keep the rows in a transaction shared with the file's next
    * batches; commit() makes them durable before the journal says `committed`, abort() before deleting them.
+   * The batch is the sink's from this call on: once the append resolved, the sink may free its buffers
+   * (releaseBatchBuffers), so the caller must not read it again.
    */
   append(table: CanonicalTable, batch: CanonicalBatch, contentHash?: string): Promise<void>;
   commit(contentHash: string, result: { readonly format: FormatId; readonly rows: NonNullable<JournalRecord['rows']> }): Promise<JournalRecord>;

@@ -1,7 +1,7 @@
 // The hosting side of a store node: opens the DuckDB file in this thread or process (so this thread owns it)
 // and serves numbered StoreNode calls from the node-proxy over a message channel, in any order they arrive.
 import { threadId } from 'node:worker_threads';
-import { openDuckDbNode, type StoreNode } from '../../engine/store/index.ts';
+import { openDuckDbNode, releaseBatchBuffers, type StoreNode } from '../../engine/store/index.ts';
 import { HOST_MEMORY_OP, STORE_OPS, toHostError, type HostConfig, type HostHello, type HostMemory, type HostReply, type HostRequest } from './host-protocol.ts';
 import { encodeBatchColumns, encodeResultColumns } from './wire-columns.ts';
 
@@ -21,32 +21,6 @@ function buffersOf(value: unknown): ArrayBuffer[] {
     }
   }
   return out;
-}
-
-/**
- * Frees the memory of an appended batch's columns at once by detaching their buffers (`transfer(0)` releases
- * the old backing store), instead of leaving it to this thread's garbage collector. A worker thread's heap is
- * small, so V8 collects its freed typed arrays only when their external memory has grown by tens of MiB; a
- * thread that appends batch after batch held that much garbage per node. Measured on the 2-vCPU VM
- * (2026-12-03, a 1 M-row CSV ingest through one node on a worker thread, the daemon's process settings): peak
- * RSS 445 against 460 MiB, and 592 against 613 MiB through the default 3-node, RF 2 store (before the larger fix
- * in runtime/ask-ref.ts). Only for requests this thread owns outright: a structured clone of the caller's batch.
- */
-export function releaseBatchBuffers(batch: unknown): void {
-  const columns = (batch as { columns?: unknown } | null)?.columns;
-  if (typeof columns !== 'object' || columns === null) return;
-  const seen = new Set<ArrayBuffer>();
-  const release = (a: unknown): void => {
-    if (!ArrayBuffer.isView(a) || !(a.buffer instanceof ArrayBuffer) || seen.has(a.buffer) || a.buffer.detached) return;
-    seen.add(a.buffer);
-    a.buffer.transfer(0);
-  };
-  for (const c of Object.values(columns as Record<string, unknown>)) {
-    if (ArrayBuffer.isView(c)) { release(c); continue; }
-    if (typeof c !== 'object' || c === null || Array.isArray(c)) continue;
-    const parts = c as { codes?: unknown; utf8?: unknown; offsets?: unknown; nulls?: unknown; values?: unknown };
-    for (const a of [parts.codes, parts.utf8, parts.offsets, parts.nulls, parts.values]) release(a);
-  }
 }
 
 /**

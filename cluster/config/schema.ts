@@ -24,6 +24,18 @@ export function defaultDuckDbThreads(cores: number, embeddedNodes: number): numb
   return Math.max(1, Math.floor(cores / Math.max(1, embeddedNodes)));
 }
 
+/**
+ * DuckDB memory per embedded store node when the config names none: the embedded nodes share 192 MiB, at most
+ * 128 each (a lone file node's default, engine/store DEFAULT_FILE_MEMORY_LIMIT_MB) and at least 64 (the least a
+ * node accepts, MIN_MEMORY_LIMIT_MB); 64 each for the default three. DuckDB keeps the blocks it wrote cached up to
+ * its limit, so with 128 each the two replicas of a big ingest grew with the file: through `strata up --no-demo`
+ * a 3 M-row FORMAT_1 file peaked at 590–610 MiB of RSS with 128 MiB per node and 513–518 MiB with 64
+ * (2-vCPU VM, 2026-12-05, docs/store.md).
+ */
+export function defaultDuckDbMemoryLimitMb(embeddedNodes: number): number {
+  return Math.min(128, Math.max(64, Math.floor(192 / Math.max(1, embeddedNodes))));
+}
+
 export const ROLES = ['viewer', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -82,7 +94,8 @@ export const configSchema = z.strictObject({
     })).max(64).default([]),
     replicationFactor: z.number().int().min(1).max(8).default(2),
     /** the most memory DuckDB keeps per embedded node, MiB (its cache of table blocks and open transactions'
-     *  rows; beyond it DuckDB evicts and spills to disk); unset: 128 MiB per node (engine/store DEFAULT_FILE_MEMORY_LIMIT_MB) */
+     *  rows; beyond it DuckDB evicts and spills to disk); unset: 192 MiB shared among the cluster's embedded nodes,
+     *  64 to 128 each (defaultDuckDbMemoryLimitMb; single-node mode: 128, engine/store DEFAULT_FILE_MEMORY_LIMIT_MB) */
     memoryLimitMb: z.number().int().min(64).max(1_048_576).optional(),
     /** DuckDB's worker threads per embedded node; unset: the machine's cores shared among the embedded nodes,
      *  at least one each (defaultDuckDbThreads; single-node mode: every core) */

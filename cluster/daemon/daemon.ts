@@ -12,7 +12,7 @@ import { flushCompiled } from '../../runtime/compile-cache.ts';
 import { createApiServer, type ApiLimits, type ApiServer } from '../api/server.ts';
 import { createTokenTable } from '../api/auth.ts';
 import { createEventHub, type EventHub } from '../api/event-hub.ts';
-import { createConfigReloader, defaultDuckDbThreads, type ConfigReloader, type LoadedConfig, type LoadOptions, type StrataConfig } from '../config/index.ts';
+import { createConfigReloader, defaultDuckDbMemoryLimitMb, defaultDuckDbThreads, type ConfigReloader, type LoadedConfig, type LoadOptions, type StrataConfig } from '../config/index.ts';
 import { createClusterMember, type ClusterMember } from '../remote/index.ts';
 import { localOperatorToken } from './api-token.ts';
 import { daemonError } from './errors.ts';
@@ -147,7 +147,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const memoryLimit = c0.store.memoryLimitMb === undefined ? {} : { memoryLimitMb: c0.store.memoryLimitMb };
   try {
     store = c0.store.mode === 'cluster'
-      ? await openStoreClusterService({ system, dir: join(dataDir, 'store'), nodes: c0.store.nodes, heavydb: loaded.secrets.heavydb, replicationFactor: c0.store.replicationFactor, healthIntervalMs: c0.store.healthIntervalMs, hosting: c0.store.hosting, duckdbThreads: c0.store.duckdbThreads ?? defaultDuckDbThreads(availableParallelism(), c0.store.nodes), ...memoryLimit })
+      ? await openStoreClusterService({ system, dir: join(dataDir, 'store'), nodes: c0.store.nodes, heavydb: loaded.secrets.heavydb, replicationFactor: c0.store.replicationFactor, healthIntervalMs: c0.store.healthIntervalMs, hosting: c0.store.hosting, duckdbThreads: c0.store.duckdbThreads ?? defaultDuckDbThreads(availableParallelism(), c0.store.nodes), memoryLimitMb: c0.store.memoryLimitMb ?? defaultDuckDbMemoryLimitMb(c0.store.nodes) })
       : await openSingleNodeStore({ dir: join(dataDir, 'store'), healthIntervalMs: c0.store.healthIntervalMs, ...memoryLimit });
   } catch (e) {
     await system.terminate();

@@ -18,7 +18,7 @@ export type { HeavyDbTarget } from './heavydb-url.ts';
 
 export { TABLES, TABLE_NAMES, PARTITIONED_TABLES, PARTITION_COLUMN, tableSpec, createTableSql } from './schema.ts';
 export type { ColumnSpec, ColumnType, PartitionedTableName, TableName, TableSpec } from './schema.ts';
-export { normalizeBatch, isStorableText, isDictionaryColumn, gatherColumn } from './column-batch.ts';
+export { normalizeBatch, isStorableText, isDictionaryColumn, gatherColumn, releaseBatchBuffers } from './column-batch.ts';
 export type { ColumnBatch, ColumnInput, DictionaryColumn } from './column-batch.ts';
 export { isUtf8Column, utf8ColumnValues, utf8ColumnValue, gatherUtf8, Utf8ColumnBuilder } from '../columns/index.ts';
 export type { Utf8Column } from '../columns/index.ts';

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConfigReloader, defaultDuckDbThreads, diffConfig, loadConfig, validateConfig, type LoadedConfig } from '../../cluster/config/index.ts';
+import { createConfigReloader, defaultDuckDbMemoryLimitMb, defaultDuckDbThreads, diffConfig, loadConfig, validateConfig, type LoadedConfig } from '../../cluster/config/index.ts';
 import { createDaemonLogger, prettyLine } from '../../cluster/daemon/index.ts';
+import { DEFAULT_FILE_MEMORY_LIMIT_MB, MIN_MEMORY_LIMIT_MB } from '../../engine/store/index.ts';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'strata-config-')); });
@@ -79,6 +80,16 @@ describe('config', () => {
     expect(defaultDuckDbThreads(16, 3)).toBe(5);
     expect(defaultDuckDbThreads(16, 1)).toBe(16);
     expect(defaultDuckDbThreads(4, 0)).toBe(4);
+  });
+
+  it('shares 192 MiB of DuckDB memory among the embedded store nodes, 64 to 128 each, unless store.memoryLimitMb says', async () => {
+    expect((await loadConfig({ env: {} })).config.store.memoryLimitMb).toBeUndefined();
+    expect(defaultDuckDbMemoryLimitMb(3)).toBe(64);
+    expect(defaultDuckDbMemoryLimitMb(2)).toBe(96);
+    // a lone node keeps a file node's own default, and no node goes below what a node accepts
+    expect(defaultDuckDbMemoryLimitMb(1)).toBe(DEFAULT_FILE_MEMORY_LIMIT_MB);
+    expect(defaultDuckDbMemoryLimitMb(0)).toBe(DEFAULT_FILE_MEMORY_LIMIT_MB);
+    expect(defaultDuckDbMemoryLimitMb(8)).toBe(MIN_MEMORY_LIMIT_MB);
   });
 
   it('resolves secrets from the environment and files, and never echoes a value', async () => {

@@ -51,4 +51,29 @@ describe('store cluster ingest sink', () => {
       await h.close();
     }
   });
+
+  for (const placement of ['inline', 'thread'] as const) {
+    it(`frees an appended batch's buffers once every replica acknowledged it, after its rows are stored (nodes ${placement})`, async () => {
+      const h = await startCluster({ nodes: 3, placement });
+      try {
+        const sink = createStoreClusterSink(h.cluster);
+        await sink.begin(record('h3'));
+        await sink.claim('h3', ['p', 'q', 'r']);
+        const batch = daily(['p', 'q', 'r']);
+        const pnl = batch.columns['pnl'] as Float64Array;
+        const counts = batch.columns['n_trades'] as unknown as Int32Array;
+        const expected = pnl.reduce((a, b) => a + b, 0);
+        await sink.append('daily_pnl', batch, 'h3');
+        // the sink owns the batch now (actors/ingest/sink.ts): its number columns are detached, not left to GC
+        expect((pnl.buffer as ArrayBuffer).detached).toBe(true);
+        expect((counts.buffer as ArrayBuffer).detached).toBe(true);
+        await sink.commit('h3', { format: 'FORMAT_1_BACKINZO_CSV', rows: { strategies: 0, trades: 0, daily_pnl: 15 } });
+        const r = await h.cluster.query(`SELECT COUNT(*) AS n, SUM(pnl) AS s FROM daily_pnl WHERE ${PARTITIONS_MARKER}`);
+        expect((resultColumn(r, 'n').values as Float64Array).reduce((a, b) => a + b, 0)).toBe(15);
+        expect((resultColumn(r, 's').values as Float64Array).reduce((a, b) => a + b, 0)).toBeCloseTo(expected, 6);
+      } finally {
+        await h.close();
+      }
+    });
+  }
 });

@@ -110,6 +110,37 @@ describe('grouped appends on a DuckDB node', () => {
     }
   });
 
+  it('keeps one appender per connection and table across transactions: after a refused append, grouped or not, the next ones land whole', async () => {
+    const path = file();
+    const node = await openDuckDbNode({ path, groupIdleMs: 60_000, groupCommitRows: 100 });
+    try {
+      await node.query('CREATE TABLE daily_pnl (strategy_id TEXT NOT NULL, trading_day TEXT NOT NULL, zone TEXT NOT NULL, pnl DOUBLE NOT NULL CHECK (pnl < 100), n_trades INTEGER, partition_id INTEGER NOT NULL)');
+      await node.ensureSchema();
+      // ungrouped appends (each its own transaction on the writer connection), one refused in the middle
+      await node.append('daily_pnl', pnl(names('a', 30), 1));
+      await expect(node.append('daily_pnl', pnl(names('b', 30), 500))).rejects.toMatchObject({ code: 'STRATA_STORE_QUERY_FAILED' });
+      await node.append('daily_pnl', pnl(names('c', 30), 2));
+      expect(await count(node)).toBe(60);
+      expect(await count(node, "strategy_id LIKE 'b%'")).toBe(0);
+      // grouped appends over several groups (three commits of 100 rows on the two group connections)
+      for (let i = 0; i < 6; i++) await node.append('daily_pnl', pnl(names(`g${i}-`, 50), 3), { group: 'many' });
+      await node.syncAppends('many');
+      expect(await count(node, 'pnl = 3')).toBe(300);
+      // both tables through the same connections
+      await node.append('strategies', { rowCount: 2, columns: { strategy_id: ['s1', 's2'], strategy_name: ['one', 'two'], source_format: ['F1', 'F1'], strategy_type: ['t', 't'], currency: ['INR', 'INR'], partition_id: new Int32Array(2) } });
+      expect(Number(resultRows(await node.query('SELECT COUNT(*) AS n FROM strategies'))[0]!['n'])).toBe(2);
+    } finally {
+      await node.close();
+    }
+    // closed cleanly (its appenders closed before their connections): the file reopens with every row
+    const reopened = await openDuckDbNode({ path });
+    try {
+      expect(await count(reopened)).toBe(360);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('commits a group that saw no append for groupIdleMs, and commits open groups at close', async () => {
     const path = file();
     const node = await openDuckDbNode({ path, groupIdleMs: 50 });

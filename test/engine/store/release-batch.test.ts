@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { releaseBatchBuffers } from '../../../actors/node-proxy/host-server.ts';
+import { releaseBatchBuffers } from '../../../engine/store/index.ts';
 
-describe('releaseBatchBuffers (a thread-hosted node frees an appended batch at once)', () => {
+describe('releaseBatchBuffers (an appended batch freed at once)', () => {
   it('detaches the buffers of every column shape, each once, and leaves shared memory and plain arrays alone', () => {
     const shared = new ArrayBuffer(64);
     const offsets = new Int32Array(shared, 0, 4);
