@@ -1,7 +1,11 @@
 // The hosting side of a store node: opens the DuckDB file in this thread or process (so this thread owns it)
 // and serves numbered StoreNode calls from the node-proxy over a message channel, in any order they arrive.
 import { threadId } from 'node:worker_threads';
-import { openDuckDbNode, releaseBatchBuffers, type StoreNode } from '../../engine/store/index.ts';
+// the DuckDB backend's own modules rather than engine/store's index, which would load the HeavyDB client and
+// the placement code into every store thread for nothing
+import { releaseBatchBuffers } from '../../engine/store/column-batch.ts';
+import { openDuckDbNode } from '../../engine/store/duckdb-node.ts';
+import type { StoreNode } from '../../engine/store/store-node.ts';
 import { HOST_MEMORY_OP, STORE_OPS, toHostError, type HostConfig, type HostHello, type HostMemory, type HostReply, type HostRequest } from './host-protocol.ts';
 import { encodeBatchColumns, encodeResultColumns } from './wire-columns.ts';
 

@@ -2,7 +2,7 @@
 // ids, ISO days, zones) travels as a dictionary plus Int32 codes instead of one cloned string per row, which is
 // what structured cloning spends most of its time on. Other columns travel unchanged. Batches use the engine's
 // DictionaryColumn, which a store node appends as it is; results use { $dict, codes } and are decoded here.
-import { isDictionaryColumn, type DictionaryColumn } from '../../engine/store/index.ts';
+import { isDictionaryColumn, type DictionaryColumn } from '../../engine/store/column-batch.ts';
 
 export interface DictColumn {
   readonly $dict: readonly string[];
