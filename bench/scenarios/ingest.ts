@@ -19,7 +19,7 @@ import {
   generateDataset, hashFile, ingestFile, ParsePool, writeLargeBackinzoCsv, writeLargeTradingView, type ParseOptions,
 } from '../../engine/formats/index.ts';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS, daemonCommandPrefix } from '../../cluster/cli/process-settings.ts';
-import { defaultDuckDbThreads, defaultParseThreads } from '../../cluster/config/index.ts';
+import { defaultDuckDbMemoryLimitMb, defaultDuckDbThreads, defaultParseThreads } from '../../cluster/config/index.ts';
 import { compared, interleaved, repeat, summarise, type Scenario, type Summary } from '../scenario.ts';
 
 const run = promisify(execFile);
@@ -81,7 +81,8 @@ async function endToEndRate(path: string, rows: number, dir: string, o: { checkp
 
 /**
  * The same through the daemon's default store: 3 embedded DuckDB nodes on worker threads, replication factor 2,
- * each with the daemon's default DuckDB threads (the cores shared among the nodes), behind the load-balancer;
+ * each with the daemon's default DuckDB threads (the cores shared among the nodes) and memory (192 MiB shared),
+ * behind the load-balancer;
  * timed until the cluster has closed (each node checkpoints its file on close).
  */
 async function endToEndClusterRate(path: string, rows: number, dir: string): Promise<number> {
@@ -89,7 +90,8 @@ async function endToEndClusterRate(path: string, rows: number, dir: string): Pro
   mkdirSync(storeDir);
   const system = createSystem({ name: 'bench-ingest-cluster', logger: pino({ level: 'silent' }) });
   const duckdbThreads = defaultDuckDbThreads(availableParallelism(), 3);
-  const cluster = createStoreCluster({ system, dir: storeDir, nodes: Array.from({ length: 3 }, (_, i) => ({ name: `n${i + 1}`, kind: 'duckdb' as const, duckdbThreads })), replicationFactor: 2 });
+  const memoryLimitMb = defaultDuckDbMemoryLimitMb(3);
+  const cluster = createStoreCluster({ system, dir: storeDir, nodes: Array.from({ length: 3 }, (_, i) => ({ name: `n${i + 1}`, kind: 'duckdb' as const, duckdbThreads, memoryLimitMb })), replicationFactor: 2 });
   try {
     await cluster.ready;
     return await timedIngest(system, createStoreClusterSink(cluster), storeDir, path, rows, () => cluster.close());
