@@ -42,6 +42,8 @@ export interface SystemCore {
   placedBehaviour(behaviour: Behaviour<Message> | RemoteBehaviour<Message>, placement: Placement | undefined, mailbox?: MailboxOptions): Behaviour<Message>;
   /** the top-level guardian's handling of an escalation it cannot pass further up */
   onUnhandledFailure(cell: ActorCell, error: ErrorData): void;
+  /** a stopped cell leaves the system's index of cells by path */
+  forgetCell(cell: ActorCell): void;
 }
 
 const STARTING = 0;
@@ -361,6 +363,7 @@ export class ActorCell implements ActorRef<Message>, ActorContext<Message> {
       }
     }
     this.#system = null;
+    this.system.forgetCell(this);
     if (this.parent !== null && this.parent.#children?.get(this.name) === this) {
       this.parent.#children.delete(this.name);
       const s = this.parent.#supervisors?.get(this.name);

@@ -125,6 +125,10 @@ class LocalSystem implements ActorSystem, SystemCore {
   readonly #user: ActorCell;
   readonly #systemGuardian: ActorCell;
   readonly #asks = new Map<string, AskRef>();
+  // Live cells by their path, filled as resolve() finds them and emptied as they stop: a message from another
+  // thread or member names its target by path, and walking the tree split the path into a new array per
+  // message (about 0.9 µs of a cross-thread ask's 16 µs over a raw round trip, profiled 2026-12-05).
+  readonly #byPath = new Map<string, ActorCell>();
   readonly #deadlines: AskDeadlines;
   #askSeq = 0;
   readonly #defaultAskTimeoutMs: number;
@@ -365,13 +369,22 @@ class LocalSystem implements ActorSystem, SystemCore {
 
   resolve(path: string): AnyActorRef {
     if (path.startsWith('/temp/')) return this.#asks.get(path) ?? new DeadRef(this.address, path, this.deadLetters);
+    const known = this.#byPath.get(path);
+    if (known !== undefined && !known.isStopped) return known;
     let cell: ActorCell | undefined = this.#root;
     for (const segment of path.split('/')) {
       if (segment === '') continue;
       cell = cell.childCell(segment);
       if (cell === undefined) break;
     }
-    return cell === undefined || cell.isStopped ? new DeadRef(this.address, path, this.deadLetters) : cell;
+    if (cell === undefined || cell.isStopped) return new DeadRef(this.address, path, this.deadLetters);
+    // only a cell's own spelling of its path is kept ('/user//a' resolves, but is not remembered)
+    if (cell.path === path) this.#byPath.set(path, cell);
+    return cell;
+  }
+
+  forgetCell(cell: ActorCell): void {
+    if (this.#byPath.get(cell.path) === cell) this.#byPath.delete(cell.path);
   }
 
   inspect(listener: InspectionListener): () => void {

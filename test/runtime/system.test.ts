@@ -31,6 +31,20 @@ describe('actor system', () => {
     expect(system.resolve('/user/missing').tell({ type: 'inc' } as never)).toBe('dead');
   });
 
+  it('finds an actor by path again after it stopped and another took its name, and never answers with a stopped one', async () => {
+    system = createSystem({ name: 'repaths' });
+    const first = system.spawn(counter, { name: 'a' });
+    expect(system.resolve('/user/a')).toBe(first); // now remembered by path
+    expect(system.resolve('/user//a')).toBe(first); // another spelling resolves, and is not remembered
+    system.stop(first);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(system.resolve('/user/a').tell({ type: 'inc' } as never)).toBe('dead');
+    const second = system.spawn(counter, { name: 'a' });
+    expect(second).not.toBe(first);
+    expect(system.resolve('/user/a')).toBe(second);
+    expect(system.resolve('/user//a')).toBe(second);
+  });
+
   it('refuses a duplicate or malformed name with a coded error', () => {
     system = createSystem({ name: 'names' });
     system.spawn(counter, { name: 'x' });
