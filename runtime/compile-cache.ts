@@ -13,7 +13,7 @@
 // shared machine can plant entries in it); STRATA_COMPILE_CACHE names another folder, or `off`. Node checks
 // every entry against its source's hash, so an edited file is stripped again, never served stale.
 import { constants, enableCompileCache as nodeEnableCompileCache, flushCompileCache } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const COMPILE_CACHE_ENV = 'STRATA_COMPILE_CACHE';
 
@@ -46,7 +46,9 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): Compil
   const s = constants.compileCacheStatus;
   if (r.status === s.DISABLED) return { status: 'off' };
   if (r.status === s.FAILED || r.directory === undefined) return { status: 'failed', ...(r.message ? { message: r.message } : {}) };
-  env['NODE_COMPILE_CACHE'] = r.directory;
+  // the folder as given, made absolute (a child process may start elsewhere): Node's answer is its versioned
+  // subfolder, under which a child would make another
+  env['NODE_COMPILE_CACHE'] = resolve(dir);
   return { status: 'enabled', directory: r.directory };
 }
 

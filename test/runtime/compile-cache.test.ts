@@ -61,6 +61,20 @@ describe('compile cache', () => {
     expect(off.worker.stripperLoaded).toBe(true);
   });
 
+  it('hands children the folder it was started with, made absolute, when Node had it on from the start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-cc-'));
+    dirs.push(dir);
+    // as the npm scripts start a daemon: NODE_COMPILE_CACHE relative to the working folder
+    const env = { ...envWith('unused'), NODE_COMPILE_CACHE: 'cache' };
+    delete env['STRATA_COMPILE_CACHE'];
+    const { stdout } = await run(process.execPath, [PROBE], { env, cwd: dir });
+    const p = JSON.parse(stdout) as Probe;
+    expect(p.result.status).toBe('enabled');
+    // Node answers with its versioned subfolder; a child given that would nest another under it
+    expect(p.result.directory!.startsWith(join(dir, 'cache'))).toBe(true);
+    expect(p.env).toBe(join(dir, 'cache'));
+  });
+
   it('is turned on by the strata executable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-cc-'));
     dirs.push(dir);
