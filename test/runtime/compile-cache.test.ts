@@ -65,7 +65,7 @@ describe('compile cache', () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-cc-'));
     dirs.push(dir);
     // as the npm scripts start a daemon: NODE_COMPILE_CACHE relative to the working folder
-    const env = { ...envWith('unused'), NODE_COMPILE_CACHE: 'cache' };
+    const env: NodeJS.ProcessEnv = { ...envWith('unused'), NODE_COMPILE_CACHE: 'cache' };
     delete env['STRATA_COMPILE_CACHE'];
     const { stdout } = await run(process.execPath, [PROBE], { env, cwd: dir });
     const p = JSON.parse(stdout) as Probe;
