@@ -370,7 +370,10 @@ class LocalSystem implements ActorSystem, SystemCore {
   resolve(path: string): AnyActorRef {
     if (path.startsWith('/temp/')) return this.#asks.get(path) ?? new DeadRef(this.address, path, this.deadLetters);
     const known = this.#byPath.get(path);
-    if (known !== undefined && !known.isStopped) return known;
+    if (known !== undefined) {
+      if (!known.isStopped) return known;
+      this.#byPath.delete(path); // stopped without telling (forgetCell): not kept, whatever the reason
+    }
     let cell: ActorCell | undefined = this.#root;
     for (const segment of path.split('/')) {
       if (segment === '') continue;

@@ -374,7 +374,6 @@ interface Appending {
   readonly chunk: DuckDBDataChunk;
   readonly vectors: duckdb.Vector[];
   readonly writer: ChunkWriter;
-  readonly rows: number;
 }
 
 const appendings = new WeakMap<DuckDBConnection, Map<string, Appending>>();
@@ -382,13 +381,14 @@ const appendings = new WeakMap<DuckDBConnection, Map<string, Appending>>();
 async function appendingFor(c: DuckDBConnection, batch: NormalizedBatch, chunkRows: number): Promise<Appending> {
   let byTable = appendings.get(c);
   if (!byTable) appendings.set(c, byTable = new Map());
+  // a normalized batch has every column of its table, in the table's order
   const found = byTable.get(batch.table.name);
-  if (found && found.vectors.length === batch.columns.length) return found;
+  if (found) return found;
   const types = batch.columns.map((col) => SQL_TYPE[col.type]);
   const appender = await c.createAppender(batch.table.name);
   const chunk = DuckDBDataChunk.create(types, chunkRows);
   const made: Appending = {
-    appender, chunk, rows: chunkRows, writer: new ChunkWriter(chunkRows),
+    appender, chunk, writer: new ChunkWriter(chunkRows),
     vectors: batch.columns.map((_, i) => duckdb.data_chunk_get_vector(chunk.chunk, i)),
   };
   byTable.set(batch.table.name, made);
