@@ -3,7 +3,7 @@
 // the ingest actor into an embedded DuckDB store file; and the peak RSS of a child process parsing, and one
 // ingesting into the store, a large and a 10× smaller CSV (it must not grow with size).
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,6 +29,7 @@ const formatsIndex = pathToFileURL(join(import.meta.dirname, '..', '..', 'engine
 const ingestIndex = pathToFileURL(join(import.meta.dirname, '..', '..', 'actors', 'ingest', 'index.ts')).href;
 const storeIndex = pathToFileURL(join(import.meta.dirname, '..', '..', 'engine', 'store', 'index.ts')).href;
 const runtimeIndex = pathToFileURL(join(import.meta.dirname, '..', '..', 'runtime', 'index.ts')).href;
+const storeClusterIndex = pathToFileURL(join(import.meta.dirname, '..', '..', 'actors', 'store', 'index.ts')).href;
 // The child's own peak RSS, in KiB, printed as its last act. Not process.resourceUsage().maxRSS: Linux keeps that
 // high-water mark across fork and exec, so a child whose own peak stays below its parent's RSS at the fork
 // reported the parent's (the bench process's 183 MiB, for 100 K, 1 M and 3 M rows alike). VmHWM belongs to the
@@ -38,6 +39,8 @@ let peakKiB = process.resourceUsage().maxRSS;
 try { const m = /^VmHWM:\\s+(\\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8')); if (m) peakKiB = Number(m[1]); } catch { /* not Linux */ }
 process.stdout.write(String(peakKiB));`;
 let storeSeq = 0;
+// The issue's bound is 400 MB, which is 381 MiB: figures are in MiB, so is the bound.
+const RSS_TARGET = '<=381 MiB (400 MB), independent of file size';
 
 // The parse threads a daemon on this machine starts with (config ingest.parseThreads): every ingest here runs
 // as the daemon would. 0 (below 8 cores): the ingest actor's thread parses.
@@ -143,6 +146,41 @@ ${PRINT_PEAK_RSS}`;
     return Number(stdout) / 1024;
   } finally {
     rmSync(storeDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Peak RSS (MiB) of a fresh process that ingests `path` through the ingest actor into the daemon's default store:
+ * 3 DuckDB nodes on worker threads, replication factor 2, the daemon's default DuckDB threads and memory per node.
+ */
+async function childPeakRssDefaultStore(path: string, dir: string): Promise<number> {
+  const storeDir = join(dir, `rss-cluster-${++storeSeq}`);
+  mkdirSync(storeDir);
+  const nodes = Array.from({ length: 3 }, (_, i) => ({ name: `n${i + 1}`, kind: 'duckdb', duckdbThreads: defaultDuckDbThreads(availableParallelism(), 3), memoryLimitMb: defaultDuckDbMemoryLimitMb(3) }));
+  const code = `const { ingestBehaviour } = await import(${JSON.stringify(ingestIndex)});
+const { createStoreCluster, createStoreClusterSink } = await import(${JSON.stringify(storeClusterIndex)});
+const { createSystem } = await import(${JSON.stringify(runtimeIndex)});
+const { pino } = await import(${JSON.stringify(import.meta.resolve('pino'))});
+const system = createSystem({ name: 'rss', logger: pino({ level: 'silent' }) });
+const cluster = createStoreCluster({ system, dir: ${JSON.stringify(storeDir)}, nodes: ${JSON.stringify(nodes)}, replicationFactor: 2 });
+await cluster.ready;
+const { ParsePool } = await import(${JSON.stringify(formatsIndex)});
+const parsePool = ${PARSE_THREADS} > 0 ? new ParsePool({ threads: ${PARSE_THREADS} }) : null;
+const ingest = system.spawn(ingestBehaviour({ sink: createStoreClusterSink(cluster), ...(parsePool ? { parsePool } : {}), scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: ${JSON.stringify(join(storeDir, 'p'))}, quarantine: ${JSON.stringify(join(storeDir, 'q'))} } }));
+const reply = await system.ask(ingest, (replyTo) => ({ type: 'ingest.files', paths: [${JSON.stringify(path)}], options: {}, replyTo }), { timeoutMs: 600000 });
+if (reply.outcomes?.[0]?.status !== 'committed') throw new Error(JSON.stringify(reply).slice(0, 300));
+await cluster.close(); await system.terminate(); await parsePool?.close();
+${PRINT_PEAK_RSS}`;
+  // a module file, not `--input-type=module -e`: the store threads inherit the process's flags, and a worker
+  // started on a file with --input-type refuses to start
+  const script = join(dir, `rss-cluster-${storeSeq}.mjs`);
+  writeFileSync(script, code);
+  try {
+    const { stdout } = await run(process.execPath, [...daemonProcess.args, script], { maxBuffer: 1 << 20, cwd: join(import.meta.dirname, '..', '..'), env: daemonProcess.env });
+    return Number(stdout) / 1024;
+  } finally {
+    rmSync(storeDir, { recursive: true, force: true });
+    rmSync(script, { force: true });
   }
 }
 
@@ -349,7 +387,8 @@ export const scenario: Scenario = {
       // Peak RSS: each figure is its own child process, so the parse and the end-to-end lines can run apart.
       const rssParse = ctx.wants('ingest.rss.csv');
       const rssE2e = ctx.wants('ingest.rss.e2e');
-      if (rssParse || rssE2e) {
+      const rssCluster = ctx.wants('ingest.rss.store-cluster');
+      if (rssParse || rssE2e || rssCluster) {
         const backinzo = await largeBackinzo();
         const small = await writeLargeBackinzoCsv(join(dir, 'rss-small.csv'), csvRows / 10, 4);
         ctx.log(`peak RSS in child processes: ${rssParse && rssE2e ? 'parse and end to end' : rssParse ? 'parse' : 'end to end'}, ${csvRows / 10} and ${csvRows} rows${ctx.quick ? "" : ` (and ${csvRows * 3})`}`);
@@ -357,8 +396,14 @@ export const scenario: Scenario = {
         const rssLarge = rssParse ? await childPeakRss(backinzo.path) : 0;
         const rssE2eSmall = rssE2e ? await childPeakRssEndToEnd(small.path, dir) : 0;
         const rssE2eLarge = rssE2e ? await childPeakRssEndToEnd(backinzo.path, dir) : 0;
-        if (rssE2e) ctx.emit({ ...compared('ingest.rss.e2e-large', 'peak RSS', 'MiB', summarise([rssE2eLarge]), { name: `same ingest of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssE2eSmall]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows} rows through the ingest actor into a DuckDB store file, in a child process started as a daemon is (${daemonCommandPrefix()})` });
-        if (rssParse) ctx.emit({ ...compared('ingest.rss.csv-large', 'peak RSS', 'MiB', summarise([rssLarge]), { name: `same parse of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssSmall]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows} rows, ${(backinzo.sizeBytes / 2 ** 20).toFixed(0)} MiB file, daemon process settings; ratio ≈ 1 means size-independent` });
+        if (rssE2e) ctx.emit({ ...compared('ingest.rss.e2e-large', 'peak RSS', 'MiB', summarise([rssE2eLarge]), { name: `same ingest of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssE2eSmall]) }, { value: RSS_TARGET }), note: `${csvRows} rows through the ingest actor into a DuckDB store file, in a child process started as a daemon is (${daemonCommandPrefix()})` });
+        if (rssParse) ctx.emit({ ...compared('ingest.rss.csv-large', 'peak RSS', 'MiB', summarise([rssLarge]), { name: `same parse of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([rssSmall]) }, { value: RSS_TARGET }), note: `${csvRows} rows, ${(backinzo.sizeBytes / 2 ** 20).toFixed(0)} MiB file, daemon process settings; ratio ≈ 1 means size-independent` });
+        if (rssCluster) {
+          ctx.log(`peak RSS through the daemon's default store (3 DuckDB nodes on threads, RF 2): ${csvRows / 10} and ${csvRows} rows`);
+          const clusterSmall = await childPeakRssDefaultStore(small.path, dir);
+          const clusterLarge = await childPeakRssDefaultStore(backinzo.path, dir);
+          ctx.emit({ ...compared('ingest.rss.store-cluster', 'peak RSS', 'MiB', summarise([clusterLarge]), { name: `same ingest of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([clusterSmall]) }, { value: RSS_TARGET }), note: `${csvRows} rows through the ingest actor into the daemon's default store (3 DuckDB nodes on worker threads, RF 2, ${defaultDuckDbMemoryLimitMb(3)} MiB of DuckDB memory each), in a child process started as a daemon is; the daemon itself adds its API, jobs and console (docs/store.md)` });
+        }
         if (!ctx.quick) {
           // The 10× smaller file ends before the garbage collector reaches its steady heap; a 3× larger file
           // shows whether memory keeps growing with size past that point.
@@ -366,8 +411,8 @@ export const scenario: Scenario = {
           const rssHuge = rssParse ? await childPeakRss(huge.path) : 0;
           const rssE2eHuge = rssE2e ? await childPeakRssEndToEnd(huge.path, dir) : 0;
           rmSync(huge.path, { force: true });
-          if (rssParse) ctx.emit({ ...compared('ingest.rss.csv-3x', 'peak RSS', 'MiB', summarise([rssHuge]), { name: `same parse of the ${csvRows}-row file`, summary: summarise([rssLarge]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows * 3} rows; ratio ≈ 1 means size-independent` });
-          if (rssE2e) ctx.emit({ ...compared('ingest.rss.e2e-3x', 'peak RSS', 'MiB', summarise([rssE2eHuge]), { name: `same ingest of the ${csvRows}-row file`, summary: summarise([rssE2eLarge]) }, { value: '<=400 MiB, independent of file size' }), note: `${csvRows * 3} rows through the ingest actor into a DuckDB store file (its default memory cap, 128 MiB); ratio ≈ 1 means size-independent` });
+          if (rssParse) ctx.emit({ ...compared('ingest.rss.csv-3x', 'peak RSS', 'MiB', summarise([rssHuge]), { name: `same parse of the ${csvRows}-row file`, summary: summarise([rssLarge]) }, { value: RSS_TARGET }), note: `${csvRows * 3} rows; ratio ≈ 1 means size-independent` });
+          if (rssE2e) ctx.emit({ ...compared('ingest.rss.e2e-3x', 'peak RSS', 'MiB', summarise([rssE2eHuge]), { name: `same ingest of the ${csvRows}-row file`, summary: summarise([rssE2eLarge]) }, { value: RSS_TARGET }), note: `${csvRows * 3} rows through the ingest actor into a DuckDB store file (its default memory cap, 128 MiB); ratio ≈ 1 means size-independent` });
         }
       }
     } finally {
