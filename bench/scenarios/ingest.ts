@@ -123,57 +123,27 @@ async function duckdbFileRate(path: string, rows: number, skip: number, dir: str
   }
 }
 
-/** Peak RSS (MiB) of a fresh process that ingests `path` through the ingest actor into a new DuckDB store file. */
-async function childPeakRssEndToEnd(path: string, dir: string): Promise<number> {
-  const storeDir = join(dir, `rss-store-${++storeSeq}`);
-  mkdirSync(storeDir);
-  const code = `const { createStoreNodeSink, ingestBehaviour } = await import(${JSON.stringify(ingestIndex)});
-const { openDuckDbNode } = await import(${JSON.stringify(storeIndex)});
-const { createSystem } = await import(${JSON.stringify(runtimeIndex)});
-const { pino } = await import('pino');
-const node = await openDuckDbNode({ path: ${JSON.stringify(join(storeDir, 'store.duckdb'))} });
-await node.ensureSchema();
-const system = createSystem({ name: 'rss', logger: pino({ level: 'silent' }) });
-const { ParsePool } = await import(${JSON.stringify(formatsIndex)});
-const parsePool = ${PARSE_THREADS} > 0 ? new ParsePool({ threads: ${PARSE_THREADS} }) : null;
-const ingest = system.spawn(ingestBehaviour({ sink: createStoreNodeSink(node), ...(parsePool ? { parsePool } : {}), scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: ${JSON.stringify(join(storeDir, 'p'))}, quarantine: ${JSON.stringify(join(storeDir, 'q'))} } }));
-const reply = await system.ask(ingest, (replyTo) => ({ type: 'ingest.files', paths: [${JSON.stringify(path)}], options: {}, replyTo }), { timeoutMs: 600000 });
-if (reply.outcomes?.[0]?.status !== 'committed') throw new Error(JSON.stringify(reply).slice(0, 300));
-await system.terminate(); await node.close(); await parsePool?.close();
-${PRINT_PEAK_RSS}`;
-  try {
-    const { stdout } = await run(process.execPath, [...daemonProcess.args, '--input-type=module', '-e', code], { maxBuffer: 1 << 20, cwd: join(import.meta.dirname, '..', '..'), env: daemonProcess.env });
-    return Number(stdout) / 1024;
-  } finally {
-    rmSync(storeDir, { recursive: true, force: true });
-  }
-}
-
 /**
- * Peak RSS (MiB) of a fresh process that ingests `path` through the ingest actor into the daemon's default store:
- * 3 DuckDB nodes on worker threads, replication factor 2, the daemon's default DuckDB threads and memory per node.
+ * The peak RSS (MiB) of a fresh process, started as a daemon is, that ingests `path` through the ingest actor into
+ * the store that `store` opens (its code defines `sink` and `closeStore`), its folders under `storeDir`. The child
+ * runs from a module file, not `--input-type=module -e`: store threads inherit the process's flags, and a worker
+ * started on a file with --input-type refuses to start.
  */
-async function childPeakRssDefaultStore(path: string, dir: string): Promise<number> {
-  const storeDir = join(dir, `rss-cluster-${++storeSeq}`);
+async function childPeakRssIngest(path: string, storeDir: string, store: string): Promise<number> {
   mkdirSync(storeDir);
-  const nodes = Array.from({ length: 3 }, (_, i) => ({ name: `n${i + 1}`, kind: 'duckdb', duckdbThreads: defaultDuckDbThreads(availableParallelism(), 3), memoryLimitMb: defaultDuckDbMemoryLimitMb(3) }));
   const code = `const { ingestBehaviour } = await import(${JSON.stringify(ingestIndex)});
-const { createStoreCluster, createStoreClusterSink } = await import(${JSON.stringify(storeClusterIndex)});
 const { createSystem } = await import(${JSON.stringify(runtimeIndex)});
+const { ParsePool } = await import(${JSON.stringify(formatsIndex)});
 const { pino } = await import(${JSON.stringify(import.meta.resolve('pino'))});
 const system = createSystem({ name: 'rss', logger: pino({ level: 'silent' }) });
-const cluster = createStoreCluster({ system, dir: ${JSON.stringify(storeDir)}, nodes: ${JSON.stringify(nodes)}, replicationFactor: 2 });
-await cluster.ready;
-const { ParsePool } = await import(${JSON.stringify(formatsIndex)});
+${store}
 const parsePool = ${PARSE_THREADS} > 0 ? new ParsePool({ threads: ${PARSE_THREADS} }) : null;
-const ingest = system.spawn(ingestBehaviour({ sink: createStoreClusterSink(cluster), ...(parsePool ? { parsePool } : {}), scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: ${JSON.stringify(join(storeDir, 'p'))}, quarantine: ${JSON.stringify(join(storeDir, 'q'))} } }));
+const ingest = system.spawn(ingestBehaviour({ sink, ...(parsePool ? { parsePool } : {}), scanIntervalMs: 0, folders: { inbox: null, zoneInbox: null, processed: ${JSON.stringify(join(storeDir, 'p'))}, quarantine: ${JSON.stringify(join(storeDir, 'q'))} } }));
 const reply = await system.ask(ingest, (replyTo) => ({ type: 'ingest.files', paths: [${JSON.stringify(path)}], options: {}, replyTo }), { timeoutMs: 600000 });
 if (reply.outcomes?.[0]?.status !== 'committed') throw new Error(JSON.stringify(reply).slice(0, 300));
-await cluster.close(); await system.terminate(); await parsePool?.close();
+await closeStore(); await system.terminate(); await parsePool?.close();
 ${PRINT_PEAK_RSS}`;
-  // a module file, not `--input-type=module -e`: the store threads inherit the process's flags, and a worker
-  // started on a file with --input-type refuses to start
-  const script = join(dir, `rss-cluster-${storeSeq}.mjs`);
+  const script = `${storeDir}.mjs`;
   writeFileSync(script, code);
   try {
     const { stdout } = await run(process.execPath, [...daemonProcess.args, script], { maxBuffer: 1 << 20, cwd: join(import.meta.dirname, '..', '..'), env: daemonProcess.env });
@@ -182,6 +152,31 @@ ${PRINT_PEAK_RSS}`;
     rmSync(storeDir, { recursive: true, force: true });
     rmSync(script, { force: true });
   }
+}
+
+/** Peak RSS (MiB) of a fresh process that ingests `path` through the ingest actor into a new DuckDB store file. */
+async function childPeakRssEndToEnd(path: string, dir: string): Promise<number> {
+  const storeDir = join(dir, `rss-store-${++storeSeq}`);
+  return childPeakRssIngest(path, storeDir, `const { createStoreNodeSink } = await import(${JSON.stringify(ingestIndex)});
+const { openDuckDbNode } = await import(${JSON.stringify(storeIndex)});
+const node = await openDuckDbNode({ path: ${JSON.stringify(join(storeDir, 'store.duckdb'))} });
+await node.ensureSchema();
+const sink = createStoreNodeSink(node);
+const closeStore = () => node.close();`);
+}
+
+/**
+ * Peak RSS (MiB) of a fresh process that ingests `path` through the ingest actor into the daemon's default store:
+ * 3 DuckDB nodes on worker threads, replication factor 2, the daemon's default DuckDB threads and memory per node.
+ */
+async function childPeakRssDefaultStore(path: string, dir: string): Promise<number> {
+  const storeDir = join(dir, `rss-cluster-${++storeSeq}`);
+  const nodes = Array.from({ length: 3 }, (_, i) => ({ name: `n${i + 1}`, kind: 'duckdb', duckdbThreads: defaultDuckDbThreads(availableParallelism(), 3), memoryLimitMb: defaultDuckDbMemoryLimitMb(3) }));
+  return childPeakRssIngest(path, storeDir, `const { createStoreCluster, createStoreClusterSink } = await import(${JSON.stringify(storeClusterIndex)});
+const cluster = createStoreCluster({ system, dir: ${JSON.stringify(storeDir)}, nodes: ${JSON.stringify(nodes)}, replicationFactor: 2 });
+await cluster.ready;
+const sink = createStoreClusterSink(cluster);
+const closeStore = () => cluster.close();`);
 }
 
 /**
