@@ -2,6 +2,7 @@
 // names and delete by strategy id: one store node (store-node-sink.ts) or a StoreCluster (actors/store).
 // The journal is the kv namespace `ingest`, one JSON record per content hash.
 import type { CanonicalBatch, CanonicalTable } from '../../engine/formats/index.ts';
+import { releaseBatchBuffers } from '../../engine/store/index.ts';
 import { ingestError } from './errors.ts';
 import { JOURNAL_NAMESPACE, type IngestSink, type JournalRecord } from './sink.ts';
 
@@ -13,7 +14,8 @@ export interface JournalStore {
   kvList(namespace: string): Promise<readonly { key: string; value: string }[]>;
   kvDelete(namespace: string, keys: readonly string[]): Promise<void>;
   strategyNames(): Promise<Set<string>>;
-  /** `group` (the file's content hash) lets the store defer the rows' durability until syncAppends(group). */
+  /** `group` (the file's content hash) lets the store defer the rows' durability until syncAppends(group). Once
+   *  it resolved, the store holds no reference to the batch's buffers (the sink frees them). */
   append(table: CanonicalTable, batch: CanonicalBatch, group?: string): Promise<void>;
   /** Makes the grouped appends of `group` durable, or rejects if they were lost; absent when every append is durable. */
   syncAppends?(group: string): Promise<void>;
@@ -78,6 +80,9 @@ export function createJournalledSink(store: JournalStore): IngestSink {
     async append(table, batch, hash) {
       if (batch.rowCount === 0) return;
       await store.append(table, batch, hash);
+      // the batch is the sink's (sink.ts): its buffers are freed once the store acknowledged it, rather than left
+      // to the garbage collector
+      releaseBatchBuffers(batch);
     },
 
     async commit(hash, result) {

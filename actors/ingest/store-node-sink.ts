@@ -2,7 +2,7 @@
 // `ingest`), rows get their partition_id from the partition scheme, and abort deletes by strategy id; the
 // write protocol itself is journalled-sink.ts.
 import type { CanonicalBatch, CanonicalTable } from '../../engine/formats/index.ts';
-import { DEFAULT_SCHEME, partitionIds, releaseBatchBuffers, resultColumn, type ColumnBatch, type PartitionScheme, type StoreNode } from '../../engine/store/index.ts';
+import { DEFAULT_SCHEME, partitionIds, resultColumn, type ColumnBatch, type PartitionScheme, type StoreNode } from '../../engine/store/index.ts';
 import { createJournalledSink } from './journalled-sink.ts';
 import type { IngestSink } from './sink.ts';
 
@@ -31,14 +31,8 @@ export function createStoreNodeSink(node: StoreNode, options: StoreNodeSinkOptio
       const r = await node.query('SELECT DISTINCT strategy_name FROM strategies', [], call);
       return new Set(resultColumn(r, 'strategy_name').values as string[]);
     },
-    // grouped by file: the rows may share a transaction with the next batches (engine/store/duckdb-append-groups.ts).
-    // Once the node acknowledged the batch, its buffers are freed rather than left to the garbage collector (the
-    // batch is ours now, sink.ts).
-    append: async (table, batch, group) => {
-      const full = withPartitions(scheme, table, batch);
-      await node.append(table, full, group === undefined ? call : { ...call, group });
-      releaseBatchBuffers(full);
-    },
+    // grouped by file: the rows may share a transaction with the next batches (engine/store/duckdb-append-groups.ts)
+    append: (table, batch, group) => node.append(table, withPartitions(scheme, table, batch), group === undefined ? call : { ...call, group }),
     syncAppends: async (group) => void (await node.syncAppends(group, call)),
     deleteStrategies: (ids) => node.deleteStrategies(ids, undefined, call),
   });

@@ -3,7 +3,7 @@
 // strategy id on every replica. The write protocol itself is actors/ingest/journalled-sink.ts.
 import { createJournalledSink, type IngestSink } from '../ingest/index.ts';
 import { PARTITIONS_MARKER } from '../load-balancer/index.ts';
-import { releaseBatchBuffers, resultColumn } from '../../engine/store/index.ts';
+import { resultColumn } from '../../engine/store/index.ts';
 import type { StoreCluster } from './store-cluster.ts';
 
 export function createStoreClusterSink(cluster: StoreCluster, options: { readonly label?: string } = {}): IngestSink {
@@ -18,12 +18,8 @@ export function createStoreClusterSink(cluster: StoreCluster, options: { readonl
       return new Set(r.rowCount === 0 ? [] : (resultColumn(r, 'strategy_name').values as string[]));
     },
     // grouped by file: each replica may keep the rows in a transaction shared with the next batches until the
-    // journal's commit syncs them (grouped appends, docs/store.md). Once every replica acknowledged the batch, its
-    // buffers are freed rather than left to the garbage collector (the batch is ours now, sink.ts).
-    append: async (table, batch, group) => {
-      await cluster.append(table, { rowCount: batch.rowCount, columns: batch.columns }, group === undefined ? {} : { group });
-      releaseBatchBuffers(batch);
-    },
+    // journal's commit syncs them (grouped appends, docs/store.md)
+    append: async (table, batch, group) => void (await cluster.append(table, { rowCount: batch.rowCount, columns: batch.columns }, group === undefined ? {} : { group })),
     syncAppends: (group) => cluster.syncAppends(group),
     deleteStrategies: (ids) => cluster.deleteStrategies(ids),
   });

@@ -39,6 +39,10 @@ let peakKiB = process.resourceUsage().maxRSS;
 try { const m = /^VmHWM:\\s+(\\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8')); if (m) peakKiB = Number(m[1]); } catch { /* not Linux */ }
 process.stdout.write(String(peakKiB));`;
 let storeSeq = 0;
+// the daemon's default store: 3 DuckDB nodes with the daemon's default DuckDB threads and memory each
+const DEFAULT_STORE_NODES = Array.from({ length: 3 }, (_, i) => ({
+  name: `n${i + 1}`, kind: 'duckdb' as const, duckdbThreads: defaultDuckDbThreads(availableParallelism(), 3), memoryLimitMb: defaultDuckDbMemoryLimitMb(3),
+}));
 // The issue's bound is 400 MB, which is 381 MiB: figures are in MiB, so is the bound.
 const RSS_TARGET = '<=381 MiB (400 MB), independent of file size';
 
@@ -92,9 +96,7 @@ async function endToEndClusterRate(path: string, rows: number, dir: string): Pro
   const storeDir = join(dir, `cluster-${++storeSeq}`);
   mkdirSync(storeDir);
   const system = createSystem({ name: 'bench-ingest-cluster', logger: pino({ level: 'silent' }) });
-  const duckdbThreads = defaultDuckDbThreads(availableParallelism(), 3);
-  const memoryLimitMb = defaultDuckDbMemoryLimitMb(3);
-  const cluster = createStoreCluster({ system, dir: storeDir, nodes: Array.from({ length: 3 }, (_, i) => ({ name: `n${i + 1}`, kind: 'duckdb' as const, duckdbThreads, memoryLimitMb })), replicationFactor: 2 });
+  const cluster = createStoreCluster({ system, dir: storeDir, nodes: DEFAULT_STORE_NODES, replicationFactor: 2 });
   try {
     await cluster.ready;
     return await timedIngest(system, createStoreClusterSink(cluster), storeDir, path, rows, () => cluster.close());
@@ -171,9 +173,8 @@ const closeStore = () => node.close();`);
  */
 async function childPeakRssDefaultStore(path: string, dir: string): Promise<number> {
   const storeDir = join(dir, `rss-cluster-${++storeSeq}`);
-  const nodes = Array.from({ length: 3 }, (_, i) => ({ name: `n${i + 1}`, kind: 'duckdb', duckdbThreads: defaultDuckDbThreads(availableParallelism(), 3), memoryLimitMb: defaultDuckDbMemoryLimitMb(3) }));
   return childPeakRssIngest(path, storeDir, `const { createStoreCluster, createStoreClusterSink } = await import(${JSON.stringify(storeClusterIndex)});
-const cluster = createStoreCluster({ system, dir: ${JSON.stringify(storeDir)}, nodes: ${JSON.stringify(nodes)}, replicationFactor: 2 });
+const cluster = createStoreCluster({ system, dir: ${JSON.stringify(storeDir)}, nodes: ${JSON.stringify(DEFAULT_STORE_NODES)}, replicationFactor: 2 });
 await cluster.ready;
 const sink = createStoreClusterSink(cluster);
 const closeStore = () => cluster.close();`);
