@@ -5,7 +5,7 @@
 // batch). Bad bytes are refused with coded errors, logged once per peer and code, and never crash anything.
 import type { Logger } from 'pino';
 import type { AnyActorRef } from './actor-ref.ts';
-import { decodeBatch, encodeBatch, type RefResolver } from './codec.ts';
+import { decodeBatch, decodeBatchString, encodeBatch, encodeBatchForThread, type RefResolver } from './codec.ts';
 import { defaultEnvelopeLimits, ENVELOPE_VERSION, forEachEnvelope, toWire, type Envelope, type EnvelopeLimits, type EnvelopeVisitor, type EnvelopeExtras } from './envelope.ts';
 import { createError, toErrorData, type ErrorData, type StrataError } from './errors.ts';
 import type { Message, TellOutcome, Terminated } from './message.ts';
@@ -41,6 +41,8 @@ export interface NetworkHost {
 const SMALL_BATCH = 8;
 /** batches from this size up travel by transfer, smaller ones by copy */
 const TRANSFER_FROM_BYTES = 16 * 1024;
+/** batches below this size travel to a linked thread as latin1 strings (codec.ts encodeBatchForThread) */
+const STRING_BELOW_BYTES = 2048;
 const NO_SHARED = Object.freeze([]) as unknown as SharedArrayBuffer[];
 
 interface BulkFrame {
@@ -240,9 +242,11 @@ export class ThreadNetwork implements RemoteTransport {
       return;
     }
     const shared: SharedArrayBuffer[] = [];
-    let packed: Uint8Array;
+    // a direct link (not a relay through main) takes a small batch as a string
+    const direct = this.#links.get(address) === link;
+    let packed: Uint8Array | string;
     try {
-      packed = encodeBatch(toWire(envelopes), shared, envelopes.length < SMALL_BATCH);
+      packed = direct ? encodeBatchForThread(toWire(envelopes), shared, envelopes.length < SMALL_BATCH, STRING_BELOW_BYTES) : encodeBatch(toWire(envelopes), shared, envelopes.length < SMALL_BATCH);
     } catch (err) {
       // one bad message must not sink the batch: find it by packing one at a time
       if (envelopes.length > 1) {
@@ -251,6 +255,19 @@ export class ThreadNetwork implements RemoteTransport {
         this.#undeliverable(address, envelopes[0]!, 'stopped', toErrorData(err));
       }
       return;
+    }
+    if (typeof packed === 'string') {
+      this.#stats.sentEnvelopes += envelopes.length;
+      this.#stats.sentBatches++;
+      this.#stats.sentBytes += packed.length;
+      if (shared.length === 0) {
+        link.bulk.postMessage(packed);
+        return;
+      }
+      // shared buffers travel beside the bytes in a frame: back to bytes of their own (not Node's pool)
+      const own = Buffer.allocUnsafeSlow(packed.length);
+      own.write(packed, 0, 'latin1');
+      packed = own;
     }
     if (packed.byteLength > this.#limits.maxBatchBytes) {
       if (envelopes.length > 1) {
@@ -275,7 +292,7 @@ export class ThreadNetwork implements RemoteTransport {
     // To the thread at the other end of this link, with no shared buffers: the bytes alone, since the link
     // says who sent them and for whom. Cloning a frame object around them cost ~5 µs more per post on the
     // 2-vCPU VM, paid on every cross-thread ask in each direction. Anything relayed travels as a whole frame.
-    if (shared.length === 0 && this.#links.get(address) === link) {
+    if (shared.length === 0 && direct) {
       link.bulk.postMessage(bytes, transfer);
       return;
     }
@@ -284,6 +301,15 @@ export class ThreadNetwork implements RemoteTransport {
   }
 
   #onBulk(peer: string, value: unknown): void {
+    if (typeof value === 'string') {
+      // a small batch for this thread, as a latin1 string
+      if (value.length > this.#limits.maxBatchBytes) {
+        this.#refuse(peer, createError('STRATA_ENVELOPE_TOO_LARGE', `a batch of ${value.length} bytes from ${peer} is over the ${this.#limits.maxBatchBytes}-byte limit`, { peer, sizeBytes: value.length }));
+        return;
+      }
+      this.#deliverHere(peer, value, NO_SHARED);
+      return;
+    }
     // the bytes alone: a batch for this thread from the peer at the other end of the link
     const frame = (value instanceof Uint8Array ? { lane: 'bulk', to: this.#host.address, from: peer, bytes: value, shared: NO_SHARED } : value) as Partial<BulkFrame> | null;
     if (frame === null || typeof frame !== 'object' || !(frame.bytes instanceof Uint8Array) || typeof frame.to !== 'string') {
@@ -299,11 +325,16 @@ export class ThreadNetwork implements RemoteTransport {
       this.#refuse(peer, createError('STRATA_ENVELOPE_TOO_LARGE', `a batch of ${frame.bytes.byteLength} bytes from ${peer} is over the ${this.#limits.maxBatchBytes}-byte limit`, { peer, sizeBytes: frame.bytes.byteLength }));
       return;
     }
+    this.#deliverHere(peer, frame.bytes, Array.isArray(frame.shared) ? frame.shared : []);
+  }
+
+  /** Delivers a batch for this thread's actors. */
+  #deliverHere(peer: string, bytes: Uint8Array | string, shared: SharedArrayBuffer[]): void {
     // batches mostly carry many envelopes for few actors: resolve each distinct path once per batch
     let lastPath = '';
     let lastTarget: AnyActorRef | null = null;
     const stats = this.#stats;
-    this.#visitBatch(peer, frame as BulkFrame, this.#host.address, (t, m) => {
+    this.#visitBatch(peer, bytes, shared, this.#host.address, (t, m) => {
       stats.receivedEnvelopes++;
       if (t !== lastPath || lastTarget === null) {
         lastTarget = this.#host.resolveLocal(t);
@@ -315,10 +346,10 @@ export class ThreadNetwork implements RemoteTransport {
 
   /** Decodes a batch and delivers its envelopes; an envelope that is not delivered fails its ask at once,
    *  refused parts are logged once per peer and code. */
-  #visitBatch(peer: string, frame: BulkFrame, at: string, deliver: (t: string, m: Message, extras: EnvelopeExtras | undefined) => TellOutcome): void {
+  #visitBatch(peer: string, bytes: Uint8Array | string, shared: SharedArrayBuffer[], at: string, deliver: (t: string, m: Message, extras: EnvelopeExtras | undefined) => TellOutcome): void {
     let decoded: unknown;
     try {
-      decoded = decodeBatch(frame.bytes, this.#resolveRef, Array.isArray(frame.shared) ? frame.shared : []);
+      decoded = typeof bytes === 'string' ? decodeBatchString(bytes, this.#resolveRef, shared) : decodeBatch(bytes, this.#resolveRef, shared);
     } catch (err) {
       this.#refuse(peer, err as StrataError);
       return;
@@ -347,7 +378,7 @@ export class ThreadNetwork implements RemoteTransport {
    *  handed to the external network, which writes thread refs as qualified paths of this member. */
   #forwardExternal(peer: string, frame: BulkFrame): void {
     const external = this.external!;
-    this.#visitBatch(peer, frame, frame.to, (t, m, extras) => external.send(frame.to, t, m, extras));
+    this.#visitBatch(peer, frame.bytes, Array.isArray(frame.shared) ? frame.shared : [], frame.to, (t, m, extras) => external.send(frame.to, t, m, extras));
   }
 
   /** A worker's control frame for another member: deathwatch and ask failures go through the external

@@ -206,4 +206,17 @@ describe('codec check', () => {
     const reply = await system.ask<Q, { type: 'sum'; sum: number }>(summer, (replyTo) => ({ type: 'q', data: new Float64Array([1.5, 2.5]), replyTo }));
     expect(reply.sum).toBe(4);
   });
+
+  it('gives each message its own copy of a Buffer, not a view of the buffer the codec reuses', () => {
+    system = createSystem({ name: 'codec-bin', codecCheck: true });
+    const kept: Uint8Array[] = [];
+    const keeper = system.spawn<{ type: 'keep'; data: Buffer }>(() => ({ receive: (m) => void kept.push(m.data) }));
+    // Buffers travel as msgpack bin; the check packs every message into the same buffer
+    keeper.tell({ type: 'keep', data: Buffer.alloc(64, 1) });
+    keeper.tell({ type: 'keep', data: Buffer.alloc(64, 2) });
+    keeper.tell({ type: 'keep', data: Buffer.alloc(64, 3) });
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      expect(kept.map((d) => d.reduce((a, b) => a + b, 0))).toEqual([64, 128, 192]);
+    });
+  });
 });

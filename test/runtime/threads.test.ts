@@ -9,7 +9,7 @@ import { createSystem, type ActorRef, type ActorSystem, type AnyActorRef, type T
 import { remote } from '../../runtime/placement.ts';
 import { RemoteRef } from '../../runtime/remote-ref.ts';
 import { encodeBatch } from '../../runtime/codec.ts';
-import { behaviours, type CrashMsg, type EchoMsg, type SinkMsg, type EchoReply, type WhoAmI, type MatrixMsg, type CounterMsg } from './fixtures/thread-behaviours.ts';
+import { behaviours, type CrashMsg, type EchoMsg, type SinkMsg, type EchoReply, type WhoAmI, type MatrixMsg, type CounterMsg, type KeeperMsg, type KeptReply } from './fixtures/thread-behaviours.ts';
 
 type SelfReply = { type: 'self.reply'; self: AnyActorRef };
 type TotalReply = { type: 'total.reply'; count: number; inOrder: boolean };
@@ -229,11 +229,38 @@ describe('actors on worker threads', () => {
       new Uint8Array([0xc1, 0xc1, 0xc1]),
       new Uint8Array([0x91, 0xd4, 0x55, 0x00]),
       encodeBatch([1, [['/user/$1', 1, [{ no: 'type' }]], [7, 'x']]], []),
+      // and so is the string form (a small batch as latin1 text), whatever the characters
+      '\xc1\xc1\xc1',
+      '\x91\xd4\x55\x00',
+      Buffer.from(encodeBatch([1, [['/user/$1', 1, [{ no: 'type' }]], [7, 'x']]], [])).toString('latin1'),
+      'not latin1: \u20ac\u2713',
+      '',
     ];
     for (const f of frames) lane.postMessage(f);
     const after = await system.ask<EchoMsg, EchoReply>(echo, (replyTo) => ({ type: 'echo', text: 'still up', replyTo }));
     expect(after.text).toBe('still up');
     expect(system.threads!.addresses()[0]).toBe(to); // same incarnation: nothing crashed
+  });
+
+  it('carries byte arrays intact in small batches (strings) and big ones (bytes), never aliased to a later batch', async () => {
+    system = withThreads(1, { codecCheck: false }); // the codec check's own copy would hide the decoder's
+    const keeper = system.spawn(remote(behaviours, 'keeper', undefined as never), { placement: { thread: 1 } });
+    const kept = () => system.ask<KeeperMsg, KeptReply>(keeper, (replyTo) => ({ type: 'kept', replyTo }));
+    // Buffers travel as msgpack bin, which a decoder may hand out as a view of its source
+    keeper.tell({ type: 'keep', data: Buffer.alloc(100, 1) });
+    const first = await kept(); // a batch of its own each way: the next batches are decoded after this one
+    expect(first.first).toBeInstanceOf(Uint8Array);
+    keeper.tell({ type: 'keep', data: Buffer.alloc(100, 2) });
+    await kept();
+    keeper.tell({ type: 'keep', data: Buffer.alloc(3000, 3) }); // over the string form's 2 KiB
+    const last = await kept();
+    expect(last.sums).toEqual([100, 200, 9000]);
+    expect(last.lengths).toEqual([100, 100, 3000]);
+    // what this side decoded first still holds its own bytes after two more replies were decoded
+    expect(first.first!.byteLength).toBe(100);
+    expect(first.first!.every((b) => b === 1)).toBe(true);
+    expect(last.first!.every((b) => b === 1)).toBe(true);
+    expect(last.first!.buffer).not.toBe(first.first!.buffer);
   });
 
   it('fails an ask at once when its envelope is refused for an unknown version, with STRATA_ENVELOPE_VERSION', async () => {
