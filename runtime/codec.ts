@@ -147,6 +147,21 @@ export function encodeBatch(value: unknown, shared: SharedArrayBuffer[], small =
   }
 }
 
+/** Encodes a batch for a socket write as a view of msgpackr's buffer, with no copy: in its default mode
+ *  msgpackr moves on past what it returned (or to a new buffer), so a later pack never writes over a batch
+ *  still waiting to be written. Packers of their own: the reset mode used above rewinds its buffer. */
+export function encodeBatchForSocket(value: unknown, shared: SharedArrayBuffer[], small = false, qualify: RefWriter | null = null): Uint8Array {
+  const previous = current;
+  current = { resolve: null, shared, qualify };
+  try {
+    return (small ? socketMessagePackr : socketBatchPackr).pack(value);
+  } finally {
+    current = previous;
+  }
+}
+const socketMessagePackr = new Packr({ useRecords: false, moreTypes: true, bundleStrings: false });
+const socketBatchPackr = new Packr({ useRecords: true, mapsAsObjects: true, moreTypes: true, bundleStrings: false });
+
 /** Encodes a batch for a thread: as a latin1 string (one char per byte) when it packs to fewer than
  *  `stringBelow` bytes, else as bytes of its own. V8 keeps a typed array of more than 64 bytes off its heap,
  *  and posting one costs an off-heap buffer on each side (the copy out of msgpackr's buffer here, the clone

@@ -11,6 +11,7 @@ import { createError, toErrorData, type ErrorData, type StrataError } from '../.
 import type { Message, TellOutcome, Terminated } from '../../runtime/message.ts';
 import { RemoteRef, type RemoteTransport } from '../../runtime/remote-ref.ts';
 import { isThreadAddress, parseQualifiedPath, qualifyPath } from '../../runtime/qualified-path.ts';
+import { RingQueue } from '../../runtime/ring-queue.ts';
 import { clusterError } from '../errors.ts';
 import type { ControlMessage, Transport } from '../transport/transport.ts';
 
@@ -43,6 +44,13 @@ export interface ClusterNetworkStats {
 
 const MAX_TRACKED_ASKS = 10_000;
 
+/** an ask of this system (its AskRef), or the qualified temp path of an ask on one of its threads */
+interface SettlingAsk {
+  readonly path: string;
+  readonly settled: boolean;
+}
+type TrackedAsk = SettlingAsk | string;
+
 /** A local actor whose mailbox policy is `backpressure`: a message for it waits for room instead of being refused. */
 const waitsForRoom = (target: AnyActorRef): boolean => (target as { mailbox?: { overflow?: string } }).mailbox?.overflow === 'backpressure';
 
@@ -57,8 +65,8 @@ export class ClusterNetwork implements RemoteTransport {
   readonly #watching = new Map<string, Map<string, Map<string, (e: Terminated) => void>>>();
   /** watches other members hold on local actors: `${member}|${watcher}|${target}` → release */
   readonly #watchedBy = new Map<string, () => void>();
-  /** asks of this member waiting on a reply from a member: member → temp paths */
-  readonly #asksOn = new Map<string, Set<string>>();
+  /** asks of this member waiting on a reply from a member, oldest first: member → asks */
+  readonly #asksOn = new Map<string, RingQueue<TrackedAsk>>();
   readonly #resolver: RefResolver;
   readonly #stats: ClusterNetworkStats = { receivedEnvelopes: 0, refused: {}, pauses: 0 };
   readonly #reported = new Set<string>();
@@ -140,18 +148,19 @@ export class ClusterNetwork implements RemoteTransport {
     const replyTo = (message as { replyTo?: unknown }).replyTo as { address?: unknown; path?: unknown } | undefined;
     if (replyTo === undefined || replyTo === null || typeof replyTo.address !== 'string' || typeof replyTo.path !== 'string' || !replyTo.path.startsWith('/temp/')) return;
     // an ask from one of this process's worker threads is tracked by its qualified path
-    let path: string;
-    if (replyTo.address === this.#host.address) path = replyTo.path;
-    else if (isThreadAddress(replyTo.address)) path = qualifyPath(replyTo.address, replyTo.path);
+    let ask: TrackedAsk;
+    // an ask of this system is its own replyTo, which says when it settled
+    if (replyTo.address === this.#host.address) ask = typeof (replyTo as { settled?: unknown }).settled === 'boolean' ? (replyTo as SettlingAsk) : replyTo.path;
+    else if (isThreadAddress(replyTo.address)) ask = qualifyPath(replyTo.address, replyTo.path);
     else return;
-    let set = this.#asksOn.get(member);
-    if (set === undefined) this.#asksOn.set(member, (set = new Set()));
-    if (set.size >= MAX_TRACKED_ASKS) {
-      // forget the settled ones (their temp path no longer resolves to an ask)
-      for (const p of set) if (p.startsWith('/') && !('fail' in this.#host.resolveLocal(p))) set.delete(p);
-      if (set.size >= MAX_TRACKED_ASKS) set.delete(set.values().next().value!);
-    }
-    set.add(path);
+    let asks = this.#asksOn.get(member);
+    if (asks === undefined) this.#asksOn.set(member, (asks = new RingQueue<TrackedAsk>(16)));
+    // Asks mostly settle in the order they were made: the settled ones at the front make room, so a run of
+    // sequential asks keeps one entry. Before, every ask was a Set insert, and a full set was swept whole.
+    for (let head = asks.peek(); head !== undefined && typeof head !== 'string' && head.settled; head = asks.peek()) asks.shift();
+    // too many pending: the oldest loses its early failure on member down (its own timeout still runs)
+    if (asks.size >= MAX_TRACKED_ASKS) asks.shift();
+    asks.push(ask);
   }
 
   /** The local target of an inbound path: an actor of this system, or (a qualified path) one on a thread. */
@@ -391,7 +400,7 @@ export class ClusterNetwork implements RemoteTransport {
     }
     const asks = this.#asksOn.get(member);
     this.#asksOn.delete(member);
-    if (asks) for (const path of asks) this.#host.failAsk(path, error);
+    if (asks) for (const ask of asks.drain()) this.#host.failAsk(typeof ask === 'string' ? ask : ask.path, error);
     for (const [key, release] of this.#watchedBy) {
       if (key.startsWith(`${member}|`)) {
         release();

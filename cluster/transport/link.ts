@@ -6,7 +6,7 @@
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { backoffDelay, type BackoffOptions } from '../../runtime/backoff.ts';
-import { encodeBatch, type AddressedRef } from '../../runtime/codec.ts';
+import { encodeBatchForSocket, type AddressedRef } from '../../runtime/codec.ts';
 import { isThreadAddress, qualifyPath } from '../../runtime/qualified-path.ts';
 import { toWire, type Envelope } from '../../runtime/envelope.ts';
 import { toErrorData, type ErrorData } from '../../runtime/errors.ts';
@@ -190,7 +190,7 @@ export class Link {
     const shared: SharedArrayBuffer[] = [];
     let bytes: Uint8Array;
     try {
-      bytes = encodeBatch(toWire(batch), shared, batch.length < 8, this.#qualify);
+      bytes = encodeBatchForSocket(toWire(batch), shared, batch.length < 8, this.#qualify);
       if (shared.length > 0) throw clusterError('STRATA_CLUSTER_FRAME_TOO_LARGE', 'a SharedArrayBuffer cannot cross a machine', { reason: 'shared-buffer' });
     } catch (err) {
       // one bad message must not sink the batch: find it by packing one at a time

@@ -133,6 +133,30 @@ describe('actors on worker threads across members', () => {
     expect(reports[1]).toMatchObject({ path: second.path, reason: 'failed', code: 'STRATA_CLUSTER_MEMBER_DOWN' });
   });
 
+  it('asks pending on a member that goes down fail at once, after answered ones, from main and from a thread', { timeout: 30_000 }, async () => {
+    const [a, b] = await pair();
+    const c = await member([`127.0.0.1:${a.transport.port}`], 0); // the two left keep the majority
+    await eventually(() => a.membership.members().filter((x) => x.state === 'up').length === 3, 'three members up');
+    const echo = b.system.spawn<EchoMsg>(() => ({ receive: (m) => void (m.type === 'echo' && m.replyTo.tell({ type: 'echo.reply', text: m.text, threadId: 0 })) }), { name: 'echo' });
+    const sink = b.system.spawn<EchoMsg>(() => ({ receive: () => {} }), { name: 'sink' });
+    const echoOnA = a.refFor<EchoMsg>(b.id, echo.path);
+    const sinkOnA = a.refFor<EchoMsg>(b.id, sink.path);
+    // answered asks first: they are at the front of what a tracks for b, the pending ones behind them
+    for (let i = 0; i < 5; i++) expect((await a.system.ask<EchoMsg, EchoReply>(echoOnA, (replyTo) => ({ type: 'echo', text: `ok ${i}`, replyTo }))).text).toBe(`ok ${i}`);
+    const pending = [0, 1, 2].map((i) => a.system.ask<EchoMsg, EchoReply>(sinkOnA, (replyTo) => ({ type: 'echo', text: `lost ${i}`, replyTo }), { timeoutMs: 25_000 }).catch((e: unknown) => e));
+    // and one from a thread of a, whose ask travels through a's main thread to b
+    const relay = a.system.spawn(remote(behaviours, 'echo', undefined as never), { placement: { thread: 1 } }) as ActorRef<EchoMsg>;
+    const fromThread = a.system.ask<EchoMsg, EchoReply>(relay, (replyTo) => ({ type: 'relay', text: 'lost too', via: sinkOnA, replyTo }), { timeoutMs: 25_000 }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 200)); // the asks reach b's sink
+    const started = Date.now();
+    members.splice(members.indexOf(b), 1);
+    await b.shutdown();
+    for (const err of await Promise.all(pending)) expect(err).toMatchObject({ code: 'STRATA_CLUSTER_MEMBER_DOWN' });
+    expect(await fromThread).toMatchObject({ code: 'STRATA_CLUSTER_MEMBER_DOWN' });
+    expect(Date.now() - started).toBeLessThan(15_000); // told, not timed out
+    expect(c.membership.members().find((x) => x.id === b.id)?.state ?? 'removed').not.toBe('up');
+  });
+
   it('an ask refused by a full link fails at once with STRATA_CLUSTER_LINK_FULL', { timeout: 30_000 }, async () => {
     const b = await member([], 0);
     const a = await member([`127.0.0.1:${b.transport.port}`], 1, 50);

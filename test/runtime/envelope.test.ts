@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { forEachEnvelope, toWire, ENVELOPE_VERSION, type Envelope, type EnvelopeExtras } from '../../runtime/envelope.ts';
-import { decodeBatch, encodeBatch } from '../../runtime/codec.ts';
+import { decodeBatch, encodeBatch, encodeBatchForSocket, encodeBatchForThread, decodeBatchString } from '../../runtime/codec.ts';
 import type { Message } from '../../runtime/message.ts';
 
 const env = (t: string, i: number, m: Message, extras: EnvelopeExtras = {}): Envelope => ({ ...extras, v: ENVELOPE_VERSION, t, y: m.type, i, m });
@@ -47,6 +47,27 @@ describe('envelope wire batches', () => {
       const small = n < 8;
       const { seen } = read(decodeBatch(encodeBatch(toWire(envelopes), [], small), () => null as never, []));
       expect(seen.map((s) => (s.m as unknown as { i: number }).i)).toEqual(envelopes.map((_, i) => i));
+    }
+  });
+  it('a batch encoded for a socket is a view nothing encoded later writes over (no copy per batch)', () => {
+    const first = encodeBatchForSocket(toWire([env('/a', 1, { type: 'x', text: 'first' } as Message)]), [], true);
+    const firstBytes = Uint8Array.from(first);
+    // many more, small and big, past the end of the packer's buffer (it moves on to a new one)
+    for (let i = 0; i < 2_000; i++) encodeBatchForSocket(toWire([env('/b', i, { type: 'y', text: 'z'.repeat(i % 300) } as Message)]), [], i % 2 === 0);
+    expect([...first]).toEqual([...firstBytes]);
+    expect(read(decodeBatch(first, () => null as never, [])).seen[0]!.m).toEqual({ type: 'x', text: 'first' });
+  });
+
+  it('a batch for a thread is a latin1 string below the size given and bytes from it, both decoding alike', () => {
+    const wire = toWire([env('/a', 1, { type: 'x', text: 'caf\u00e9 \u20ac', n: 1.5, data: Buffer.from([0, 255, 128]) } as Message)]);
+    const small = encodeBatchForThread(wire, [], true, 2048);
+    const big = encodeBatchForThread(wire, [], true, 8);
+    expect(typeof small).toBe('string');
+    expect(big).toBeInstanceOf(Uint8Array);
+    for (const decoded of [decodeBatchString(small as string, () => null as never, []), decodeBatch(big as Uint8Array, () => null as never, [])]) {
+      const m = read(decoded).seen[0]!.m as unknown as { type: string; text: string; n: number; data: Uint8Array };
+      expect({ type: m.type, text: m.text, n: m.n }).toEqual({ type: 'x', text: 'caf\u00e9 \u20ac', n: 1.5 });
+      expect([...m.data]).toEqual([0, 255, 128]);
     }
   });
 });
