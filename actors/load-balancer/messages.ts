@@ -42,7 +42,7 @@ export type LbMessage = LbCommand | LbInternal | NodeChanged;
 export interface NodeStatus {
   readonly name: string;
   readonly kind: 'duckdb' | 'heavydb';
-  readonly hosting: 'inline' | 'thread' | 'process';
+  readonly hosting: 'inline' | 'thread' | 'shared-thread' | 'process';
   readonly label: string;
   /** reachable with a closed breaker, and serving reads */
   readonly up: boolean;

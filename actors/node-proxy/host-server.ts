@@ -27,12 +27,20 @@ function buffersOf(value: unknown): ArrayBuffer[] {
   return out;
 }
 
+/** How a served node ends: `close()` ends it as its owner asked (at most once); a crash drill or a lost channel
+ *  uses `abandon()` (calls in flight stay unanswered). */
+export interface ServedNode {
+  abandon(): void;
+}
+
 /**
  * Opens the node, says hello, then serves until `close`; `onClosed` runs after the node is closed. With
  * `ownsRequests`, every request arrived as this thread's own copy (worker threads), so an appended batch's
- * buffers are freed as soon as the append succeeded.
+ * buffers are freed as soon as the append succeeded. A crash drill (`{ crash: true }`) exits the process once
+ * no DuckDB call is running, unless `sharedThread`: then only this node ends, closed without answering, and
+ * the thread goes on serving the others.
  */
-export async function serveStoreNode(config: HostConfig, channel: HostChannel, options: { transfer: boolean; ownsRequests?: boolean; onClosed(): void }): Promise<void> {
+export async function serveStoreNode(config: HostConfig, channel: HostChannel, options: { transfer: boolean; ownsRequests?: boolean; sharedThread?: boolean; onClosed(): void }): Promise<ServedNode | null> {
   let node: StoreNode;
   try {
     node = await openDuckDbNode({
@@ -46,16 +54,27 @@ export async function serveStoreNode(config: HostConfig, channel: HostChannel, o
   } catch (e) {
     channel.send({ hello: true, ok: false, error: toHostError(e) });
     options.onClosed();
-    return;
+    return null;
   }
   const inFlight = new Set<Promise<unknown>>();
   let crashing = false;
+  let closed = false;
+  const abandon = (): void => {
+    if (crashing) return;
+    // An abrupt end with calls unanswered, but only once no DuckDB call is running natively: tearing a thread
+    // down under a running call aborts the whole process (a Napi::Error escapes the bindings).
+    crashing = true;
+    void Promise.allSettled([...inFlight]).then(async () => {
+      if (!options.sharedThread) process.exit(70);
+      if (closed) return;
+      closed = true;
+      await node.close().catch(() => undefined);
+      options.onClosed();
+    });
+  };
   channel.onMessage((m) => {
     if ((m as { crash?: unknown })?.crash === true) {
-      // An abrupt end with calls unanswered, but only once no DuckDB call is running natively: tearing a thread
-      // down under a running call aborts the whole process (a Napi::Error escapes the bindings).
-      crashing = true;
-      void Promise.allSettled([...inFlight]).then(() => process.exit(70));
+      abandon();
       return;
     }
     const req = m as HostRequest;
@@ -82,10 +101,14 @@ export async function serveStoreNode(config: HostConfig, channel: HostChannel, o
         else if (req.op === 'exportPartitions') v = encodeBatchColumns(v, transfer);
         if (options.transfer && req.op === 'query') transfer.push(...buffersOf(v).filter((b) => !transfer.includes(b)));
         channel.send({ id: req.id, ok: true, value: v }, options.transfer ? transfer : []);
-        if (req.op === 'close') options.onClosed();
+        if (req.op === 'close' && !closed) {
+          closed = true;
+          options.onClosed();
+        }
       },
       (e: unknown) => { if (!crashing) channel.send({ id: req.id, ok: false, error: toHostError(e) }); },
     );
   });
   channel.send({ hello: true, ok: true, label: node.label, kind: node.kind, pid: process.pid, threadId });
+  return { abandon };
 }

@@ -19,7 +19,7 @@ export interface LatencyFigures {
 export interface NodeProxyStatus {
   readonly name: string;
   readonly kind: 'duckdb' | 'heavydb';
-  readonly hosting: 'inline' | 'thread' | 'process';
+  readonly hosting: 'inline' | 'thread' | 'shared-thread' | 'process';
   readonly label: string;
   /** 'connecting' until the first host is up; 'down' between a host's death and its successor */
   readonly connection: 'connecting' | 'up' | 'down' | 'closed';

@@ -2,14 +2,14 @@
 // dedicated worker thread that owns the DuckDB file (default), or in a child process that a test can kill -9.
 // Every host offers the same numbered-call interface and reports its own death once.
 import { fork, type ChildProcess } from 'node:child_process';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { EngineError } from '../../engine/engine-error.ts';
-import { releaseDatabaseFilesOfThread, storeError, type StoreNode } from '../../engine/store/index.ts';
+import { isDictionaryColumn, isUtf8Column, releaseDatabaseFilesOfThread, storeError, type StoreNode } from '../../engine/store/index.ts';
 import { nodeProxyError } from './errors.ts';
 import { decodeResultColumns, encodeBatchColumns } from './wire-columns.ts';
 import { HOST_MEMORY_OP, isHostHello, toHostError, type HostConfig, type HostErrorData, type HostOp, type HostReply, type HostRequest } from './host-protocol.ts';
 
-export type HostKind = 'inline' | 'thread' | 'process';
+export type HostKind = 'inline' | 'thread' | 'shared-thread' | 'process';
 
 export interface NodeHost {
   readonly hosting: HostKind;
@@ -35,10 +35,11 @@ export interface NodeHost {
 
 export type HostSpec =
   | { readonly hosting: 'inline'; readonly open: () => Promise<StoreNode> }
-  | { readonly hosting: 'thread' | 'process'; readonly name: string; readonly config: HostConfig; readonly startTimeoutMs?: number };
+  | { readonly hosting: 'thread' | 'shared-thread' | 'process'; readonly name: string; readonly config: HostConfig; readonly startTimeoutMs?: number };
 
 const PROCESS_ENTRY = new URL('./process-host.ts', import.meta.url);
 const THREAD_ENTRY = new URL('./thread-host.ts', import.meta.url);
+const SHARED_THREAD_ENTRY = new URL('./shared-thread-host.ts', import.meta.url);
 
 export function fromHostError(e: HostErrorData): EngineError {
   return new EngineError(e.code, e.retryable, e.message, e.data);
@@ -50,7 +51,8 @@ function asEngineError(e: unknown): EngineError {
 
 export async function startHost(spec: HostSpec): Promise<NodeHost> {
   if (spec.hosting === 'inline') return inlineHost(spec.open);
-  return spec.hosting === 'thread' ? channelHost(spec, threadChannel(spec.config)) : channelHost(spec, processChannel(spec.config));
+  if (spec.hosting === 'thread') return channelHost(spec, threadChannel(spec.config));
+  return channelHost(spec, spec.hosting === 'shared-thread' ? sharedThreadChannel(spec.config) : processChannel(spec.config));
 }
 
 async function inlineHost(open: () => Promise<StoreNode>): Promise<NodeHost> {
@@ -90,6 +92,35 @@ async function inlineHost(open: () => Promise<StoreNode>): Promise<NodeHost> {
   };
 }
 
+/**
+ * An append's batch as it goes to a host. To a thread, each typed array of some size goes as a copy of its own
+ * that is transferred: posted as they were, each was cloned, a copy into the message (glibc's memory, several
+ * MiB per batch) and another out of it on the thread, for every replica; now one copy per replica, moved.
+ * A process gets the batch through its IPC channel as before.
+ */
+function appendBatchForHost(hosting: HostKind, batch: unknown, transfer: ArrayBuffer[]): unknown {
+  const encoded = encodeBatchColumns(batch, transfer);
+  if (hosting !== 'thread' && hosting !== 'shared-thread') return encoded;
+  const b = encoded as { columns?: unknown };
+  if (typeof b !== 'object' || b === null || typeof b.columns !== 'object' || b.columns === null || Array.isArray(b.columns)) return encoded;
+  const own = <T extends ArrayBufferView>(a: T): T => {
+    if (a.byteLength < MOVE_FROM_BYTES || !(a.buffer instanceof ArrayBuffer) || transfer.includes(a.buffer)) return a;
+    const copy = (a as unknown as { slice(): T }).slice();
+    transfer.push(copy.buffer as ArrayBuffer);
+    return copy;
+  };
+  const columns: Record<string, unknown> = {};
+  for (const [name, col] of Object.entries(b.columns as Record<string, unknown>)) {
+    if (ArrayBuffer.isView(col) && !(col instanceof DataView)) columns[name] = own(col);
+    else if (isDictionaryColumn(col)) columns[name] = { dictionary: col.dictionary, codes: own(col.codes) };
+    else if (isUtf8Column(col)) columns[name] = { utf8: own(col.utf8), offsets: own(col.offsets), nulls: col.nulls === null ? null : own(col.nulls) };
+    else columns[name] = col;
+  }
+  return { ...b, columns };
+}
+/** smaller arrays are cloned with the message (a transfer costs more than copying a few KiB) */
+const MOVE_FROM_BYTES = 16 * 1024;
+
 /** The transport under a thread or process host. */
 interface Channel {
   readonly pid: number;
@@ -123,6 +154,54 @@ function threadChannel(config: HostConfig): Channel {
   };
 }
 
+// The worker that 'shared-thread' nodes share, while any is open: a node opened after the last one closed
+// starts a new one (the old one was told to exit once its nodes are gone).
+let shared: { worker: Worker; users: number } | null = null;
+
+function sharedThreadChannel(config: HostConfig): Channel {
+  if (shared === null) {
+    const worker = new Worker(SHARED_THREAD_ENTRY);
+    const threadId = worker.threadId;
+    worker.once('exit', () => {
+      releaseDatabaseFilesOfThread(threadId);
+      if (shared?.worker === worker) shared = null;
+    });
+    worker.on('error', () => undefined); // the exit event that follows is what counts
+    shared = { worker, users: 0 };
+  }
+  const group = shared;
+  const worker = group.worker;
+  group.users++;
+  const { port1, port2 } = new MessageChannel();
+  worker.postMessage({ open: config, port: port2 }, [port2]);
+  const exitHandlers: ((how: string) => void)[] = [];
+  let ended = false;
+  const end = (how: string): void => {
+    if (ended) return;
+    ended = true;
+    worker.off('exit', onWorkerExit);
+    if (--group.users === 0 && shared === group) {
+      shared = null;
+      worker.postMessage({ shutdown: true });
+    }
+    for (const h of exitHandlers) h(how);
+  };
+  const onWorkerExit = (code: number): void => end(`exit code ${code} of the shared store thread`);
+  worker.once('exit', onWorkerExit);
+  port1.once('close', () => end('node closed'));
+  return {
+    pid: process.pid,
+    threadId: worker.threadId,
+    post: (r, transfer) => port1.postMessage(r, transfer),
+    onMessage: (h) => port1.on('message', h),
+    onExit: (h) => exitHandlers.push(h),
+    // this node alone: the thread closes it once no DuckDB call of it is running, its calls unanswered
+    kill: () => port1.postMessage({ crash: true }),
+    // the node's port is closed, which ends it on the thread as well; the thread and its other nodes go on
+    terminate: () => port1.close(),
+  };
+}
+
 function processChannel(config: HostConfig): Channel {
   const args = ['--path', config.path];
   if (config.readConnections !== undefined) args.push('--read-connections', String(config.readConnections));
@@ -141,7 +220,7 @@ function processChannel(config: HostConfig): Channel {
   };
 }
 
-function channelHost(spec: Extract<HostSpec, { hosting: 'thread' | 'process' }>, channel: Channel): Promise<NodeHost> {
+function channelHost(spec: Extract<HostSpec, { hosting: 'thread' | 'shared-thread' | 'process' }>, channel: Channel): Promise<NodeHost> {
   const pending = new Map<number, { op: HostOp; resolve(v: unknown): void; reject(e: EngineError): void; timer: ReturnType<typeof setTimeout> }>();
   const exitListeners: ((e: EngineError) => void)[] = [];
   let nextId = 1;
@@ -160,7 +239,7 @@ function channelHost(spec: Extract<HostSpec, { hosting: 'thread' | 'process' }>,
     }, spec.startTimeoutMs ?? 15_000);
 
     channel.onExit((how) => {
-      dead = nodeProxyError('STRATA_NODE_HOST_DIED', `store node ${spec.name}: its ${spec.hosting === 'thread' ? 'thread' : `process ${channel.pid}`} ended (${how})`, { node: spec.name, how });
+      dead = nodeProxyError('STRATA_NODE_HOST_DIED', `store node ${spec.name}: its ${spec.hosting === 'process' ? `process ${channel.pid}` : spec.hosting === 'thread' ? 'thread' : 'place on the shared store thread'} ended (${how})`, { node: spec.name, how });
       for (const [, p] of pending) { clearTimeout(p.timer); p.reject(dead); }
       pending.clear();
       if (!started) {
@@ -215,7 +294,7 @@ function channelHost(spec: Extract<HostSpec, { hosting: 'thread' | 'process' }>,
           pending.set(id, { op, resolve, reject, timer });
           // Only buffers made here are transferred: the caller's own typed arrays are copied, never detached.
           const transfer: ArrayBuffer[] = [];
-          const wireArgs = op === 'append' ? [args[0], encodeBatchColumns(args[1], transfer), ...args.slice(2)] : args;
+          const wireArgs = op === 'append' ? [args[0], appendBatchForHost(spec.hosting, args[1], transfer), ...args.slice(2)] : args;
           channel.post({ id, op, args: wireArgs }, transfer);
         });
       },

@@ -15,7 +15,7 @@ import { storeClusterError } from './errors.ts';
 import type { ClusterHealth, NodeHosting, NodeSpec, StoreCluster, StoreClusterOptions } from './store-cluster.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const HOSTINGS: readonly NodeHosting[] = ['thread', 'process', 'inline'];
+const HOSTINGS: readonly NodeHosting[] = ['thread', 'shared-thread', 'process', 'inline'];
 // The facade's own wait beyond the store call timeout: retries and backoff happen inside the load-balancer.
 const ASK_MARGIN_MS = 30_000;
 const MAX_NODES = 31;

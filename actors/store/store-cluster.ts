@@ -8,7 +8,7 @@ import type { BalancingPolicy, ClusterStatus, NodeStatus, StoreClusterEvent } fr
 export type { BalancingPolicy, ClusterStatus, NodeStatus, StoreClusterEvent };
 
 /** How a node-proxy reaches its embedded DuckDB node: its own worker thread (default), a child process, or in-line. */
-export type NodeHosting = 'thread' | 'process' | 'inline';
+export type NodeHosting = 'thread' | 'shared-thread' | 'process' | 'inline';
 
 export type NodeSpec =
   | {

@@ -19,7 +19,7 @@ import {
   generateDataset, hashFile, ingestFile, ParsePool, writeLargeBackinzoCsv, writeLargeTradingView, type ParseOptions,
 } from '../../engine/formats/index.ts';
 import { DAEMON_ENV, DAEMON_NODE_FLAGS, daemonCommandPrefix } from '../../cluster/cli/process-settings.ts';
-import { defaultDuckDbMemoryLimitMb, defaultDuckDbThreads, defaultParseThreads } from '../../cluster/config/index.ts';
+import { defaultDuckDbMemoryLimitMb, defaultDuckDbThreads, defaultParseThreads, defaultStoreHosting } from '../../cluster/config/index.ts';
 import { compared, interleaved, repeat, summarise, type Scenario, type Summary } from '../scenario.ts';
 
 const run = promisify(execFile);
@@ -39,9 +39,11 @@ let peakKiB = process.resourceUsage().maxRSS;
 try { const m = /^VmHWM:\\s+(\\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8')); if (m) peakKiB = Number(m[1]); } catch { /* not Linux */ }
 process.stdout.write(String(peakKiB));`;
 let storeSeq = 0;
-// the daemon's default store: 3 DuckDB nodes with the daemon's default DuckDB threads and memory each
+/** where the daemon runs its embedded nodes on this machine (cluster/config defaultStoreHosting) */
+const DEFAULT_HOSTING = defaultStoreHosting(availableParallelism());
+// the daemon's default store: 3 DuckDB nodes with the daemon's default hosting, DuckDB threads and memory each
 const DEFAULT_STORE_NODES = Array.from({ length: 3 }, (_, i) => ({
-  name: `n${i + 1}`, kind: 'duckdb' as const, duckdbThreads: defaultDuckDbThreads(availableParallelism(), 3), memoryLimitMb: defaultDuckDbMemoryLimitMb(3),
+  name: `n${i + 1}`, kind: 'duckdb' as const, duckdbThreads: defaultDuckDbThreads(availableParallelism(), 3), memoryLimitMb: defaultDuckDbMemoryLimitMb(3), hosting: DEFAULT_HOSTING,
 }));
 // The issue's bound is 400 MB, which is 381 MiB: figures are in MiB, so is the bound.
 const RSS_TARGET = '<=381 MiB (400 MB), independent of file size';
@@ -316,7 +318,7 @@ export const scenario: Scenario = {
         }
         if (e2eToCluster) {
           const [clusterBase, clusterOurs] = await interleaved(clusterRuns, [e2eBaseRun, clusterRun]) as [Summary, Summary];
-          ctx.emit({ ...compared('ingest.e2e.csv.store-cluster', 'throughput', 'rows/s', clusterOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: clusterBase }, { ratio: '>=0.4' }), note: `${e2eRows} trade rows through the ingest actor into the daemon's default store: 3 DuckDB nodes on worker threads (${defaultDuckDbThreads(availableParallelism(), 3)} DuckDB threads each), replication factor 2 (every row written twice), through the load-balancer; until the nodes have closed (checkpointed)` });
+          ctx.emit({ ...compared('ingest.e2e.csv.store-cluster', 'throughput', 'rows/s', clusterOurs, { name: 'DuckDB read_csv into a table of a DuckDB file, same file', summary: clusterBase }, { ratio: '>=0.4' }), note: `${e2eRows} trade rows through the ingest actor into the daemon's default store: 3 DuckDB nodes hosted ${DEFAULT_HOSTING === 'inline' ? 'in-line' : 'on a worker thread each'} (${defaultDuckDbThreads(availableParallelism(), 3)} DuckDB threads each), replication factor 2 (every row written twice), through the load-balancer; until the nodes have closed (checkpointed)` });
         }
       }
 
@@ -398,7 +400,7 @@ export const scenario: Scenario = {
           ctx.log(`peak RSS through the daemon's default store (3 DuckDB nodes on threads, RF 2): ${csvRows / 10} and ${csvRows} rows`);
           const clusterSmall = await childPeakRssDefaultStore(small.path, dir);
           const clusterLarge = await childPeakRssDefaultStore(backinzo.path, dir);
-          ctx.emit({ ...compared('ingest.rss.store-cluster', 'peak RSS', 'MiB', summarise([clusterLarge]), { name: `same ingest of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([clusterSmall]) }, { value: RSS_TARGET }), note: `${csvRows} rows through the ingest actor into the daemon's default store (3 DuckDB nodes on worker threads, RF 2, ${defaultDuckDbMemoryLimitMb(3)} MiB of DuckDB memory each), in a child process started as a daemon is; the daemon itself adds its API, jobs and console (docs/store.md)` });
+          ctx.emit({ ...compared('ingest.rss.store-cluster', 'peak RSS', 'MiB', summarise([clusterLarge]), { name: `same ingest of a 10× smaller file (${csvRows / 10} rows)`, summary: summarise([clusterSmall]) }, { value: RSS_TARGET }), note: `${csvRows} rows through the ingest actor into the daemon's default store (3 DuckDB nodes hosted ${DEFAULT_HOSTING === 'inline' ? 'in-line' : 'on a worker thread each'}, RF 2, ${defaultDuckDbMemoryLimitMb(3)} MiB of DuckDB memory each), in a child process started as a daemon is; the daemon itself adds its API, jobs and console (docs/store.md)` });
         }
         if (!ctx.quick) {
           // The 10× smaller file ends before the garbage collector reaches its steady heap; a 3× larger file

@@ -36,6 +36,19 @@ export function defaultDuckDbMemoryLimitMb(embeddedNodes: number): number {
   return Math.min(128, Math.max(64, Math.floor(192 / Math.max(1, embeddedNodes))));
 }
 
+/**
+ * Where the daemon's embedded store nodes run when the config names no `store.hosting`: in-line (on the main
+ * thread, no thread of their own) below 8 cores, a worker thread each from 8. Through `strata up` on the 2-vCPU
+ * VM (2026-12-05) a 1 M-row FORMAT_1 file peaked at 325–358 MiB of RSS in-line, 365–420 with the three nodes on
+ * one shared thread and 419–474 on a thread each (target 400 MB = 381 MiB), and took 6.0–6.4 s in-line against
+ * 5.5–5.8 s and 4.7–5.8 s: a thread costs a V8 isolate and a copy of every batch per replica, which buys little
+ * where the nodes' JS work has no cores of its own to run on, while on many cores each replica's appends run in
+ * parallel on threads of their own (docs/store.md "Hosting").
+ */
+export function defaultStoreHosting(cores: number): 'thread' | 'inline' {
+  return cores >= 8 ? 'thread' : 'inline';
+}
+
 export const ROLES = ['viewer', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -100,8 +113,10 @@ export const configSchema = z.strictObject({
     /** DuckDB's worker threads per embedded node; unset: the machine's cores shared among the embedded nodes,
      *  at least one each (defaultDuckDbThreads; single-node mode: every core) */
     duckdbThreads: z.number().int().min(1).max(256).optional(),
-    /** where each embedded node runs (cluster mode): its own worker thread, a child process, or in-line */
-    hosting: z.enum(['thread', 'process', 'inline']).default('thread'),
+    /** where each embedded node runs (cluster mode): a worker thread of its own, one worker thread shared by the
+     *  embedded nodes, a child process, or in-line; default: in-line below 8 cores, a thread each from 8
+     *  (defaultStoreHosting) */
+    hosting: z.enum(['thread', 'shared-thread', 'process', 'inline']).default(() => defaultStoreHosting(availableParallelism())),
     /** ms between health checks of every node */
     healthIntervalMs: z.number().int().min(100).max(3_600_000).default(2_000),
   }).prefault({}).superRefine((st, ctx) => {

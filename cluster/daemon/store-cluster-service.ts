@@ -16,7 +16,7 @@ export interface StoreClusterServiceOptions {
   readonly heavydb?: readonly { readonly name: string; readonly url: string; readonly weight?: number }[];
   readonly replicationFactor: number;
   readonly healthIntervalMs: number;
-  readonly hosting: 'thread' | 'process' | 'inline';
+  readonly hosting: 'thread' | 'shared-thread' | 'process' | 'inline';
   /** per embedded node: the most memory DuckDB keeps, MiB (undefined: DuckDB's default) */
   readonly memoryLimitMb?: number;
   /** per embedded node: DuckDB's worker threads (undefined: DuckDB's default, every core) */

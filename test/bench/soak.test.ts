@@ -1,6 +1,6 @@
 // The soak tool: a real `strata up` child process driven for a few seconds (uploads, jobs, event clients,
 // snapshots), sampled, stopped with SIGTERM; its options and its series summary.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,11 @@ describe('soak', () => {
     const dir = await mkdtemp(join(tmpdir(), 'strata-soak-test-'));
     dirs.push(dir);
     const { r, io } = capture();
-    const code = await main(['--minutes', '0.25', '--sample-s', '3', '--every-ms', '50', '--rows', '400', '--job-every', '3', '--evaluations', '200', '--out', dir], io);
+    // store nodes on threads of their own whatever the machine's default (in-line below 8 cores), so that the
+    // soak's figure for the heaps of the threads hosting them has threads to measure
+    const config = join(dir, 'soak.yaml');
+    writeFileSync(config, 'store:\n  hosting: thread\n');
+    const code = await main(['--minutes', '0.25', '--sample-s', '3', '--every-ms', '50', '--rows', '400', '--job-every', '3', '--evaluations', '200', '--out', join(dir, 'out'), '--config', config], io);
     const summary = JSON.parse(r.out) as SoakSummary;
     expect(summary.errorMessages).toEqual([]);
     expect(code).toBe(0);
@@ -38,11 +42,11 @@ describe('soak', () => {
     expect(summary.threads.max).toBeGreaterThanOrEqual(4);
     expect(summary.malloc.max).toBeGreaterThan(0);
     expect(summary.otherAnon.max).toBeGreaterThan(0);
-    const samples = readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { minute: number; uploads: number });
+    const samples = readFileSync(join(dir, 'out', 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { minute: number; uploads: number });
     expect(samples).toHaveLength(summary.samples);
     expect(samples.length).toBeGreaterThanOrEqual(3);
     expect(samples[samples.length - 1]!.uploads).toBe(summary.uploads);
-    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))).toEqual(summary);
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'))).toEqual(summary);
     expect(r.err).toMatch(/rss +\d+ → max \d+ → \d+ MiB/);
   }, 120_000);
 

@@ -2,11 +2,11 @@
 // environment and files (never echoed), hot reload that applies safe keys and names the others, and the
 // logger's redaction of secrets.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConfigReloader, defaultDuckDbMemoryLimitMb, defaultDuckDbThreads, diffConfig, loadConfig, validateConfig, type LoadedConfig } from '../../cluster/config/index.ts';
+import { createConfigReloader, defaultDuckDbMemoryLimitMb, defaultDuckDbThreads, defaultStoreHosting, diffConfig, loadConfig, validateConfig, type LoadedConfig } from '../../cluster/config/index.ts';
 import { createDaemonLogger, prettyLine } from '../../cluster/daemon/index.ts';
 import { DEFAULT_FILE_MEMORY_LIMIT_MB, MIN_MEMORY_LIMIT_MB } from '../../engine/store/index.ts';
 
@@ -90,6 +90,21 @@ describe('config', () => {
     expect(defaultDuckDbMemoryLimitMb(1)).toBe(DEFAULT_FILE_MEMORY_LIMIT_MB);
     expect(defaultDuckDbMemoryLimitMb(0)).toBe(DEFAULT_FILE_MEMORY_LIMIT_MB);
     expect(defaultDuckDbMemoryLimitMb(8)).toBe(MIN_MEMORY_LIMIT_MB);
+  });
+
+  it('hosts the embedded store nodes in-line below 8 cores and on a thread each from 8, unless store.hosting says', async () => {
+    expect(defaultStoreHosting(1)).toBe('inline');
+    expect(defaultStoreHosting(7)).toBe('inline');
+    expect(defaultStoreHosting(8)).toBe('thread');
+    expect((await loadConfig({ env: {} })).config.store.hosting).toBe(defaultStoreHosting(availableParallelism()));
+    const file = join(dir, 'hosting.yaml');
+    for (const hosting of ['thread', 'shared-thread', 'process', 'inline']) {
+      await writeFile(file, `store:\n  hosting: ${hosting}\n`);
+      expect((await loadConfig({ file, env: {} })).config.store.hosting).toBe(hosting);
+    }
+    await writeFile(file, 'store:\n  hosting: fibre\n');
+    const e = await loadConfig({ file, env: {} }).then(() => null, (err: unknown) => err as Error);
+    expect(e?.message).toMatch(/store\.hosting/);
   });
 
   it('resolves secrets from the environment and files, and never echoes a value', async () => {

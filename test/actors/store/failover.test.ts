@@ -80,6 +80,8 @@ async function killDuringStream(h: ClusterHarness, kill: () => Promise<void> | v
   expect(status.nodes.every((n) => n.phase === 'serving')).toBe(true);
   const n2 = status.nodes.find((n) => n.name === 'n2')!;
   expect(n2.incarnation).toBe(2);
+  // the other nodes went on as they were (on a shared thread too: only n2 was closed there)
+  expect(status.nodes.filter((n) => n.name !== 'n2').map((n) => n.incarnation)).toEqual([1, 1]);
   const partitionsOf = new Map(status.nodes.map((n) => [n.name, n.partitions]));
   await h.cluster.close();
   // Replicas agree partition by partition (checksums of the files, read after the cluster closed).
@@ -93,6 +95,20 @@ describe('store node failover', () => {
   it('loses no read and no write when a node thread dies with calls unanswered, and the node catches up', async () => {
     const h = await startCluster({ nodes: 3, placement: 'thread' });
     try {
+      await killDuringStream(h, () => h.cluster.killNode('n2'));
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('loses no read and no write when one node on the shared store thread is killed; the others there go on', async () => {
+    const h = await startCluster({ nodes: 3, placement: 'shared-thread' });
+    try {
+      const before = (await h.cluster.status()).nodes;
+      const threads = new Set(before.map((n) => n.threadId));
+      expect(before.map((n) => n.hosting)).toEqual(['shared-thread', 'shared-thread', 'shared-thread']);
+      expect(threads.size).toBe(1); // one thread for the three
+      expect([...threads][0]).not.toBeNull();
       await killDuringStream(h, () => h.cluster.killNode('n2'));
     } finally {
       await h.close();
