@@ -1,6 +1,7 @@
-// How a node-proxy reaches its store node: in-line (a StoreNode in this thread: HeavyDB clients, tests), on a
-// dedicated worker thread that owns the DuckDB file (default), or in a child process that a test can kill -9.
-// Every host offers the same numbered-call interface and reports its own death once.
+// How a node-proxy reaches its store node: in-line (a StoreNode in this thread: HeavyDB clients, the daemon's
+// embedded nodes below 8 cores), on a dedicated worker thread that owns the DuckDB file (the library's default),
+// on one worker thread shared by the nodes hosted so (each on a MessagePort of its own), or in a child process
+// that a test can kill -9. Every host offers the same numbered-call interface and reports its own death once.
 import { fork, type ChildProcess } from 'node:child_process';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { EngineError } from '../../engine/engine-error.ts';

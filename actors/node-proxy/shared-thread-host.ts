@@ -1,8 +1,8 @@
 // Worker-thread entry that hosts several embedded store nodes (hosting 'shared-thread'): each node arrives as
 // `{ open: HostConfig, port }` with a MessagePort of its own and is served on it exactly as a node on a thread of
-// its own is served on the thread's port. One V8 isolate for all of them instead of one each: the daemon's
-// three default nodes cost about 55 MiB less resident memory this way (docs/store.md "Hosting"). The thread
-// exits once main said `{ shutdown: true }` and its last node closed.
+// its own is served on the thread's port. One V8 isolate for all of them instead of one each: three nodes this
+// way left `strata up` idle at 168–186 MiB of RSS against 204–222 on a thread each (docs/store.md "Hosting").
+// The thread exits once main said `{ shutdown: true }` and its last node closed.
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { HostConfig } from './host-protocol.ts';
 import { serveStoreNode, type ServedNode } from './host-server.ts';

@@ -7,7 +7,8 @@ import type { BalancingPolicy, ClusterStatus, NodeStatus, StoreClusterEvent } fr
 
 export type { BalancingPolicy, ClusterStatus, NodeStatus, StoreClusterEvent };
 
-/** How a node-proxy reaches its embedded DuckDB node: its own worker thread (default), a child process, or in-line. */
+/** How a node-proxy reaches its embedded DuckDB node: its own worker thread (default), one worker thread shared by
+ *  the nodes hosted so, a child process, or in-line (docs/store.md "Hosting"). */
 export type NodeHosting = 'thread' | 'shared-thread' | 'process' | 'inline';
 
 export type NodeSpec =
