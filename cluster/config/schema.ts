@@ -40,8 +40,8 @@ export function defaultDuckDbMemoryLimitMb(embeddedNodes: number): number {
  * Where the daemon's embedded store nodes run when the config names no `store.hosting`: in-line (on the main
  * thread, no thread of their own) below 8 cores, a worker thread each from 8. Through `strata up` on the 2-vCPU
  * VM (2026-12-05) a 1 M-row FORMAT_1 file peaked at 325–358 MiB of RSS in-line, 365–420 with the three nodes on
- * one shared thread and 419–474 on a thread each (target 400 MB = 381 MiB), and took 6.0–6.4 s in-line against
- * 5.5–5.8 s and 4.7–5.8 s: a thread costs a V8 isolate and a copy of every batch per replica, which buys little
+ * one shared thread and 419–474 on a thread each (target 400 MB = 381 MiB), and took 6.0–6.5 s in-line against
+ * 5.5–6.0 s and 4.7–5.8 s: a thread costs a V8 isolate and a copy of every batch per replica, which buys little
  * where the nodes' JS work has no cores of its own to run on, while on many cores each replica's appends run in
  * parallel on threads of their own (docs/store.md "Hosting").
  */
