@@ -408,6 +408,9 @@ async function appendChunks(c: DuckDBConnection, batch: NormalizedBatch, chunkRo
   const a = await appendingFor(c, batch, chunkRows);
   try {
     for (let start = from; start < to; start += chunkRows) {
+      // between chunks the thread serves other work (a node in-line shares the main thread with the API); the
+      // connection's serial queue keeps any other statement on it waiting until this append is done
+      if (start > from) await new Promise<void>((resolve) => setImmediate(resolve));
       const n = Math.min(chunkRows, to - start);
       a.chunk.reset();
       batch.columns.forEach((col, i) => a.writer.fill(a.vectors[i]!, col, start, n));

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_FILE_MEMORY_LIMIT_MB, openDuckDbNode, releaseDatabaseFilesOfThread, resultRows } from '../../../engine/store/index.ts';
+import { DuckDBAppender } from '@duckdb/node-api';
+import { DEFAULT_CHUNK_ROWS, DEFAULT_FILE_MEMORY_LIMIT_MB, openDuckDbNode, releaseDatabaseFilesOfThread, resultRows } from '../../../engine/store/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-duckdb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,6 +99,44 @@ describe('DuckDB store node', () => {
     };
     expect(await setting({})).toMatch(/^6[0-9](\.\d+)? ?Mi?B$/);
     expect(await setting({ checkpointThreshold: '8MB' })).toMatch(/^[78](\.\d+)? ?Mi?B$/);
+  });
+
+  it('lets the event loop run between the data chunks of a big append (a node in-line shares its thread)', async () => {
+    const node = await openDuckDbNode({ path: join(dir, 'yield.duckdb'), groupCommitRows: 0 });
+    try {
+      await node.ensureSchema();
+      const rows = 40 * DEFAULT_CHUNK_ROWS;
+      const batch = {
+        rowCount: rows,
+        columns: {
+          strategy_id: Array.from({ length: rows }, (_, i) => `s${i % 50}`), trading_day: Array.from({ length: rows }, (_, i) => `2024-01-${String(1 + (i % 28)).padStart(2, '0')}`),
+          zone: new Array<string>(rows).fill('ALL'), pnl: Float64Array.from({ length: rows }, (_, i) => i), partition_id: new Int32Array(rows),
+        },
+      };
+      // the most data chunks appended within one turn of the event loop (a ticker runs once per turn)
+      let sinceTick = 0;
+      let most = 0;
+      const original = DuckDBAppender.prototype.appendDataChunk;
+      DuckDBAppender.prototype.appendDataChunk = function (this: DuckDBAppender, ...args: Parameters<typeof original>) {
+        most = Math.max(most, ++sinceTick);
+        return original.apply(this, args);
+      };
+      let appending = true;
+      const tick = (): void => { sinceTick = 0; if (appending) setImmediate(tick); };
+      setImmediate(tick);
+      try {
+        await node.append('daily_pnl', batch);
+      } finally {
+        appending = false;
+        DuckDBAppender.prototype.appendDataChunk = original;
+      }
+      expect(most).toBe(1); // one chunk per turn, not all 40 in one stretch
+      const n = resultRows(await node.query('SELECT COUNT(*) AS n, SUM(pnl) AS s FROM daily_pnl'));
+      expect(Number(n[0]!['n'])).toBe(rows);
+      expect(Number(n[0]!['s'])).toBe((rows * (rows - 1)) / 2);
+    } finally {
+      await node.close();
+    }
   });
 
   it('writes a database file in row groups of rowGroupSize rows (65,536 by default), reads a file written with another size, and refuses a size DuckDB cannot use', async () => {
