@@ -130,55 +130,50 @@ export function decode(bytes: Uint8Array, resolve: RefResolver, shared: SharedAr
   return withContext({ resolve, shared }, () => messagePackr.unpack(bytes));
 }
 
-/** Encodes a batch into bytes of its own (safe to transfer). msgpackr packs into a reusable buffer that we
- *  copy out of at once, so the buffer is reset and reused instead of a fresh one being allocated every few KB. */
-export function encodeBatch(value: unknown, shared: SharedArrayBuffer[], small = false, qualify: RefWriter | null = null): Uint8Array {
-  // inline rather than withContext: this runs for every batch, and a closure per call showed in profiles
+/** Packs a batch with the codec's context set for it (inline rather than withContext: this runs for every batch,
+ *  and a closure per call showed in profiles). The result is a view of the packer's buffer. */
+function packBatch(packr: Packr, value: unknown, mode: number, shared: SharedArrayBuffer[], qualify: RefWriter | null): Buffer {
   const previous = current;
   current = { resolve: null, shared, qualify };
   try {
-    // records pay off over many similar values; for a handful, defining them costs more (both sides)
-    const view = (small ? messagePackr : batchPackr).pack(value, RESET_BUFFER_MODE);
-    const bytes = new Uint8Array(view.byteLength);
-    bytes.set(view);
-    return bytes;
+    return packr.pack(value, mode) as Buffer;
   } finally {
     current = previous;
   }
+}
+
+/** bytes of their own, copied out of a packer's buffer */
+function ownBytes(view: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(view.byteLength);
+  bytes.set(view);
+  return bytes;
+}
+
+/** Encodes a batch into bytes of its own (safe to transfer). msgpackr packs into a reusable buffer that we
+ *  copy out of at once, so the buffer is reset and reused instead of a fresh one being allocated every few KB.
+ *  Records pay off over many similar values; for a handful (`small`), defining them costs more (both sides). */
+export function encodeBatch(value: unknown, shared: SharedArrayBuffer[], small = false, qualify: RefWriter | null = null): Uint8Array {
+  return ownBytes(packBatch(small ? messagePackr : batchPackr, value, RESET_BUFFER_MODE, shared, qualify));
 }
 
 /** Encodes a batch for a socket write as a view of msgpackr's buffer, with no copy: in its default mode
  *  msgpackr moves on past what it returned (or to a new buffer), so a later pack never writes over a batch
  *  still waiting to be written. Packers of their own: the reset mode used above rewinds its buffer. */
 export function encodeBatchForSocket(value: unknown, shared: SharedArrayBuffer[], small = false, qualify: RefWriter | null = null): Uint8Array {
-  const previous = current;
-  current = { resolve: null, shared, qualify };
-  try {
-    return (small ? socketMessagePackr : socketBatchPackr).pack(value);
-  } finally {
-    current = previous;
-  }
+  return packBatch(small ? socketMessagePackr : socketBatchPackr, value, 0, shared, qualify);
 }
 const socketMessagePackr = new Packr({ useRecords: false, moreTypes: true, bundleStrings: false });
 const socketBatchPackr = new Packr({ useRecords: true, mapsAsObjects: true, moreTypes: true, bundleStrings: false });
 
 /** Encodes a batch for a thread: as a latin1 string (one char per byte) when it packs to fewer than
- *  `stringBelow` bytes, else as bytes of its own. V8 keeps a typed array of more than 64 bytes off its heap,
- *  and posting one costs an off-heap buffer on each side (the copy out of msgpackr's buffer here, the clone
- *  there) where a short string is copied inside the heaps: on the 2-vCPU VM, pinned to one CPU, a 69-byte
- *  ask envelope round trip between two threads cost 1–2 µs less as a string. */
+ *  `stringBelow` bytes and holds no shared buffer (those travel beside bytes), else as bytes of its own. V8
+ *  keeps a typed array of more than 64 bytes off its heap, and posting one costs an off-heap buffer on each
+ *  side (the copy out of msgpackr's buffer here, the clone there) where a short string is copied inside the
+ *  heaps: on the 2-vCPU VM, pinned to one CPU, a 69-byte ask envelope round trip between two threads cost
+ *  1–2 µs less as a string. */
 export function encodeBatchForThread(value: unknown, shared: SharedArrayBuffer[], small: boolean, stringBelow: number): Uint8Array | string {
-  const previous = current;
-  current = { resolve: null, shared, qualify: null };
-  try {
-    const view = (small ? messagePackr : batchPackr).pack(value, RESET_BUFFER_MODE) as Buffer;
-    if (view.byteLength < stringBelow) return view.toString('latin1');
-    const bytes = new Uint8Array(view.byteLength);
-    bytes.set(view);
-    return bytes;
-  } finally {
-    current = previous;
-  }
+  const view = packBatch(small ? messagePackr : batchPackr, value, RESET_BUFFER_MODE, shared, null);
+  return view.byteLength < stringBelow && shared.length === 0 ? view.toString('latin1') : ownBytes(view);
 }
 
 /** Decodes a batch that `encodeBatchForThread` made a string. The bytes go into a reused scratch buffer, so

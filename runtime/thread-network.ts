@@ -257,17 +257,12 @@ export class ThreadNetwork implements RemoteTransport {
       return;
     }
     if (typeof packed === 'string') {
+      // small, for the thread at the other end, with no shared buffers (encodeBatchForThread)
       this.#stats.sentEnvelopes += envelopes.length;
       this.#stats.sentBatches++;
       this.#stats.sentBytes += packed.length;
-      if (shared.length === 0) {
-        link.bulk.postMessage(packed);
-        return;
-      }
-      // shared buffers travel beside the bytes in a frame: back to bytes of their own (not Node's pool)
-      const own = Buffer.allocUnsafeSlow(packed.length);
-      own.write(packed, 0, 'latin1');
-      packed = own;
+      link.bulk.postMessage(packed);
+      return;
     }
     if (packed.byteLength > this.#limits.maxBatchBytes) {
       if (envelopes.length > 1) {

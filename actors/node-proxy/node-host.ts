@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { EngineError } from '../../engine/engine-error.ts';
-import { isDictionaryColumn, isUtf8Column, releaseDatabaseFilesOfThread, storeError, type StoreNode } from '../../engine/store/index.ts';
+import { releaseDatabaseFilesOfThread, storeError, type StoreNode } from '../../engine/store/index.ts';
 import { nodeProxyError } from './errors.ts';
 import { decodeResultColumns, encodeBatchColumns } from './wire-columns.ts';
 import { HOST_MEMORY_OP, isHostHello, toHostError, type HostConfig, type HostErrorData, type HostOp, type HostReply, type HostRequest } from './host-protocol.ts';
@@ -93,33 +93,8 @@ async function inlineHost(open: () => Promise<StoreNode>): Promise<NodeHost> {
   };
 }
 
-/**
- * An append's batch as it goes to a host. To a thread, each typed array of some size goes as a copy of its own
- * that is transferred: posted as they were, each was cloned, a copy into the message (glibc's memory, several
- * MiB per batch) and another out of it on the thread, for every replica; now one copy per replica, moved.
- * A process gets the batch through its IPC channel as before.
- */
-function appendBatchForHost(hosting: HostKind, batch: unknown, transfer: ArrayBuffer[]): unknown {
-  const encoded = encodeBatchColumns(batch, transfer);
-  if (hosting !== 'thread' && hosting !== 'shared-thread') return encoded;
-  const b = encoded as { columns?: unknown };
-  if (typeof b !== 'object' || b === null || typeof b.columns !== 'object' || b.columns === null || Array.isArray(b.columns)) return encoded;
-  const own = <T extends ArrayBufferView>(a: T): T => {
-    if (a.byteLength < MOVE_FROM_BYTES || !(a.buffer instanceof ArrayBuffer) || transfer.includes(a.buffer)) return a;
-    const copy = (a as unknown as { slice(): T }).slice();
-    transfer.push(copy.buffer as ArrayBuffer);
-    return copy;
-  };
-  const columns: Record<string, unknown> = {};
-  for (const [name, col] of Object.entries(b.columns as Record<string, unknown>)) {
-    if (ArrayBuffer.isView(col) && !(col instanceof DataView)) columns[name] = own(col);
-    else if (isDictionaryColumn(col)) columns[name] = { dictionary: col.dictionary, codes: own(col.codes) };
-    else if (isUtf8Column(col)) columns[name] = { utf8: own(col.utf8), offsets: own(col.offsets), nulls: col.nulls === null ? null : own(col.nulls) };
-    else columns[name] = col;
-  }
-  return { ...b, columns };
-}
-/** smaller arrays are cloned with the message (a transfer costs more than copying a few KiB) */
+/** smaller typed arrays of an append's batch go to a thread cloned with the message, bigger ones as copies
+ *  moved (encodeBatchColumns): a transfer costs more than copying a few KiB */
 const MOVE_FROM_BYTES = 16 * 1024;
 
 /** The transport under a thread or process host. */
@@ -295,7 +270,9 @@ function channelHost(spec: Extract<HostSpec, { hosting: 'thread' | 'shared-threa
           pending.set(id, { op, resolve, reject, timer });
           // Only buffers made here are transferred: the caller's own typed arrays are copied, never detached.
           const transfer: ArrayBuffer[] = [];
-          const wireArgs = op === 'append' ? [args[0], appendBatchForHost(spec.hosting, args[1], transfer), ...args.slice(2)] : args;
+          // to a thread, big typed arrays go as copies moved (a process gets the batch through its IPC channel)
+          const moveFrom = spec.hosting === 'process' ? Infinity : MOVE_FROM_BYTES;
+          const wireArgs = op === 'append' ? [args[0], encodeBatchColumns(args[1], transfer, moveFrom), ...args.slice(2)] : args;
           channel.post({ id, op, args: wireArgs }, transfer);
         });
       },

@@ -1,8 +1,10 @@
 // Text columns as they cross to and from a node's thread or process: a column whose values repeat (strategy
 // ids, ISO days, zones) travels as a dictionary plus Int32 codes instead of one cloned string per row, which is
-// what structured cloning spends most of its time on. Other columns travel unchanged. Batches use the engine's
+// what structured cloning spends most of its time on. Other columns travel unchanged, except that a batch for a
+// thread moves copies of its big typed arrays (encodeBatchColumns). Batches use the engine's
 // DictionaryColumn, which a store node appends as it is; results use { $dict, codes } and are decoded here.
 import { isDictionaryColumn, type DictionaryColumn } from '../../engine/store/column-batch.ts';
+import { isUtf8Column } from '../../engine/columns/utf8-column.ts';
 
 export interface DictColumn {
   readonly $dict: readonly string[];
@@ -54,16 +56,36 @@ export function toDictionaryColumn(values: readonly unknown[]): DictionaryColumn
 /**
  * A ColumnBatch ({ rowCount, columns: record }) with its repetitive text columns as DictionaryColumns; `transfer`
  * gets the buffers of the codes made here (codes of columns that were already dictionaries may be shared by
- * several calls, so they are copied, not transferred).
+ * several calls, so they are copied, not transferred). With `moveFromBytes` (a batch for a thread), every typed
+ * array of at least that many bytes (a column's values, a dictionary's codes, a UTF-8 column's parts) goes as a
+ * copy made here and transferred: posted as they were, each was cloned, a copy into the message (glibc's memory,
+ * several MiB per batch) and another out of it, for every replica; so one copy per replica instead of two.
  */
-export function encodeBatchColumns(batch: unknown, transfer: ArrayBuffer[]): unknown {
+export function encodeBatchColumns(batch: unknown, transfer: ArrayBuffer[], moveFromBytes = Infinity): unknown {
   const b = batch as { rowCount?: unknown; columns?: unknown };
   if (typeof b !== 'object' || b === null || typeof b.columns !== 'object' || b.columns === null || Array.isArray(b.columns)) return batch;
-  const columns: Record<string, unknown> = {};
   let changed = false;
+  const own = <T extends ArrayBufferView>(a: T): T => {
+    if (a.byteLength < moveFromBytes || !(a.buffer instanceof ArrayBuffer) || transfer.includes(a.buffer)) return a;
+    const copy = (a as unknown as { slice(): T }).slice();
+    transfer.push(copy.buffer as ArrayBuffer);
+    changed = true;
+    return copy;
+  };
+  const columns: Record<string, unknown> = {};
   for (const [name, col] of Object.entries(b.columns as Record<string, unknown>)) {
     if (col === undefined) continue;
-    if (isDictionaryColumn(col)) { columns[name] = col; continue; }
+    if (isDictionaryColumn(col)) {
+      const codes = own(col.codes);
+      columns[name] = codes === col.codes ? col : { dictionary: col.dictionary, codes };
+      continue;
+    }
+    if (isUtf8Column(col)) {
+      const utf8 = own(col.utf8), offsets = own(col.offsets), nulls = col.nulls === null ? null : own(col.nulls);
+      columns[name] = utf8 === col.utf8 && offsets === col.offsets && nulls === col.nulls ? col : { utf8, offsets, nulls };
+      continue;
+    }
+    if (ArrayBuffer.isView(col) && !(col instanceof DataView)) { columns[name] = own(col); continue; }
     const enc = Array.isArray(col) ? toDictionaryColumn(col) : null;
     if (enc) { columns[name] = enc; transfer.push(enc.codes.buffer as ArrayBuffer); changed = true; } else columns[name] = col;
   }

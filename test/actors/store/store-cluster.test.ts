@@ -185,3 +185,25 @@ describe('createStoreCluster options', () => {
       .toEqual(['1', '3']);
   });
 });
+
+describe('appends to node threads', () => {
+  it('sends big typed arrays as copies: the caller keeps its arrays whole, and the stored rows are the sent ones', async () => {
+    // without the codec check, whose copy of every message would hide what the node-proxy itself sends
+    const check = process.env['STRATA_CODEC_CHECK'];
+    process.env['STRATA_CODEC_CHECK'] = '0';
+    const h = await startCluster({ nodes: 2, replicationFactor: 2, placement: 'thread' }).finally(() => { if (check === undefined) delete process.env['STRATA_CODEC_CHECK']; else process.env['STRATA_CODEC_CHECK'] = check; });
+    try {
+      const big = pnlBatch(['big-a', 'big-b'], 2_500, 3); // 5,000 rows: a 40 KB Float64Array of P&L
+      const pnl = big.columns['pnl'] as Float64Array;
+      const expected = pnl.reduce((a, b) => a + b, 0);
+      await h.cluster.append('daily_pnl', big);
+      expect((pnl.buffer as ArrayBuffer).detached).toBe(false);
+      expect(pnl.reduce((a, b) => a + b, 0)).toBe(expected);
+      const rows = resultRows(await h.cluster.query(`SELECT strategy_id, COUNT(*) AS n, SUM(pnl) AS s FROM daily_pnl WHERE ${PARTITIONS_MARKER} GROUP BY strategy_id ORDER BY strategy_id`, [], { orderBy: ['strategy_id'] }));
+      expect(rows.map((r) => [r['strategy_id'], Number(r['n'])])).toEqual([['big-a', 2_500], ['big-b', 2_500]]);
+      expect(rows.reduce((a, r) => a + Number(r['s']), 0)).toBeCloseTo(expected, 6);
+    } finally {
+      await h.close();
+    }
+  });
+});
