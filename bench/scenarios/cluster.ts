@@ -14,9 +14,8 @@ import { compared, repeat, summarise, type Scenario, type Summary } from '../sce
 
 const SECRET = 'bench-cluster-secret-0123456789';
 const CHUNK = 1_024;
-/** cluster.ask: round trips of each side before measuring (JIT tiers up), and per alternating block */
+/** cluster.ask: round trips of each side before measuring (200 left the JIT short of its optimised code) */
 const WARM_UP = 3_000;
-const BLOCK = 50;
 const tick = () => new Promise<void>((r) => setImmediate(r));
 const silent = () => pino({ level: 'silent' });
 
@@ -159,7 +158,8 @@ async function clusterOneWay(m: ClusterMember, peer: string, messages: number): 
   return messages / s;
 }
 
-async function rawPingPong(ws: WebSocket, n: number, h = histogram()) {
+async function rawPingPong(ws: WebSocket, n: number) {
+  const h = histogram();
   const ping = new Uint8Array(new Packr().pack({ type: 'ping', i: 0 }));
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();
@@ -171,7 +171,8 @@ async function rawPingPong(ws: WebSocket, n: number, h = histogram()) {
   return h;
 }
 
-async function remoteAsks(m: ClusterMember, peer: string, n: number, h = histogram()) {
+async function remoteAsks(m: ClusterMember, peer: string, n: number) {
+  const h = histogram();
   const echo = m.refFor<EchoMsg>(peer, '/user/echo');
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();
@@ -242,24 +243,18 @@ export const scenario: Scenario = {
         }
 
         if (ctx.wants('cluster.ask')) {
-          ctx.log(`round trips, ${runs} runs of ${pings} per side, the two sides alternating every ${BLOCK} round trips (after ${WARM_UP} of each)`);
+          ctx.log(`round trips, ${runs} runs of ${pings} per side, the two sides alternating run by run (after ${WARM_UP} of each)`);
           await rawPingPong(ws, WARM_UP);
           await remoteAsks(me, sinkMember.id, WARM_UP);
-          // Both sides must meet the same hiccups of a shared host: a stall of the VM (1–4 ms here, several a
-          // second) decides a p99 of 1,000 samples, so the sides alternate in short blocks within each run and
-          // the figure is the median of the per-run percentiles. Alternating whole runs swung the p99 ratio
-          // from 1.3× to 3× from one run to the next here, with the same code.
+          // Alternating runs let both sides meet the same hiccups of a shared host; the figure is the median of
+          // the per-run percentiles (one run of each, back to back, swung the p99 ratio by 1.3–1.9× here). Each
+          // run is sustained: alternating in short blocks gave the bare ping-pong the wake-up state an ask block
+          // left behind (its p50 fell from ~80 to ~35 µs here), which is not what a bare ping-pong sees alone.
           const rawH: ReturnType<typeof histogram>[] = [];
           const askH: ReturnType<typeof histogram>[] = [];
           for (let r = 0; r < runs; r++) {
-            const rh = histogram();
-            const ah = histogram();
-            for (let done = 0; done < pings; done += BLOCK) {
-              await rawPingPong(ws, Math.min(BLOCK, pings - done), rh);
-              await remoteAsks(me, sinkMember.id, Math.min(BLOCK, pings - done), ah);
-            }
-            rawH.push(rh);
-            askH.push(ah);
+            rawH.push(await rawPingPong(ws, pings));
+            askH.push(await remoteAsks(me, sinkMember.id, pings));
           }
           for (const [metric, p] of [['p50', 50], ['p99', 99]] as const) {
             const per = (hs: ReturnType<typeof histogram>[]): Summary => summarise(hs.map((h) => h.getValueAtPercentile(p)));
