@@ -17,6 +17,7 @@ import {
   type HostSpec, type NodeCallReply, type NodeProxyCommand, type NodeProxyOptions, type NodeProxyStatus, type StoreOp,
 } from '../node-proxy/index.ts';
 import { selectRows } from './batch-rows.ts';
+import { duckDbPartitionFilter, partitionInList } from './partition-filter.ts';
 import { loadBalancerError } from './errors.ts';
 import { memberMachine, type MemberPhase } from './machine.ts';
 import type { ClusterStatus, LbMessage, LbReply, NodeStatus, StoreClusterEvent } from './messages.ts';
@@ -297,13 +298,13 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       return results;
     }
 
-    // A DuckDB node gets its partitions as a list to unnest: DuckDB 1.5.6 keeps 3–4 KiB of native memory for
-    // good after every statement whose IN list of constants has more than a few entries (8 did, 3 did not), so
-    // each scattered query leaked that on every node, and an ingest runs one per file (2026-12-04, docs/daemon.md).
-    // The subquery form plans as the same semi-join and ran as fast or faster; other databases keep the plain list.
-    const inList = (m: Member, items: string, type: 'INTEGER' | 'VARCHAR'): string =>
+    // A DuckDB node gets its partitions as a bit mask (partition-filter.ts: DuckDB keeps native memory after IN
+    // lists of constants and after every hash semi-join's blocks); its strategy ids, bound as parameters, as a
+    // list to unnest (a plain IN list of them leaked alike, 2026-12-04; docs/daemon.md). Other databases keep plain
+    // lists.
+    const inList = (m: Member, items: string, type: 'VARCHAR'): string =>
       (m.kind === 'duckdb' ? `IN (SELECT unnest([${items}]::${type}[]))` : `IN (${items})`);
-    const partitionFilter = (m: Member, ps: readonly number[]): string => `partition_id ${inList(m, [...ps].sort((a, b) => a - b).join(', '), 'INTEGER')}`;
+    const partitionFilter = (m: Member, ps: readonly number[]): string => (m.kind === 'duckdb' ? duckDbPartitionFilter(ps, P) : partitionInList(ps));
 
     async function query(sql: string, params: readonly SqlParam[], partitions: readonly number[] | null, orderBy: readonly string[] | null, timeoutMs: number): Promise<ResultSet> {
       if (!READ_SQL.test(sql)) throw loadBalancerError('STRATA_LB_NOT_A_READ', `query() takes SELECT/WITH statements only; got ${JSON.stringify(sql.slice(0, 80))}`, { sql: sql.slice(0, 200) });

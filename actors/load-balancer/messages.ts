@@ -6,7 +6,8 @@ import type { BreakerStateName, HostErrorData, HostMemory, LatencyFigures, NodeC
 import type { BalancingPolicy } from './policies.ts';
 import type { MemberPhase } from './machine.ts';
 
-/** Replaced in a scattered statement by `partition_id IN (…)` with the partitions one node answers for. */
+/** Replaced in a scattered statement by a filter on `partition_id` for the partitions one node answers for (a bit mask
+ *  on DuckDB nodes, `partition_id IN (…)` on others; partition-filter.ts). */
 export const PARTITIONS_MARKER = '{{partitions}}';
 
 export const PROTOCOL = 1;

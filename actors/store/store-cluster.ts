@@ -92,7 +92,7 @@ export interface ClusterHealth {
 
 /**
  * Where a read goes. A statement containing `{{partitions}}` (PARTITIONS_MARKER) in its WHERE clause is
- * scattered: each node gets it with the marker replaced by `partition_id IN (…)` for the partitions it answers
+ * scattered: each node gets it with the marker replaced by a filter on `partition_id` for the partitions it answers
  * for (every partition when none are given), and the partials are gathered (k-way merged by `orderBy`). A
  * statement without the marker goes to one serving replica holding all its partitions (point reads: give
  * `strategyIds` or `partitions`).
