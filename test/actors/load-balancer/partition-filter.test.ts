@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckDbPartitionFilter, MASK_PARTITIONS, partitionInList } from '../../../actors/load-balancer/partition-filter.ts';
+import { createRandom } from '../../../engine/formats/generator.ts';
 
 // A real DuckDB (in memory): the filter must select exactly the rows of the wanted partitions, for mask-sized and
 // larger partition counts, and must not plan a join (a hash join per scattered statement is what it replaces).
@@ -17,18 +18,6 @@ afterAll(() => {
   instance.closeSync();
 });
 
-/** a small deterministic generator (mulberry32) so a failure names its subset */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 async function selected(table: string, filter: string): Promise<number[]> {
   const r = await c.runAndReadAll(`SELECT DISTINCT partition_id FROM ${table} WHERE ${filter} ORDER BY 1`);
   return r.getRowObjects().map((o) => Number(o['partition_id']));
@@ -42,7 +31,7 @@ describe('duckDbPartitionFilter', () => {
       await c.run(`CREATE TABLE ${table} AS SELECT (i % ${count})::INTEGER AS partition_id, i AS v FROM range(${count * 3}) r(i) ORDER BY hash(i)`);
       // ids no partition scheme of this count gives out: never selected, and no error for them
       await c.run(`INSERT INTO ${table} VALUES (${count}, 0), (256, 0), (-1, 0), (-64, 0), (2147483647, 0), (-2147483648, 0)`);
-      const random = rng(count);
+      const random = createRandom(count); // deterministic: a failure names its subset
       const subsets: number[][] = [[], [0], [count - 1], Array.from({ length: count }, (_, p) => p)];
       for (let k = 0; k < 20; k++) subsets.push(Array.from({ length: count }, (_, p) => p).filter(() => random() < 0.5));
       for (const want of subsets) {
