@@ -256,32 +256,30 @@ export class ThreadNetwork implements RemoteTransport {
       }
       return;
     }
-    if (typeof packed === 'string') {
-      // small, for the thread at the other end, with no shared buffers (encodeBatchForThread)
-      this.#stats.sentEnvelopes += envelopes.length;
-      this.#stats.sentBatches++;
-      this.#stats.sentBytes += packed.length;
-      link.bulk.postMessage(packed);
-      return;
-    }
-    if (packed.byteLength > this.#limits.maxBatchBytes) {
+    const size = typeof packed === 'string' ? packed.length : packed.byteLength;
+    if (size > this.#limits.maxBatchBytes) {
       if (envelopes.length > 1) {
         const half = envelopes.length >> 1;
         this.#sendBatch(address, envelopes.slice(0, half));
         this.#sendBatch(address, envelopes.slice(half));
       } else {
-        const error = createError('STRATA_ENVELOPE_TOO_LARGE', `message ${envelopes[0]!.y} to ${address}:${envelopes[0]!.t} is ${packed.byteLength} bytes, over the ${this.#limits.maxBatchBytes}-byte limit`, {
-          sizeBytes: packed.byteLength,
+        const error = createError('STRATA_ENVELOPE_TOO_LARGE', `message ${envelopes[0]!.y} to ${address}:${envelopes[0]!.t} is ${size} bytes, over the ${this.#limits.maxBatchBytes}-byte limit`, {
+          sizeBytes: size,
           limitBytes: this.#limits.maxBatchBytes,
         });
         this.#undeliverable(address, envelopes[0]!, 'stopped', error.toData());
       }
       return;
     }
-    const bytes = packed; // bytes of its own (encodeBatch copies out of msgpackr's reusable buffer)
     this.#stats.sentEnvelopes += envelopes.length;
     this.#stats.sentBatches++;
-    this.#stats.sentBytes += bytes.byteLength;
+    this.#stats.sentBytes += size;
+    if (typeof packed === 'string') {
+      // small, for the thread at the other end, with no shared buffers (encodeBatchForThread)
+      link.bulk.postMessage(packed);
+      return;
+    }
+    const bytes = packed; // bytes of its own (encodeBatch copies out of msgpackr's reusable buffer)
     // small batches are cheaper to clone than to transfer (a transfer detaches and re-wraps the buffer)
     const transfer = bytes.byteLength < TRANSFER_FROM_BYTES ? undefined : [bytes.buffer as ArrayBuffer];
     // To the thread at the other end of this link, with no shared buffers: the bytes alone, since the link

@@ -302,8 +302,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
     // lists of constants and after every hash semi-join's blocks); its strategy ids, bound as parameters, as a
     // list to unnest (a plain IN list of them leaked alike, 2026-12-04; docs/daemon.md). Other databases keep plain
     // lists.
-    const inList = (m: Member, items: string, type: 'VARCHAR'): string =>
-      (m.kind === 'duckdb' ? `IN (SELECT unnest([${items}]::${type}[]))` : `IN (${items})`);
+    const idList = (m: Member, marks: string): string => (m.kind === 'duckdb' ? `IN (SELECT unnest([${marks}]::VARCHAR[]))` : `IN (${marks})`);
     const partitionFilter = (m: Member, ps: readonly number[]): string => (m.kind === 'duckdb' ? duckDbPartitionFilter(ps, P) : partitionInList(ps));
 
     async function query(sql: string, params: readonly SqlParam[], partitions: readonly number[] | null, orderBy: readonly string[] | null, timeoutMs: number): Promise<ResultSet> {
@@ -340,7 +339,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       const parts = await tracked(scatter(o.scheme.kind === 'hash' ? [...byPartition.keys()] : Array.from({ length: P }, (_, p) => p), 'pnlMatrix', async (m, ps) => {
         const out: { pnl: ResultSet[]; ranges: ResultSet[] } = { pnl: [], ranges: [] };
         for (const idChunk of chunk(idsFor(ps), IN_CHUNK)) {
-          const where = `${partitionFilter(m, ps)} AND strategy_id ${inList(m, marks(idChunk.length), 'VARCHAR')}`;
+          const where = `${partitionFilter(m, ps)} AND strategy_id ${idList(m, marks(idChunk.length))}`;
           const dayFilter = `${from !== null ? ' AND trading_day >= ?' : ''}${to !== null ? ' AND trading_day <= ?' : ''}`;
           const dayParams = [...(from !== null ? [from] : []), ...(to !== null ? [to] : [])];
           const [pnl, ranges] = await Promise.all([
