@@ -132,6 +132,8 @@ export interface SoakSummary {
   readonly threads: { readonly first: number; readonly max: number; readonly last: number };
   /** the daemon stopped with exit status 0 within 60 s of SIGTERM */
   readonly stoppedCleanly: boolean;
+  /** why the soak ended before its time (the signal the driver got, e.g. 'SIGINT'); null when it ran its length */
+  readonly stoppedEarly: string | null;
   readonly outDir: string;
 }
 
@@ -235,6 +237,14 @@ const metricSum = (text: string, name: string): number => {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** sleep(ms), over as soon as `stop` is aborted */
+const pause = (ms: number, stop: AbortSignal | undefined): Promise<void> => new Promise<void>((resolve) => {
+  if (stop?.aborted) return resolve();
+  const done = (): void => { clearTimeout(timer); stop?.removeEventListener('abort', done); resolve(); };
+  const timer = setTimeout(done, ms);
+  stop?.addEventListener('abort', done, { once: true });
+});
+
 /** Polls an upload until it leaves 'stored'/'processing'; its final state, or why it has none. */
 async function uploadOutcome(base: string, headers: Record<string, string>, id: string, gone: () => boolean): Promise<string> {
   const end = Date.now() + 600_000;
@@ -249,8 +259,12 @@ async function uploadOutcome(base: string, headers: Record<string, string>, id: 
   }
 }
 
-/** Runs the soak; resolves with its summary (also written to outDir/summary.json). */
-export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<SoakSummary> {
+/**
+ * Runs the soak; resolves with its summary (also written to outDir/summary.json). `stop` ends it early: the
+ * upload under way finishes, jobs in flight are awaited, a last sample is taken and the daemon is stopped with
+ * SIGTERM as at the end of a full run (`npm run soak` wires Ctrl-C and SIGTERM to it).
+ */
+export async function runSoak(o: SoakOptions, io: SoakIo = processIo, stop?: AbortSignal): Promise<SoakSummary> {
   mkdirSync(join(o.outDir, 'files'), { recursive: true });
   const samplesPath = join(o.outDir, 'samples.jsonl');
   writeFileSync(samplesPath, '');
@@ -265,7 +279,13 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
   const daemon: ChildProcess = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'up', '--no-demo', '--data-dir', join(o.outDir, 'data'), '--port', String(port), '--log-level', 'warn', ...(o.config ? ['--config', o.config] : [])], {
     env: { ...process.env, ...DAEMON_ENV, STRATA_API_TOKEN: token, STRATA_LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // a process group of its own: a Ctrl-C in the terminal reaches the driver alone, which takes a last sample
+    // and then stops the daemon itself (the daemon would otherwise stop first and the soak end as a failure)
+    detached: true,
   });
+  // and should the driver itself end some other way, the daemon does not outlive it
+  const killOnExit = (): void => { if (!exited) daemon.kill('SIGKILL'); };
+  process.on('exit', killOnExit);
   daemon.stdout!.pipe(log, { end: false });
   daemon.stderr!.pipe(log, { end: false });
   let exited: string | null = null;
@@ -287,6 +307,7 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
   try {
     for (const deadline = Date.now() + o.readyTimeoutS * 1000; ;) {
       if (exited) throw failed(`the daemon ended before it was ready (${exited})`);
+      if (stop?.aborted) throw failed(`stopped (${stopReason(stop)}) before the daemon was ready`);
       if (Date.now() > deadline) throw failed(`the daemon was not ready within ${o.readyTimeoutS} s`);
       try { if ((await fetch(`${base}/readyz`)).ok) break; } catch { /* not listening yet */ }
       await sleep(200);
@@ -345,7 +366,7 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
     const jobs = new Set<Promise<void>>();
     let nextSample = Date.now() + o.sampleS * 1000;
     const end = t0 + o.minutes * 60_000;
-    while (Date.now() < end) {
+    while (Date.now() < end && !stop?.aborted) {
       if (exited) throw failed(`the daemon ended during the soak (${exited})`);
       const i = uploads++;
       const name = `soak-${i}.csv`;
@@ -380,7 +401,7 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
         jobs.add(p);
       }
       while (jobs.size >= MAX_JOBS_IN_FLIGHT) await Promise.race(jobs);
-      if (o.everyMs > 0) await sleep(o.everyMs);
+      if (o.everyMs > 0) await pause(o.everyMs, stop);
       if (Date.now() >= nextSample) {
         nextSample += o.sampleS * 1000;
         await sample();
@@ -391,8 +412,12 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
   } finally {
     if (!exited) daemon.kill('SIGTERM');
   }
-  const code = await Promise.race([exitedP, sleep(60_000).then(() => 'timeout' as const)]);
+  let stopTimer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([exitedP, new Promise<'timeout'>((resolve) => { stopTimer = setTimeout(() => resolve('timeout'), 60_000); })]);
+  // (a timer left running kept the driver alive for a minute after every soak)
+  clearTimeout(stopTimer);
   if (code === 'timeout') daemon.kill('SIGKILL');
+  process.off('exit', killOnExit);
   log.end();
   const minutes = samples.map((s) => s.minute);
   const summary: SoakSummary = {
@@ -406,10 +431,12 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
     otherAnon: summariseSeries(minutes, samples.map((s) => s.mapped.otherAnonMiB)),
     threads: { first: samples[0]?.mapped.threads ?? 0, max: Math.max(0, ...samples.map((s) => s.mapped.threads)), last: samples.at(-1)?.mapped.threads ?? 0 },
     stoppedCleanly: code === 0,
+    stoppedEarly: stop?.aborted ? stopReason(stop) : null,
     outDir: o.outDir,
   };
   writeFileSync(join(o.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const slopeText = (s: SeriesSummary) => (s.slopeMiBPerHour === null ? 'too few samples for a slope' : `${s.slopeMiBPerHour} MiB/h over the second half`);
+  if (summary.stoppedEarly !== null) io.err(`soak: stopped early (${summary.stoppedEarly}) after ${summary.minutes} of ${o.minutes} min\n`);
   io.err(`soak: ${summary.minutes} min, ${uploads} uploads (${committed} committed), ${jobsCompleted} jobs done, ${jobsFailed} failed, ${errors} errors\n`);
   io.err(`  rss  ${summary.rss.first} → max ${summary.rss.max} → ${summary.rss.last} MiB; ${slopeText(summary.rss)}\n`);
   io.err(`  heap ${summary.heapUsed.first} → max ${summary.heapUsed.max} → ${summary.heapUsed.last} MiB; ${slopeText(summary.heapUsed)}\n`);
@@ -424,8 +451,13 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo): Promise<S
   return summary;
 }
 
-/** The command line; returns the exit status: 0 clean, 1 errors or an unclean stop, 2 usage. */
-export async function main(argv: readonly string[], io: SoakIo = processIo): Promise<number> {
+const stopReason = (stop: AbortSignal): string => (typeof stop.reason === 'string' ? stop.reason : 'stopped');
+
+/**
+ * The command line; returns the exit status: 0 clean, 1 errors or an unclean stop, 2 usage. A soak stopped
+ * early through `stop` that otherwise went well is clean: its summary says it was stopped early.
+ */
+export async function main(argv: readonly string[], io: SoakIo = processIo, stop?: AbortSignal): Promise<number> {
   let options: SoakOptions;
   try {
     options = parseSoakArgs(argv);
@@ -435,7 +467,7 @@ export async function main(argv: readonly string[], io: SoakIo = processIo): Pro
     return 2;
   }
   try {
-    const s = await runSoak(options, io);
+    const s = await runSoak(options, io, stop);
     return s.errors === 0 && s.stoppedCleanly ? 0 : 1;
   } catch (e) {
     const err = e as Error & { code?: string };
@@ -445,5 +477,15 @@ export async function main(argv: readonly string[], io: SoakIo = processIo): Pro
 }
 
 if (process.argv[1] && existsSync(process.argv[1]) && import.meta.filename === process.argv[1]) {
-  process.exitCode = await main(process.argv.slice(2));
+  // the first Ctrl-C (or SIGTERM, SIGHUP) ends the soak early with its summary; a second one ends the driver at
+  // once (its exit handler kills the daemon)
+  const stop = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (stop.signal.aborted) process.exit(130);
+      process.stderr.write(`soak: ${sig}: finishing the upload under way, a last sample, then stopping the daemon (again to quit at once)\n`);
+      stop.abort(sig);
+    });
+  }
+  process.exitCode = await main(process.argv.slice(2), processIo, stop.signal);
 }

@@ -1,5 +1,6 @@
 // The soak tool: a real `strata up` child process driven for a few seconds (uploads, jobs, event clients,
 // snapshots), sampled, stopped with SIGTERM; its options and its series summary.
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,37 @@ describe('soak', () => {
     expect(JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'))).toEqual(summary);
     expect(r.err).toMatch(/rss +\d+ → max \d+ → \d+ MiB/);
   }, 120_000);
+
+  it('ends early on SIGTERM with a last sample and a clean stop of the daemon, leaving no process behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-soak-stop-'));
+    dirs.push(dir);
+    const out = join(dir, 'out');
+    const soak = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bench', 'soak.ts'), '--minutes', '10', '--sample-s', '2', '--every-ms', '50', '--rows', '200', '--job-every', '0', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    soak.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => soak.once('exit', (code) => resolve(code)));
+    // the signal once the daemon is up and a sample after the first one has been taken (uploads are under way)
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no second sample within 90 s: ${stderr}`)), 90_000);
+      soak.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if ((stderr.match(/^\[ *\d+\.\d+ min\]/gm) ?? []).length >= 2) { clearTimeout(timer); resolve(); }
+      });
+    });
+    soak.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const summary = JSON.parse(stdout) as SoakSummary;
+    expect(summary.stoppedEarly).toBe('SIGTERM');
+    expect(summary.stoppedCleanly).toBe(true);
+    expect(summary.minutes).toBeLessThan(2);
+    expect(summary.uploads).toBeGreaterThanOrEqual(1);
+    expect(summary.committed).toBe(summary.uploads);
+    expect(stderr).toMatch(/stopped early \(SIGTERM\) after [\d.]+ of 10 min/);
+    // the daemon (its own process group) is gone: no process runs on this soak's data folder
+    const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+    expect(ps).not.toContain(join(out, 'data'));
+  }, 150_000);
 
   it('splits a process\'s resident memory by kind of mapping, adding up to its anonymous RSS', () => {
     const keep = Buffer.alloc(64 * 2 ** 20, 1); // 64 MiB touched: a large malloc block, anonymous
