@@ -318,6 +318,11 @@ export async function openDuckDbNode(options: DuckDbNodeOptions): Promise<StoreN
         groups.dispose();
       }
       await Promise.all([...lanes, ...bulk].map((l) => l.queue.drained()));
+      // The checkpoint that closing would run synchronously on this thread (a node in-line: the main thread,
+      // serially for each node) runs here on libuv's pool instead, so the nodes of a store closing together
+      // checkpoint at the same time and the thread stays free. Closing then has nothing left to write. Should
+      // it fail (another transaction still open), closing checkpoints as before.
+      if (claim) await writer.connection.run(`CHECKPOINT ${STORE_CATALOG}`).catch(() => undefined);
       for (const l of [...lanes, ...bulk]) {
         closeAppenders(l.connection);
         l.connection.disconnectSync();
