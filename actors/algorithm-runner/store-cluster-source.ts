@@ -1,8 +1,9 @@
 // A MatrixSource over the store team's StoreCluster facade (actors/store: scatter-gather over the
-// load-balancer and node-proxies, replicas, retries): the universe from `strategies`, trade counts from
-// `daily_pnl`, the strategies × days matrix from `pnlMatrix`. Both statements carry the load-balancer's
-// partition marker, so they are scattered over every partition; they are partition-local (a strategy lives in
-// one partition), so the gathered partials are simply concatenated.
+// load-balancer and node-proxies, replicas, retries): the universe from `strategies`, then the strategies × days
+// matrix and each strategy's trade count from `pnlMatrix` (one read of `daily_pnl`; until 2026-12-05 the counts
+// took a statement of their own, an IN list of every id, which DuckDB plans as a hash join from five ids on).
+// The universe statement carries the load-balancer's partition marker, so it is scattered over every partition;
+// it is partition-local (a strategy lives in one partition), so the gathered partials are simply concatenated.
 import { jobError, toLoadedMatrix, type MatrixSource } from '../../engine/jobs/index.ts';
 import { PARTITIONS_MARKER, type StoreCluster } from '../store/index.ts';
 
@@ -48,14 +49,8 @@ export function createStoreClusterMatrixSource(store: StoreClusterLike, options:
       if (ids.length === 0) throw jobError('STRATA_JOB_MATRIX_EMPTY', `the universe selects no strategies in ${query.dateRange.from} … ${query.dateRange.to}`, { strategies: 0 });
       const m = await guard('daily_pnl', () => store.pnlMatrix(ids, query.dateRange.from, query.dateRange.to, { zone: query.zone, timeoutMs }));
       if (m.days.length === 0) throw jobError('STRATA_JOB_MATRIX_EMPTY', `the universe has no days in ${query.dateRange.from} … ${query.dateRange.to}, zone ${query.zone}`, { strategies: ids.length, days: 0 });
-      const trades = new Map<string, number>();
-      const tr = await guard('trades', () => store.query(
-        `SELECT strategy_id, SUM(n_trades) AS n FROM daily_pnl WHERE ${PARTITIONS_MARKER} AND zone = ? AND trading_day >= ? AND trading_day <= ? AND strategy_id IN (${m.strategyIds.map(() => '?').join(', ')}) GROUP BY strategy_id`,
-        [query.zone, query.dateRange.from, query.dateRange.to, ...m.strategyIds], { strategyIds: m.strategyIds, timeoutMs }));
-      const sCol = column(tr, 'strategy_id');
-      const nCol = column(tr, 'n');
-      for (let r = 0; r < tr.rowCount; r++) trades.set(String(sCol[r]), Number(nCol[r] ?? 0));
-      return toLoadedMatrix(m.strategyIds, m.days, m.values, m.strategyIds.map((id) => trades.get(id) ?? 0));
+      if (!m.trades) throw jobError('STRATA_JOB_MATRIX_LOAD_FAILED', 'the store\'s P&L matrix came without trade counts (a load-balancer from before they were added?)', { cause: 'no-trade-counts' });
+      return toLoadedMatrix(m.strategyIds, m.days, m.values, Array.from(m.trades));
     },
   };
 }

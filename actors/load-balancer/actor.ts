@@ -8,7 +8,7 @@ import { createActor, type Actor } from 'xstate';
 import { EngineError } from '../../engine/engine-error.ts';
 import {
   assemblePnlMatrix, concatResults, mergeSortedResults, normalizeBatch, PARTITIONED_TABLES, partitionCount, partitionIds,
-  partitionOf, partitionsToCopy, placementMoves, placePartitions, planReads, rebalance, tableSpec,
+  partitionOf, partitionsToCopy, placementMoves, placePartitions, planReads, rebalance, tableSpec, textInFilter,
   type ColumnBatch, type PartitionChecksum, type PartitionedTableName, type PartitionScheme, type Placement, type ResultSet, type SqlParam,
 } from '../../engine/store/index.ts';
 import type { ActorContext, Behaviour } from '../../runtime/index.ts';
@@ -91,8 +91,6 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
-
-const marks = (n: number): string => new Array<string>(n).fill('?').join(', ');
 
 export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessage> {
   return (ctx) => {
@@ -298,11 +296,10 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       return results;
     }
 
-    // A DuckDB node gets its partitions as a bit mask (partition-filter.ts: DuckDB keeps native memory after IN
-    // lists of constants and after every hash semi-join's blocks); its strategy ids, bound as parameters, as a
-    // list to unnest (a plain IN list of them leaked alike, 2026-12-04; docs/daemon.md). Other databases keep plain
-    // lists.
-    const idList = (m: Member, marks: string): string => (m.kind === 'duckdb' ? `IN (SELECT unnest([${marks}]::VARCHAR[]))` : `IN (${marks})`);
+    // A DuckDB node gets its partitions as a bit mask (partition-filter.ts) and its strategy ids, bound as
+    // parameters, as a list tested per row (engine/store/id-filter.ts): DuckDB plans IN lists of five or more and
+    // unnest semi-joins as hash joins, whose freed blocks it keeps referenced for a long while (docs/daemon.md).
+    // Other databases keep plain lists.
     const partitionFilter = (m: Member, ps: readonly number[]): string => (m.kind === 'duckdb' ? duckDbPartitionFilter(ps, P) : partitionInList(ps));
 
     async function query(sql: string, params: readonly SqlParam[], partitions: readonly number[] | null, orderBy: readonly string[] | null, timeoutMs: number): Promise<ResultSet> {
@@ -339,11 +336,12 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       const parts = await tracked(scatter(o.scheme.kind === 'hash' ? [...byPartition.keys()] : Array.from({ length: P }, (_, p) => p), 'pnlMatrix', async (m, ps) => {
         const out: { pnl: ResultSet[]; ranges: ResultSet[] } = { pnl: [], ranges: [] };
         for (const idChunk of chunk(idsFor(ps), IN_CHUNK)) {
-          const where = `${partitionFilter(m, ps)} AND strategy_id ${idList(m, marks(idChunk.length))}`;
+          const where = `${partitionFilter(m, ps)} AND ${textInFilter(m.kind, 'strategy_id', idChunk.length)}`;
           const dayFilter = `${from !== null ? ' AND trading_day >= ?' : ''}${to !== null ? ' AND trading_day <= ?' : ''}`;
           const dayParams = [...(from !== null ? [from] : []), ...(to !== null ? [to] : [])];
           const [pnl, ranges] = await Promise.all([
-            call(m, 'query', [`SELECT strategy_id, trading_day, pnl FROM daily_pnl WHERE ${where} AND zone = ?${dayFilter}`, [...idChunk, zone, ...dayParams], { timeoutMs }], timeoutMs),
+            // n_trades too: a job's trade counts come with its matrix, not from a statement of their own
+            call(m, 'query', [`SELECT strategy_id, trading_day, pnl, n_trades FROM daily_pnl WHERE ${where} AND zone = ?${dayFilter}`, [...idChunk, zone, ...dayParams], { timeoutMs }], timeoutMs),
             call(m, 'query', [`SELECT strategy_id, first_trading_day, last_trading_day FROM strategies WHERE ${where}`, idChunk, { timeoutMs }], timeoutMs),
           ]);
           out.pnl.push(pnl as ResultSet);

@@ -1,7 +1,7 @@
 // The MatrixSource over store nodes: the universe from `strategies`, the P&L from `daily_pnl`, read from each
 // node (or each node's share of the partitions) and assembled into the strategies x days matrix. Apart from
 // matrix-source.ts so that what runs on worker threads (the runners) never loads the store's drivers.
-import { assemblePnlMatrix, resultColumn, type ResultSet, type SqlParam, type StoreNode } from '../store/index.ts';
+import { assemblePnlMatrix, resultColumn, textInFilter, type ResultSet, type SqlParam, type StoreNode } from '../store/index.ts';
 import { jobError } from './errors.ts';
 import { emptyCheck, toLoadedMatrix, type MatrixSource } from './matrix-source.ts';
 
@@ -39,7 +39,7 @@ export function createStoreMatrixSource(options: StoreMatrixSourceOptions): Matr
         let where = 'WHERE 1 = 1';
         for (const [column, values] of [['underlying', f.underlyings], ['strategy_type', f.strategyTypes], ['source_format', f.sourceFormats], ['currency', f.currencies]] as const) {
           if (!values) continue;
-          where += ` AND ${column} IN (${values.map(() => '?').join(', ')})`;
+          where += ` AND ${textInFilter(node.kind, column, values.length)}`;
           params.push(...values);
         }
         where += partitionClause(partitions, params);
@@ -62,7 +62,8 @@ export function createStoreMatrixSource(options: StoreMatrixSourceOptions): Matr
         for (let at = 0; at < ids.length; at += IN_CHUNK) {
           const chunk = ids.slice(at, at + IN_CHUNK);
           const params: SqlParam[] = [query.zone, query.dateRange.from, query.dateRange.to, ...chunk];
-          const where = `WHERE zone = ? AND trading_day >= ? AND trading_day <= ? AND strategy_id IN (${chunk.map(() => '?').join(', ')})${partitionClause(partitions, params)}`;
+          // on DuckDB a list tested per row up to LIST_CONTAINS_MAX ids, not a hash join (engine/store/id-filter.ts)
+          const where = `WHERE zone = ? AND trading_day >= ? AND trading_day <= ? AND ${textInFilter(node.kind, 'strategy_id', chunk.length)}${partitionClause(partitions, params)}`;
           const rs = await run(node, `SELECT strategy_id, trading_day, pnl, n_trades FROM daily_pnl ${where}`, params);
           partials.push(rs);
           const sCol = resultColumn(rs, 'strategy_id').values as readonly (string | null)[];

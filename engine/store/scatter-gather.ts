@@ -78,6 +78,11 @@ export interface PnlMatrix {
   readonly days: readonly string[];
   /** values[s * days.length + d]: strategy-major */
   readonly values: Float64Array;
+  /**
+   * per strategy, the sum of n_trades over the rows read (a null count adds 0): present when every non-empty
+   * partial has an n_trades column, so a caller that wants trade counts needs no second statement
+   */
+  readonly trades?: Float64Array;
 }
 
 export interface MatrixOptions {
@@ -99,7 +104,8 @@ const at = (map: Int32Array, code: number): number | undefined => {
 
 /**
  * The strategies × days P&L matrix from partial results with columns strategy_id, trading_day, pnl (one zone,
- * at most one row per cell: a second row for a cell is a routing or query error and is refused).
+ * at most one row per cell: a second row for a cell is a routing or query error and is refused), and each
+ * strategy's trade count when the partials carry n_trades too.
  */
 export function assemblePnlMatrix(strategyIds: readonly string[], days: readonly string[], partials: readonly ResultSet[], options: MatrixOptions = {}): PnlMatrix {
   const nDays = days.length;
@@ -109,11 +115,17 @@ export function assemblePnlMatrix(strategyIds: readonly string[], days: readonly
   const seen = new Uint8Array(values.length);
   const firstSeen = new Int32Array(strategyIds.length).fill(nDays);
   const lastSeen = new Int32Array(strategyIds.length).fill(-1);
-  for (const part of partials) {
-    if (part.rowCount === 0) continue;
+  const nonEmpty = partials.filter((p) => p.rowCount > 0);
+  const counted = nonEmpty.every((p) => p.columns.some((c) => c.name === 'n_trades'));
+  const trades = counted ? new Float64Array(strategyIds.length) : null;
+  for (const part of nonEmpty) {
     const sCol = resultColumn(part, 'strategy_id');
     const dCol = resultColumn(part, 'trading_day');
     const pCol = resultColumn(part, 'pnl');
+    const tCol = trades ? resultColumn(part, 'n_trades') : null;
+    if (tCol && tCol.type !== 'int32' && tCol.type !== 'int64' && tCol.type !== 'float64') {
+      throw storeError('STRATA_STORE_MERGE_CONFLICT', `matrix partials need a numeric n_trades; got ${tCol.type}`, {});
+    }
     if (sCol.type !== 'text' || dCol.type !== 'text' || pCol.type !== 'float64') {
       throw storeError('STRATA_STORE_MERGE_CONFLICT', `matrix partials need strategy_id text, trading_day text, pnl float64; got ${sCol.type}, ${dCol.type}, ${pCol.type}`, {});
     }
@@ -132,6 +144,7 @@ export function assemblePnlMatrix(strategyIds: readonly string[], days: readonly
       }
       seen[cell] = 1;
       values[cell] = pCol.nulls && pCol.nulls[r] ? Number.NaN : pCol.values[r]!;
+      if (tCol && !(tCol.nulls && tCol.nulls[r])) trades![s]! += Number(tCol.values[r]);
       if (d < firstSeen[s]!) firstSeen[s] = d;
       if (d > lastSeen[s]!) lastSeen[s] = d;
     }
@@ -153,5 +166,5 @@ export function assemblePnlMatrix(strategyIds: readonly string[], days: readonly
       values[row + d] = d >= first && d <= last ? 0 : outside;
     }
   });
-  return { strategyIds, days, values };
+  return trades ? { strategyIds, days, values, trades } : { strategyIds, days, values };
 }

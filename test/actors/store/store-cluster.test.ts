@@ -74,6 +74,12 @@ describe('store cluster on worker threads', () => {
     expect(m.days[0]).toBe('2020-01-05');
     const one = (pnlBatch(ids, 30).columns['pnl'] as Float64Array).subarray(19 * 30, 20 * 30);
     expect(Array.from(m.values.subarray(0, 10))).toEqual(Array.from(one.subarray(4, 14)));
+    // each strategy's trades over the same days come with the matrix, as SUM(n_trades) gives them
+    const sums = await h.cluster.query(`SELECT strategy_id, SUM(n_trades) AS n FROM daily_pnl WHERE ${PARTITIONS_MARKER} AND zone = 'ALL' AND trading_day BETWEEN '2020-01-05' AND '2020-01-14' GROUP BY strategy_id`, []);
+    const byId = new Map(resultRows(sums).map((x) => [x['strategy_id'] as string, Number(x['n'])]));
+    expect(m.trades).toBeDefined();
+    expect(Array.from(m.trades!)).toEqual(asked.map((id) => byId.get(id)));
+    expect(Array.from(m.trades!).every((n) => n === 10)).toBe(true);
   });
 
   it('stores hostile strategy names and values verbatim', async () => {

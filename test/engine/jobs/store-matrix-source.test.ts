@@ -68,7 +68,8 @@ describe('matrix sources over the store', () => {
       // a one-node stand-in: the load-balancer's partition marker reads every partition
       query: (sql: string, params?: readonly SqlParam[]) => node.query(sql.replace('{{partitions}}', '1 = 1'), params ? [...params] : []),
       async pnlMatrix(ids: readonly string[], from?: string, to?: string, o?: { zone?: string }) {
-        const rs = await node.query(`SELECT strategy_id, trading_day, pnl FROM daily_pnl WHERE zone = ? AND trading_day >= ? AND trading_day <= ? AND strategy_id IN (${ids.map(() => '?').join(', ')})`, [o?.zone ?? 'ALL', from ?? '0000', to ?? '9999', ...ids]);
+        // n_trades too, as the load-balancer reads it: the trade counts come with the matrix
+        const rs = await node.query(`SELECT strategy_id, trading_day, pnl, n_trades FROM daily_pnl WHERE zone = ? AND trading_day >= ? AND trading_day <= ? AND strategy_id IN (${ids.map(() => '?').join(', ')})`, [o?.zone ?? 'ALL', from ?? '0000', to ?? '9999', ...ids]);
         const ranges = new Map([['s1', { first: '2024-01-01', last: '2024-01-04' }], ['s2', { first: '2024-01-02', last: '2024-01-03' }], ['s3', { first: '2024-01-01', last: '2024-01-04' }]]);
         const days = [...new Set(rs.columns.find((c) => c.name === 'trading_day')!.values as string[])].sort();
         return assemblePnlMatrix(ids, days, [rs], { activeRange: new Map(ids.map((id) => [id, ranges.get(id)!])) });
@@ -78,6 +79,10 @@ describe('matrix sources over the store', () => {
     const viaFacade = await createStoreClusterMatrixSource(facade).load(query());
     expect(matrixDigest(viaFacade)).toBe(matrixDigest(direct));
     expect([...viaFacade.trades]).toEqual([...direct.trades]);
+    expect(viaFacade.trades.some((n) => n > 0)).toBe(true);
+    // a matrix without trade counts (a store that did not read n_trades) is refused, not taken as zero trades
+    const bare = { ...facade, pnlMatrix: async (...args: Parameters<typeof facade.pnlMatrix>) => { const m = await facade.pnlMatrix(...args); return { strategyIds: m.strategyIds, days: m.days, values: m.values }; } };
+    await expect(createStoreClusterMatrixSource(bare).load(query())).rejects.toMatchObject({ code: 'STRATA_JOB_MATRIX_LOAD_FAILED', message: expect.stringMatching(/without trade counts/) });
     await expect(createStoreClusterMatrixSource({ ...facade, query: async () => { throw Object.assign(new Error('node down'), { code: 'STRATA_LB_NO_REPLICA' }); } }).load(query()))
       .rejects.toMatchObject({ code: 'STRATA_JOB_MATRIX_LOAD_FAILED' });
   });
