@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARTITIONS_MARKER } from '../../../actors/store/index.ts';
 import { partitionOf, DEFAULT_SCHEME, resultRows, resultColumn } from '../../../engine/store/index.ts';
-import { pnlBatch, startCluster, type ClusterHarness } from './cluster-harness.ts';
+import { day, pnlBatch, startCluster, type ClusterHarness } from './cluster-harness.ts';
 
 describe('store cluster on worker threads', () => {
   let h: ClusterHarness;
@@ -80,6 +80,26 @@ describe('store cluster on worker threads', () => {
     expect(m.trades).toBeDefined();
     expect(Array.from(m.trades!)).toEqual(asked.map((id) => byId.get(id)));
     expect(Array.from(m.trades!).every((n) => n === 10)).toBe(true);
+  });
+
+  it('loads a matrix of more strategies than one id list takes on a node (several lists per node, each on its own partitions)', async () => {
+    // 600 strategies: ~200 on each node's share (one serving replica per partition, spread evenly), past LIST_CONTAINS_MAX (128)
+    const many = Array.from({ length: 600 }, (_, i) => `many-${i}`);
+    await h.cluster.append('daily_pnl', pnlBatch(many, 4, 1, 100));
+    try {
+      const asked = [...many].reverse();
+      const m = await h.cluster.pnlMatrix(asked);
+      expect(m.strategyIds).toEqual(asked);
+      expect(m.days).toEqual([100, 101, 102, 103].map((d) => day(d)));
+      const pnl = pnlBatch(many, 4, 1, 100).columns['pnl'] as Float64Array;
+      // every cell is the stored one: asked[k] is many[599 - k]
+      for (let k = 0; k < asked.length; k++) {
+        expect(Array.from(m.values.subarray(k * 4, k * 4 + 4)), asked[k]).toEqual(Array.from(pnl.subarray((599 - k) * 4, (599 - k) * 4 + 4)));
+      }
+      expect(Array.from(m.trades!).every((n) => n === 4)).toBe(true);
+    } finally {
+      await h.cluster.deleteStrategies(many);
+    }
   });
 
   it('stores hostile strategy names and values verbatim', async () => {

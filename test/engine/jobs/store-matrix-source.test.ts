@@ -63,6 +63,39 @@ describe('matrix sources over the store', () => {
     await expect(source.load(query({ zone: 'Zone 9' }))).rejects.toMatchObject({ code: 'STRATA_JOB_MATRIX_EMPTY' });
   });
 
+  it('reads a universe longer than one id list in several statements, every strategy once', async () => {
+    // 300 strategies: three id lists on DuckDB (LIST_CONTAINS_MAX is 128)
+    const big = await openDuckDbNode({ path: ':memory:' });
+    try {
+      await big.ensureSchema();
+      const n = 300;
+      const ids = Array.from({ length: n }, (_, i) => `b-${String(i).padStart(3, '0')}`);
+      const none = ids.map(() => null);
+      await big.append('strategies', {
+        rowCount: n,
+        columns: {
+          strategy_id: ids, strategy_name: ids, source_format: ids.map(() => 'F'), source_file: none, source_sheet: none, source_column: none,
+          underlying: ids.map(() => 'NIFTY'), strategy_type: ids.map(() => 'ORB'), currency: ids.map(() => 'INR'), margin_required: none,
+          first_trading_day: ids.map(() => DAYS[0]!), last_trading_day: ids.map(() => DAYS[1]!), partition_id: new Int32Array(n),
+        },
+      });
+      await big.append('daily_pnl', {
+        rowCount: 2 * n,
+        columns: {
+          strategy_id: ids.flatMap((id) => [id, id]), trading_day: ids.flatMap(() => [DAYS[0]!, DAYS[1]!]), zone: ids.flatMap(() => ['ALL', 'ALL']),
+          pnl: new Float64Array(ids.flatMap((_, i) => [i, -i])), n_trades: ids.flatMap((_, i) => [1, i % 3]), partition_id: new Int32Array(2 * n),
+        },
+      });
+      const m = await createStoreMatrixSource({ nodes: [{ node: big }] }).load(query());
+      expect(m.strategyIds).toEqual(ids);
+      expect(m.days).toEqual(DAYS.slice(0, 2));
+      expect([...m.pnl]).toEqual(ids.flatMap((_, i) => [i, -i]));
+      expect([...m.trades]).toEqual(ids.map((_, i) => 1 + (i % 3)));
+    } finally {
+      await big.close();
+    }
+  });
+
   it('gives the same matrix through the StoreCluster adapter', async () => {
     const facade = {
       // a one-node stand-in: the load-balancer's partition marker reads every partition
