@@ -42,6 +42,28 @@ describe('scatter-gather merging', () => {
     expect([...ranged.values.slice(4, 8)]).toEqual([NaN, 0, 2, 0]);
   });
 
+  it('sums each strategy\'s trades when the partials carry n_trades, nulls adding nothing', () => {
+    const withTrades = (rows: readonly [string, string, number, number | null][]): ResultSet => {
+      const base = rs(rows.map((r) => [r[0], r[1], r[2]] as [string, string, number]));
+      return {
+        ...base,
+        columns: [...base.columns, { name: 'n_trades', type: 'int32', values: Int32Array.from(rows, (r) => r[3] ?? 0), nulls: Uint8Array.from(rows, (r) => (r[3] === null ? 1 : 0)) }],
+      };
+    };
+    const ids = ['s0', 's1', 's2'];
+    const days = ['2024-01-01', '2024-01-02'];
+    const a = withTrades([['s0', '2024-01-01', 1, 3], ['s0', '2024-01-02', 1, null], ['unknown', '2024-01-01', 1, 50]]);
+    const b = withTrades([['s1', '2024-01-02', 2, 4]]);
+    const empty = rs([]);
+    const m = assemblePnlMatrix(ids, days, [a, empty, b]);
+    expect(m.trades).toBeInstanceOf(Float64Array);
+    expect([...m.trades!]).toEqual([3, 4, 0]);
+    // a partial without the column: no counts rather than wrong ones
+    expect(assemblePnlMatrix(ids, days, [a, rs([['s2', '2024-01-01', 5]])]).trades).toBeUndefined();
+    const text: ResultSet = { ...b, columns: [...b.columns.slice(0, 3), { name: 'n_trades', type: 'text', values: ['4'], nulls: null }] };
+    expect(() => assemblePnlMatrix(ids, days, [text])).toThrow(expect.objectContaining({ code: 'STRATA_STORE_MERGE_CONFLICT' }));
+  });
+
   it('refuses a cell that arrives twice', () => {
     const part = rs([['s0', '2024-01-01', 1]]);
     expect(() => assemblePnlMatrix(['s0'], ['2024-01-01'], [part, part])).toThrow(expect.objectContaining({ code: 'STRATA_STORE_MERGE_CONFLICT' }));
