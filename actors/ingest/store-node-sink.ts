@@ -28,7 +28,9 @@ export function createStoreNodeSink(node: StoreNode, options: StoreNodeSinkOptio
     kvList: (ns) => node.readEntries(ns, undefined, call),
     kvDelete: (ns, keys) => node.deleteEntries(ns, keys, call),
     strategyNames: async () => {
-      const r = await node.query('SELECT DISTINCT strategy_name FROM strategies', [], call);
+      // every row, made distinct here: a DISTINCT is a hash aggregate, whose freed blocks DuckDB keeps referenced
+      // for a long while (docs/daemon.md), once per file; a strategy is one row, so the rows are as many
+      const r = await node.query('SELECT strategy_name FROM strategies', [], call);
       return new Set(resultColumn(r, 'strategy_name').values as string[]);
     },
     // grouped by file: the rows may share a transaction with the next batches (engine/store/duckdb-append-groups.ts)

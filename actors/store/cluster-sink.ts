@@ -14,7 +14,9 @@ export function createStoreClusterSink(cluster: StoreCluster, options: { readonl
     kvList: (ns) => cluster.kvList(ns),
     kvDelete: (ns, keys) => cluster.kvDelete(ns, keys),
     strategyNames: async () => {
-      const r = await cluster.query(`SELECT DISTINCT strategy_name FROM strategies WHERE ${PARTITIONS_MARKER}`, []);
+      // every row (one per strategy, from one replica of each partition), made distinct here: a DISTINCT is a hash
+      // aggregate per node per file, whose freed blocks DuckDB keeps referenced for a long while (docs/daemon.md)
+      const r = await cluster.query(`SELECT strategy_name FROM strategies WHERE ${PARTITIONS_MARKER}`, []);
       return new Set(r.rowCount === 0 ? [] : (resultColumn(r, 'strategy_name').values as string[]));
     },
     // grouped by file: each replica may keep the rows in a transaction shared with the next batches until the
