@@ -30,6 +30,11 @@ export interface SoakOptions {
   /** a job after every this many uploads; 0: no jobs */
   readonly jobEvery: number;
   readonly evaluations: number;
+  /**
+   * the most strategies a job reads (its universe's maxStrategies); null: every strategy stored, so each job's
+   * matrix grows with every upload (each upload is a new strategy)
+   */
+  readonly universe: number | null;
   readonly sampleS: number;
   readonly readyTimeoutS: number;
   /** a config file for the daemon (`strata up --config`): soak the settings you run with */
@@ -179,7 +184,7 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions {
     args: [...argv],
     options: {
       minutes: { type: 'string' }, out: { type: 'string' }, rows: { type: 'string' }, 'every-ms': { type: 'string' },
-      'job-every': { type: 'string' }, evaluations: { type: 'string' }, 'sample-s': { type: 'string' }, 'ready-timeout-s': { type: 'string' },
+      'job-every': { type: 'string' }, evaluations: { type: 'string' }, universe: { type: 'string' }, 'sample-s': { type: 'string' }, 'ready-timeout-s': { type: 'string' },
       config: { type: 'string' },
     },
   });
@@ -196,6 +201,7 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions {
     rows: num('rows', v.rows, 2_000, (n) => int(n) && n >= 10 && n <= 1_000_000, 'a whole number of trades per file, 10 to 1,000,000'),
     everyMs: num('every-ms', v['every-ms'], 1_000, (n) => n >= 0 && n <= 3_600_000, 'a pause in ms between uploads, 0 to 3,600,000'),
     jobEvery: num('job-every', v['job-every'], 6, (n) => int(n) && n >= 0, 'a whole number of uploads per job (0: no jobs)'),
+    universe: v.universe === undefined ? null : num('universe', v.universe, 0, (n) => int(n) && n >= 4 && n <= 1_000_000, 'a whole number of strategies per job, 4 to 1,000,000'),
     evaluations: num('evaluations', v.evaluations, 3_000, (n) => int(n) && n >= 100 && n <= 10_000_000, 'a whole number of evaluations per job, 100 to 10,000,000'),
     sampleS: num('sample-s', v['sample-s'], 60, (n) => n >= 1, 'seconds between samples, at least 1'),
     readyTimeoutS: num('ready-timeout-s', v['ready-timeout-s'], 120, (n) => n > 0, 'a positive number of seconds'),
@@ -337,6 +343,7 @@ export async function runSoak(o: SoakOptions, io: SoakIo = processIo, stop?: Abo
           method: 'POST', headers: { ...headers, 'content-type': 'application/json' },
           body: JSON.stringify({
             dateRange: { from: days[0], to: days[days.length - 1] },
+            ...(o.universe !== null ? { universe: { maxStrategies: o.universe } } : {}),
             problem: { objectives: algorithm === 'nsga2' ? ['netProfit', 'maxDrawdown'] : ['ratio'], kMin: 2, kMax: 4 },
             algorithm: { id: algorithm }, budget: { evaluations: o.evaluations }, seed: n,
           }),
@@ -463,7 +470,7 @@ export async function main(argv: readonly string[], io: SoakIo = processIo, stop
     options = parseSoakArgs(argv);
   } catch (e) {
     const err = e as Error & { code?: string };
-    io.err(`${err.code ? `${err.code}: ` : ''}${err.message}\nusage: npm run soak -- [--minutes 60] [--out DIR] [--rows 2000] [--every-ms 1000] [--job-every 6] [--evaluations 3000] [--sample-s 60] [--ready-timeout-s 120] [--config FILE]\n`);
+    io.err(`${err.code ? `${err.code}: ` : ''}${err.message}\nusage: npm run soak -- [--minutes 60] [--out DIR] [--rows 2000] [--every-ms 1000] [--job-every 6] [--evaluations 3000] [--universe N] [--sample-s 60] [--ready-timeout-s 120] [--config FILE]\n`);
     return 2;
   }
   try {

@@ -25,7 +25,7 @@ describe('soak', () => {
     // soak's figure for the heaps of the threads hosting them has threads to measure
     const config = join(dir, 'soak.yaml');
     writeFileSync(config, 'store:\n  hosting: thread\n');
-    const code = await main(['--minutes', '0.25', '--sample-s', '3', '--every-ms', '50', '--rows', '400', '--job-every', '3', '--evaluations', '200', '--out', join(dir, 'out'), '--config', config], io);
+    const code = await main(['--minutes', '0.25', '--sample-s', '3', '--every-ms', '50', '--rows', '400', '--job-every', '3', '--evaluations', '200', '--universe', '4', '--out', join(dir, 'out'), '--config', config], io);
     const summary = JSON.parse(r.out) as SoakSummary;
     expect(summary.errorMessages).toEqual([]);
     expect(code).toBe(0);
@@ -97,12 +97,13 @@ describe('soak', () => {
   });
 
   it('refuses options out of range with exit status 2 and the code', async () => {
-    for (const args of [['--minutes', '0'], ['--rows', '5'], ['--job-every', '1.5'], ['--sample-s', 'soon'], ['--config', '/no/such/strata.yaml']]) {
+    for (const args of [['--minutes', '0'], ['--rows', '5'], ['--job-every', '1.5'], ['--sample-s', 'soon'], ['--universe', '3'], ['--universe', 'all'], ['--config', '/no/such/strata.yaml']]) {
       const { r, io } = capture();
       expect(await main(args, io)).toBe(2);
       expect(r.err).toMatch(/^STRATA_BENCH_BAD_OPTION: --/);
     }
-    expect(parseSoakArgs([])).toMatchObject({ minutes: 60, rows: 2_000, everyMs: 1_000, jobEvery: 6, sampleS: 60 });
+    expect(parseSoakArgs([])).toMatchObject({ minutes: 60, rows: 2_000, everyMs: 1_000, jobEvery: 6, sampleS: 60, universe: null });
+    expect(parseSoakArgs(['--universe', '200']).universe).toBe(200);
     // an --out that holds an earlier soak's daemon data
     const used = await mkdtemp(join(tmpdir(), 'strata-soak-used-'));
     dirs.push(used);
