@@ -82,7 +82,7 @@ describe('store cluster on worker threads', () => {
     expect(Array.from(m.trades!).every((n) => n === 10)).toBe(true);
   });
 
-  it('loads a matrix of more strategies than one id list takes on a node (several lists per node, each on its own partitions)', async () => {
+  it('loads a matrix of more strategies on a node than a list tested per row takes (the semi-join form)', async () => {
     // 600 strategies: ~200 on each node's share (one serving replica per partition, spread evenly), past LIST_CONTAINS_MAX (128)
     const many = Array.from({ length: 600 }, (_, i) => `many-${i}`);
     await h.cluster.append('daily_pnl', pnlBatch(many, 4, 1, 100));

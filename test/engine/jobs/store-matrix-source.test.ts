@@ -63,8 +63,8 @@ describe('matrix sources over the store', () => {
     await expect(source.load(query({ zone: 'Zone 9' }))).rejects.toMatchObject({ code: 'STRATA_JOB_MATRIX_EMPTY' });
   });
 
-  it('reads a universe longer than one id list in several statements, every strategy once', async () => {
-    // 300 strategies: three id lists on DuckDB (LIST_CONTAINS_MAX is 128)
+  it('reads a universe longer than a list tested per row takes, every strategy once', async () => {
+    // 300 strategies: past LIST_CONTAINS_MAX (128), so the semi-join form
     const big = await openDuckDbNode({ path: ':memory:' });
     try {
       await big.ensureSchema();
