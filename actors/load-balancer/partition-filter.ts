@@ -1,12 +1,11 @@
 // The WHERE-clause filter a scattered statement gets on each node: the partitions that node answers for.
 //
 // On DuckDB nodes the set is a constant tested per row (a 64-bit mask up to 64 partitions, a BITSTRING beyond),
-// not an IN list. DuckDB 1.5.6 keeps 3–4 KiB of native memory for good after every statement whose IN list of
-// constants has more than a few entries (2026-12-04, docs/daemon.md). The `IN (SELECT unnest([...]))` form used
-// since then plans a hash semi-join per statement, and a hash table's blocks, once freed, stay referenced from
-// the buffer pool's eviction queues until a queue grows past its purge threshold (tens of thousands of entries,
-// each holding the memory of a freed block handle): glibc memory in use rose 35 MB over 15,000 small scattered
-// queries on one node, 1.0–1.5 MB with either constant. Measured on the 2-vCPU VM (2026-12-05; 64 partitions,
+// not an IN list. DuckDB 1.5.6 plans an IN list of five or more entries as a hash join against the list (seen
+// first, 2026-12-04, as "an IN list keeps 3–4 KiB"), and the `IN (SELECT unnest([...]))` form used after it as a
+// hash semi-join; a hash table's blocks, once freed, stay referenced from the buffer pool's eviction queues until
+// a queue grows past its purge threshold (engine/store/id-filter.ts, docs/daemon.md): glibc memory in use rose
+// 35 MB over 15,000 small scattered queries on one node, 1.0–1.5 MB with either constant. Measured on the 2-vCPU VM (2026-12-05; 64 partitions,
 // 43 wanted; medians of 25 scans of 2 M rows and of 15,000 queries of 5,000 rows): the mask 15 ms and 0.47 ms
 // against 29 ms and 0.91 ms for the semi-join; the BITSTRING (100 partitions) 41 ms and 0.60 ms, slower on big
 // scans than the semi-join, kept for its bounded memory. Other engines keep the plain list.
