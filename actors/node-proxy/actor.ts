@@ -237,7 +237,7 @@ export function nodeProxyBehaviour(o: NodeProxyOptions): Behaviour<NodeProxyMess
             lastHealthyAt = ctx.clock.now();
             const g = m.generation;
             h.onExit((error) => ctx.self.tell({ type: 'node.host-exited', generation: g, error: toHostError(error) }));
-            ctx.log.info({ node: o.name, hosting: h.hosting, pid: h.pid, threadId: h.threadId, incarnation }, 'store node up');
+            ctx.log.info({ node: o.name, hosting: h.hosting, hostPid: h.pid, threadId: h.threadId, incarnation }, 'store node up');
             report();
             return;
           }

@@ -1,8 +1,11 @@
-// A small client of the daemon's API for the CLI (`strata nodes`, `strata console`): where the daemon is
-// (flags, STRATA_URL / STRATA_API_TOKEN, or the data dir's daemon.json and api-token written by `strata up`),
-// authenticated GET/POST with coded errors, and the event stream URL.
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+// A small client of the daemon's API for the CLI (`strata nodes`, `strata console`, and `strata ingest`,
+// `optimize`, `jobs` when they work on a daemon): where the daemon is (flags, STRATA_URL / STRATA_API_TOKEN,
+// or the data dir's daemon.json and api-token written by `strata up`), authenticated GET/POST with coded
+// errors, file uploads streamed from disk, and the event stream URL.
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { StrataError } from '../../runtime/errors.ts';
 import { apiError } from './errors.ts';
 
@@ -42,15 +45,35 @@ export async function apiPost<T>(c: Connection, path: string, body: unknown): Pr
   return request<T>(c, 'POST', path, body);
 }
 
+/**
+ * Uploads one file to the daemon (`POST /api/v1/consolidator/uploads`), streamed from disk, under its base
+ * name; `processNow` asks the daemon to read it at once. Resolves with the daemon's upload view.
+ */
+export async function apiUploadFile<T>(c: Connection, path: string, options: { readonly processNow?: boolean } = {}): Promise<T> {
+  const size = (await stat(path)).size;
+  const q = new URLSearchParams({ name: basename(path), ...(options.processNow ? { process: 'true' } : {}) });
+  return send<T>(c, 'POST', `/api/v1/consolidator/uploads?${q}`, {
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    body: Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
+    // a large file takes as long as it takes to send; the daemon answers as soon as it has stored it
+    timeoutMs: null,
+  });
+}
+
 async function request<T>(c: Connection, method: string, path: string, body?: unknown): Promise<T> {
+  return send<T>(c, method, path, body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+async function send<T>(c: Connection, method: string, path: string, o: { headers?: Record<string, string>; body?: string | ReadableStream<Uint8Array>; timeoutMs?: number | null }): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${c.url}${path}`, {
       method,
-      headers: { ...(c.token ? { authorization: `Bearer ${c.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(10_000),
-    });
+      headers: { ...(c.token ? { authorization: `Bearer ${c.token}` } : {}), ...(o.headers ?? {}) },
+      ...(o.body !== undefined ? { body: o.body } : {}),
+      ...(typeof o.body === 'object' ? { duplex: 'half' } : {}),
+      ...(o.timeoutMs === null ? {} : { signal: AbortSignal.timeout(o.timeoutMs ?? 10_000) }),
+    } as RequestInit);
   } catch (e) {
     throw apiError('STRATA_API_SERVICE_UNAVAILABLE', `cannot reach the daemon at ${c.url}: ${(e as Error).message}`, { url: c.url });
   }

@@ -80,24 +80,37 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps, metrics: Api
   });
   app.post('/api/v1/consolidator/process', {
     schema: {
-      tags: ['consolidator'], summary: 'ingest stored uploads (all waiting ones when uploadIds is absent) and/or scan the inbox folders now',
+      tags: ['consolidator'],
+      summary: 'ingest stored uploads (all waiting ones when uploadIds is absent) and/or scan the inbox folders now; the file options read the uploads as `strata ingest`\'s flags do (a bad one: 400, nothing starts)',
       body: {
         type: 'object', additionalProperties: false,
         properties: {
-          uploadIds: { type: 'array', maxItems: 10_000, items: { type: 'string', minLength: 1, maxLength: 100 } },
-          scanInbox: { type: 'boolean' },
-          zones: { type: 'string', minLength: 1, maxLength: 200, description: 'zone mode: equal[:n] | freeform:… | custom:…' },
-          lenient: { type: 'boolean' },
+          uploadIds: { type: 'array', maxItems: 10_000, items: { type: 'string', minLength: 1, maxLength: 100 }, description: 'the uploads to read, in this order (absent: every stored upload)' },
+          scanInbox: { type: 'boolean', description: 'look at the inbox folders now (the file options do not apply to inbox files)' },
+          format: { type: 'string', minLength: 1, maxLength: 100, description: 'force a format: FORMAT_1 … FORMAT_8 (or 1 … 8) or the full id; still checked against the content' },
+          zones: { type: 'string', minLength: 1, maxLength: 200, description: 'zone mode: equal[:n] | freeform:HH:MM,… | custom:HH:MM-HH:MM,… (with session alone: equal:4)' },
+          session: { type: 'string', minLength: 1, maxLength: 50, description: 'trading session the zones divide, HH:MM-HH:MM (default 09:15-15:30)' },
+          tz: { type: 'string', minLength: 1, maxLength: 100, description: 'IANA time zone of the files\' local times (default Asia/Kolkata)' },
+          lenient: { type: 'boolean', description: 'import the valid rows and report the rest instead of rejecting the file' },
+          maxProblems: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'problems listed per file (all are counted; default 100)' },
         },
       },
     },
   }, async (req, reply) => {
     const svc = ingest();
-    const b = (req.body ?? {}) as { uploadIds?: string[]; scanInbox?: boolean; zones?: string; lenient?: boolean };
+    const b = (req.body ?? {}) as { uploadIds?: string[]; scanInbox?: boolean; format?: string; zones?: string; session?: string; tz?: string; lenient?: boolean; maxProblems?: number };
+    const options = {
+      ...(b.format !== undefined ? { format: b.format } : {}),
+      ...(b.zones !== undefined ? { zones: b.zones } : {}),
+      ...(b.session !== undefined ? { session: b.session } : {}),
+      ...(b.tz !== undefined ? { tz: b.tz } : {}),
+      ...(b.lenient ? { lenient: true } : {}),
+      ...(b.maxProblems !== undefined ? { maxProblems: b.maxProblems } : {}),
+    };
+    const willProcess = b.uploadIds !== undefined || !b.scanInbox;
+    // the options are checked (and a bad one refused) before the inbox scan or any upload starts
+    const processing = willProcess ? await svc.process(b.uploadIds ?? null, options) : [];
     if (b.scanInbox) svc.scanInbox();
-    const processing = b.uploadIds !== undefined || !b.scanInbox
-      ? await svc.process(b.uploadIds ?? null, { ...(b.zones !== undefined ? { zones: b.zones } : {}), ...(b.lenient ? { lenient: true } : {}) })
-      : [];
     return reply.code(202).send({ processing, inboxScan: b.scanInbox === true });
   });
   app.get('/api/v1/consolidator/uploads/:id', { schema: { tags: ['consolidator'], summary: 'one upload with its outcome', params: idParams, response: errors } }, async (req) => {

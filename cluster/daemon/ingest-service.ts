@@ -11,12 +11,12 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import {
   ensureFolders, foldersUnder, ingestBehaviour, listenToIngest, placeFile,
-  type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply, type IngestSink, type IngestStatus,
+  type FileOptions, type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply, type IngestSink, type IngestStatus,
 } from '../../actors/ingest/index.ts';
-import { ParsePool, parseZoneSpec } from '../../engine/formats/index.ts';
+import { createZoning, formatError, ParsePool, parseZoneSpec, resolveFormatId } from '../../engine/formats/index.ts';
 import { StrataError, type ActorRef, type ActorSystem } from '../../runtime/index.ts';
 import { daemonError } from './errors.ts';
-import type { IngestService, IngestStatusView, UploadView, Unsubscribe } from './services.ts';
+import type { IngestFileOptions, IngestService, IngestStatusView, UploadView, Unsubscribe } from './services.ts';
 
 export interface IngestServiceOptions {
   readonly system: ActorSystem;
@@ -41,6 +41,32 @@ export function safeUploadName(name: string): string | null {
   const base = basename(name.replace(/\\/g, '/')).replace(/[^\w.\- ()]/g, '_').trim();
   if (base === '' || base.startsWith('.') || base.length > 200) return null;
   return base;
+}
+
+/**
+ * The ingest actor's FileOptions of a request's options, as the CLI's fileOptions() makes them (zones only when
+ * zones or a session is given, `equal:4` by default), each checked first: an unknown format, a bad zone spec or
+ * session, an unknown time zone or a problem limit below 1 throws STRATA_FORMAT_INVALID_OPTION (HTTP 400).
+ */
+export function fileOptionsOf(options: IngestFileOptions): FileOptions {
+  const zones = options.zones !== undefined || options.session !== undefined ? parseZoneSpec(options.zones ?? 'equal:4', options.session) : undefined;
+  if (zones !== undefined) createZoning(zones);
+  if (options.tz !== undefined) {
+    try { new Intl.DateTimeFormat('en', { timeZone: options.tz }); } catch {
+      throw formatError('STRATA_FORMAT_INVALID_OPTION', `unknown time zone ${JSON.stringify(options.tz)}`, { tz: options.tz });
+    }
+  }
+  const max = options.maxProblems;
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+    throw formatError('STRATA_FORMAT_INVALID_OPTION', `maxProblems must be a positive integer, got ${String(max)}`, { maxProblems: max });
+  }
+  return {
+    ...(options.format !== undefined ? { format: resolveFormatId(options.format) } : {}),
+    ...(zones !== undefined ? { zones } : {}),
+    ...(options.lenient ? { lenient: true } : {}),
+    ...(max !== undefined ? { maxProblems: max } : {}),
+    ...(options.tz !== undefined ? { tz: options.tz } : {}),
+  };
 }
 
 export async function startIngestService(o: IngestServiceOptions): Promise<IngestService> {
@@ -102,14 +128,8 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
     const { path: _path, ...rest } = u;
     return rest;
   };
-  const ask = (paths: readonly string[], options: { zones?: string; lenient?: boolean }): Promise<IngestFilesReply> =>
-    o.system.ask<IngestCommand, IngestFilesReply>(ref, (replyTo) => ({
-      type: 'ingest.files', paths, replyTo,
-      options: {
-        ...(options.zones !== undefined ? { zones: parseZoneSpec(options.zones) } : {}),
-        ...(options.lenient ? { lenient: true } : {}),
-      },
-    }), { timeoutMs: WEEK_MS });
+  const ask = (paths: readonly string[], options: FileOptions): Promise<IngestFilesReply> =>
+    o.system.ask<IngestCommand, IngestFilesReply>(ref, (replyTo) => ({ type: 'ingest.files', paths, replyTo, options }), { timeoutMs: WEEK_MS });
   const checkIntake = (): void => {
     if (!intake) throw daemonError('STRATA_DAEMON_INTAKE_STOPPED', 'the daemon is shutting down and takes no new files');
   };
@@ -148,6 +168,8 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
 
     async process(ids, options) {
       checkIntake();
+      // checked before any upload changes state: a bad option leaves them 'stored'
+      const fileOptions = fileOptionsOf(options);
       const chosen = ids === null ? [...uploads.values()].filter((u) => u.state === 'stored') : ids.map((id) => {
         const u = uploads.get(id);
         if (!u) throw daemonError('STRATA_DAEMON_UNKNOWN_UPLOAD', `no upload has id ${JSON.stringify(id)}`, { id });
@@ -157,7 +179,7 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
       const run = chosen.filter((u) => u.state === 'stored' || u.state === 'failed' || u.state === 'rejected');
       for (const u of run) update(u.id, { state: 'processing', outcome: null });
       if (run.length > 0) {
-        void ask(run.map((u) => u.path), options).then(async (reply) => {
+        void ask(run.map((u) => u.path), fileOptions).then(async (reply) => {
           if (reply.type !== 'ingest.files.ok') {
             for (const u of run) update(u.id, { state: 'failed' });
             return;
@@ -174,7 +196,7 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
 
     async ingestPaths(paths, options = {}) {
       checkIntake();
-      const reply = await ask(paths, options);
+      const reply = await ask(paths, fileOptionsOf(options));
       if (reply.type !== 'ingest.files.ok') throw new StrataError(reply.code, `ingest of ${paths.length} path(s) did not finish: ${reply.message}`, { paths: paths.length });
       return reply.outcomes as readonly FileOutcome[];
     },

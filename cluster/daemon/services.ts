@@ -152,15 +152,37 @@ export interface IngestStatusView {
   readonly parse: { readonly threads: number; readonly chunks: number; readonly recuts: number; readonly parsedHere: number } | null;
 }
 
+/**
+ * How files are read, as the CLI's file flags spell them (`strata ingest --format --zones --session --tz --lenient
+ * --max-problems`); the service turns them into the ingest actor's FileOptions and checks them first
+ * (STRATA_FORMAT_INVALID_OPTION naming the bad one).
+ */
+export interface IngestFileOptions {
+  /** a format id, full (`FORMAT_3_TRADING_VIEW_CSV`) or short (`FORMAT_3`, `3`) */
+  readonly format?: string;
+  /** zone mode: equal[:n] | freeform:HH:MM,… | custom:HH:MM-HH:MM,… (with `session` alone: equal:4) */
+  readonly zones?: string;
+  /** the trading session the zones divide, HH:MM-HH:MM */
+  readonly session?: string;
+  /** IANA time zone of the files' local times */
+  readonly tz?: string;
+  readonly lenient?: boolean;
+  /** problems listed per file (all are counted), a whole number >= 1 */
+  readonly maxProblems?: number;
+}
+
 export interface IngestService {
   /** stores an uploaded file's bytes (not read yet) */
   upload(name: string, source: AsyncIterable<Uint8Array>, limitBytes: number): Promise<UploadView>;
-  /** reads the given uploads (or every stored one); resolves once they are queued, outcomes come as events */
-  process(uploadIds: readonly string[] | null, options: { readonly zones?: string; readonly lenient?: boolean }): Promise<readonly UploadView[]>;
+  /**
+   * reads the given uploads (or every stored one); resolves once they are queued, outcomes come as events. Bad
+   * options throw (STRATA_FORMAT_INVALID_OPTION) before any upload changes state.
+   */
+  process(uploadIds: readonly string[] | null, options: IngestFileOptions): Promise<readonly UploadView[]>;
   /** looks at the inbox folders now */
   scanInbox(): void;
   /** ingests files by path and waits for their outcomes (the demo data, the CLI) */
-  ingestPaths(paths: readonly string[], options?: { readonly zones?: string }): Promise<readonly FileOutcome[]>;
+  ingestPaths(paths: readonly string[], options?: IngestFileOptions): Promise<readonly FileOutcome[]>;
   status(): Promise<IngestStatusView>;
   uploads(): readonly UploadView[];
   getUpload(id: string): UploadView | null;

@@ -1,14 +1,21 @@
-// `strata jobs <list|show|result|cancel|pause|resume|reprioritise|run|algorithms>`: the job journal of a
-// store folder (<store>/jobs), read and edited in this process through the job service (no runner starts,
-// except for `run`, which runs every unfinished job to its end). A journal held by a running daemon is
-// refused with STRATA_JOB_JOURNAL_LOCKED. Exit 0 ok, 1 refused or failed, 2 usage error.
+// `strata jobs <list|show|result|cancel|pause|resume|reprioritise|run|algorithms>`: optimisation jobs, where
+// the target says (cluster/cli/commands/target.ts): with --store DIR (or no running daemon) the job journal
+// of that store folder (<store>/jobs), read and edited in this process through the job service (no runner
+// starts; a journal held by a running daemon is refused with STRATA_JOB_JOURNAL_LOCKED); with --url /
+// --token / --data-dir, STRATA_URL, or a daemon that `strata up` recorded and that answers, the daemon's
+// jobs through its REST API (/api/v1/optimizer/jobs). `run` works on a store folder only (--store, default
+// strata-data): it runs every unfinished job of the journal to its end in this process. `algorithms` prints
+// the static catalogue. Exit 0 ok, 1 refused or failed, 2 usage error.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { JobView } from '../../../actors/job-scheduler/index.ts';
 import { algorithms as registry } from '../../../engine/algorithms/index.ts';
-import { PRIORITIES, type JobStatus, type Priority } from '../../../engine/jobs/index.ts';
+import { PRIORITIES, type JobResult, type JobStatus, type Priority } from '../../../engine/jobs/index.ts';
+import { apiGet, apiPost, type Connection } from '../../api/client.ts';
+import type { JobView as DaemonJobView } from '../../daemon/services.ts';
 import { DEFAULT_STORE_DIR, errorText, openJobsSession, parseGenerated, progressBar, resultText, type JobsSession } from './optimize.ts';
-import { EXIT_OK, EXIT_REJECTED, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
+import { addTargetFlags, resolveTarget, targetNote, TargetUsageError, type Target, type TargetFlags } from './target.ts';
 
 const STATUSES: readonly JobStatus[] = ['queued', 'running', 'paused', 'backingOff', 'completed', 'failed', 'cancelled'];
 
@@ -32,13 +39,24 @@ export function jobLine(j: JobView): string {
     j.lastError ? `${j.lastError.code}` : ''].join('  ').trimEnd();
 }
 
-function detailText(j: JobView): string {
+/** A daemon job (its REST JobView) on one line, as jobLine() prints a journal's job. */
+export function daemonJobLine(j: DaemonJobView): string {
+  const p = j.progress;
+  const progress = p ? `${p.evaluations.toLocaleString('en-US')}${p.budget ? `/${p.budget.toLocaleString('en-US')}` : ''} evals${p.etaMs !== null && p.etaMs !== undefined ? `, ETA ${(p.etaMs / 1000).toFixed(0)} s` : ''}` : '';
+  return [j.id.padEnd(11), j.state.padEnd(10), j.priority.padEnd(8), (j.owner ?? '-').padEnd(10), j.algorithm.padEnd(22), time(j.submittedAt), progress,
+    j.error ? `${j.error.code}` : ''].join('  ').trimEnd();
+}
+
+function detailText(j: object): string {
   return `${Object.entries(j).map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join('\n')}\n`;
 }
 
-interface Common { store: string; json?: boolean }
+interface Common extends TargetFlags { json?: boolean }
 
-async function withSession(io: CliIo, flags: Common & { threads?: number; generated?: { nStrategies: number; nDays: number; seed: number } }, runners: number,
+/** The store folder for `run`, which has its own --store with a default. */
+interface RunFlags { store: string; json?: boolean; threads?: number; runners: number; generated?: { nStrategies: number; nDays: number; seed: number } }
+
+async function withSession(io: CliIo, flags: { store: string; threads?: number; generated?: { nStrategies: number; nDays: number; seed: number } }, runners: number,
   fn: (s: JobsSession) => Promise<void>, bar?: ReturnType<typeof progressBar>): Promise<void> {
   let session: JobsSession;
   try {
@@ -62,72 +80,124 @@ async function withSession(io: CliIo, flags: Common & { threads?: number; genera
   }
 }
 
+/** Resolves the target (a usage error exits 2), prints its note, and runs the store or the daemon branch. */
+async function onTarget(io: CliIo, flags: Common, onStore: (s: JobsSession) => Promise<void>, onDaemon: (conn: Connection) => Promise<void>): Promise<void> {
+  let target: Target;
+  try {
+    target = await resolveTarget(flags);
+  } catch (e) {
+    if (e instanceof TargetUsageError) {
+      io.err(`jobs: ${e.message}\n`);
+      io.setExitCode(EXIT_USAGE);
+      return;
+    }
+    io.err(`jobs: ${errorText(e)}`);
+    io.setExitCode(EXIT_REJECTED);
+    return;
+  }
+  const note = targetNote(target);
+  if (note !== null) io.err(note);
+  if (target.kind === 'store') return withSession(io, { store: target.dir }, 0, onStore);
+  try {
+    await onDaemon(target.conn);
+  } catch (e) {
+    io.err(`jobs: ${errorText(e)}`);
+    io.setExitCode(EXIT_REJECTED);
+  }
+}
+
+const jobPath = (id: string, tail = ''): string => `/api/v1/optimizer/jobs/${encodeURIComponent(id)}${tail}`;
+
 export function register(program: Command, io: CliIo = processIo()): void {
-  const jobs = program.command('jobs').description('list, inspect and control the optimisation jobs of a store folder');
+  const jobs = program.command('jobs').description('list, inspect and control optimisation jobs: on a running daemon through its API, or in the job journal of a store folder');
   usageExits(jobs, io);
   const sub = (name: string, description: string): Command => {
-    const c = jobs.command(name).description(description)
-      .option('--store <dir>', 'store folder (the journal is <dir>/jobs)', DEFAULT_STORE_DIR)
+    const c = addTargetFlags(jobs.command(name).description(description), 'store folder (the journal is <dir>/jobs)')
       .option('--json', 'print JSON');
     usageExits(c, io);
     return c;
   };
 
-  sub('list', 'jobs in acceptance order, with status, priority, SLA and progress')
+  sub('list', 'jobs in acceptance order, with status, priority, SLA (store folder) and progress')
     .option('--status <list>', `only these statuses (${STATUSES.join(', ')})`, statusList)
-    .action(async (flags: Common & { status?: JobStatus[] }) => withSession(io, flags, 0, async ({ service }) => {
+    .action(async (flags: Common & { status?: JobStatus[] }) => onTarget(io, flags, async ({ service }) => {
       const list = await service.list(flags.status ? { status: flags.status } : {});
       io.out(flags.json ? `${JSON.stringify(list)}\n` : list.length === 0 ? 'no jobs\n' : `${list.map(jobLine).join('\n')}\n`);
       io.setExitCode(EXIT_OK);
+    }, async (conn) => {
+      const { jobs: all } = await apiGet<{ jobs: DaemonJobView[] }>(conn, '/api/v1/optimizer/jobs');
+      const wanted = flags.status ? new Set<string>(flags.status) : null;
+      const list = wanted ? all.filter((j) => wanted.has(j.state)) : all;
+      io.out(flags.json ? `${JSON.stringify(list)}\n` : list.length === 0 ? 'no jobs\n' : `${list.map(daemonJobLine).join('\n')}\n`);
+      io.setExitCode(EXIT_OK);
     }));
 
-  sub('show', 'one job: status, attempts, checkpoints, SLA, expected start and finish, last error')
+  sub('show', 'one job: status, priority, progress and last error (a store folder\'s journal adds attempts, checkpoints, SLA, expected start and finish)')
     .argument('<id>')
-    .action(async (id: string, flags: Common) => withSession(io, flags, 0, async ({ service }) => {
+    .action(async (id: string, flags: Common) => onTarget(io, flags, async ({ service }) => {
       const job = await service.get(id);
+      io.out(flags.json ? `${JSON.stringify(job)}\n` : detailText(job));
+      io.setExitCode(EXIT_OK);
+    }, async (conn) => {
+      const job = await apiGet<DaemonJobView>(conn, jobPath(id));
       io.out(flags.json ? `${JSON.stringify(job)}\n` : detailText(job));
       io.setExitCode(EXIT_OK);
     }));
 
   sub('result', 'a completed job\'s result: best portfolio, metrics, validation, Pareto front')
     .argument('<id>')
-    .action(async (id: string, flags: Common) => withSession(io, flags, 0, async ({ service }) => {
+    .action(async (id: string, flags: Common) => onTarget(io, flags, async ({ service }) => {
       const result = await service.result(id);
       io.out(flags.json ? `${JSON.stringify(result)}\n` : resultText(await service.get(id), result));
+      io.setExitCode(EXIT_OK);
+    }, async (conn) => {
+      const result = await apiGet<JobResult>(conn, jobPath(id, '/result'));
+      io.out(flags.json ? `${JSON.stringify(result)}\n` : resultText({ id }, result));
       io.setExitCode(EXIT_OK);
     }));
 
   for (const [name, description] of [['cancel', 'cancel a job'], ['pause', 'pause a job (it keeps its checkpoint)'], ['resume', 'queue a paused job again']] as const) {
-    sub(name, description).argument('<id>').action(async (id: string, flags: Common) => withSession(io, flags, 0, async ({ service }) => {
+    sub(name, description).argument('<id>').action(async (id: string, flags: Common) => onTarget(io, flags, async ({ service }) => {
       const job = await service[name](id);
       io.out(flags.json ? `${JSON.stringify(job)}\n` : `${jobLine(job)}\n`);
+      io.setExitCode(EXIT_OK);
+    }, async (conn) => {
+      const job = await apiPost<DaemonJobView>(conn, jobPath(id, `/${name}`), {});
+      io.out(flags.json ? `${JSON.stringify(job)}\n` : `${daemonJobLine(job)}\n`);
       io.setExitCode(EXIT_OK);
     }));
   }
 
   sub('reprioritise', `move a job to another priority level (${PRIORITIES.join(', ')})`)
     .argument('<id>').argument('<priority>', 'the new level', priority)
-    .action(async (id: string, p: Priority, flags: Common) => withSession(io, flags, 0, async ({ service }) => {
+    .action(async (id: string, p: Priority, flags: Common) => onTarget(io, flags, async ({ service }) => {
       const job = await service.reprioritise(id, p);
       io.out(flags.json ? `${JSON.stringify(job)}\n` : `${jobLine(job)}\n`);
       io.setExitCode(EXIT_OK);
+    }, async (conn) => {
+      const job = await apiPost<DaemonJobView>(conn, jobPath(id, '/priority'), { priority: p });
+      io.out(flags.json ? `${JSON.stringify(job)}\n` : `${daemonJobLine(job)}\n`);
+      io.setExitCode(EXIT_OK);
     }));
 
-  sub('run', 'run every queued (or interrupted) job of the journal to its end, in this process')
+  const run = jobs.command('run').description('run every queued (or interrupted) job of a store folder\'s journal to its end, in this process')
+    .option('--store <dir>', 'store folder (the journal is <dir>/jobs)', DEFAULT_STORE_DIR)
+    .option('--json', 'print JSON')
     .option('--threads <n>', 'CPU pool threads', positiveInt)
     .option('--runners <n>', 'jobs at once', positiveInt, 1)
-    .option('--generated <NxD[:seed]>', 'run over a generated universe instead of the store (demo, tests)', parseGenerated)
-    .action(async (flags: Common & { threads?: number; runners: number; generated?: { nStrategies: number; nDays: number; seed: number } }) => {
-      const bar = progressBar(io);
-      await withSession(io, flags, flags.runners, async ({ service }) => {
-        const open = await service.list({ status: ['queued', 'running', 'backingOff'] });
-        const finished = [];
-        for (const j of open) finished.push(await service.whenFinished(j.id, 30 * 24 * 3600_000));
-        const bad = finished.filter((j) => j.status !== 'completed');
-        io.out(flags.json ? `${JSON.stringify(finished)}\n` : finished.length === 0 ? 'nothing to run\n' : `${finished.map(jobLine).join('\n')}\n`);
-        io.setExitCode(bad.length > 0 ? EXIT_REJECTED : EXIT_OK);
-      }, bar);
-    });
+    .option('--generated <NxD[:seed]>', 'run over a generated universe instead of the store (demo, tests)', parseGenerated);
+  usageExits(run, io);
+  run.action(async (flags: RunFlags) => {
+    const bar = progressBar(io);
+    await withSession(io, flags, flags.runners, async ({ service }) => {
+      const open = await service.list({ status: ['queued', 'running', 'backingOff'] });
+      const finished = [];
+      for (const j of open) finished.push(await service.whenFinished(j.id, 30 * 24 * 3600_000));
+      const bad = finished.filter((j) => j.status !== 'completed');
+      io.out(flags.json ? `${JSON.stringify(finished)}\n` : finished.length === 0 ? 'nothing to run\n' : `${finished.map(jobLine).join('\n')}\n`);
+      io.setExitCode(bad.length > 0 ? EXIT_REJECTED : EXIT_OK);
+    }, bar);
+  });
 
   const algorithms = jobs.command('algorithms').description('the optimisation algorithms and their default hyperparameters').option('--json', 'print JSON');
   usageExits(algorithms, io);

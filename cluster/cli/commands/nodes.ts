@@ -17,11 +17,11 @@ const pad = (s: string, n: number): string => (s.length >= n ? `${s.slice(0, n -
 
 export function formatNodes(s: StoreStatus): string {
   const lines = [`store: ${s.mode}, replication ${s.replicationFactor}, quorum ${s.quorum ? 'yes' : 'NO'}`, ''];
-  lines.push(`${pad('node', 12)} ${pad('state', 12)} ${pad('breaker', 10)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('in-flight', 9)} ${pad('trades', 10)} ${pad('DuckDB MiB', 11)} label`);
+  lines.push(`${pad('node', 12)} ${pad('state', 12)} ${pad('breaker', 10)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('in-flight', 10)} ${pad('trades', 10)} ${pad('DuckDB MiB', 11)} label`);
   for (const n of s.nodes) {
     lines.push([
       pad(n.name, 12), pad(n.state, 12), pad(n.breaker ?? '-', 10), pad(n.latencyMs ? n.latencyMs.p50.toFixed(2) : '-', 8),
-      pad(n.latencyMs ? n.latencyMs.p99.toFixed(2) : '-', 8), pad(n.inFlight === null ? '-' : String(n.inFlight), 9),
+      pad(n.latencyMs ? n.latencyMs.p99.toFixed(2) : '-', 8), pad(n.inFlight === null ? '-' : String(n.inFlight), 10),
       pad(n.rowCounts ? String(n.rowCounts['trades'] ?? 0) : '-', 10),
       pad(typeof n.memoryBytes === 'number' ? (n.memoryBytes / 2 ** 20).toFixed(0) : '-', 11), n.label,
     ].join(' '));

@@ -1,21 +1,31 @@
-// `strata optimize [options]`: builds an optimisation job spec from flags (or --spec FILE), runs it in this
-// process through the job service (durable journal in <store>/jobs, P&L from the embedded store in --store
-// or a --generated universe) with a progress bar, and prints the best portfolio with its validation figures.
-// A rerun with the same --key after a crash resumes the same job from its last checkpoint. Exit 0 completed,
-// 1 refused / failed / cancelled, 2 usage error. Also the store-folder plumbing `strata jobs` shares.
+// `strata optimize [options]`: builds an optimisation job spec from flags (or --spec FILE) and runs it where
+// the target says (cluster/cli/commands/target.ts), with a progress bar, then prints the best portfolio with
+// its validation figures:
+//   - a store folder (--store DIR, or no running daemon): in this process through the job service (durable
+//     journal in <store>/jobs, P&L from the embedded store or a --generated universe); a rerun with the same
+//     --key after a crash resumes the same job from its last checkpoint;
+//   - a daemon (--url / --token / --data-dir, STRATA_URL, or the daemon `strata up` recorded when it
+//     answers): submitted through its REST API (POST /api/v1/optimizer/jobs, --key as the spec's
+//     idempotencyKey), followed by polling the job until it finishes, and its result fetched; the daemon's
+//     own pool and store apply, so --threads and --generated are usage errors there.
+// --detach only queues the job. Exit 0 completed (or queued with --detach), 1 refused / failed / cancelled,
+// 2 usage error. Also the store-folder plumbing `strata jobs` shares.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
-import { createJobService, type JobEvent, type JobService, type JobView } from '../../../actors/job-scheduler/index.ts';
+import { createJobService, type JobEvent, type JobService } from '../../../actors/job-scheduler/index.ts';
 import { createGeneratedMatrixSource, createStoreMatrixSource, PRIORITIES, type JobResult, type MatrixSource } from '../../../engine/jobs/index.ts';
 import { openDuckDbNode, type StoreNode } from '../../../engine/store/index.ts';
 import { METRIC_SENSE } from '../../../engine/portfolio/index.ts';
 import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
-import { EXIT_OK, EXIT_REJECTED, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
+import { apiGet, apiPost, type Connection } from '../../api/client.ts';
+import type { JobView as DaemonJobView } from '../../daemon/services.ts';
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
+import { addTargetFlags, resolveTarget, targetNote, TargetUsageError, type Target } from './target.ts';
 
-export const DEFAULT_STORE_DIR = 'strata-data';
+export { DEFAULT_STORE_DIR } from './target.ts';
 
 /** The job journal folder and the store file inside a --store folder (the ingest command's layout). */
 export function jobsLayout(dir: string): { jobsDir: string; storeFile: string } {
@@ -82,7 +92,8 @@ const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toLocaleS
 /** A figure as the CLI prints it: thousands separators, at most `digits` decimals. */
 export const formatNumber = fmt;
 
-export function resultText(job: JobView, r: JobResult): string {
+/** `job`: only its id is printed (a journal's JobView, a daemon's, or just `{ id }`). */
+export function resultText(job: { readonly id: string }, r: JobResult): string {
   const lines = [`${job.id}: completed · ${r.algorithm.id}${r.algorithm.recommended ? ' (recommended)' : ''} · ${r.evaluations.toLocaleString('en-US')} evaluations · ${r.nStrategies} strategies × ${r.days.count} days (${r.days.first} … ${r.days.last})`];
   const b = r.best;
   if (b) {
@@ -157,7 +168,7 @@ export function progressBar(io: CliIo, primaryOf: (id: string) => string | undef
 }
 
 interface OptimizeFlags {
-  store: string; spec?: string; algorithm: string; objectives: string; k?: number; kMin?: number; kMax?: number;
+  store?: string; url?: string; token?: string; dataDir?: string; spec?: string; algorithm: string; objectives: string; k?: number; kMin?: number; kMax?: number;
   from: string; to: string; zone?: string; underlyings?: string; strategyTypes?: string; maxStrategies?: number;
   evaluations?: number; wallTime?: number; seed: number; priority?: string; deadline?: string; walkForward?: number; bootstrap?: number;
   params?: string; capital?: number; threads?: number; key?: string; generated?: { nStrategies: number; nDays: number; seed: number }; json?: boolean; detach?: boolean;
@@ -202,10 +213,96 @@ const positiveNumber = (v: string): number => {
   return n;
 };
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const FINISHED: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+/** how often a daemon job is polled while the command follows it */
+export const DAEMON_POLL_MS = 250;
+
+/** On a daemon: submit the spec, then (unless --detach) follow the job to its end and print its result. */
+async function optimizeOnDaemon(io: CliIo, conn: Connection, flags: OptimizeFlags, spec: unknown, primary: string | undefined): Promise<void> {
+  const body = flags.key !== undefined && spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? { ...(spec as object), idempotencyKey: flags.key } : spec;
+  const bar = io.interactive ? jobProgressBar() : null;
+  try {
+    const job = await apiPost<DaemonJobView>(conn, '/api/v1/optimizer/jobs', body);
+    if (flags.detach) {
+      io.out(flags.json ? `${JSON.stringify({ job })}\n` : `${job.id} submitted, now ${job.state} · daemon ${conn.url}\n`);
+      io.setExitCode(EXIT_OK);
+      return;
+    }
+    let done = job;
+    while (!FINISHED.has(done.state)) {
+      const p = done.progress;
+      if (bar && p) {
+        bar.draw(done.id, {
+          evaluations: p.evaluations, budget: p.budget, evaluationsPerSec: p.evaluationsPerSec, etaMs: p.etaMs, best: p.best?.[0] ?? null,
+          ...(primary !== undefined ? { bestMetric: primary } : {}),
+        });
+      }
+      await sleep(DAEMON_POLL_MS);
+      done = await apiGet<DaemonJobView>(conn, `/api/v1/optimizer/jobs/${encodeURIComponent(job.id)}`);
+    }
+    bar?.stop();
+    if (done.state !== 'completed') {
+      io.err(`${done.id}: ${done.state}${done.error ? ` · ${done.error.code}: ${done.error.message}` : ''}\n`);
+      io.setExitCode(EXIT_REJECTED);
+      return;
+    }
+    const result = await apiGet<JobResult>(conn, `/api/v1/optimizer/jobs/${encodeURIComponent(job.id)}/result`);
+    io.out(flags.json ? `${JSON.stringify({ job: done, result })}\n` : resultText(done, result));
+    io.setExitCode(EXIT_OK);
+  } catch (e) {
+    io.err(`optimize: ${errorText(e)}`);
+    io.setExitCode(EXIT_REJECTED);
+  } finally {
+    bar?.stop();
+  }
+}
+
+/** In this process, on a store folder's job journal (or a --generated universe). */
+async function optimizeOnStore(io: CliIo, store: string, flags: OptimizeFlags, spec: unknown, primary: string | undefined): Promise<void> {
+  const bar = progressBar(io, () => primary);
+  let session: JobsSession;
+  try {
+    session = await openJobsSession({
+      store, runners: flags.detach ? 0 : 1, ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+      ...(flags.generated ? { generated: flags.generated } : {}), onEvent: (e) => bar.onEvent(e),
+    });
+  } catch (e) {
+    io.err(`optimize: ${errorText(e)}`);
+    io.setExitCode(EXIT_REJECTED);
+    return;
+  }
+  try {
+    const { job, duplicate } = await session.service.submit(spec, flags.key !== undefined ? { idempotencyKey: flags.key } : {});
+    if (flags.detach) {
+      io.out(flags.json ? `${JSON.stringify({ job, duplicate })}\n` : `${job.id} ${duplicate ? 'already exists' : 'queued'} (${job.status}) · journal ${jobsLayout(store).jobsDir}\n`);
+      io.setExitCode(EXIT_OK);
+      return;
+    }
+    const done = await session.service.whenFinished(job.id, 30 * 24 * 3600_000);
+    bar.stop();
+    if (done.status !== 'completed') {
+      io.err(`${done.id}: ${done.status}${done.lastError ? ` · ${done.lastError.code}: ${done.lastError.message}` : ''}\n`);
+      io.setExitCode(EXIT_REJECTED);
+      return;
+    }
+    const result = await session.service.result(job.id);
+    io.out(flags.json ? `${JSON.stringify({ job: done, result })}\n` : resultText(done, result));
+    io.setExitCode(EXIT_OK);
+  } catch (e) {
+    bar.stop();
+    io.err(`optimize: ${errorText(e)}`);
+    io.setExitCode(EXIT_REJECTED);
+  } finally {
+    bar.stop();
+    await session.close();
+  }
+}
+
 export function register(program: Command, io: CliIo = processIo()): void {
-  const cmd = program.command('optimize')
-    .description('run a portfolio optimisation job in this process (durable: rerun with the same --key to resume after a crash)')
-    .option('--store <dir>', 'store folder (DuckDB file; the job journal goes to <dir>/jobs)', DEFAULT_STORE_DIR)
+  const cmd = addTargetFlags(program.command('optimize')
+    .description('run a portfolio optimisation job: on a running daemon through its API, or in this process on a store folder (durable: rerun with the same --key to resume after a crash)'),
+  'store folder (DuckDB file; the job journal goes to <dir>/jobs)')
     .option('--spec <file>', 'a JSON job spec (the other job flags are then ignored)')
     .option('--algorithm <id>', 'algorithm id, or "recommend"', 'recommend')
     .option('--params <json>', 'algorithm hyperparameters as a JSON object')
@@ -227,13 +324,36 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .option('--deadline <iso>', 'finish by (ISO date-time): SLA status')
     .option('--walk-forward <folds>', 'walk-forward folds (0: none; default 3)', nonNegativeInt)
     .option('--bootstrap <n>', 'bootstrap resamples (0: none; default 500)', nonNegativeInt)
-    .option('--threads <n>', 'CPU pool threads', positiveInt)
+    .option('--threads <n>', 'CPU pool threads (store folder only: a daemon uses its own pool)', positiveInt)
     .option('--key <key>', 'idempotency key: the same key names the same job')
-    .option('--generated <NxD[:seed]>', 'optimise over a generated universe instead of the store (demo, tests)', parseGenerated)
-    .option('--detach', 'only queue the job (run it later with `strata jobs run`)')
+    .option('--generated <NxD[:seed]>', 'optimise over a generated universe instead of the store (store folder only; demo, tests)', parseGenerated)
+    .option('--detach', 'only queue the job (a daemon runs it; on a store folder run it later with `strata jobs run`)')
     .option('--json', 'print the result as JSON');
   usageExits(cmd, io);
   cmd.action(async (flags: OptimizeFlags) => {
+    let target: Target;
+    try {
+      target = await resolveTarget(flags);
+    } catch (e) {
+      if (e instanceof TargetUsageError) {
+        io.err(`optimize: ${e.message}\n`);
+        io.setExitCode(EXIT_USAGE);
+        return;
+      }
+      io.err(`optimize: ${errorText(e)}`);
+      io.setExitCode(EXIT_REJECTED);
+      return;
+    }
+    if (target.kind === 'daemon') {
+      const inProcess = [flags.threads !== undefined ? '--threads' : null, flags.generated ? '--generated' : null].filter((f) => f !== null);
+      if (inProcess.length > 0) {
+        io.err(`optimize: ${inProcess.join(' and ')} work in this process on a store folder only; the daemon at ${target.conn.url} uses its own pool and store (give --store DIR to optimise in this process)\n`);
+        io.setExitCode(EXIT_USAGE);
+        return;
+      }
+    }
+    const note = targetNote(target);
+    if (note !== null) io.err(note);
     let spec: unknown;
     try {
       spec = flags.spec ? JSON.parse(await readFile(resolve(flags.spec), 'utf8')) : specFromFlags(flags);
@@ -242,43 +362,9 @@ export function register(program: Command, io: CliIo = processIo()): void {
       io.setExitCode(EXIT_REJECTED);
       return;
     }
-    const primary = (spec as { problem?: { objectives?: unknown[] } } | null)?.problem?.objectives?.[0];
-    const bar = progressBar(io, () => (typeof primary === 'string' ? primary : undefined));
-    let session: JobsSession;
-    try {
-      session = await openJobsSession({
-        store: flags.store, runners: flags.detach ? 0 : 1, ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
-        ...(flags.generated ? { generated: flags.generated } : {}), onEvent: (e) => bar.onEvent(e),
-      });
-    } catch (e) {
-      io.err(`optimize: ${errorText(e)}`);
-      io.setExitCode(EXIT_REJECTED);
-      return;
-    }
-    try {
-      const { job, duplicate } = await session.service.submit(spec, flags.key !== undefined ? { idempotencyKey: flags.key } : {});
-      if (flags.detach) {
-        io.out(flags.json ? `${JSON.stringify({ job, duplicate })}\n` : `${job.id} ${duplicate ? 'already exists' : 'queued'} (${job.status}) · journal ${jobsLayout(flags.store).jobsDir}\n`);
-        io.setExitCode(EXIT_OK);
-        return;
-      }
-      const done = await session.service.whenFinished(job.id, 30 * 24 * 3600_000);
-      bar.stop();
-      if (done.status !== 'completed') {
-        io.err(`${done.id}: ${done.status}${done.lastError ? ` · ${done.lastError.code}: ${done.lastError.message}` : ''}\n`);
-        io.setExitCode(EXIT_REJECTED);
-        return;
-      }
-      const result = await session.service.result(job.id);
-      io.out(flags.json ? `${JSON.stringify({ job: done, result })}\n` : resultText(done, result));
-      io.setExitCode(EXIT_OK);
-    } catch (e) {
-      bar.stop();
-      io.err(`optimize: ${errorText(e)}`);
-      io.setExitCode(EXIT_REJECTED);
-    } finally {
-      bar.stop();
-      await session.close();
-    }
+    const first = (spec as { problem?: { objectives?: unknown[] } } | null)?.problem?.objectives?.[0];
+    const primary = typeof first === 'string' ? first : undefined;
+    if (target.kind === 'daemon') await optimizeOnDaemon(io, target.conn, flags, spec, primary);
+    else await optimizeOnStore(io, target.dir, flags, spec, primary);
   });
 }
