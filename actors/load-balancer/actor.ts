@@ -761,6 +761,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
           lastError: s?.lastError ?? null,
           lastHealthyAt: s?.lastHealthyAt ?? null,
           memoryBytes: s?.memoryBytes ?? null,
+          rowCounts: s?.rowCounts ?? null,
           hostMemory: s?.hostMemory ?? null,
           pid: s?.pid ?? null,
           threadId: s?.threadId ?? null,

@@ -64,6 +64,8 @@ export interface NodeStatus {
   readonly lastHealthyAt: number | null;
   /** DuckDB's own memory at the node's last health check, bytes (null: HeavyDB, or not checked yet) */
   readonly memoryBytes: number | null;
+  /** each table's rows on this node at its last count, every tenth health check (null: HeavyDB, not yet) */
+  readonly rowCounts: Readonly<Record<string, number>> | null;
   /** the hosting thread's or process's V8 heap and external memory, bytes (null: in-line, or not checked yet) */
   readonly hostMemory: HostMemory | null;
   readonly pid: number | null;

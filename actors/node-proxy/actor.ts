@@ -4,7 +4,7 @@
 // Reachability and breaker changes are reported to `report` (the load-balancer).
 import { createActor } from 'xstate';
 import type { EngineError } from '../../engine/engine-error.ts';
-import { DUCKDB_MEMORY_SQL, duckDbMemoryOf, type ResultSet } from '../../engine/store/index.ts';
+import { DUCKDB_HEALTH_COUNTS_SQL, DUCKDB_MEMORY_SQL, duckDbMemoryOf, duckDbRowCountsOf, ROW_COUNT_EVERY_CHECKS, type ResultSet } from '../../engine/store/index.ts';
 import type { ActorRef, Behaviour } from '../../runtime/index.ts';
 import { nodeProxyError } from './errors.ts';
 import { HOST_MEMORY_OP, toHostError, type HostErrorData, type HostMemory } from './host-protocol.ts';
@@ -51,6 +51,8 @@ export function nodeProxyBehaviour(o: NodeProxyOptions): Behaviour<NodeProxyMess
     let lastError: { code: string; message: string } | null = null;
     let lastHealthyAt: number | null = null;
     let memoryBytes: number | null = null;
+    let rowCounts: Readonly<Record<string, number>> | null = null;
+    let healthChecks = 0;
     let hostMemory: HostMemory | null = null;
     let healthRunning = false;
     let reported: { up: boolean; breaker: BreakerStateName } = { up: false, breaker: 'closed' };
@@ -156,8 +158,10 @@ export function nodeProxyBehaviour(o: NodeProxyOptions): Behaviour<NodeProxyMess
       if (snap.value === 'halfOpen') breaker.send({ type: 'probe.started' });
       const h = host;
       healthRunning = true;
-      // a DuckDB node's check also reads its memory: one table function over the buffer manager's counters
-      const sql = nodeKind === 'duckdb' ? DUCKDB_MEMORY_SQL : 'SELECT 1 AS ok';
+      // a DuckDB node's check also reads its memory: one table function over the buffer manager's counters;
+      // on its first and every ROW_COUNT_EVERY_CHECKS-th check it counts each table's rows as well (a scan of each)
+      const counting = nodeKind === 'duckdb' && healthChecks++ % ROW_COUNT_EVERY_CHECKS === 0;
+      const sql = nodeKind === 'duckdb' ? (counting ? DUCKDB_HEALTH_COUNTS_SQL : DUCKDB_MEMORY_SQL) : 'SELECT 1 AS ok';
       // and the JS memory of the thread or process that hosts it (none in-line: that is this thread)
       if (h.hosting !== 'inline') {
         h.call(HOST_MEMORY_OP, [], healthTimeoutMs + HOST_GRACE_MS).then((m) => { hostMemory = m as HostMemory; }, () => undefined);
@@ -167,6 +171,7 @@ export function nodeProxyBehaviour(o: NodeProxyOptions): Behaviour<NodeProxyMess
           healthRunning = false;
           lastHealthyAt = ctx.clock.now();
           if (nodeKind === 'duckdb') memoryBytes = duckDbMemoryOf(result as ResultSet);
+          if (counting) rowCounts = duckDbRowCountsOf(result as ResultSet);
         },
         () => { healthRunning = false; },
       );
@@ -187,6 +192,7 @@ export function nodeProxyBehaviour(o: NodeProxyOptions): Behaviour<NodeProxyMess
         lastError,
         lastHealthyAt,
         memoryBytes,
+        rowCounts,
         hostMemory,
         pid: host ? host.pid : null,
         threadId: host ? host.threadId : null,

@@ -31,6 +31,9 @@ export interface NodeProxyStatus {
   readonly lastHealthyAt: number | null;
   /** DuckDB's own memory at the last health check (DUCKDB_MEMORY_SQL), bytes; null for HeavyDB or before one */
   readonly memoryBytes: number | null;
+  /** each table's rows on this node at its last count (every ROW_COUNT_EVERY_CHECKS-th health check); null for
+   *  HeavyDB or before the first */
+  readonly rowCounts: Readonly<Record<string, number>> | null;
   /** the hosting thread's or process's V8 heap and external memory at the last health check (null in-line) */
   readonly hostMemory: HostMemory | null;
   readonly pid: number | null;

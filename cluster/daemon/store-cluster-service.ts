@@ -27,7 +27,7 @@ function nodeView(n: NodeStatus): StoreNodeView {
   const lat = n.latency['query'] ?? n.latency['health'] ?? Object.values(n.latency)[0];
   return {
     name: n.name, label: n.label, kind: n.kind, state: n.phase === 'catchingUp' ? 'catching-up' : n.phase === 'starting' ? 'starting' : n.up ? 'up' : 'down', breaker: n.breaker,
-    latencyMs: lat && lat.count > 0 ? { p50: lat.p50 / 1000, p99: lat.p99 / 1000 } : null, inFlight: n.inFlight, rowCounts: null,
+    latencyMs: lat && lat.count > 0 ? { p50: lat.p50 / 1000, p99: lat.p99 / 1000 } : null, inFlight: n.inFlight, rowCounts: n.rowCounts,
     lastError: n.lastError ? { code: n.lastError.code, message: n.lastError.message } : null, checkedAt: n.lastHealthyAt ?? Date.now(), memoryBytes: n.memoryBytes, hostHeapBytes: n.hostMemory ? n.hostMemory.heapBytes + n.hostMemory.externalBytes : null, pid: n.pid,
   };
 }

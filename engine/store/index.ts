@@ -6,7 +6,7 @@ export type { StoreErrorCode } from './errors.ts';
 export { createStoreNode, resultToBatch } from './store-node.ts';
 export type { AppendOptions, CallOptions, KvEntry, NodeHealth, StoreDriver, StoreKind, StoreNode, StoreNodeOptions } from './store-node.ts';
 
-export { openDuckDbNode, DEFAULT_CHUNK_ROWS, DEFAULT_FILE_MEMORY_LIMIT_MB, MIN_MEMORY_LIMIT_MB, DUCKDB_MEMORY_SQL, duckDbMemoryOf } from './duckdb-node.ts';
+export { openDuckDbNode, DEFAULT_CHUNK_ROWS, DEFAULT_FILE_MEMORY_LIMIT_MB, MIN_MEMORY_LIMIT_MB, DUCKDB_MEMORY_SQL, duckDbMemoryOf, DUCKDB_HEALTH_COUNTS_SQL, duckDbRowCountsOf, ROW_COUNT_EVERY_CHECKS } from './duckdb-node.ts';
 export type { DuckDbNodeOptions } from './duckdb-node.ts';
 export { canonicalDatabasePath, claimDatabaseFile, releaseDatabaseFilesOfThread } from './duckdb-file-registry.ts';
 export type { FileClaim } from './duckdb-file-registry.ts';

@@ -1,6 +1,6 @@
 // Each embedded node's DuckDB memory, read by its node-proxy's health check (DUCKDB_MEMORY_SQL) and shown in the
-// cluster status, with the JS memory of the thread hosting it: an operator sees which node holds how much. Real
-// DuckDB files on worker threads.
+// cluster status, with the JS memory of the thread hosting it, and each table's rows per node (counted every tenth
+// check): an operator sees which node holds how much. Real DuckDB files on worker threads and in-line.
 import { describe, expect, it } from 'vitest';
 import { pnlBatch, startCluster } from './cluster-harness.ts';
 
@@ -29,6 +29,32 @@ describe('store node memory', () => {
         expect(n.hostMemory!.externalBytes).toBeGreaterThan(0);
       }
       await h.cluster.syncAppends('file-m');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('counts each table\'s rows per node every tenth health check: every row twice over three nodes at RF 2', async () => {
+    const h = await startCluster({ nodes: 3, replicationFactor: 2, placement: 'inline' });
+    try {
+      const counts = async () => (await h.cluster.status()).nodes.map((n) => n.rowCounts);
+      const until = async (ok: (c: Awaited<ReturnType<typeof counts>>) => boolean, what: string) => {
+        const end = Date.now() + 15_000;
+        for (;;) {
+          const c = await counts();
+          if (ok(c)) return c;
+          if (Date.now() > end) throw new Error(`${what}: ${JSON.stringify(c)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const first = await until((c) => c.every((r) => r !== null), 'every node counted');
+      for (const r of first) expect(r).toEqual({ strategies: 0, trades: 0, daily_pnl: 0, kv: 0 });
+      const ids = Array.from({ length: 40 }, (_, i) => `rc${i}`);
+      await h.cluster.append('daily_pnl', pnlBatch(ids, 30));
+      // 1,200 rows, each on two of the three nodes; the health interval is 100 ms here, so a count every second
+      const after = await until((c) => c.reduce((sum, r) => sum + (r?.['daily_pnl'] ?? 0), 0) === 2 * 40 * 30, 'both replicas counted');
+      expect(after.every((r) => r!['daily_pnl']! > 0 && r!['daily_pnl']! < 40 * 30)).toBe(true);
+      expect(after.every((r) => r!['trades'] === 0)).toBe(true);
     } finally {
       await h.close();
     }
