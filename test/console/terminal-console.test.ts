@@ -38,6 +38,8 @@ describe('strata console', () => {
     expect(io.code).toBe(0);
     expect(io.text).toMatch(/MEMBERS \(1\)\n {2}\S+ +up +reachable {2}leader {2}\(this\)/);
     expect(io.text).toMatch(/STORE single-node · quorum yes\n {2}node-1 +up/);
+    // the node's trades rows, from its last health check
+    expect(io.text).toMatch(/\n {2}node-1 +up .* ms {2}\d+ trades\n/);
     expect(io.text).toContain('INGEST idle');
     expect(io.text).toContain('12:00:00 STRATA_TEST_ERROR test: something went wrong');
   });

@@ -39,7 +39,7 @@ export function renderConsole(s: ConsoleState): string {
   if (s.store) {
     out.push(`STORE ${s.store.mode} · quorum ${s.store.quorum ? 'yes' : 'NO'}`);
     for (const n of s.store.nodes) {
-      out.push(`  ${n.name.padEnd(10)} ${n.state.padEnd(11)} breaker ${(n.breaker ?? '-').padEnd(9)} p50 ${n.latencyMs ? n.latencyMs.p50.toFixed(1) : '-'} ms  p99 ${n.latencyMs ? n.latencyMs.p99.toFixed(1) : '-'} ms`);
+      out.push(`  ${n.name.padEnd(10)} ${n.state.padEnd(11)} breaker ${(n.breaker ?? '-').padEnd(9)} p50 ${n.latencyMs ? n.latencyMs.p50.toFixed(1) : '-'} ms  p99 ${n.latencyMs ? n.latencyMs.p99.toFixed(1) : '-'} ms${n.rowCounts ? `  ${(n.rowCounts['trades'] ?? 0).toLocaleString('en-US')} trades` : ''}`);
     }
     out.push('');
   }

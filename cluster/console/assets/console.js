@@ -69,7 +69,7 @@
     if (s) {
       const up = s.nodes.filter((n) => n.state === 'up').length;
       $('store-summary').textContent = `${s.mode} · ${up}/${s.nodes.length} up · quorum ${s.quorum ? 'yes' : 'NO'} · replication ${s.replicationFactor}`;
-      $('nodes').innerHTML = s.nodes.map((n) => `<tr data-node="${esc(n.name)}" data-state="${esc(n.state)}"><td title="${esc(n.label)}">${esc(n.name)}</td><td class="state-${esc(n.state)}">${esc(n.state)}</td><td class="state-${esc(n.breaker)}">${esc(n.breaker ?? '–')}</td><td>${n.latencyMs ? n.latencyMs.p50.toFixed(2) : '–'}</td><td>${n.latencyMs ? n.latencyMs.p99.toFixed(2) : '–'}</td><td>${n.inFlight ?? '–'}</td><td>${typeof n.memoryBytes === 'number' ? (n.memoryBytes / 1048576).toFixed(0) : '–'}</td></tr>`).join('');
+      $('nodes').innerHTML = s.nodes.map((n) => `<tr data-node="${esc(n.name)}" data-state="${esc(n.state)}"><td title="${esc(n.label)}">${esc(n.name)}</td><td class="state-${esc(n.state)}">${esc(n.state)}</td><td class="state-${esc(n.breaker)}">${esc(n.breaker ?? '–')}</td><td>${n.latencyMs ? n.latencyMs.p50.toFixed(2) : '–'}</td><td>${n.latencyMs ? n.latencyMs.p99.toFixed(2) : '–'}</td><td>${n.inFlight ?? '–'}</td><td>${n.rowCounts && typeof n.rowCounts.trades === 'number' ? n.rowCounts.trades.toLocaleString('en-US') : '–'}</td><td>${typeof n.memoryBytes === 'number' ? (n.memoryBytes / 1048576).toFixed(0) : '–'}</td></tr>`).join('');
     }
     $('store-log').innerHTML = state.storeLog.slice(-6).map((l) => `<li>${esc(l)}</li>`).join('');
     const jobs = [...state.jobs.values()].sort((a, b) => (ACTIVE.has(b.state) - ACTIVE.has(a.state)) || b.submittedAt - a.submittedAt);
