@@ -35,7 +35,10 @@ export async function hashFile(path: string): Promise<FileHash> {
 
 export function readFailed(path: string, e: unknown): Error {
   const code = (e as { code?: string }).code ?? 'unknown';
-  return formatError('STRATA_FORMAT_READ_FAILED', `cannot read ${JSON.stringify(path)}: ${code} ${(e as Error).message ?? ''}`.trim(), { file: path, cause: code });
+  // Node's own messages already start with the code ("ENOENT: no such file or directory, open …")
+  const message = (e as Error).message ?? '';
+  const text = message.startsWith(`${code}:`) ? message : `${code} ${message}`.trim();
+  return formatError('STRATA_FORMAT_READ_FAILED', `cannot read ${JSON.stringify(path)}: ${text}`, { file: path, cause: code });
 }
 
 /** 24 hex chars (96 bits): collisions are out of reach for any realistic number of strategies. */
