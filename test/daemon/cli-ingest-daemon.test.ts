@@ -206,3 +206,26 @@ describe('POST /api/v1/consolidator/process file options', () => {
     expect(done.body.outcome.summary).toMatchObject({ format: 'FORMAT_3_TRADING_VIEW_CSV', tz: 'UTC' });
   }, 60_000);
 });
+
+describe('strata ingest on a daemon with a small upload limit', () => {
+  it('reports a file over the limit as rejected with the daemon\'s code and stores the others (exit 1)', async () => {
+    const small = await startHarness({ 'api.uploadLimitBytes': 4_096 });
+    try {
+      const big = join(small.dir, 'big.csv');
+      await writeFile(big, `${'x'.repeat(100)}\n`.repeat(200));
+      const tiny = join(small.dir, 'tiny.csv');
+      // a valid FORMAT_3 file under the limit: the generated one cut to its header and first trades
+      const lines = (await readFile(join(ds.outDir, 'f3_tv_gen1.csv'), 'utf8')).split('\n');
+      await writeFile(tiny, `${lines.slice(0, 9).join('\n')}\n`);
+      expect((await readFile(tiny)).byteLength).toBeLessThan(4_096);
+      const r = await ingest(['--url', small.url, '--token', OPERATOR, big, tiny]);
+      expect(r.code, r.out + r.err).toBe(1);
+      expect(r.out).toMatch(/big\.csv: REJECTED STRATA_API_PAYLOAD_TOO_LARGE, nothing written/);
+      expect(r.out).toMatch(/tiny\.csv: FORMAT_3_TRADING_VIEW_CSV/);
+      expect(r.out).toContain(`1 stored, 0 already present, 1 rejected or failed · daemon ${small.url}`);
+      expect(small.daemon.services.ingest!.uploads().map((u) => [u.name, u.state])).toEqual([['tiny.csv', 'committed']]);
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
+});
