@@ -82,7 +82,8 @@ async function send<T>(c: Connection, method: string, path: string, o: { headers
   try { json = JSON.parse(text); } catch { json = null; }
   if (!res.ok) {
     const err = (json as { error?: { code?: string; message?: string; data?: Record<string, unknown> } } | null)?.error;
-    throw new StrataError(err?.code ?? 'STRATA_API_INTERNAL', err?.message ?? `HTTP ${res.status} from ${path}`, err?.data ?? {});
+    // a 503 without our error body (fastify's own while the daemon closes): the service is not there now
+    throw new StrataError(err?.code ?? (res.status === 503 ? 'STRATA_API_SERVICE_UNAVAILABLE' : 'STRATA_API_INTERNAL'), err?.message ?? `HTTP ${res.status} from ${path}`, err?.data ?? {});
   }
   return json as T;
 }

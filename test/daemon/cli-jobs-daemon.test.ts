@@ -4,6 +4,7 @@
 // job and a viewer token get coded errors (exit 1); a store folder together with a daemon, and the in-process
 // only flags on a daemon, are usage errors (exit 2); the daemon is found from its data dir.
 import { readdir } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -239,4 +240,37 @@ describe('strata jobs on a daemon', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('jobs: STRATA_API_SERVICE_UNAVAILABLE: cannot reach the daemon at http://127.0.0.1:9');
   });
+});
+
+describe('strata optimize following a job through a daemon that stops answering for a while', () => {
+  it('rides out the outage (a real TCP proxy closed and reopened) and follows the job to its end', async () => {
+    const target = Number(new URL(h.url).port);
+    const sockets = new Set<import('node:net').Socket>();
+    const open = (port: number) => new Promise<import('node:net').Server>((resolve) => {
+      const server = createServer((client) => {
+        const upstream = connect(target, '127.0.0.1');
+        for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => s.destroy()); }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+    let proxy = await open(0);
+    const port = (proxy.address() as AddressInfo).port;
+    const before = new Set((await h.request('GET', '/api/v1/optimizer/jobs')).body.jobs.map((j: { id: string }) => j.id));
+    const following = cli(['optimize', '--url', `http://127.0.0.1:${port}`, '--token', OPERATOR, ...big]);
+    const job = await until(async () => (await h.request('GET', '/api/v1/optimizer/jobs')).body.jobs.find((j: { id: string; state: string }) => !before.has(j.id) && j.state === 'running'), (j) => j !== undefined, 'the followed job running');
+    // the daemon goes away for 1.5 s as far as the CLI can tell: listener closed, connections cut
+    await new Promise<void>((r) => { proxy.close(() => r()); for (const s of sockets) s.destroy(); });
+    await new Promise((r) => setTimeout(r, 1_500));
+    proxy = await open(port);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await h.request('POST', `/api/v1/optimizer/jobs/${job.id}/cancel`)).status).toBe(200);
+    const r = await following;
+    // the CLI's kept-alive connection would hold the listener open
+    await new Promise<void>((r2) => { proxy.close(() => r2()); for (const s of sockets) s.destroy(); });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/does not answer \(STRATA_API_SERVICE_UNAVAILABLE\); retrying for up to 120 s/);
+    expect(r.err).toContain(`answers again; following ${job.id}`);
+    expect(r.err).toContain(`${job.id}: cancelled`);
+  }, 60_000);
 });

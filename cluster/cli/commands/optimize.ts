@@ -217,6 +217,32 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const FINISHED: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 /** how often a daemon job is polled while the command follows it */
 export const DAEMON_POLL_MS = 250;
+/** How long a followed job's daemon may stay unreachable (a restart, say: the job resumes from its checkpoint)
+ *  before `optimize` stops following it; the job itself goes on. */
+export const DAEMON_UNREACHABLE_MS = 120_000;
+
+/** The next view of a followed job, riding out a daemon that is briefly unreachable or not ready (restarting). */
+async function nextView(io: CliIo, conn: Connection, id: string, unreachableMs: number): Promise<DaemonJobView> {
+  let since: number | null = null;
+  for (;;) {
+    try {
+      const v = await apiGet<DaemonJobView>(conn, `/api/v1/optimizer/jobs/${encodeURIComponent(id)}`);
+      if (since !== null) io.err(`daemon at ${conn.url} answers again; following ${id}\n`);
+      return v;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== 'STRATA_API_SERVICE_UNAVAILABLE' && code !== 'STRATA_API_NOT_READY') throw e;
+      const now = Date.now();
+      if (since === null) {
+        since = now;
+        io.err(`daemon at ${conn.url} does not answer (${code}); retrying for up to ${Math.round(unreachableMs / 1000)} s, the job goes on there\n`);
+      } else if (now - since >= unreachableMs) {
+        throw Object.assign(e as Error, { message: `${(e as Error).message}; stopped following ${id}, which the daemon keeps (strata jobs show ${id})` });
+      }
+      await sleep(1_000);
+    }
+  }
+}
 
 /** On a daemon: submit the spec, then (unless --detach) follow the job to its end and print its result. */
 async function optimizeOnDaemon(io: CliIo, conn: Connection, flags: OptimizeFlags, spec: unknown, primary: string | undefined): Promise<void> {
@@ -230,6 +256,14 @@ async function optimizeOnDaemon(io: CliIo, conn: Connection, flags: OptimizeFlag
       return;
     }
     let done = job;
+    // Ctrl-C stops following, not the job: say how to find it again
+    const onSigint = (): void => {
+      bar?.stop();
+      io.err(`\n${job.id} keeps running in the daemon: \`strata jobs show ${job.id}\` looks at it, \`strata jobs cancel ${job.id}\` stops it\n`);
+      process.exit(130);
+    };
+    if (io.interactive) process.once('SIGINT', onSigint);
+    try {
     while (!FINISHED.has(done.state)) {
       const p = done.progress;
       if (bar && p) {
@@ -239,7 +273,10 @@ async function optimizeOnDaemon(io: CliIo, conn: Connection, flags: OptimizeFlag
         });
       }
       await sleep(DAEMON_POLL_MS);
-      done = await apiGet<DaemonJobView>(conn, `/api/v1/optimizer/jobs/${encodeURIComponent(job.id)}`);
+      done = await nextView(io, conn, job.id, DAEMON_UNREACHABLE_MS);
+    }
+    } finally {
+      process.off('SIGINT', onSigint);
     }
     bar?.stop();
     if (done.state !== 'completed') {
