@@ -125,7 +125,7 @@ describe('strata jobs on a daemon', () => {
   it('lists the daemon\'s jobs, filtered by status, as text and JSON', async () => {
     const list = await cli(['jobs', 'list', ...daemon(VIEWER)]);
     expect(list.code).toBe(0);
-    expect(list.out).toMatch(new RegExp(`^${completedId}\\s+completed\\s+normal\\s+-\\s+nsga2\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+500/500 evals`, 'm'));
+    expect(list.out).toMatch(new RegExp(`^${completedId}\\s+completed\\s+normal\\s+-\\s+nsga2\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+finished \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d after \\d+\\.\\d s, 500/500 evals`, 'm'));
     expect(list.out.trim().split('\n')).toHaveLength(2);
     const none = await cli(['jobs', 'list', ...daemon(VIEWER), '--status', 'queued,cancelled']);
     expect(none.code).toBe(0);

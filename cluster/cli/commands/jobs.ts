@@ -42,7 +42,11 @@ export function jobLine(j: JobView): string {
 /** A daemon job (its REST JobView) on one line, as jobLine() prints a journal's job. */
 export function daemonJobLine(j: DaemonJobView): string {
   const p = j.progress;
-  const progress = p ? `${p.evaluations.toLocaleString('en-US')}${p.budget ? `/${p.budget.toLocaleString('en-US')}` : ''} evals${p.etaMs !== null && p.etaMs !== undefined ? `, ETA ${(p.etaMs / 1000).toFixed(0)} s` : ''}` : '';
+  const evals = p ? `${p.evaluations.toLocaleString('en-US')}${p.budget ? `/${p.budget.toLocaleString('en-US')}` : ''} evals` : '';
+  // a finished job says when it finished and how long it ran; an open one its progress and ETA
+  const progress = j.finishedAt !== null
+    ? [`finished ${time(j.finishedAt)}${j.startedAt !== null ? ` after ${((j.finishedAt - j.startedAt) / 1000).toFixed(1)} s` : ''}`, evals].filter(Boolean).join(', ')
+    : `${evals}${p && p.etaMs !== null && p.etaMs !== undefined ? `, ETA ${(p.etaMs / 1000).toFixed(0)} s` : ''}`;
   return [j.id.padEnd(11), j.state.padEnd(10), j.priority.padEnd(8), (j.owner ?? '-').padEnd(10), j.algorithm.padEnd(22), time(j.submittedAt), progress,
     j.error ? `${j.error.code}` : ''].join('  ').trimEnd();
 }
