@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STORE_DIR, TargetUsageError, resolveTarget, targetNote } from '../../cluster/cli/commands/target.ts';
+import { cliHint } from '../../cluster/cli/commands/up.ts';
 
 let dir: string;
 let server: Server;
@@ -77,5 +78,14 @@ describe('resolveTarget', () => {
     } finally {
       await new Promise<void>((r) => other.close(() => r()));
     }
+  });
+});
+
+describe('strata up\'s hint for another terminal', () => {
+  it('names no data dir for ./.strata, a relative one below the folder, an absolute one elsewhere (quoted with spaces)', () => {
+    expect(cliHint('/home/q/proj/.strata', '/home/q/proj')).toBe('From another terminal here: npm run strata -- console | ingest FILES… | optimize --k 5 | jobs list\n');
+    expect(cliHint('/home/q/proj/data/d1', '/home/q/proj')).toContain('console --data-dir data/d1 | ingest --data-dir data/d1 FILES…');
+    expect(cliHint('/srv/strata', '/home/q/proj')).toContain('jobs list --data-dir /srv/strata\n');
+    expect(cliHint('/srv/my data', '/home/q/proj')).toContain('--data-dir "/srv/my data"');
   });
 });

@@ -9,6 +9,7 @@ import { createDaemonLogger, DEMO_OBJECTIVES, installShutdown, startDaemon, type
 import type { JobResult } from '../../../engine/jobs/index.ts';
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, processIo, usageExits, type CliIo } from './inspect.ts';
 import { formatNumber, jobProgressBar } from './optimize.ts';
+import { relative, resolve } from 'node:path';
 
 export interface DaemonFlags {
   readonly config?: string;
@@ -216,6 +217,7 @@ export async function runDaemon(o: RunDaemonOptions): Promise<Daemon | null> {
   o.io.out(`\nStrata is up. Console: ${daemon.consoleUrl}\n`);
   if (daemon.tokenFile) o.io.out(`API token (operator) in ${daemon.tokenFile}; stop with Ctrl-C (SIGINT) or SIGTERM.\n`);
   else o.io.out('Use a configured API token (#token=… in the console URL); stop with Ctrl-C (SIGINT) or SIGTERM.\n');
+  o.io.out(cliHint(daemon.dataDir, process.cwd()));
   const demo = daemon.demoJob !== null && daemon.services.jobs ? reportDemoJob(daemon.services.jobs, daemon.demoJob, o.io) : null;
   // a stop clears the demo job's bar first, so the shutdown's lines are not drawn over
   const running: Daemon = { ...daemon, stop(reason) { demo?.stop(); return daemon.stop(reason); } };
@@ -240,3 +242,13 @@ export function register(program: Command, io: CliIo = processIo()): void {
   usageExits(cmd, io);
   cmd.action(async (flags: DaemonFlags) => { await runDaemon({ kind: 'up', flags, io }); });
 }
+
+/** How to reach this daemon from another terminal: the commands find it through <cwd>/.strata/daemon.json, so
+ *  a daemon whose data dir is elsewhere is named with --data-dir. */
+export function cliHint(dataDir: string, cwd: string): string {
+  const rel = relative(cwd, resolve(dataDir));
+  const dir = rel === '' || rel.startsWith('..') ? resolve(dataDir) : rel;
+  const named = rel === '.strata' ? '' : ` --data-dir ${/[\s"'$`\\]/.test(dir) ? JSON.stringify(dir) : dir}`;
+  return `From another terminal here: npm run strata -- console${named} | ingest${named} FILES… | optimize${named} --k 5 | jobs list${named}\n`;
+}
+
