@@ -105,6 +105,8 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       ...(folders.zoneInbox ? [{ watch: new InboxWatch(folders.zoneInbox), origin: 'zone-inbox' as const }] : []),
     ];
     const requests = new Map<number, PendingRequest>();
+    // the files this incarnation's recovery queued again, until each is done (told to late subscribers)
+    const recovering = new Set<string>();
     let nextRequest = 1;
     const stop = new AbortController();
     let running: { item: WorkItem; begun: boolean } | null = null;
@@ -275,6 +277,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         }
         machine.start();
         enqueue(retry);
+        for (const r of retry) recovering.add(r.path);
         if (retry.length > 0) ctx.log.info({ files: retry.map((r) => r.path) }, 'ingest: interrupted files rolled back and queued again');
         publish({ type: 'ingest.recovered', files: retry.map((r) => r.path) });
         if (watches.length > 0) {
@@ -305,6 +308,8 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
           case 'ingest.subscribe':
             subscribers.set(m.subscriber.path, m.subscriber);
             ctx.watch(m.subscriber);
+            // recovery starts before any subscription is read: a subscriber learns of the files it still reads
+            if (recovering.size > 0) m.subscriber.tell({ type: 'ingest.recovered', files: [...recovering] });
             return;
           case 'ingest.unsubscribe':
             subscribers.delete(m.subscriber.path);
@@ -323,6 +328,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             if (!item || item.id !== m.id) return;
             running = null;
             counts[m.outcome.status]++;
+            if (item.requestId === null) recovering.delete(item.path);
             publish({ type: 'ingest.file.finished', origin: item.origin, outcome: m.outcome, warnings: m.warnings });
             settle(item, m.outcome);
             machine.send({ type: 'work.done', id: m.id });

@@ -76,6 +76,16 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
   await mkdir(uploadsDir, { recursive: true });
   // started on the first large file, its threads gone after 30 s without one; closed with the service
   const parsePool = (o.parseThreads ?? 0) > 0 ? new ParsePool({ threads: o.parseThreads! }) : null;
+  // in upload order (a Map keeps insertion order): the oldest finished ones are forgotten first. Uploads left by
+  // an earlier run are known before the ingest actor starts, so a file its recovery reads again (interrupted
+  // mid-way by a crash) is matched to its upload
+  const uploads = new Map<string, Upload>();
+  const retainUploads = o.retainUploads ?? 1_000;
+  let finished = 0;
+  let intake = true;
+  await adoptLeftovers(uploadsDir, uploads);
+  // uploads being read at a process() call: that call's reply settles them, not the actor's events
+  const asked = new Set<string>();
   const ref: ActorRef<IngestCommand> = o.system.spawn(ingestBehaviour({
     sink: o.sink,
     ...(parsePool ? { parsePool } : {}),
@@ -84,13 +94,24 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
     progressIntervalMs: 250,
   }), { name: 'ingest', supervision: { kind: 'one-for-one', maxRestarts: 10, withinMs: 60_000 } });
   const listeners = new Set<(e: IngestEvent) => void>();
-  listenToIngest(o.system, ref, (ev) => { for (const fn of listeners) fn(ev); }, 'ingest-events');
-  // in upload order (a Map keeps insertion order): the oldest finished ones are forgotten first
-  const uploads = new Map<string, Upload>();
-  const retainUploads = o.retainUploads ?? 1_000;
-  let finished = 0;
-  let intake = true;
-  await adoptLeftovers(uploadsDir, uploads);
+  listenToIngest(o.system, ref, (ev) => { followRecovery(ev); for (const fn of listeners) fn(ev); }, 'ingest-events');
+  const uploadAt = (path: string): Upload | undefined => {
+    for (const u of uploads.values()) if (u.path === path) return u;
+    return undefined;
+  };
+  /** An upload that a crash interrupted comes back stored; the actor's recovery reads its file again: the upload
+   *  shows it (processing, then the outcome, its file moved as any other's), so nobody reads it a second time. */
+  function followRecovery(ev: IngestEvent): void {
+    if (ev.type === 'ingest.recovered') {
+      for (const file of ev.files) {
+        const u = uploadAt(file);
+        if (u && u.state === 'stored') update(u.id, { state: 'processing', outcome: null });
+      }
+    } else if (ev.type === 'ingest.file.finished') {
+      const u = uploadAt(ev.outcome.file);
+      if (u && !asked.has(u.id) && (u.state === 'processing' || u.state === 'stored')) void settle(u, ev.outcome);
+    }
+  }
 
   const update = (id: string, patch: Partial<UploadView>): void => {
     const u = uploads.get(id);
@@ -177,15 +198,19 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
       });
       // committed and duplicate uploads are done (their file has moved to processed/): reported as they are
       const run = chosen.filter((u) => u.state === 'stored' || u.state === 'failed' || u.state === 'rejected');
-      for (const u of run) update(u.id, { state: 'processing', outcome: null });
+      for (const u of run) {
+        asked.add(u.id);
+        update(u.id, { state: 'processing', outcome: null });
+      }
       if (run.length > 0) {
+        const done = (): void => { for (const u of run) asked.delete(u.id); };
         void ask(run.map((u) => u.path), fileOptions).then(async (reply) => {
           if (reply.type !== 'ingest.files.ok') {
             for (const u of run) update(u.id, { state: 'failed' });
             return;
           }
           await Promise.all(reply.outcomes.map((outcome, i) => settle(run[i]!, outcome)));
-        }, () => { for (const u of run) update(u.id, { state: 'failed' }); });
+        }, () => { for (const u of run) update(u.id, { state: 'failed' }); }).finally(done);
       }
       return chosen.map((u) => view(uploads.get(u.id)!));
     },

@@ -239,14 +239,44 @@ async function daemonProgress(conn: Connection, io: CliIo, local: ReadonlyMap<st
   };
 }
 
-/** Waits for each upload's outcome, in order (the daemon reads them in order and settles them together). */
-async function outcomesOf(conn: Connection, uploads: readonly { id: string; file: string }[]): Promise<FileOutcome[]> {
+/** How long the daemon may stay unreachable or not ready (a restart) while this command waits for outcomes. */
+const UNREACHABLE_MS = 120_000;
+
+/** One upload's view, riding out a daemon that is briefly unreachable or not ready (restarting). */
+async function uploadView(conn: Connection, io: CliIo, id: string): Promise<UploadView> {
+  let since: number | null = null;
+  for (;;) {
+    try {
+      const v = await apiGet<UploadView>(conn, `/api/v1/consolidator/uploads/${encodeURIComponent(id)}`);
+      if (since !== null) io.err(`ingest: the daemon at ${conn.url} answers again\n`);
+      return v;
+    } catch (e) {
+      const code = codeOf(e);
+      if (code !== 'STRATA_API_SERVICE_UNAVAILABLE' && code !== 'STRATA_API_NOT_READY') throw e;
+      if (since === null) {
+        since = Date.now();
+        io.err(`ingest: the daemon at ${conn.url} does not answer (${code}); waiting up to ${UNREACHABLE_MS / 1000} s for its outcomes\n`);
+      } else if (Date.now() - since >= UNREACHABLE_MS) {
+        throw e;
+      }
+      await sleep(1_000);
+    }
+  }
+}
+
+/**
+ * Waits for each upload's outcome, in order (the daemon reads them in order and settles them together). An
+ * upload found waiting again (the daemon restarted while reading it: a file read half-way leaves nothing, and its
+ * upload comes back stored) is asked for once more with the same options.
+ */
+async function outcomesOf(conn: Connection, io: CliIo, uploads: readonly { id: string; file: string }[], processBody: Record<string, unknown>): Promise<FileOutcome[]> {
   const out: FileOutcome[] = [];
+  const askedAgain = new Set<string>();
   for (const u of uploads) {
     for (;;) {
       let v: UploadView;
       try {
-        v = await apiGet<UploadView>(conn, `/api/v1/consolidator/uploads/${encodeURIComponent(u.id)}`);
+        v = await uploadView(conn, io, u.id);
       } catch (e) {
         if (codeOf(e) !== 'STRATA_API_NOT_FOUND') throw e;
         out.push({ status: 'failed', file: u.file, code: 'STRATA_API_NOT_FOUND', message: `the daemon no longer remembers upload ${u.id} (more uploads finished meanwhile than its ingest.retainUploads); see GET /api/v1/consolidator/results`, retrying: false });
@@ -256,8 +286,14 @@ async function outcomesOf(conn: Connection, uploads: readonly { id: string; file
         out.push(v.outcome ? asLocal(v.outcome, u.file) : { status: 'failed', file: u.file, code: 'STRATA_INGEST_WRITE_FAILED', message: 'the daemon\'s ingest actor did not finish the files; the upload can be processed again', retrying: false });
         break;
       }
+      if (v.state === 'stored' && !askedAgain.has(u.id)) {
+        askedAgain.add(u.id);
+        io.err(`ingest: the daemon holds ${u.file} again without reading it (it restarted?); asking it to read the file again\n`);
+        await apiPost(conn, '/api/v1/consolidator/process', { ...processBody, uploadIds: [u.id] });
+        continue;
+      }
       if (v.state === 'stored') {
-        // not being read (the daemon restarted since, say): it stays on the daemon, waiting to be processed
+        // asked twice and still not read: it stays on the daemon, waiting to be processed
         out.push({ status: 'failed', file: u.file, code: 'STRATA_DAEMON_INTAKE_STOPPED', message: `the daemon holds upload ${u.id} but is not reading it (did it restart?); it can be processed again with POST /api/v1/consolidator/process`, retrying: false });
         break;
       }
@@ -301,16 +337,16 @@ async function ingestOnDaemon(paths: readonly string[], flags: IngestFlags, conn
   const settled = new Map<string, FileOutcome>();
   try {
     if (uploads.length > 0) {
-      await apiPost(conn, '/api/v1/consolidator/process', {
-        uploadIds: uploads.map((u) => u.id),
+      const options = {
         ...(flags.format !== undefined ? { format: flags.format } : {}),
         ...(flags.zones !== undefined ? { zones: flags.zones } : {}),
         ...(flags.session !== undefined ? { session: flags.session } : {}),
         ...(flags.tz !== undefined ? { tz: flags.tz } : {}),
         ...(flags.lenient ? { lenient: true } : {}),
         ...(flags.maxProblems !== undefined ? { maxProblems: flags.maxProblems } : {}),
-      });
-      const outcomes = await outcomesOf(conn, uploads);
+      };
+      await apiPost(conn, '/api/v1/consolidator/process', { uploadIds: uploads.map((u) => u.id), ...options });
+      const outcomes = await outcomesOf(conn, io, uploads, options);
       uploads.forEach((u, i) => settled.set(u.id, outcomes[i]!));
     }
   } catch (e) {
