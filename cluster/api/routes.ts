@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { FileOutcome } from '../../actors/ingest/index.ts';
 import { PRIORITIES } from '../../engine/jobs/index.ts';
-import { JOB_STATES } from '../daemon/services.ts';
+import { JOB_STATES, pickFileOptions } from '../daemon/services.ts';
 import { apiError, errorBody } from './errors.ts';
 import type { ApiMetrics } from './metrics.ts';
 import { serviceMissing, type ApiDeps } from './server.ts';
@@ -99,14 +99,7 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps, metrics: Api
   }, async (req, reply) => {
     const svc = ingest();
     const b = (req.body ?? {}) as { uploadIds?: string[]; scanInbox?: boolean; format?: string; zones?: string; session?: string; tz?: string; lenient?: boolean; maxProblems?: number };
-    const options = {
-      ...(b.format !== undefined ? { format: b.format } : {}),
-      ...(b.zones !== undefined ? { zones: b.zones } : {}),
-      ...(b.session !== undefined ? { session: b.session } : {}),
-      ...(b.tz !== undefined ? { tz: b.tz } : {}),
-      ...(b.lenient ? { lenient: true } : {}),
-      ...(b.maxProblems !== undefined ? { maxProblems: b.maxProblems } : {}),
-    };
+    const options = pickFileOptions(b);
     const willProcess = b.uploadIds !== undefined || !b.scanInbox;
     // the options are checked (and a bad one refused) before the inbox scan or any upload starts
     const processing = willProcess ? await svc.process(b.uploadIds ?? null, options) : [];

@@ -171,6 +171,18 @@ export interface IngestFileOptions {
   readonly maxProblems?: number;
 }
 
+/** Just the file options of a larger object (a request body, the CLI's flags), the unset ones left out. */
+export function pickFileOptions(o: IngestFileOptions): IngestFileOptions {
+  return {
+    ...(o.format !== undefined ? { format: o.format } : {}),
+    ...(o.zones !== undefined ? { zones: o.zones } : {}),
+    ...(o.session !== undefined ? { session: o.session } : {}),
+    ...(o.tz !== undefined ? { tz: o.tz } : {}),
+    ...(o.lenient ? { lenient: true } : {}),
+    ...(o.maxProblems !== undefined ? { maxProblems: o.maxProblems } : {}),
+  };
+}
+
 export interface IngestService {
   /** stores an uploaded file's bytes (not read yet) */
   upload(name: string, source: AsyncIterable<Uint8Array>, limitBytes: number): Promise<UploadView>;

@@ -11,6 +11,7 @@ import { register as registerIngest } from '../../cluster/cli/commands/ingest.ts
 import type { CliIo } from '../../cluster/cli/commands/inspect.ts';
 import { generateDataset, type Dataset } from '../../engine/formats/index.ts';
 import { OPERATOR, VIEWER, startHarness, type Harness } from '../api/daemon-harness.ts';
+import { untilValue } from '../support/poll.ts';
 
 let h: Harness;
 let ds: Dataset;
@@ -38,15 +39,8 @@ async function ingest(args: readonly string[], interactive = false): Promise<Run
 const onDaemon = (token = OPERATOR) => ['--url', h.url, '--token', token];
 const uploadCount = () => h.daemon.services.ingest!.uploads().length;
 
-const until = async <T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const until = <T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> =>
+  untilValue(async () => fn(), ok, what, timeoutMs, 50);
 
 beforeAll(async () => {
   h = await startHarness();

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register as registerIngest } from '../../cluster/cli/commands/ingest.ts';
 import type { CliIo } from '../../cluster/cli/commands/inspect.ts';
 import { writeLargeBackinzoCsv } from '../../engine/formats/index.ts';
+import { untilValue } from '../support/poll.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const main = join(root, 'cluster', 'cli', 'main.ts');
@@ -33,15 +34,8 @@ function up(): { child: ChildProcess; out: () => string; exited: Promise<number 
   return { child, out: () => out, exited: new Promise((r) => child.on('exit', (code) => r(code))) };
 }
 
-async function until<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${String(JSON.stringify(v)).slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> =>
+  untilValue(async () => fn(), ok, what, timeoutMs, 20);
 
 const api = async (path: string): Promise<any> => {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });

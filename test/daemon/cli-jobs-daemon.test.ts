@@ -6,50 +6,25 @@
 import { readdir } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register as registerJobs } from '../../cluster/cli/commands/jobs.ts';
 import { register as registerOptimize } from '../../cluster/cli/commands/optimize.ts';
-import type { CliIo } from '../../cluster/cli/commands/inspect.ts';
 import { generateDataset } from '../../engine/formats/index.ts';
 import { OPERATOR, VIEWER, startHarness, type Harness } from '../api/daemon-harness.ts';
+import { runCli } from '../support/cli.ts';
+import { untilValue } from '../support/poll.ts';
 
 let h: Harness;
 
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number | null }> {
-  let out = '';
-  let err = '';
-  let code: number | null = null;
-  const io: CliIo = {
-    out: (t) => { out += t; }, err: (t) => { err += t; }, setExitCode: (c) => { code = c; },
-    exit: (e: CommanderError) => { throw e; }, interactive: false,
-  };
-  const program = new Command('strata').exitOverride();
-  registerOptimize(program, io);
-  registerJobs(program, io);
-  try {
-    await program.parseAsync(['node', 'strata', ...args]);
-  } catch (e) {
-    if (e instanceof CommanderError) return { out, err: err + e.message, code: e.exitCode };
-    throw e;
-  }
-  return { out, err, code };
-}
+const cli = (args: string[]) => runCli([registerOptimize, registerJobs], args);
 
 const daemon = (token = OPERATOR): string[] => ['--url', h.url, '--token', token];
 const small = ['--algorithm', 'nsga2', '--objectives', 'netProfit,maxDrawdown', '--k', '2', '--evaluations', '500', '--walk-forward', '0', '--bootstrap', '0'];
 const big = ['--algorithm', 'nsga2', '--objectives', 'netProfit,maxDrawdown', '--k', '2', '--evaluations', '100000000', '--walk-forward', '0', '--bootstrap', '0'];
 const JOB_ID = /job-[\w-]+/;
 
-const until = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const until = <T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> =>
+  untilValue(async () => fn(), ok, what, timeoutMs, 50);
 
 let completedId = '';
 

@@ -21,9 +21,9 @@ import { describeProblem, formatInspection } from '../../../engine/formats/index
 import { openDuckDbNode } from '../../../engine/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
 import { apiGet, apiPost, apiUploadFile, eventsUrl, type Connection } from '../../api/client.ts';
-import type { UploadView } from '../../daemon/services.ts';
+import { pickFileOptions, type IngestFileOptions, type UploadView } from '../../daemon/services.ts';
 import { addFileFlags, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, fileOptions, parsePoolOf, processIo, usageExits, type CliIo, type FileFlags } from './inspect.ts';
-import { addTargetFlags, resolveTarget, targetNote, TargetUsageError, type Target, type TargetFlags } from './target.ts';
+import { addTargetFlags, targetFor, type TargetFlags } from './target.ts';
 
 export { DEFAULT_STORE_DIR } from './target.ts';
 
@@ -89,22 +89,13 @@ export function register(program: Command, io: CliIo = processIo()): void {
   addFileFlags(cmd);
   usageExits(cmd, io);
   cmd.action(async (paths: string[], flags: IngestFlags) => {
-    let target: Target;
-    try {
-      target = await resolveTarget(flags);
-    } catch (e) {
-      if (!(e instanceof TargetUsageError)) throw e;
-      io.err(`ingest: ${e.message}\n`);
-      io.setExitCode(EXIT_USAGE);
-      return;
-    }
+    const target = await targetFor('ingest', flags, io);
+    if (target === null) return;
     if (target.kind === 'daemon' && flags.parseThreads !== undefined) {
       io.err(`ingest: --parse-threads works in this process; on the daemon at ${target.conn.url} its ingest.parseThreads setting applies\n`);
       io.setExitCode(EXIT_USAGE);
       return;
     }
-    const note = targetNote(target);
-    if (note !== null) io.err(note);
     if (target.kind === 'store') await ingestHere(paths, flags, target.dir, io);
     else await ingestOnDaemon(paths, flags, target.conn, io);
   });
@@ -269,7 +260,7 @@ async function uploadView(conn: Connection, io: CliIo, id: string): Promise<Uplo
  * upload found waiting again (the daemon restarted while reading it: a file read half-way leaves nothing, and its
  * upload comes back stored) is asked for once more with the same options.
  */
-async function outcomesOf(conn: Connection, io: CliIo, uploads: readonly { id: string; file: string }[], processBody: Record<string, unknown>): Promise<FileOutcome[]> {
+async function outcomesOf(conn: Connection, io: CliIo, uploads: readonly { id: string; file: string }[], processBody: IngestFileOptions): Promise<FileOutcome[]> {
   const out: FileOutcome[] = [];
   const askedAgain = new Set<string>();
   for (const u of uploads) {
@@ -337,14 +328,7 @@ async function ingestOnDaemon(paths: readonly string[], flags: IngestFlags, conn
   const settled = new Map<string, FileOutcome>();
   try {
     if (uploads.length > 0) {
-      const options = {
-        ...(flags.format !== undefined ? { format: flags.format } : {}),
-        ...(flags.zones !== undefined ? { zones: flags.zones } : {}),
-        ...(flags.session !== undefined ? { session: flags.session } : {}),
-        ...(flags.tz !== undefined ? { tz: flags.tz } : {}),
-        ...(flags.lenient ? { lenient: true } : {}),
-        ...(flags.maxProblems !== undefined ? { maxProblems: flags.maxProblems } : {}),
-      };
+      const options = pickFileOptions(flags);
       await apiPost(conn, '/api/v1/consolidator/process', { uploadIds: uploads.map((u) => u.id), ...options });
       const outcomes = await outcomesOf(conn, io, uploads, options);
       uploads.forEach((u, i) => settled.set(u.id, outcomes[i]!));

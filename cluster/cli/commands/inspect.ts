@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { availableParallelism } from 'node:os';
 import { createZoning, formatInspection, inspectFiles, ParsePool, parseZoneSpec, resolveFormatId, type ZoneOptions } from '../../../engine/formats/index.ts';
 import { defaultParseThreads } from '../../config/index.ts';
+import type { IngestFileOptions } from '../../daemon/services.ts';
 
 /** Where a command writes and how it ends: the process by default, captured in tests. */
 export interface CliIo {
@@ -55,14 +56,9 @@ export function positiveInt(value: string): number {
   return n;
 }
 
-/** The file options shared by inspect and ingest, from commander's parsed options. */
-export interface FileFlags {
-  readonly format?: string;
-  readonly zones?: string;
-  readonly session?: string;
-  readonly tz?: string;
-  readonly lenient?: boolean;
-  readonly maxProblems?: number;
+/** The file options shared by inspect and ingest, from commander's parsed options: the daemon's own file
+ *  options (what `strata ingest` sends a daemon) and the parse threads of this process. */
+export interface FileFlags extends IngestFileOptions {
   readonly parseThreads?: number;
 }
 

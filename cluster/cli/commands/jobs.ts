@@ -14,8 +14,8 @@ import { PRIORITIES, type JobResult, type JobStatus, type Priority } from '../..
 import { apiGet, apiPost, type Connection } from '../../api/client.ts';
 import type { JobView as DaemonJobView } from '../../daemon/services.ts';
 import { DEFAULT_STORE_DIR, errorText, openJobsSession, parseGenerated, progressBar, resultText, type JobsSession } from './optimize.ts';
-import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
-import { addTargetFlags, resolveTarget, targetNote, TargetUsageError, type Target, type TargetFlags } from './target.ts';
+import { EXIT_OK, EXIT_REJECTED, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
+import { addTargetFlags, targetFor, type TargetFlags } from './target.ts';
 
 const STATUSES: readonly JobStatus[] = ['queued', 'running', 'paused', 'backingOff', 'completed', 'failed', 'cancelled'];
 
@@ -86,21 +86,8 @@ async function withSession(io: CliIo, flags: { store: string; threads?: number; 
 
 /** Resolves the target (a usage error exits 2), prints its note, and runs the store or the daemon branch. */
 async function onTarget(io: CliIo, flags: Common, onStore: (s: JobsSession) => Promise<void>, onDaemon: (conn: Connection) => Promise<void>): Promise<void> {
-  let target: Target;
-  try {
-    target = await resolveTarget(flags);
-  } catch (e) {
-    if (e instanceof TargetUsageError) {
-      io.err(`jobs: ${e.message}\n`);
-      io.setExitCode(EXIT_USAGE);
-      return;
-    }
-    io.err(`jobs: ${errorText(e)}`);
-    io.setExitCode(EXIT_REJECTED);
-    return;
-  }
-  const note = targetNote(target);
-  if (note !== null) io.err(note);
+  const target = await targetFor('jobs', flags, io);
+  if (target === null) return;
   if (target.kind === 'store') return withSession(io, { store: target.dir }, 0, onStore);
   try {
     await onDaemon(target.conn);

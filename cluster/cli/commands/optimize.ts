@@ -23,7 +23,7 @@ import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
 import { apiGet, apiPost, type Connection } from '../../api/client.ts';
 import type { JobView as DaemonJobView } from '../../daemon/services.ts';
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
-import { addTargetFlags, resolveTarget, targetNote, TargetUsageError, type Target } from './target.ts';
+import { addTargetFlags, targetFor } from './target.ts';
 
 export { DEFAULT_STORE_DIR } from './target.ts';
 
@@ -368,19 +368,8 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .option('--json', 'print the result as JSON');
   usageExits(cmd, io);
   cmd.action(async (flags: OptimizeFlags) => {
-    let target: Target;
-    try {
-      target = await resolveTarget(flags);
-    } catch (e) {
-      if (e instanceof TargetUsageError) {
-        io.err(`optimize: ${e.message}\n`);
-        io.setExitCode(EXIT_USAGE);
-        return;
-      }
-      io.err(`optimize: ${errorText(e)}`);
-      io.setExitCode(EXIT_REJECTED);
-      return;
-    }
+    const target = await targetFor('optimize', flags, io);
+    if (target === null) return;
     if (target.kind === 'daemon') {
       const inProcess = [flags.threads !== undefined ? '--threads' : null, flags.generated ? '--generated' : null].filter((f) => f !== null);
       if (inProcess.length > 0) {
@@ -389,8 +378,6 @@ export function register(program: Command, io: CliIo = processIo()): void {
         return;
       }
     }
-    const note = targetNote(target);
-    if (note !== null) io.err(note);
     let spec: unknown;
     try {
       spec = flags.spec ? JSON.parse(await readFile(resolve(flags.spec), 'utf8')) : specFromFlags(flags);

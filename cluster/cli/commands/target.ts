@@ -12,6 +12,7 @@ import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { resolveConnection, type Connection } from '../../api/client.ts';
+import { EXIT_REJECTED, EXIT_USAGE, type CliIo } from './inspect.ts';
 
 export const DEFAULT_STORE_DIR = 'strata-data';
 
@@ -78,4 +79,24 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv =
 export function targetNote(t: Target): string | null {
   if (t.kind === 'store') return t.note;
   return t.how === 'data-dir' ? `daemon at ${t.conn.url} (from its daemon.json; --store DIR works on a store folder instead)\n` : null;
+}
+
+/**
+ * resolveTarget for a command: a usage error (a store folder and a daemon both named) prints
+ * `<command>: …` and exits 2, any other failure exits 1, both giving null; otherwise the target's note goes to
+ * stderr and the target comes back.
+ */
+export async function targetFor(command: string, flags: TargetFlags, io: CliIo): Promise<Target | null> {
+  let target: Target;
+  try {
+    target = await resolveTarget(flags);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    io.err(e instanceof TargetUsageError ? `${command}: ${err.message}\n` : `${command}: ${err.code ?? 'error'}: ${err.message ?? String(e)}\n`);
+    io.setExitCode(e instanceof TargetUsageError ? EXIT_USAGE : EXIT_REJECTED);
+    return null;
+  }
+  const note = targetNote(target);
+  if (note !== null) io.err(note);
+  return target;
 }

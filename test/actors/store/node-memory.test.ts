@@ -2,6 +2,7 @@
 // cluster status, with the JS memory of the thread hosting it, and each table's rows per node (counted every tenth
 // check): an operator sees which node holds how much. Real DuckDB files on worker threads and in-line.
 import { describe, expect, it } from 'vitest';
+import { untilValue } from '../../support/poll.ts';
 import { pnlBatch, startCluster } from './cluster-harness.ts';
 
 describe('store node memory', () => {
@@ -9,15 +10,7 @@ describe('store node memory', () => {
     const h = await startCluster({ nodes: 2, replicationFactor: 2, placement: 'thread' });
     try {
       const memory = async () => (await h.cluster.status()).nodes.map((n) => n.memoryBytes);
-      const until = async (ok: (m: (number | null)[]) => boolean, what: string) => {
-        const end = Date.now() + 10_000;
-        for (;;) {
-          const m = await memory();
-          if (ok(m)) return m;
-          if (Date.now() > end) throw new Error(`${what}: ${JSON.stringify(m)}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      };
+      const until = (ok: (m: (number | null)[]) => boolean, what: string) => untilValue(memory, ok, what, 10_000, 50);
       const idle = await until((m) => m.every((v) => typeof v === 'number'), 'every node checked');
       // 200 strategies × 250 days in an open group: its rows sit in each replica's transaction, in DuckDB's memory
       await h.cluster.append('daily_pnl', pnlBatch(Array.from({ length: 200 }, (_, i) => `m${i}`), 250), { group: 'file-m' });
@@ -38,15 +31,7 @@ describe('store node memory', () => {
     const h = await startCluster({ nodes: 3, replicationFactor: 2, placement: 'inline' });
     try {
       const counts = async () => (await h.cluster.status()).nodes.map((n) => n.rowCounts);
-      const until = async (ok: (c: Awaited<ReturnType<typeof counts>>) => boolean, what: string) => {
-        const end = Date.now() + 15_000;
-        for (;;) {
-          const c = await counts();
-          if (ok(c)) return c;
-          if (Date.now() > end) throw new Error(`${what}: ${JSON.stringify(c)}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      };
+      const until = (ok: (c: Awaited<ReturnType<typeof counts>>) => boolean, what: string) => untilValue(counts, ok, what, 15_000, 50);
       const first = await until((c) => c.every((r) => r !== null), 'every node counted');
       for (const r of first) expect(r).toEqual({ strategies: 0, trades: 0, daily_pnl: 0, kv: 0 });
       const ids = Array.from({ length: 40 }, (_, i) => `rc${i}`);
