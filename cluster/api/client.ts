@@ -47,14 +47,21 @@ export async function apiPost<T>(c: Connection, path: string, body: unknown): Pr
 
 /**
  * Uploads one file to the daemon (`POST /api/v1/consolidator/uploads`), streamed from disk, under its base
- * name; `processNow` asks the daemon to read it at once. Resolves with the daemon's upload view.
+ * name; `processNow` asks the daemon to read it at once; `onProgress` hears the bytes read from disk for the
+ * request so far, of the file's size. Resolves with the daemon's upload view.
  */
-export async function apiUploadFile<T>(c: Connection, path: string, options: { readonly processNow?: boolean } = {}): Promise<T> {
+export async function apiUploadFile<T>(c: Connection, path: string, options: { readonly processNow?: boolean; readonly onProgress?: (sent: number, size: number) => void } = {}): Promise<T> {
   const size = (await stat(path)).size;
   const q = new URLSearchParams({ name: basename(path), ...(options.processNow ? { process: 'true' } : {}) });
+  const file = createReadStream(path);
+  const onProgress = options.onProgress;
+  if (onProgress) {
+    let sent = 0;
+    file.on('data', (chunk) => { sent += chunk.length; onProgress(sent, size); });
+  }
   return send<T>(c, 'POST', `/api/v1/consolidator/uploads?${q}`, {
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
-    body: Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
+    body: Readable.toWeb(file) as ReadableStream<Uint8Array>,
     // a large file takes as long as it takes to send; the daemon answers as soon as it has stored it
     timeoutMs: null,
   });

@@ -223,3 +223,23 @@ describe('strata ingest on a daemon with a small upload limit', () => {
     }
   }, 60_000);
 });
+
+describe('apiUploadFile', () => {
+  it('reports the bytes sent as it streams a file from disk, up to its size', async () => {
+    const { apiUploadFile } = await import('../../cluster/api/client.ts');
+    const h2 = await startHarness();
+    try {
+      const file = join(h2.dir, 'three-mib.csv');
+      await writeFile(file, Buffer.alloc(3 * 2 ** 20, 0x61));
+      const seen: [number, number][] = [];
+      const u = await apiUploadFile<{ id: string; sizeBytes: number; state: string }>({ url: h2.url, token: OPERATOR }, file, { onProgress: (sent, size) => seen.push([sent, size]) });
+      expect(u).toMatchObject({ sizeBytes: 3 * 2 ** 20, state: 'stored' });
+      // read in chunks (64 KiB each by default): many reports, growing, the last one the whole file
+      expect(seen.length).toBeGreaterThan(10);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThan(seen[i - 1]![0]);
+      expect(seen.at(-1)).toEqual([3 * 2 ** 20, 3 * 2 ** 20]);
+    } finally {
+      await h2.close();
+    }
+  });
+});

@@ -294,6 +294,24 @@ async function outcomesOf(conn: Connection, io: CliIo, uploads: readonly { id: s
   return out;
 }
 
+/** On a terminal, a bar per file while it is sent to the daemon (a big file over a slow link takes a while). */
+function uploadBar(io: CliIo): { draw(file: string, sent: number, size: number): void; stop(): void } {
+  if (!io.interactive) return { draw() {}, stop() {} };
+  const bar = new cliProgress.SingleBar({
+    format: 'uploading {file} [{bar}] {percentage}% | {sent} of {size} MiB',
+    stream: process.stderr, hideCursor: true, clearOnComplete: true,
+  }, cliProgress.Presets.shades_classic);
+  let active = false;
+  const mib = (n: number): string => (n / 2 ** 20).toFixed(1);
+  return {
+    draw(file, sent, size) {
+      const payload = { file: basename(file), sent: mib(sent), size: mib(size) };
+      if (!active) { bar.start(Math.max(1, size), sent, payload); active = true; } else bar.update(sent, payload);
+    },
+    stop() { if (active) bar.stop(); active = false; },
+  };
+}
+
 /** Uploads the files to the daemon, asks it to read them with the file options, and waits for the outcomes. */
 async function ingestOnDaemon(paths: readonly string[], flags: IngestFlags, conn: Connection, io: CliIo): Promise<void> {
   const fail = (e: unknown): void => {
@@ -308,11 +326,14 @@ async function ingestOnDaemon(paths: readonly string[], flags: IngestFlags, conn
   }
   // per file, in order: an upload (id) or an outcome already known (the daemon refused that file's upload)
   const slots: ({ id: string; file: string } | FileOutcome)[] = [];
+  const sending = uploadBar(io);
   for (const file of expanded.files) {
     try {
-      const u = await apiUploadFile<UploadView>(conn, file);
+      const u = await apiUploadFile<UploadView>(conn, file, { onProgress: (sent, size) => sending.draw(file, sent, size) });
+      sending.stop();
       slots.push({ id: u.id, file });
     } catch (e) {
+      sending.stop();
       if (!FILE_REFUSALS.has(codeOf(e))) {
         fail(e);
         const left = slots.filter((x) => 'id' in x).length;
