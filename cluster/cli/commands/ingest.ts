@@ -55,7 +55,8 @@ function outcomeText(o: FileOutcome): string {
 function progressBar(io: CliIo): { onEvent(ev: IngestEvent): void; stop(): void } {
   if (!io.interactive) return { onEvent() {}, stop() {} };
   const bar = new cliProgress.SingleBar({
-    format: '{file} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {eta}',
+    // etaText, not eta: cli-progress's own {eta} token (its estimate, in bare seconds) wins over a payload key of that name
+    format: '{file} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {etaText}',
     stream: process.stderr, hideCursor: true, clearOnComplete: true,
   }, cliProgress.Presets.shades_classic);
   let active = false;
@@ -64,11 +65,11 @@ function progressBar(io: CliIo): { onEvent(ev: IngestEvent): void; stop(): void 
     onEvent(ev) {
       if (ev.type === 'ingest.file.started') {
         if (active) bar.stop();
-        bar.start(Math.max(1, ev.sizeBytes), 0, { file: ev.file.split('/').at(-1), rows: 0, rate: 0, eta: '?' });
+        bar.start(Math.max(1, ev.sizeBytes), 0, { file: ev.file.split('/').at(-1), rows: 0, rate: 0, etaText: '?' });
         active = true;
       } else if (ev.type === 'ingest.file.progress' && active) {
         const p = ev.progress;
-        bar.update(p.bytes, { rows: p.rows.toLocaleString('en-US'), rate: p.rowsPerSec.toLocaleString('en-US'), eta: eta(p.etaMs) });
+        bar.update(p.bytes, { rows: p.rows.toLocaleString('en-US'), rate: p.rowsPerSec.toLocaleString('en-US'), etaText: eta(p.etaMs) });
       } else if (ev.type === 'ingest.file.finished' && active) {
         bar.stop();
         active = false;

@@ -135,14 +135,14 @@ export function objectiveText(value: number | null, metric: string | undefined):
  *  job): the first draw starts it, stop() clears it; drawing again after stop() starts a fresh one. */
 export function jobProgressBar(): { draw(job: string, p: JobProgressFigures): void; stop(): void } {
   const bar = new cliProgress.SingleBar({
-    format: '{job} [{bar}] {percentage}% | {evals} evaluations | {rate}/s | best {best} | ETA {eta}',
+    format: '{job} [{bar}] {percentage}% | {evals} evaluations | {rate}/s | best {best} | ETA {etaText}',
     stream: process.stderr, hideCursor: true, clearOnComplete: true,
   }, cliProgress.Presets.shades_classic);
   let active = false;
   return {
     draw(job, p) {
       const total = p.budget ?? Math.max(1, p.evaluations);
-      const payload = { job, evals: p.evaluations.toLocaleString('en-US'), rate: Math.round(p.evaluationsPerSec).toLocaleString('en-US'), best: objectiveText(p.best, p.bestMetric), eta: p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)} s` };
+      const payload = { job, evals: p.evaluations.toLocaleString('en-US'), rate: Math.round(p.evaluationsPerSec).toLocaleString('en-US'), best: objectiveText(p.best, p.bestMetric), etaText: p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)} s` };
       if (!active) { bar.start(total, p.evaluations, payload); active = true; } else bar.update(p.evaluations, payload);
     },
     stop() { if (active) bar.stop(); active = false; },
