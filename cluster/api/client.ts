@@ -67,6 +67,41 @@ export async function apiUploadFile<T>(c: Connection, path: string, options: { r
   });
 }
 
+/** What apiGetPatiently tells its caller while the daemon does not answer. */
+export interface Patience {
+  /** how long the daemon may stay unreachable or not ready before the last error is thrown */
+  readonly unreachableMs: number;
+  /** the first failed try, with its code */
+  onWaiting(code: string): void;
+  /** an answer after waiting */
+  onBack(): void;
+}
+
+/**
+ * GET that rides out a daemon briefly unreachable or not ready (a restart): retried every second while it
+ * answers STRATA_API_SERVICE_UNAVAILABLE or STRATA_API_NOT_READY, for up to `unreachableMs`; other errors at once.
+ */
+export async function apiGetPatiently<T>(c: Connection, path: string, patience: Patience): Promise<T> {
+  let since: number | null = null;
+  for (;;) {
+    try {
+      const v = await apiGet<T>(c, path);
+      if (since !== null) patience.onBack();
+      return v;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== 'STRATA_API_SERVICE_UNAVAILABLE' && code !== 'STRATA_API_NOT_READY') throw e;
+      if (since === null) {
+        since = Date.now();
+        patience.onWaiting(code);
+      } else if (Date.now() - since >= patience.unreachableMs) {
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
 async function request<T>(c: Connection, method: string, path: string, body?: unknown): Promise<T> {
   return send<T>(c, method, path, body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }

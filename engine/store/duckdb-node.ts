@@ -362,7 +362,7 @@ export const DUCKDB_MEMORY_SQL = 'SELECT sum(memory_usage_bytes)::DOUBLE AS memo
  * `count(*)` scans each table (about 16 ms for 9 M rows here); DuckDB's own estimate (`duckdb_tables()`) would be
  * free but keeps counting deleted rows, which a catch-up leaves behind.
  */
-export const DUCKDB_HEALTH_COUNTS_SQL = `SELECT (SELECT sum(memory_usage_bytes)::DOUBLE FROM duckdb_memory()) AS memory_bytes, ${
+export const DUCKDB_HEALTH_COUNTS_SQL = `SELECT (${DUCKDB_MEMORY_SQL}) AS memory_bytes, ${
   TABLE_NAMES.map((t) => `(SELECT count(*)::DOUBLE FROM ${t}) AS ${t}_rows`).join(', ')}`;
 
 /** A node-proxy's health check also counts rows (DUCKDB_HEALTH_COUNTS_SQL) on its first and every tenth check

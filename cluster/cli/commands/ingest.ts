@@ -9,7 +9,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
+import { etaText, stderrBar } from './progress-bar.ts';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import WebSocket from 'ws';
@@ -20,7 +20,7 @@ import {
 import { describeProblem, formatInspection } from '../../../engine/formats/index.ts';
 import { openDuckDbNode } from '../../../engine/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
-import { apiGet, apiPost, apiUploadFile, eventsUrl, type Connection } from '../../api/client.ts';
+import { apiGetPatiently, apiPost, apiUploadFile, eventsUrl, type Connection } from '../../api/client.ts';
 import { pickFileOptions, type IngestFileOptions, type UploadView } from '../../daemon/services.ts';
 import { addFileFlags, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, fileOptions, parsePoolOf, processIo, usageExits, type CliIo, type FileFlags } from './inspect.ts';
 import { addTargetFlags, targetFor, type TargetFlags } from './target.ts';
@@ -54,28 +54,23 @@ function outcomeText(o: FileOutcome): string {
 
 function progressBar(io: CliIo): { onEvent(ev: IngestEvent): void; stop(): void } {
   if (!io.interactive) return { onEvent() {}, stop() {} };
-  const bar = new cliProgress.SingleBar({
-    // etaText, not eta: cli-progress's own {eta} token (its estimate, in bare seconds) wins over a payload key of that name
-    format: '{file} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {etaText}',
-    stream: process.stderr, hideCursor: true, clearOnComplete: true,
-  }, cliProgress.Presets.shades_classic);
-  let active = false;
-  const eta = (ms: number | null): string => (ms === null ? '?' : `${(ms / 1000).toFixed(1)} s`);
+  const bar = stderrBar('{file} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {etaText}');
+  let size: number | null = null;
   return {
     onEvent(ev) {
       if (ev.type === 'ingest.file.started') {
-        if (active) bar.stop();
-        bar.start(Math.max(1, ev.sizeBytes), 0, { file: ev.file.split('/').at(-1), rows: 0, rate: 0, etaText: '?' });
-        active = true;
-      } else if (ev.type === 'ingest.file.progress' && active) {
-        const p = ev.progress;
-        bar.update(p.bytes, { rows: p.rows.toLocaleString('en-US'), rate: p.rowsPerSec.toLocaleString('en-US'), etaText: eta(p.etaMs) });
-      } else if (ev.type === 'ingest.file.finished' && active) {
         bar.stop();
-        active = false;
+        size = Math.max(1, ev.sizeBytes);
+        bar.draw(size, 0, { file: ev.file.split('/').at(-1), rows: 0, rate: 0, etaText: '?' });
+      } else if (ev.type === 'ingest.file.progress' && size !== null) {
+        const p = ev.progress;
+        bar.draw(size, p.bytes, { rows: p.rows.toLocaleString('en-US'), rate: p.rowsPerSec.toLocaleString('en-US'), etaText: etaText(p.etaMs) });
+      } else if (ev.type === 'ingest.file.finished' && size !== null) {
+        bar.stop();
+        size = null;
       }
     },
-    stop() { if (active) bar.stop(); active = false; },
+    stop() { bar.stop(); size = null; },
   };
 }
 
@@ -235,26 +230,12 @@ async function daemonProgress(conn: Connection, io: CliIo, local: ReadonlyMap<st
 const UNREACHABLE_MS = 120_000;
 
 /** One upload's view, riding out a daemon that is briefly unreachable or not ready (restarting). */
-async function uploadView(conn: Connection, io: CliIo, id: string): Promise<UploadView> {
-  let since: number | null = null;
-  for (;;) {
-    try {
-      const v = await apiGet<UploadView>(conn, `/api/v1/consolidator/uploads/${encodeURIComponent(id)}`);
-      if (since !== null) io.err(`ingest: the daemon at ${conn.url} answers again\n`);
-      return v;
-    } catch (e) {
-      const code = codeOf(e);
-      if (code !== 'STRATA_API_SERVICE_UNAVAILABLE' && code !== 'STRATA_API_NOT_READY') throw e;
-      if (since === null) {
-        since = Date.now();
-        io.err(`ingest: the daemon at ${conn.url} does not answer (${code}); waiting up to ${UNREACHABLE_MS / 1000} s for its outcomes\n`);
-      } else if (Date.now() - since >= UNREACHABLE_MS) {
-        throw e;
-      }
-      await sleep(1_000);
-    }
-  }
-}
+const uploadView = (conn: Connection, io: CliIo, id: string): Promise<UploadView> =>
+  apiGetPatiently<UploadView>(conn, `/api/v1/consolidator/uploads/${encodeURIComponent(id)}`, {
+    unreachableMs: UNREACHABLE_MS,
+    onWaiting: (code) => io.err(`ingest: the daemon at ${conn.url} does not answer (${code}); waiting up to ${UNREACHABLE_MS / 1000} s for its outcomes\n`),
+    onBack: () => io.err(`ingest: the daemon at ${conn.url} answers again\n`),
+  });
 
 /**
  * Waits for each upload's outcome, in order (the daemon reads them in order and settles them together). An
@@ -298,18 +279,11 @@ async function outcomesOf(conn: Connection, io: CliIo, uploads: readonly { id: s
 /** On a terminal, a bar per file while it is sent to the daemon (a big file over a slow link takes a while). */
 function uploadBar(io: CliIo): { draw(file: string, sent: number, size: number): void; stop(): void } {
   if (!io.interactive) return { draw() {}, stop() {} };
-  const bar = new cliProgress.SingleBar({
-    format: 'uploading {file} [{bar}] {percentage}% | {sent} of {size} MiB',
-    stream: process.stderr, hideCursor: true, clearOnComplete: true,
-  }, cliProgress.Presets.shades_classic);
-  let active = false;
+  const bar = stderrBar('uploading {file} [{bar}] {percentage}% | {sent} of {size} MiB');
   const mib = (n: number): string => (n / 2 ** 20).toFixed(1);
   return {
-    draw(file, sent, size) {
-      const payload = { file: basename(file), sent: mib(sent), size: mib(size) };
-      if (!active) { bar.start(Math.max(1, size), sent, payload); active = true; } else bar.update(sent, payload);
-    },
-    stop() { if (active) bar.stop(); active = false; },
+    draw: (file, sent, size) => bar.draw(Math.max(1, size), sent, { file: basename(file), sent: mib(sent), size: mib(size) }),
+    stop: () => bar.stop(),
   };
 }
 

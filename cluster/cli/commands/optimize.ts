@@ -12,7 +12,7 @@
 // 2 usage error. Also the store-folder plumbing `strata jobs` shares.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
+import { etaText, stderrBar } from './progress-bar.ts';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
 import { createJobService, type JobEvent, type JobService } from '../../../actors/job-scheduler/index.ts';
@@ -20,7 +20,7 @@ import { createGeneratedMatrixSource, createStoreMatrixSource, PRIORITIES, type 
 import { openDuckDbNode, type StoreNode } from '../../../engine/store/index.ts';
 import { METRIC_SENSE } from '../../../engine/portfolio/index.ts';
 import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
-import { apiGet, apiPost, type Connection } from '../../api/client.ts';
+import { apiGet, apiGetPatiently, apiPost, type Connection } from '../../api/client.ts';
 import type { JobView as DaemonJobView } from '../../daemon/services.ts';
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
 import { addTargetFlags, targetFor } from './target.ts';
@@ -134,18 +134,13 @@ export function objectiveText(value: number | null, metric: string | undefined):
 /** A cli-progress bar on stderr for job progress (`strata optimize`, `strata jobs run`, `strata up`'s demo
  *  job): the first draw starts it, stop() clears it; drawing again after stop() starts a fresh one. */
 export function jobProgressBar(): { draw(job: string, p: JobProgressFigures): void; stop(): void } {
-  const bar = new cliProgress.SingleBar({
-    format: '{job} [{bar}] {percentage}% | {evals} evaluations | {rate}/s | best {best} | ETA {etaText}',
-    stream: process.stderr, hideCursor: true, clearOnComplete: true,
-  }, cliProgress.Presets.shades_classic);
-  let active = false;
+  const bar = stderrBar('{job} [{bar}] {percentage}% | {evals} evaluations | {rate}/s | best {best} | ETA {etaText}');
   return {
     draw(job, p) {
-      const total = p.budget ?? Math.max(1, p.evaluations);
-      const payload = { job, evals: p.evaluations.toLocaleString('en-US'), rate: Math.round(p.evaluationsPerSec).toLocaleString('en-US'), best: objectiveText(p.best, p.bestMetric), etaText: p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)} s` };
-      if (!active) { bar.start(total, p.evaluations, payload); active = true; } else bar.update(p.evaluations, payload);
+      const payload = { job, evals: p.evaluations.toLocaleString('en-US'), rate: Math.round(p.evaluationsPerSec).toLocaleString('en-US'), best: objectiveText(p.best, p.bestMetric), etaText: etaText(p.etaMs) };
+      bar.draw(p.budget ?? Math.max(1, p.evaluations), p.evaluations, payload);
     },
-    stop() { if (active) bar.stop(); active = false; },
+    stop: () => bar.stop(),
   };
 }
 
@@ -223,24 +218,18 @@ export const DAEMON_UNREACHABLE_MS = 120_000;
 
 /** The next view of a followed job, riding out a daemon that is briefly unreachable or not ready (restarting). */
 async function nextView(io: CliIo, conn: Connection, id: string, unreachableMs: number): Promise<DaemonJobView> {
-  let since: number | null = null;
-  for (;;) {
-    try {
-      const v = await apiGet<DaemonJobView>(conn, `/api/v1/optimizer/jobs/${encodeURIComponent(id)}`);
-      if (since !== null) io.err(`daemon at ${conn.url} answers again; following ${id}\n`);
-      return v;
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code !== 'STRATA_API_SERVICE_UNAVAILABLE' && code !== 'STRATA_API_NOT_READY') throw e;
-      const now = Date.now();
-      if (since === null) {
-        since = now;
-        io.err(`daemon at ${conn.url} does not answer (${code}); retrying for up to ${Math.round(unreachableMs / 1000)} s, the job goes on there\n`);
-      } else if (now - since >= unreachableMs) {
-        throw Object.assign(e as Error, { message: `${(e as Error).message}; stopped following ${id}, which the daemon keeps (strata jobs show ${id})` });
-      }
-      await sleep(1_000);
+  try {
+    return await apiGetPatiently<DaemonJobView>(conn, `/api/v1/optimizer/jobs/${encodeURIComponent(id)}`, {
+      unreachableMs,
+      onWaiting: (code) => io.err(`daemon at ${conn.url} does not answer (${code}); retrying for up to ${Math.round(unreachableMs / 1000)} s, the job goes on there\n`),
+      onBack: () => io.err(`daemon at ${conn.url} answers again; following ${id}\n`),
+    });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'STRATA_API_SERVICE_UNAVAILABLE' || code === 'STRATA_API_NOT_READY') {
+      throw Object.assign(e as Error, { message: `${(e as Error).message}; stopped following ${id}, which the daemon keeps (strata jobs show ${id})` });
     }
+    throw e;
   }
 }
 

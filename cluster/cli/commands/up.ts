@@ -2,7 +2,7 @@
 // inbox folders, demo data generated, ingested and optimised on first start, with the demo job's progress);
 // it keeps running and prints the console URL. Also the daemon runner `strata daemon` shares. Exit: 0 after a graceful stop, 1 start or run
 // failure, 2 usage or config error, 130 when a second signal cut the shutdown short.
-import cliProgress from 'cli-progress';
+import { stderrBar, type StderrBar } from './progress-bar.ts';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, type LoadedConfig, type LoadOptions } from '../../config/index.ts';
 import { createDaemonLogger, DEMO_OBJECTIVES, installShutdown, startDaemon, type Daemon, type JobService, type JobView, type StartStep } from '../../daemon/index.ts';
@@ -69,7 +69,7 @@ function describeConfigError(e: { code?: string; message?: string; data?: { issu
 
 /** Progress of the start on a terminal (bars) or as plain lines (pipes, tests). */
 function startReporter(io: CliIo): { onStep(s: StartStep): void; stop(): void } {
-  let bar: cliProgress.SingleBar | null = null;
+  let bar: StderrBar | null = null;
   const stopBar = (): void => { bar?.stop(); bar = null; };
   return {
     onStep(s) {
@@ -79,13 +79,12 @@ function startReporter(io: CliIo): { onStep(s: StartStep): void; stop(): void } 
         case 'demo.generated':
           io.out(`demo: generated ${s.files} files in ${s.dir}; ingesting\n`);
           if (io.interactive) {
-            bar = new cliProgress.SingleBar({ format: 'demo ingest [{bar}] {value}/{total} files | {file}', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
+            bar = stderrBar('demo ingest [{bar}] {value}/{total} files | {file}');
           }
           break;
         case 'demo.ingest':
           if (bar) {
-            if (s.done === 1) bar.start(s.total, 0, { file: '' });
-            bar.update(s.done, { file: s.file });
+            bar.draw(s.total, s.done, { file: s.file });
             if (s.done === s.total) stopBar();
           } else io.out(`demo: ingested ${s.done}/${s.total} ${s.file}\n`);
           break;
