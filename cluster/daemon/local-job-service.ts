@@ -180,7 +180,7 @@ export function createLocalJobService(o: LocalJobServiceOptions): JobService {
         spec, seq, stop: null, checkpoint: null, result: null,
         view: {
           id, state: 'queued', priority: priorityOf(spec), algorithm: spec.algorithm.id, owner: spec.owner ?? null,
-          submittedAt: Date.now(), startedAt: null, finishedAt: null, progress: null, error: null,
+          submittedAt: Date.now(), startedAt: null, finishedAt: null, progress: null, error: null, run: null,
         },
       };
       jobs.set(id, entry);

@@ -31,7 +31,8 @@ export type SchedulerClient = Pick<SchedulerFacade, 'submit' | 'cancel' | 'pause
 
 const RESUME_FILE = 'resume-on-start.json';
 
-function view(j: SchedulerView): JobView {
+/** The daemon's view of a scheduler's (or a journal's) job: what the API serves and `strata jobs show` prints. */
+export function daemonJobView(j: SchedulerView): JobView {
   const p = j.progress;
   return {
     id: j.id, state: j.status, priority: j.priority, algorithm: j.algorithm, owner: j.owner || null,
@@ -41,6 +42,11 @@ function view(j: SchedulerView): JobView {
       evaluationsPerSec: p.evaluationsPerSec, etaMs: p.etaMs, best: p.best ? [...p.best.objectives] : null,
     } : null,
     error: j.lastError ? { code: j.lastError.code, message: j.lastError.message } : null,
+    run: {
+      attempts: j.attempts, failures: j.failures, interruptions: j.interruptions, checkpoints: j.checkpoints,
+      checkpointEvaluations: j.checkpointEvaluations, runner: j.runner, idempotencyKey: j.idempotencyKey,
+      deadline: j.deadline, sla: j.sla, expectedStartAt: j.expectedStartAt, expectedFinishAt: j.expectedFinishAt, hasResult: j.hasResult,
+    },
   };
 }
 
@@ -107,7 +113,7 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
   const seed = async (attempt: number): Promise<void> => {
     seeding = null;
     try {
-      for (const j of await svc.list()) if (!cache.has(j.id)) remember(view(j), j.checkpointEvaluations, true);
+      for (const j of await svc.list()) if (!cache.has(j.id)) remember(daemonJobView(j), j.checkpointEvaluations, true);
     } catch (e) {
       // a cluster's scheduler may not be running yet (this member is still joining) or be between holders:
       // try again for a while; events fill the cache meanwhile
@@ -133,7 +139,7 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
     }
     if (e.type === 'job.checkpointed') return;
     void svc.get(e.id).then((j) => {
-      const v = view(j);
+      const v = daemonJobView(j);
       const prev = cache.get(e.id)?.progress;
       // a finished job's view has no live progress: keep the last one seen, complete when it completed
       put(v.progress === null && prev ? { ...v, progress: v.state === 'completed' ? { ...prev, fraction: 1, etaMs: 0 } : prev } : v, 'job.changed', j.checkpointEvaluations);
@@ -146,7 +152,7 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
     try {
       const ids = JSON.parse(await readFile(resumeFile, 'utf8')) as string[];
       for (const id of ids) {
-        try { put(view(await svc.resume(id))); } catch (e) { o.log.warn({ id, err: e }, 'could not resume a job paused by the last shutdown'); }
+        try { put(daemonJobView(await svc.resume(id))); } catch (e) { o.log.warn({ id, err: e }, 'could not resume a job paused by the last shutdown'); }
       }
       await rm(resumeFile, { force: true });
     } catch {
@@ -158,26 +164,26 @@ export async function schedulerJobService(svc: SchedulerClient, o: { readonly di
     mode: 'scheduler',
     async submit(spec) {
       if (draining) throw jobError('STRATA_JOB_QUEUE_FULL', 'the daemon is shutting down and admits no new jobs', { reason: 'shutting-down' });
-      return put(view((await svc.submit(spec)).job));
+      return put(daemonJobView((await svc.submit(spec)).job));
     },
-    cancel: async (id) => put(view(await svc.cancel(id))),
-    pause: async (id) => put(view(await svc.pause(id))),
-    resume: async (id) => put(view(await svc.resume(id))),
+    cancel: async (id) => put(daemonJobView(await svc.cancel(id))),
+    pause: async (id) => put(daemonJobView(await svc.pause(id))),
+    resume: async (id) => put(daemonJobView(await svc.resume(id))),
     async reprioritise(id, priority) {
       if (!(PRIORITIES as readonly string[]).includes(priority)) {
         throw jobError('STRATA_JOB_INVALID_SPEC', `priority ${JSON.stringify(priority)} is not one of ${PRIORITIES.join(', ')}`, { issues: [{ path: 'priority', message: `must be one of ${PRIORITIES.join(', ')}` }] });
       }
-      return put(view(await svc.reprioritise(id, priority as Priority)));
+      return put(daemonJobView(await svc.reprioritise(id, priority as Priority)));
     },
     async get(id) {
-      try { const j = await svc.get(id); const v = view(j); remember(v, j.checkpointEvaluations, false); return v; } catch (e) {
+      try { const j = await svc.get(id); const v = daemonJobView(j); remember(v, j.checkpointEvaluations, false); return v; } catch (e) {
         if ((e as { code?: string }).code === 'STRATA_JOB_UNKNOWN') return null;
         throw e;
       }
     },
     async list() {
       const listed = await svc.list();
-      const all = listed.map(view);
+      const all = listed.map(daemonJobView);
       all.forEach((v, i) => remember(v, listed[i]!.checkpointEvaluations, false));
       return all;
     },

@@ -5,7 +5,7 @@
 import type { ErrorData } from '../../runtime/index.ts';
 import type { AlgorithmInfo } from '../../actors/job-scheduler/index.ts';
 import type { FileOutcome, IngestEvent, IngestSink } from '../../actors/ingest/index.ts';
-import type { MatrixSource } from '../../engine/jobs/index.ts';
+import type { MatrixSource, SlaStatus } from '../../engine/jobs/index.ts';
 
 export type Unsubscribe = () => void;
 
@@ -93,6 +93,32 @@ export interface JobView {
   readonly finishedAt: number | null;
   readonly progress: JobProgressView | null;
   readonly error: ErrorData | null;
+  /** what the durable scheduler knows of the job's runs; null from the local (not durable) job service */
+  readonly run: JobRunView | null;
+}
+
+/** A job's runs as the durable scheduler records them (its journal): attempts, checkpoints, runner, SLA. */
+export interface JobRunView {
+  /** times a runner started it (a resume after a crash or a pause counts again) */
+  readonly attempts: number;
+  /** attempts that ended in an error and were retried (or failed the job) */
+  readonly failures: number;
+  /** attempts cut short by a runner, thread or member that went away, resumed from a checkpoint */
+  readonly interruptions: number;
+  readonly checkpoints: number;
+  /** evaluations done at the last durable checkpoint (a finished job: those of its result) */
+  readonly checkpointEvaluations: number;
+  /** the runner working on it now (an actor path), or null */
+  readonly runner: string | null;
+  readonly idempotencyKey: string | null;
+  /** epoch ms, or null without a deadline */
+  readonly deadline: number | null;
+  /** against its deadline: 'none' without one */
+  readonly sla: SlaStatus;
+  /** epoch ms, or null when unknown */
+  readonly expectedStartAt: number | null;
+  readonly expectedFinishAt: number | null;
+  readonly hasResult: boolean;
 }
 
 export type JobEvent =

@@ -47,7 +47,7 @@ describe('strata console', () => {
   it('draws jobs with progress bars and ETA', () => {
     const frame = renderConsole({
       url: 'http://x', at: 0, connected: true, members: [], store: null, ingest: null, errors: [],
-      jobs: [{ id: 'job-1', state: 'running', priority: 'high', algorithm: 'nsga2', owner: null, submittedAt: 0, startedAt: 0, finishedAt: null, error: null,
+      jobs: [{ id: 'job-1', state: 'running', priority: 'high', algorithm: 'nsga2', owner: null, submittedAt: 0, startedAt: 0, finishedAt: null, error: null, run: null,
         progress: { evaluations: 5_000, budget: 10_000, fraction: 0.5, evaluationsPerSec: 2_500, etaMs: 2_000, best: null } }],
     });
     expect(frame).toContain('JOBS (1 active, 1 total)');

@@ -42,6 +42,8 @@ describe('finished jobs kept', () => {
     expect(listed).toEqual(ids.slice(2));
     expect((await h.request('GET', `/api/v1/optimizer/jobs/${ids[0]}`)).status).toBe(404);
     expect((await h.request('GET', `/api/v1/optimizer/jobs/${ids[3]}/result`)).status).toBe(200);
+    // no journal, so nothing to say of its runs
+    expect((await h.request('GET', `/api/v1/optimizer/jobs/${ids[3]}`)).body.run).toBeNull();
     const m = (await h.request('GET', '/api/v1/optimizer/metrics')).body;
     expect(m.byState.completed).toBe(2);
     // the counts are kept as jobs change state: nothing left queued or running
@@ -51,7 +53,12 @@ describe('finished jobs kept', () => {
   it('keeps the daemon\'s views of the durable scheduler\'s finished jobs to the same bound, counting every evaluation', async () => {
     const s = await startWithData('scheduler');
     h = s.h;
-    for (let i = 0; i < 4; i++) await runToEnd(h, s.spec(i + 1));
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await runToEnd(h, s.spec(i + 1)));
+    // the journal's account of the last one's runs
+    expect((await h.request('GET', `/api/v1/optimizer/jobs/${ids[3]}`)).body.run).toMatchObject({
+      attempts: 1, failures: 0, interruptions: 0, runner: null, idempotencyKey: null, deadline: null, sla: 'none', hasResult: true, checkpointEvaluations: 200,
+    });
     // the scheduler compacts its journal (and forgets) only every so many records: it still lists all four,
     // and a listing does not bring dropped views back
     expect((await h.request('GET', '/api/v1/optimizer/jobs')).body.jobs).toHaveLength(4);

@@ -12,6 +12,7 @@ import type { JobView } from '../../../actors/job-scheduler/index.ts';
 import { algorithms as registry } from '../../../engine/algorithms/index.ts';
 import { PRIORITIES, type JobResult, type JobStatus, type Priority } from '../../../engine/jobs/index.ts';
 import { apiGet, apiPost, type Connection } from '../../api/client.ts';
+import { daemonJobView } from '../../daemon/scheduler-job-service.ts';
 import type { JobView as DaemonJobView } from '../../daemon/services.ts';
 import { DEFAULT_STORE_DIR, errorText, openJobsSession, parseGenerated, progressBar, resultText, type JobsSession } from './optimize.ts';
 import { EXIT_OK, EXIT_REJECTED, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
@@ -51,8 +52,41 @@ export function daemonJobLine(j: DaemonJobView): string {
     j.error ? `${j.error.code}` : ''].join('  ').trimEnd();
 }
 
-function detailText(j: object): string {
-  return `${Object.entries(j).map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join('\n')}\n`;
+const count = (n: number): string => n.toLocaleString('en-US');
+const seconds = (ms: number): string => (ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : ms < 3_600_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
+const plural = (n: number, one: string, many = `${one}s`): string => `${count(n)} ${n === 1 ? one : many}`;
+
+/** One job for a reader (`strata jobs show`): what it is, when it ran, how far it got, its runs and its error. */
+export function jobDetailText(j: DaemonJobView, now = Date.now()): string {
+  const rows: [string, string][] = [];
+  const at = (ms: number): string => `${time(ms)} UTC`;
+  rows.push(['submitted', at(j.submittedAt)]);
+  if (j.startedAt !== null) rows.push(['started', `${at(j.startedAt)} (${seconds(Math.max(0, j.startedAt - j.submittedAt))} after it was submitted)`]);
+  if (j.finishedAt !== null) rows.push(['finished', `${at(j.finishedAt)}${j.startedAt !== null ? ` (ran ${seconds(Math.max(0, j.finishedAt - j.startedAt))})` : ''}`]);
+  else if (j.startedAt !== null && j.state === 'running') rows.push(['running for', seconds(Math.max(0, now - j.startedAt))]);
+  const p = j.progress;
+  if (p) {
+    const parts = [`${count(p.evaluations)}${p.budget ? ` of ${count(p.budget)}` : ''} evaluations${p.fraction !== null ? ` (${Math.round(p.fraction * 100)} %)` : ''}`];
+    if (j.state === 'running') {
+      parts.push(`${count(Math.round(p.evaluationsPerSec))}/s`);
+      if (p.etaMs !== null) parts.push(`ETA ${seconds(p.etaMs)}`);
+    }
+    rows.push(['progress', parts.join(', ')]);
+  }
+  const r = j.run;
+  if (r) {
+    rows.push(['runs', `${plural(r.attempts, 'attempt')}, ${plural(r.failures, 'failure')}, ${plural(r.interruptions, 'interruption')}; ${plural(r.checkpoints, 'checkpoint')}${r.checkpoints > 0 ? `, the last at ${count(r.checkpointEvaluations)} evaluations` : ''}`]);
+    if (r.runner) rows.push(['runner', r.runner]);
+    if (r.deadline !== null) rows.push(['deadline', `${at(r.deadline)} (SLA ${r.sla})`]);
+    if (j.state === 'queued' && r.expectedStartAt !== null) rows.push(['expected start', at(r.expectedStartAt)]);
+    if (j.finishedAt === null && r.expectedFinishAt !== null) rows.push(['expected finish', at(r.expectedFinishAt)]);
+    if (r.idempotencyKey) rows.push(['key', r.idempotencyKey]);
+  }
+  if (j.error) rows.push([j.state === 'failed' ? 'error' : 'last error', `${j.error.code}: ${j.error.message}`]);
+  if (j.state === 'completed' && (r === null || r.hasResult)) rows.push(['result', `strata jobs result ${j.id}`]);
+  const head = `${j.id} · ${j.state} · ${j.algorithm} · priority ${j.priority}${j.owner ? ` · owner ${j.owner}` : ''}`;
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return `${[head, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n')}\n`;
 }
 
 interface Common extends TargetFlags { json?: boolean }
@@ -127,11 +161,11 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .argument('<id>')
     .action(async (id: string, flags: Common) => onTarget(io, flags, async ({ service }) => {
       const job = await service.get(id);
-      io.out(flags.json ? `${JSON.stringify(job)}\n` : detailText(job));
+      io.out(flags.json ? `${JSON.stringify(job)}\n` : jobDetailText(daemonJobView(job)));
       io.setExitCode(EXIT_OK);
     }, async (conn) => {
       const job = await apiGet<DaemonJobView>(conn, jobPath(id));
-      io.out(flags.json ? `${JSON.stringify(job)}\n` : detailText(job));
+      io.out(flags.json ? `${JSON.stringify(job)}\n` : jobDetailText(job));
       io.setExitCode(EXIT_OK);
     }));
 

@@ -84,7 +84,10 @@ export async function openJobsSession(options: {
 export function errorText(e: unknown): string {
   const err = e as { code?: string; message?: string; data?: { issues?: { path: string; message: string }[] } };
   const lines = [`${err.code ?? 'error'}: ${err.message ?? String(e)}`];
-  for (const i of err.data?.issues ?? []) lines.push(`  - ${i.path}: ${i.message}`);
+  const issues = err.data?.issues ?? [];
+  // one issue is usually the message itself: listed again only when it says more
+  const said = issues.length === 1 && lines[0]!.includes(`${issues[0]!.path}: ${issues[0]!.message}`);
+  if (!said) for (const i of issues) lines.push(`  - ${i.path}: ${i.message}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -62,6 +62,12 @@ describe('strata optimize and strata jobs', () => {
     expect((await run(['jobs', 'cancel', 'job-000001', '--store', store])).out).toMatch(/job-000001\s+cancelled/);
     const show = await run(['jobs', 'show', 'job-000002', '--store', store, '--json']);
     expect((JSON.parse(show.out) as { status: string }).status).toBe('paused');
+    // as text, the journal's job reads as a daemon's does
+    const text = await run(['jobs', 'show', 'job-000002', '--store', store]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^job-000002 · paused · genetic-algorithm · priority normal · owner default\n/);
+    expect(text.out).toMatch(/\n {2}runs +0 attempts, 0 failures, 0 interruptions; 0 checkpoints\n/);
+    expect(text.out).not.toContain('result');
     const ran = await run(['jobs', 'run', '--store', store, '--generated', '30x260:4', '--threads', '1']);
     expect(ran.code).toBe(0);
     expect(ran.out).toMatch(/job-000003\s+completed\s+high/);
