@@ -177,7 +177,11 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       ingestRate = 0;
       ingestCounts[e.outcome.status] = (ingestCounts[e.outcome.status] ?? 0) + 1;
       if (e.outcome.status === 'rejected' || e.outcome.status === 'failed') {
-        hub.recordError({ at: Date.now(), source: `ingest ${e.outcome.file.split('/').at(-1)}`, code: e.outcome.code, message: e.outcome.message });
+        // the message often starts with the file's own path, here an upload's folder inside the data dir: the
+        // source names the file already
+        const file = e.outcome.file;
+        const message = e.outcome.message.startsWith(`${file}: `) ? e.outcome.message.slice(file.length + 2) : e.outcome.message;
+        hub.recordError({ at: Date.now(), source: `ingest ${file.split('/').at(-1)}`, code: e.outcome.code, message });
       }
     }
   });

@@ -150,7 +150,11 @@ describe('consolidator', () => {
     expect(done.body.state).toBe('rejected');
     expect(done.body.outcome.code).toMatch(/^STRATA_FORMAT_/);
     const errors = await h.request('GET', '/api/v1/admin/errors');
-    expect(errors.body.errors.some((e: { code: string }) => e.code === done.body.outcome.code)).toBe(true);
+    const recorded = (errors.body.errors as { code: string; source: string; message: string }[]).find((e) => e.code === done.body.outcome.code);
+    expect(recorded?.source).toBe('ingest bad.csv');
+    // the upload's folder inside the data dir is not the operator's business: the message does not start with it
+    expect(done.body.outcome.message.startsWith(`${done.body.outcome.file}: `)).toBe(true);
+    expect(recorded?.message).toBe(done.body.outcome.message.slice(done.body.outcome.file.length + 2));
   });
 });
 
