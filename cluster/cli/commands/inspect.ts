@@ -1,8 +1,10 @@
-// `strata inspect FILE… [--format] [--zones …] [--json]`: detect and parse files without writing, and print
+// `strata inspect PATH… [--format] [--zones …] [--json]`: detect and parse files (a folder: its files) without writing, and print
 // per strategy: format, name, trades, trading days, winning days, total P&L, first and last day, with every
 // warning and error. Also the terminal plumbing the ingest commands share (CliIo, file-option parsing).
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { listFiles } from '../../../actors/ingest/index.ts';
 import { createZoning, formatInspection, inspectFiles, ParsePool, parseZoneSpec, resolveFormatId, type ZoneOptions } from '../../../engine/formats/index.ts';
 import { defaultParseThreads } from '../../config/index.ts';
 import type { IngestFileOptions } from '../../daemon/services.ts';
@@ -99,11 +101,21 @@ export function addFileFlags(cmd: Command): Command {
 export function register(program: Command, io: CliIo = processIo()): void {
   const cmd = program.command('inspect')
     .description('detect and parse files without writing; summarise each strategy with every warning and error')
-    .argument('<files...>', 'files to inspect')
+    .argument('<paths...>', 'files or folders to inspect (a folder: the files the ingest actor would take from it, sorted)')
     .option('--json', 'print the inspection as JSON');
   addFileFlags(cmd);
   usageExits(cmd, io);
-  cmd.action(async (files: string[], flags: FileFlags & { json?: boolean }) => {
+  cmd.action(async (paths: string[], flags: FileFlags & { json?: boolean }) => {
+    const files: string[] = [];
+    for (const p of paths) {
+      // a path that is no folder goes through as it is: one that cannot be read is reported as that file's error
+      const isFolder = await stat(p).then((st) => st.isDirectory(), () => false);
+      if (!isFolder) { files.push(p); continue; }
+      const inFolder = await listFiles(p);
+      if (inFolder.length === 0) io.err(`inspect: ${p} holds no file to read (hidden files, *.tmp, *.part, *.crdownload, *.swp and reports are skipped)\n`);
+      files.push(...inFolder);
+    }
+    if (files.length === 0) { io.setExitCode(EXIT_REJECTED); return; }
     const parsePool = parsePoolOf(flags);
     const result = await inspectFiles(files, { ...fileOptions(flags), ...(parsePool ? { parsePool } : {}) }).finally(() => parsePool?.close());
     io.out(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatInspection(result));

@@ -1,7 +1,7 @@
 // The ingest CLI modules on a fresh commander program: generate writes the eight formats, inspect summarises
 // without writing, ingest stores (0), reports duplicates (0), rejects with a quarantine report (1), and bad
 // usage exits 2.
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { register as registerGenerate } from '../../../../cluster/cli/commands/generate.ts';
@@ -40,6 +40,24 @@ describe('strata generate / inspect / ingest', () => {
     expect(parsed.files[0]!.summary.format).toBe('FORMAT_7_TradingView_Zone');
     expect(parsed.files[0]!.summary.strategies[0]!.zones).toContain('Zone 1');
     expect(existsSync(storeLayout(store).storeFile)).toBe(false);
+  });
+
+  it('inspects a folder as the ingest actor reads one: its candidate files, sorted; an empty folder is an error', async () => {
+    const folder = join(dir, 'inspect-folder');
+    mkdirSync(folder);
+    copyFileSync(join(data, 'f3_tv_gen1.csv'), join(folder, 'b.csv'));
+    copyFileSync(join(data, 'f1_backinzo.csv'), join(folder, 'a.csv'));
+    writeFileSync(join(folder, '.hidden.csv'), 'not read');
+    writeFileSync(join(folder, 'c.csv.part'), 'not read');
+    const r = await cli('inspect', '--json', folder);
+    expect(r.code).toBe(0);
+    const files = (JSON.parse(r.out) as { files: { file: string; summary: { format: string } }[] }).files;
+    expect(files.map((f) => [f.file.split('/').at(-1), f.summary.format])).toEqual([['a.csv', 'FORMAT_1_BACKINZO_CSV'], ['b.csv', 'FORMAT_3_TRADING_VIEW_CSV']]);
+    const emptyFolder = join(dir, 'inspect-empty');
+    mkdirSync(emptyFolder);
+    const none = await cli('inspect', emptyFolder);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain(`inspect: ${emptyFolder} holds no file to read`);
   });
 
   it('inspects and ingests a large FORMAT_1 file on --parse-threads with the same summary as one thread', async () => {
