@@ -2,11 +2,12 @@
 // store, the ingest actor with its inbox folders, the job service, the event hub and the HTTP/WS API; the
 // first-start demo (generated files, ingested, a demo optimisation job); hot config reload; and a graceful
 // stop (intake off, running jobs checkpointed, API closed, actors stopped, store flushed and closed).
-import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { generateDataset } from '../../engine/formats/index.ts';
+import { releasePidLock, takePidLock } from '../../engine/pid-lock.ts';
 import { createSystem, type ActorSystem } from '../../runtime/index.ts';
 import { flushCompiled } from '../../runtime/compile-cache.ts';
 import { createApiServer, type ApiLimits, type ApiServer } from '../api/server.ts';
@@ -86,17 +87,57 @@ async function exists(path: string): Promise<boolean> {
   try { await access(path); return true; } catch { return false; }
 }
 
+/** The lock file a daemon holds in its data folder while it runs (its pid). */
+export const DATA_DIR_LOCK = 'daemon.lock';
+const heldHere = new Set<string>();
+const unlockDataDir = (lockPath: string): void => { heldHere.delete(lockPath); releasePidLock(lockPath); };
+
+/** Takes the data folder for this process, or says which daemon has it (its pid, and its URL when it recorded one). */
+async function lockDataDir(dataDir: string): Promise<string> {
+  const lockPath = join(dataDir, DATA_DIR_LOCK);
+  // the pid lock cannot tell two daemons of this process apart (tests, an embedding program)
+  if (heldHere.has(lockPath)) throw daemonError('STRATA_DAEMON_DATA_DIR_IN_USE', `data dir ${dataDir} is in use by another daemon in this process: stop it first, or give this one another data dir`, { dataDir, pid: process.pid, url: null });
+  let r;
+  try {
+    r = takePidLock(lockPath);
+  } catch (e) {
+    throw daemonError('STRATA_DAEMON_START_FAILED', `data dir ${dataDir}: cannot create its lock ${lockPath}: ${(e as Error).message}`, { dataDir });
+  }
+  if (r.taken) { heldHere.add(lockPath); return lockPath; }
+  let url: string | null = null;
+  try {
+    const recorded = JSON.parse(await readFile(join(dataDir, 'daemon.json'), 'utf8')) as { pid?: unknown; url?: unknown };
+    if (recorded.pid === r.owner && typeof recorded.url === 'string') url = recorded.url;
+  } catch {
+    // no daemon.json (a `strata daemon` writes none) or a torn one: the pid says enough
+  }
+  const who = r.owner === null ? 'another process' : `the daemon with pid ${r.owner}${url ? ` (${url})` : ''}`;
+  throw daemonError('STRATA_DAEMON_DATA_DIR_IN_USE', `data dir ${dataDir} is in use by ${who}: stop it first, or give this one another data dir (--data-dir or dataDir in the config)`, { dataDir, pid: r.owner, url });
+}
+
 export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
-  let loaded = o.loaded;
-  const config = (): StrataConfig => loaded.config;
-  const log = o.logger;
-  const step = (s: StartStep): void => { o.onStep?.(s); };
-  const dataDir = resolve(config().dataDir);
+  const dataDir = resolve(o.loaded.config.dataDir);
   try {
     await mkdir(dataDir, { recursive: true });
   } catch (e) {
     throw daemonError('STRATA_DAEMON_START_FAILED', `data dir ${dataDir} cannot be created: ${(e as Error).message}`, { dataDir });
   }
+  // two daemons on one data folder would fight over its store files, journal and inbox: the second is refused
+  // here, before it opens anything
+  const lockPath = await lockDataDir(dataDir);
+  try {
+    return await startIn(o, dataDir, lockPath);
+  } catch (e) {
+    unlockDataDir(lockPath);
+    throw e;
+  }
+}
+
+async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Promise<Daemon> {
+  let loaded = o.loaded;
+  const config = (): StrataConfig => loaded.config;
+  const log = o.logger;
+  const step = (s: StartStep): void => { o.onStep?.(s); };
   log.info({ dataDir, configFile: loaded.file, overrides: loaded.overrides }, 'starting strata daemon');
 
   // tokens: configured ones, else a generated local operator token
@@ -377,6 +418,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
           await system.terminate();
         }
         await store.close();
+        unlockDataDir(lockPath);
         log.info('stopped');
         await new Promise<void>((r) => { const t = setTimeout(r, 500); log.flush(() => { clearTimeout(t); r(); }); });
       })();

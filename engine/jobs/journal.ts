@@ -3,12 +3,13 @@
 // sync runs shares the next one); a torn tail (short frame, bad checksum) is found and truncated on open;
 // compact() replaces the file by a snapshot atomically (write, fsync, rename, fsync the folder). One owner
 // per file: a lock file holds the owner's pid, and a dead owner's lock is taken over.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { realpathSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
+import { takePidLock } from '../pid-lock.ts';
 import { jobError } from './errors.ts';
 
 export const JOURNAL_MAGIC = Buffer.from('STRJNL01', 'latin1');
@@ -105,34 +106,15 @@ export function scanJournal<R>(bytes: Uint8Array, path = '(journal)'): { records
   return { records, goodBytes: at, tornReason };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function takeLock(lockPath: string, journalPath: string): void {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx');
-      writeSync(fd, String(process.pid));
-      fsyncSync(fd);
-      closeSync(fd);
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw jobError('STRATA_JOB_JOURNAL_WRITE_FAILED', `cannot create the journal lock ${lockPath}: ${(e as Error).message}`, { path: lockPath });
-      let owner = Number.NaN;
-      try { owner = Number(readFileSync(lockPath, 'utf8').trim()); } catch { /* removed meanwhile: try again */ }
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && pidAlive(owner)) {
-        throw jobError('STRATA_JOB_JOURNAL_LOCKED', `journal ${journalPath} is held by live process ${owner}`, { path: journalPath, pid: owner });
-      }
-      // the owner died (kill -9 leaves its lock behind) or is this process from an earlier, unclosed open
-      try { unlinkSync(lockPath); } catch { /* someone else took it over first */ }
-    }
+  let r;
+  try {
+    r = takePidLock(lockPath);
+  } catch (e) {
+    throw jobError('STRATA_JOB_JOURNAL_WRITE_FAILED', `cannot create the journal lock ${lockPath}: ${(e as Error).message}`, { path: lockPath });
   }
+  if (r.taken) return;
+  if (r.owner !== null) throw jobError('STRATA_JOB_JOURNAL_LOCKED', `journal ${journalPath} is held by live process ${r.owner}`, { path: journalPath, pid: r.owner });
   throw jobError('STRATA_JOB_JOURNAL_LOCKED', `journal ${journalPath}: could not take its lock ${lockPath}`, { path: journalPath });
 }
 

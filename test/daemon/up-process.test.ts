@@ -1,8 +1,10 @@
 // `strata up` as a real child process: config errors exit 2 naming the key; a first start generates, ingests
 // and optimises the demo data while /readyz says "starting", then prints the console URL; SIGTERM stops it
-// gracefully (exit 0); a restart keeps the data and skips the demo, never logs a configured token, and a
-// second signal during shutdown exits at once (130).
+// gracefully (exit 0); a restart keeps the data and skips the demo, never logs a configured token, refuses a
+// second daemon on its data dir, and a second signal during shutdown exits at once (130), its lock taken over
+// by the next start.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,11 +96,28 @@ describe('strata up', () => {
     expect((await fetch(`${url}/api/v1/status`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
     const jobs = (await (await fetch(`${url}/api/v1/optimizer/jobs`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { jobs: { state: string }[] };
     expect(jobs.jobs.map((j) => j.state)).toEqual(['completed']); // the durable journal kept the demo job
+    // a second daemon on the same data dir is refused before it opens anything, naming the first; the first runs on
+    const second = run(['up', '--config', join(dir, 'strata.yaml'), '--data-dir', join(dir, 'data')]);
+    expect(await second.exited).toBe(1);
+    expect(second.err()).toContain(`strata up: STRATA_DAEMON_DATA_DIR_IN_USE: data dir ${join(dir, 'data')} is in use by the daemon with pid ${r.child.pid} (${url})`);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
     // two different signals back to back (the same signal twice may be merged by the kernel)
     r.child.kill('SIGTERM');
     r.child.kill('SIGINT');
     expect(await r.exited).toBe(130);
     expect(r.out()).toContain('second signal: exiting now');
     expect(`${r.out()}${r.err()}`).not.toContain(secret);
+  });
+
+  it('takes over the data dir lock that a daemon which exited at once left behind, and removes it on a graceful stop', async () => {
+    const lock = join(dir, 'data', 'daemon.lock');
+    const left = Number(readFileSync(lock, 'utf8'));
+    expect(() => process.kill(left, 0)).toThrow();
+    const r = run(['up', '--config', join(dir, 'strata.yaml'), '--data-dir', join(dir, 'data')]);
+    await waitFor(r, /Strata is up/);
+    expect(readFileSync(lock, 'utf8')).toBe(String(r.child.pid));
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    expect(existsSync(lock)).toBe(false);
   });
 });
