@@ -1,4 +1,4 @@
-// Real `strata daemon --config` child processes for the multi-member tests: write a member's config, spawn it,
+// Real `strata daemon` child processes for the multi-member tests: write a member's config (or pass flags), spawn it,
 // wait for its API, call the API with a token, and the demo CSV files every member ingests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
@@ -19,13 +19,16 @@ export interface DaemonProcess {
 }
 
 /**
- * Writes `<dir>/<name>.json` (the config, its dataDir `<dir>/<name>`), copies `files` into the member's inbox,
+ * Writes `<dir>/<name>.json` (the config, its dataDir `<dir>/<name>`) unless `config` is null, copies `files` into the member's inbox,
  * spawns the daemon and resolves once its API listens (rejects with its output if it exits first).
  */
 export async function startDaemonProcess(o: {
   readonly dir: string;
   readonly name: string;
-  readonly config: Record<string, unknown>;
+  /** null: no config file, the member is configured by `args` and `env` alone (its data dir still `<dir>/<name>`) */
+  readonly config: Record<string, unknown> | null;
+  /** more `strata daemon` flags */
+  readonly args?: readonly string[];
   readonly files?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
@@ -33,9 +36,13 @@ export async function startDaemonProcess(o: {
   const dataDir = join(o.dir, o.name);
   await mkdir(join(dataDir, 'ingest', 'inbox'), { recursive: true });
   for (const f of o.files ?? []) await copyFile(f, join(dataDir, 'ingest', 'inbox', f.split('/').at(-1)!));
-  const config = join(o.dir, `${o.name}.json`);
-  await writeFile(config, JSON.stringify({ dataDir, ...o.config }));
-  const child = spawn(process.execPath, [MAIN, 'daemon', '--config', config], {
+  let configArgs = ['--data-dir', dataDir];
+  if (o.config !== null) {
+    const config = join(o.dir, `${o.name}.json`);
+    await writeFile(config, JSON.stringify({ dataDir, ...o.config }));
+    configArgs = ['--config', config];
+  }
+  const child = spawn(process.execPath, [MAIN, 'daemon', ...configArgs, ...(o.args ?? [])], {
     cwd: o.dir, env: { ...process.env, STRATA_LOG_FORMAT: 'json', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

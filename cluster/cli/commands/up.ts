@@ -19,6 +19,25 @@ export interface DaemonFlags {
   readonly workers?: number;
   readonly demo?: boolean;
   readonly logLevel?: string;
+  /** `strata daemon` only: the cluster this member joins */
+  readonly cluster?: string;
+  readonly listen?: { readonly host: string; readonly port: number };
+  readonly seeds?: readonly string[];
+  readonly secretFile?: string;
+}
+
+/** `host:port` (an IPv6 host in brackets: `[::1]:7101`). */
+export function listenOption(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^\s:\[\]]+)):(\d+)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`expected host:port (e.g. 127.0.0.1:7101), got ${JSON.stringify(value)}`);
+  return { host: (m[1] ?? m[2])!, port: portOption(m[3]!) };
+}
+
+/** Comma-separated `host:port` seeds. */
+export function seedsOption(value: string): string[] {
+  const seeds = value.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const seed of seeds) listenOption(seed);
+  return seeds;
 }
 
 export function portOption(value: string): number {
@@ -33,9 +52,8 @@ export function countOption(value: string): number {
   return n;
 }
 
-export function addDaemonFlags(cmd: Command, configRequired = false): Command {
-  const help = 'config file, YAML or JSON (docs/daemon.md); STRATA_* environment variables override it';
-  return (configRequired ? cmd.requiredOption('--config <file>', help) : cmd.option('--config <file>', help))
+export function addDaemonFlags(cmd: Command): Command {
+  return cmd.option('--config <file>', 'config file, YAML or JSON (docs/daemon.md); STRATA_* environment variables override it')
     .option('--data-dir <dir>', 'data folder: store files, inbox folders, token (default ./.strata)')
     .option('--host <host>', 'API listen address (default 127.0.0.1)')
     .option('--port <port>', 'API port (default 7300; 0 = any free port)', portOption)
@@ -58,6 +76,10 @@ function flagSettings(f: DaemonFlags): Record<string, unknown> {
     ...(f.workers !== undefined ? { 'workers.threads': f.workers } : {}),
     ...(f.demo === false ? { 'demo.enabled': false } : {}),
     ...(f.logLevel !== undefined ? { logLevel: f.logLevel } : {}),
+    ...(f.cluster !== undefined ? { 'cluster.name': f.cluster } : {}),
+    ...(f.listen !== undefined ? { 'cluster.host': f.listen.host, 'cluster.port': f.listen.port } : {}),
+    ...(f.seeds !== undefined ? { 'cluster.seeds': f.seeds } : {}),
+    ...(f.secretFile !== undefined ? { 'cluster.secret': { file: f.secretFile } } : {}),
   };
 }
 
