@@ -100,7 +100,7 @@ export function addFileFlags(cmd: Command): Command {
 
 export function register(program: Command, io: CliIo = processIo()): void {
   const cmd = program.command('inspect')
-    .description('detect and parse files without writing; summarise each strategy with every warning and error')
+    .description('detect and parse files (or the files of folders) without writing; summarise each strategy with every warning and error')
     .argument('<paths...>', 'files or folders to inspect (a folder: the files the ingest actor would take from it, sorted)')
     .option('--json', 'print the inspection as JSON');
   addFileFlags(cmd);
