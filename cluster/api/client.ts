@@ -9,6 +9,17 @@ import { Readable } from 'node:stream';
 import { StrataError } from '../../runtime/errors.ts';
 import { apiError } from './errors.ts';
 
+/** Why a request did not get through: fetch says only "fetch failed", its cause says what (refused, a certificate). */
+function unreachableReason(e: unknown): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const cause = err.cause;
+  if (!cause?.message) return err.message;
+  const text = cause.code && !cause.message.includes(cause.code) ? `${cause.code}: ${cause.message}` : cause.message;
+  // a certificate Node does not trust (self-signed, a private CA): say how to trust it
+  const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(cause.code ?? '');
+  return tls ? `${text} (to trust a private CA: NODE_EXTRA_CA_CERTS=/path/ca.pem)` : text;
+}
+
 export interface Connection {
   readonly url: string;
   readonly token: string | null;
@@ -117,7 +128,7 @@ async function send<T>(c: Connection, method: string, path: string, o: { headers
       ...(o.timeoutMs === null ? {} : { signal: AbortSignal.timeout(o.timeoutMs ?? 10_000) }),
     } as RequestInit);
   } catch (e) {
-    throw apiError('STRATA_API_SERVICE_UNAVAILABLE', `cannot reach the daemon at ${c.url}: ${(e as Error).message}`, { url: c.url });
+    throw apiError('STRATA_API_SERVICE_UNAVAILABLE', `cannot reach the daemon at ${c.url}: ${unreachableReason(e)}`, { url: c.url });
   }
   const text = await res.text();
   let json: unknown = null;

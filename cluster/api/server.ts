@@ -42,6 +42,8 @@ export interface ApiDeps {
   /** the console's first picture (GET /api/v1/admin/snapshot) */
   snapshot(): Promise<unknown>;
   ingestCounts(): Readonly<Record<string, number>>;
+  /** PEM certificate and key: serve HTTPS (and wss); absent: HTTP */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 export interface ApiServer {
@@ -63,7 +65,9 @@ declare module 'fastify' {
 }
 
 export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
+  // an HTTPS server is a FastifyInstance over https.Server: the routes and hooks below do not care which
   const app = fastify({
+    ...(deps.tls ? { https: { cert: deps.tls.cert, key: deps.tls.key } } : {}),
     loggerInstance: deps.log as FastifyBaseLogger,
     // per-request lines would log URLs (and a ?token=); the onResponse hook logs failures without the query
     logController: new LogController({ disableRequestLogging: true }),
@@ -180,7 +184,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
       await app.listen({ host, port });
       const addr = app.server.address();
       const p = typeof addr === 'object' && addr ? addr.port : port;
-      return `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
+      return `${deps.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${p}`;
     },
     async close() {
       if (closing) return;

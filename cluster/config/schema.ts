@@ -69,6 +69,12 @@ const tokenSchema = z.strictObject({
 });
 
 const port = z.number().int().min(0).max(65_535);
+
+/** PEM files for TLS: the certificate (chain) and its private key; read at start, so not hot-reloadable */
+const tlsFilesSchema = z.strictObject({
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+});
 const MiB = 1024 * 1024;
 
 export const configSchema = z.strictObject({
@@ -83,6 +89,8 @@ export const configSchema = z.strictObject({
     uploadLimitBytes: z.number().int().min(1).max(16 * 1024 * MiB).default(256 * MiB),
     /** JSON request bodies */
     bodyLimitBytes: z.number().int().min(1_024).max(64 * MiB).default(1 * MiB),
+    /** serve HTTPS (and wss) with these files instead of HTTP; clients trust its CA (NODE_EXTRA_CA_CERTS for the CLI) */
+    tls: tlsFilesSchema.optional(),
     ws: z.strictObject({
       /** a client whose unsent bytes exceed this is dropped with STRATA_API_SLOW_CONSUMER */
       maxBufferedBytes: z.number().int().min(1_024).max(1_024 * MiB).default(4 * MiB),
@@ -172,6 +180,8 @@ export const configSchema = z.strictObject({
     port: port.default(0),
     seeds: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).default([]),
     secret: secretRefSchema.optional(),
+    /** cluster links over TLS (wss): this member's certificate and key, and the CA that signed every member's (peers are verified against it) */
+    tls: tlsFilesSchema.extend({ caFile: z.string().min(1).optional() }).optional(),
   }).prefault({}).superRefine((c, ctx) => {
     if (c.enabled && c.secret === undefined) ctx.addIssue({ code: 'custom', path: ['secret'], message: 'is required when cluster.enabled is true ({ env: NAME } or { file: PATH })' });
   }),

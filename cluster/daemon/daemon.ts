@@ -139,6 +139,19 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
   const log = o.logger;
   const step = (s: StartStep): void => { o.onStep?.(s); };
   log.info({ dataDir, configFile: loaded.file, overrides: loaded.overrides }, 'starting strata daemon');
+  // the API's TLS files are read before anything opens: a wrong path fails the start at once, naming the key
+  let apiTls: { cert: Buffer; key: Buffer } | undefined;
+  const tlsFiles = loaded.config.api.tls;
+  if (tlsFiles) {
+    const read = async (key: 'certFile' | 'keyFile'): Promise<Buffer> => {
+      try {
+        return await readFile(tlsFiles[key]);
+      } catch (e) {
+        throw daemonError('STRATA_DAEMON_START_FAILED', `api.tls.${key} ${tlsFiles[key]} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { key: `api.tls.${key}`, path: tlsFiles[key] });
+      }
+    };
+    apiTls = { cert: await read('certFile'), key: await read('keyFile') };
+  }
 
   // tokens: configured ones, else a generated local operator token
   let generated: { token: string; file: string } | null = null;
@@ -157,6 +170,7 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
     try {
       member = await createClusterMember({
         cluster: c0.cluster.name, secret: loaded.secrets.clusterSecret!, host: c0.cluster.host, port: c0.cluster.port, seeds: c0.cluster.seeds,
+        ...(c0.cluster.tls ? { tls: { certFile: c0.cluster.tls.certFile, keyFile: c0.cluster.tls.keyFile, ...(c0.cluster.tls.caFile ? { caFile: c0.cluster.tls.caFile } : {}) } } : {}),
         logger: log.child({ layer: 'cluster' }), system: { name: 'strata' },
         onStopped: (reason, code) => {
           if (leavingOnPurpose && reason === 'removed') return; // our own graceful leave, already stopping
@@ -273,6 +287,7 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
 
   const api = await createApiServer({
     services, hub, system, tokens, limits, log: log.child({ layer: 'api' }),
+    ...(apiTls ? { tls: apiTls } : {}),
     readiness: () => {
       const reasons: string[] = [];
       if (!started) reasons.push('starting');

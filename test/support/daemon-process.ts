@@ -48,7 +48,7 @@ export async function startDaemonProcess(o: {
   let out = '';
   child.stdout!.on('data', (d) => { out += String(d); });
   child.stderr!.on('data', (d) => { out += String(d); });
-  const found = await untilValue(async () => /^api: (http:\/\/127\.0\.0\.1:\d+)/m.exec(out) ?? null, (u) => u !== null || child.exitCode !== null, `${o.name}'s API`, o.timeoutMs ?? 30_000);
+  const found = await untilValue(async () => /^api: (https?:\/\/127\.0\.0\.1:\d+)/m.exec(out) ?? null, (u) => u !== null || child.exitCode !== null, `${o.name}'s API`, o.timeoutMs ?? 30_000);
   if (found === null) throw new Error(`${o.name} exited ${child.exitCode}:\n${out}`);
   return { name: o.name, child, url: found[1]!, dataDir, out: () => out };
 }
