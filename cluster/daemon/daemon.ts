@@ -83,6 +83,11 @@ function limitsOf(c: StrataConfig, dropGraceMs: number): ApiLimits {
   };
 }
 
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine reaches. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 async function exists(path: string): Promise<boolean> {
   try { await access(path); return true; } catch { return false; }
 }
@@ -339,6 +344,7 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
   await writeFile(join(dataDir, 'daemon.json'), `${JSON.stringify({ url, pid: process.pid, startedAt, tokenFile: generated?.file ?? null }, null, 2)}\n`);
   step({ step: 'api', url });
   log.info({ url, docs: `${url}/docs`, console: `${url}/console` }, 'API listening');
+  if (!apiTls && !isLoopback(c0.api.host)) log.warn({ host: c0.api.host }, `the API listens on ${c0.api.host} over plain HTTP: API tokens cross the network in clear; configure api.tls (docs/api.md)`);
 
   // hot reload
   let reloader: ConfigReloader | null = null;
