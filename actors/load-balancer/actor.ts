@@ -56,6 +56,34 @@ export interface LoadBalancerOptions {
 /** kv namespace of the durable hints: key = node name, value = { partitions, kv } it must catch up on. */
 export const HINTS_NAMESPACE = 'strata.store.hints';
 
+/**
+ * kv namespace of the placement the stored rows follow: key `current`, value a PersistedPlacement. Read at start,
+ * so a store whose nodes changed between two starts (`store.nodes` 3 → 4, a node taken out) moves its partitions
+ * to the new nodes from where they are, instead of serving new nodes' empty copies.
+ */
+export const PLACEMENT_NAMESPACE = 'strata.store.placement';
+
+export interface PersistedPlacement {
+  /** grows by one with every change: the newest copy among the nodes wins */
+  readonly version: number;
+  readonly partitionCount: number;
+  readonly replicationFactor: number;
+  readonly nodes: readonly string[];
+  readonly replicas: readonly (readonly string[])[];
+}
+
+function parsePlacement(text: string): PersistedPlacement | null {
+  try {
+    const v = JSON.parse(text) as Partial<PersistedPlacement>;
+    const names = (x: unknown): x is string[] => Array.isArray(x) && x.every((n) => typeof n === 'string');
+    if (!Number.isInteger(v.version) || !Number.isInteger(v.partitionCount) || !Number.isInteger(v.replicationFactor)) return null;
+    if (!names(v.nodes) || !Array.isArray(v.replicas) || v.replicas.length !== v.partitionCount || !v.replicas.every(names)) return null;
+    return v as PersistedPlacement;
+  } catch {
+    return null;
+  }
+}
+
 // grouped appends not yet synced that the load-balancer remembers (the oldest are forgotten beyond this)
 const MAX_OPEN_GROUPS = 1_024;
 
@@ -222,9 +250,80 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
           m.machine.send({ type: 'write.missed' });
         }
       }
+      const target = [...placementNodes];
+      const stored = await readPlacement(up);
+      const changed = stored !== null && adoptPlacement(stored);
       hintsLoaded = true;
       hintsLoading = false;
       for (const m of members.values()) if (available(m)) m.machine.send({ type: 'node.available' });
+      if (stored === null) void persistPlacement();
+      else if (changed) void reconcile(target);
+    }
+
+    let placementVersion = 0;
+
+    /** The newest placement record among the nodes `up`, or null (a store's first start, or one from before records). */
+    async function readPlacement(up: readonly Member[]): Promise<PersistedPlacement | null> {
+      const found = await Promise.allSettled(up.map((m) => call(m, 'readEntries', [PLACEMENT_NAMESPACE], 10_000) as Promise<{ key: string; value: string }[]>));
+      let newest: PersistedPlacement | null = null;
+      for (const r of found) {
+        if (r.status !== 'fulfilled') continue;
+        for (const e of r.value) {
+          if (e.key !== 'current') continue;
+          const rec = parsePlacement(e.value);
+          if (rec === null) ctx.log.warn({ node: null }, 'a stored placement record does not parse; it is ignored');
+          else if (newest === null || rec.version > newest.version) newest = rec;
+        }
+      }
+      return newest;
+    }
+
+    /**
+     * Takes the stored placement as where the rows are now; true when it differs from the configured nodes (or
+     * replication factor), so the partitions must move. Partitions stay readable from their stored replicas meanwhile.
+     */
+    function adoptPlacement(stored: PersistedPlacement): boolean {
+      placementVersion = stored.version;
+      if (stored.partitionCount !== P) {
+        ctx.log.error({ stored: stored.partitionCount, configured: P }, `the store's rows were partitioned into ${stored.partitionCount} partitions and the configuration asks for ${P}: the configured partitioning is used, and rows placed the old way may not be found`);
+        return false;
+      }
+      const sameNodes = stored.nodes.length === placementNodes.length && stored.nodes.every((n) => placementNodes.includes(n));
+      const sameReplicas = stored.replicas.every((r, p) => r.length === replicas[p]!.length && r.every((n) => replicas[p]!.includes(n)));
+      if (sameNodes && sameReplicas && stored.replicationFactor === RF) return false;
+      placementNodes = [...stored.nodes];
+      stored.replicas.forEach((r, p) => { replicas[p] = [...r]; });
+      return !sameNodes || stored.replicationFactor !== RF;
+    }
+
+    /** Writes the placement to every reachable node's kv (a node that misses it gets it with its kv catch-up). */
+    async function persistPlacement(): Promise<void> {
+      placementVersion++;
+      const value = JSON.stringify({ version: placementVersion, partitionCount: P, replicationFactor: RF, nodes: placementNodes, replicas } satisfies PersistedPlacement);
+      const targets = [...members.values()].filter(available);
+      const results = await Promise.allSettled(targets.map((x) => call(x, 'putEntries', [PLACEMENT_NAMESPACE, [{ key: 'current', value }], { timeoutMs: 10_000 }], 10_000)));
+      if (!results.some((r) => r.status === 'fulfilled')) ctx.log.warn({ version: placementVersion }, 'the store placement could not be written to any node; the next start may not find where partitions moved');
+    }
+
+    /** At start, when the stored nodes differ from the configured ones: once the nodes serve, move partitions to `target`. */
+    async function reconcile(target: readonly string[]): Promise<void> {
+      const from = [...placementNodes];
+      ctx.log.info({ from, to: target }, `store nodes changed since the rows were placed (${from.join(', ')} → ${target.join(', ')}): moving partitions`);
+      try {
+        const deadline = now() + 60_000;
+        // sources must serve before anything is copied from them
+        while (!closed && [...members.values()].some((m) => available(m) && from.includes(m.name) && phase(m) !== 'serving') && now() < deadline) await sleep(50);
+        if (closed) return;
+        const timeoutMs = 30_000;
+        for (const n of target) {
+          const m = members.get(n);
+          if (m && !from.includes(n) && available(m)) await catchUpKv(m, timeoutMs);
+        }
+        await applyNodes(target, timeoutMs);
+      } catch (e) {
+        const err = asError(e);
+        ctx.log.error({ code: err.code }, `moving partitions to the configured store nodes failed: ${err.message}; reads go on from where the rows are, and the next start tries again`);
+      }
     }
 
     const tracked = <T>(p: Promise<T>): Promise<T> => {
@@ -692,22 +791,36 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
 
     async function addNode(name: string): Promise<{ moves: number; copiedRows: number }> {
       if (members.has(name)) throw loadBalancerError('STRATA_LB_NODE_EXISTS', `the store cluster already has a node named ${JSON.stringify(name)}`, { node: name });
-      const started = now();
       const timeoutMs = 30_000;
       const m = addMember(name);
       await whenAvailable(m, 30_000);
-      let copiedRows = await catchUpKv(m, timeoutMs);
+      const kvRows = await catchUpKv(m, timeoutMs);
+      const r = await applyNodes([...placementNodes, name], timeoutMs);
+      return { moves: r.moves, copiedRows: r.copiedRows + kvRows };
+    }
+
+    /**
+     * Rebalances onto `target` (nodes joining, leaving, or the replication factor changed): each partition that
+     * moves is copied from a serving replica under its exclusive hold while other partitions take reads and
+     * writes, then served from its new replicas; copies the new placement leaves behind are dropped, and the
+     * placement is stored. A partition with no serving replica to copy from keeps its replicas (logged; the next
+     * start tries again).
+     */
+    async function applyNodes(target: readonly string[], timeoutMs: number): Promise<{ moves: number; copiedRows: number }> {
+      const started = now();
+      let copiedRows = 0;
       const before: Placement = { partitionCount: P, replicationFactor: RF, nodes: [...placementNodes], replicas: replicas.map((r) => [...r]) };
-      const after = rebalance(before, [...placementNodes, name], P, RF);
+      const after = rebalance(before, target, P, RF);
       const moves = placementMoves(before, after);
       placementNodes = [...after.nodes];
       o.emit({ type: 'store.rebalance.started', nodes: placementNodes, moves: moves.length, at: now() });
       const drops: { partition: number; nodes: readonly string[] }[] = [];
+      const stuck: number[] = [];
       for (const move of moves) {
         const release = await gate.exclusive([move.partition]);
         try {
           const source = replicas[move.partition]!.map((n) => members.get(n)).find((x) => x !== undefined && readable(x));
-          if (!source) throw loadBalancerError('STRATA_LB_NO_REPLICA', `rebalance: no serving replica of partition ${move.partition} to copy from`, { partition: move.partition });
+          if (!source) { stuck.push(move.partition); continue; }
           for (const n of move.add) {
             const target = members.get(n)!;
             for (const table of PARTITIONED_TABLES) copiedRows += await copyPartition(source, target, table, move.partition, timeoutMs);
@@ -729,7 +842,15 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
           });
         }
       }
+      // nodes that still hold a partition nobody could copy stay in the placement (their rows are not lost: they come back with the node)
+      if (stuck.length > 0) {
+        const holders = [...new Set(stuck.flatMap((p) => replicas[p]!))];
+        placementNodes = [...new Set([...placementNodes, ...holders])];
+        ctx.log.error({ partitions: stuck, holders }, `rebalance: ${stuck.length} partition(s) have no serving replica to copy from (held by ${holders.join(', ')}); they keep their replicas until those nodes serve again`);
+      }
+      await persistPlacement();
       o.emit({ type: 'store.rebalance.finished', nodes: placementNodes, moves: moves.length, copiedRows, elapsedMs: now() - started, at: now() });
+      if (stuck.length > 0) throw loadBalancerError('STRATA_LB_NO_REPLICA', `rebalance: no serving replica of partition(s) ${stuck.join(', ')} to copy from`, { partitions: stuck });
       return { moves: moves.length, copiedRows };
     }
 

@@ -1,0 +1,101 @@
+// A store started again with other nodes than the ones its rows were placed on (`store.nodes` 3 → 4 → 3 between
+// restarts): the load-balancer reads the placement it stored, serves the rows from where they are, and moves
+// partitions to the configured nodes; every row stays readable exactly once and the replicas agree. Before the
+// placement was stored, the 4th node served its (empty) share of partitions at once and rows went missing.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PLACEMENT_NAMESPACE } from '../../../actors/load-balancer/index.ts';
+import { PARTITIONS_MARKER } from '../../../actors/store/index.ts';
+import { resultColumn } from '../../../engine/store/index.ts';
+import { pnlBatch, replicaDifferences, startCluster, tempDir, type ClusterHarness } from './cluster-harness.ts';
+
+const dir = tempDir('strata-node-set-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const IDS = Array.from({ length: 80 }, (_, i) => `s${i}`);
+const DAYS = 10;
+
+async function countsPerStrategy(h: ClusterHarness): Promise<Map<string, number>> {
+  // scattered: each partition read once, from one of its replicas
+  const r = await h.cluster.query(`SELECT strategy_id, COUNT(*) AS n FROM daily_pnl WHERE ${PARTITIONS_MARKER} GROUP BY strategy_id`);
+  const ids = resultColumn(r, 'strategy_id').values as string[];
+  const n = resultColumn(r, 'n').values as Float64Array;
+  const out = new Map<string, number>();
+  for (let i = 0; i < r.rowCount; i++) out.set(ids[i]!, (out.get(ids[i]!) ?? 0) + n[i]!);
+  return out;
+}
+
+async function expectEveryRowOnce(h: ClusterHarness): Promise<void> {
+  const counts = await countsPerStrategy(h);
+  expect(counts.size).toBe(IDS.length);
+  for (const id of IDS) expect(counts.get(id), id).toBe(DAYS);
+}
+
+/** Which nodes hold each partition, as the placement names them (each partition on min(RF, nodes) of them). */
+async function holdersOf(h: ClusterHarness): Promise<Map<number, string[]>> {
+  const status = await h.cluster.status();
+  const holders = new Map<number, string[]>();
+  for (const n of status.nodes) for (const p of n.partitions) holders.set(p, [...(holders.get(p) ?? []), n.name]);
+  expect(holders.size).toBe(status.partitionCount);
+  for (const [p, names] of holders) expect(names.length, `partition ${p}`).toBe(Math.min(2, status.nodes.length));
+  return holders;
+}
+
+/** With the cluster closed (the files free): every partition's two replicas hold the same rows, by checksum. */
+async function expectReplicasAgree(holders: Map<number, string[]>): Promise<void> {
+  for (const [p, names] of holders) expect(await replicaDifferences(join(dir, `${names[0]}.duckdb`), join(dir, `${names[1]}.duckdb`), [p]), `partition ${p}`).toEqual([]);
+}
+
+describe('a store started with other nodes than its rows were placed on', () => {
+  it('moves partitions to the configured nodes at start (3 → 4 → 3 nodes) and never serves a row twice or not at all', { timeout: 120_000 }, async () => {
+    const opts = { dir, replicationFactor: 2, placement: 'inline' as const };
+    let h = await startCluster({ ...opts, nodes: 3 });
+    let holders = new Map<number, string[]>();
+    try {
+      await h.cluster.append('daily_pnl', pnlBatch(IDS, DAYS));
+      await expectEveryRowOnce(h);
+      const stored = await h.cluster.kvList(PLACEMENT_NAMESPACE);
+      expect(stored.map((e) => e.key)).toEqual(['current']);
+      expect(JSON.parse(stored[0]!.value)).toMatchObject({ version: 1, nodes: ['n1', 'n2', 'n3'] });
+    } finally {
+      await h.close();
+    }
+
+    h = await startCluster({ ...opts, nodes: 4 });
+    try {
+      // served from where the rows are while they move, then from the new placement
+      await expectEveryRowOnce(h);
+      const done = await h.waitFor((e) => e.type === 'store.rebalance.finished', 30_000);
+      expect(done).toMatchObject({ nodes: ['n1', 'n2', 'n3', 'n4'] });
+      expect((done as { moves: number }).moves).toBeGreaterThan(0);
+      await expectEveryRowOnce(h);
+      const n4 = (await h.cluster.status()).nodes.find((n) => n.name === 'n4')!;
+      expect(n4.partitions.length).toBeGreaterThan(0);
+      holders = await holdersOf(h);
+      // writes after the move land on the new replicas
+      await h.cluster.append('daily_pnl', pnlBatch(['late'], DAYS));
+      expect((await countsPerStrategy(h)).get('late')).toBe(DAYS);
+      await h.cluster.deleteStrategies(['late']);
+    } finally {
+      await h.close();
+    }
+    await expectReplicasAgree(holders);
+
+    // n4 is left out: every partition it held has its other replica on n1…n3 (RF 2), copied from there
+    h = await startCluster({ ...opts, nodes: 3 });
+    try {
+      await h.waitFor((e) => e.type === 'store.rebalance.finished', 30_000);
+      await expectEveryRowOnce(h);
+      const status = await h.cluster.status();
+      expect(status.nodes.map((n) => n.name)).toEqual(['n1', 'n2', 'n3']);
+      expect(status.nodes.find((n) => n.name === 'n4')).toBeUndefined();
+      expect(status.unavailablePartitions).toEqual([]);
+      holders = await holdersOf(h);
+      expect([...holders.values()].flat()).not.toContain('n4');
+    } finally {
+      await h.close();
+    }
+    await expectReplicasAgree(holders);
+  });
+});
