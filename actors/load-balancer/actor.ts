@@ -288,12 +288,14 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         ctx.log.error({ stored: stored.partitionCount, configured: P }, `the store's rows were partitioned into ${stored.partitionCount} partitions and the configuration asks for ${P}: the configured partitioning is used, and rows placed the old way may not be found`);
         return false;
       }
-      const sameNodes = stored.nodes.length === placementNodes.length && stored.nodes.every((n) => placementNodes.includes(n));
       const sameReplicas = stored.replicas.every((r, p) => r.length === replicas[p]!.length && r.every((n) => replicas[p]!.includes(n)));
-      if (sameNodes && sameReplicas && stored.replicationFactor === RF) return false;
+      if (sameReplicas && stored.replicationFactor === RF) return false;
+      const target = [...placementNodes];
       placementNodes = [...stored.nodes];
       stored.replicas.forEach((r, p) => { replicas[p] = [...r]; });
-      return !sameNodes || stored.replicationFactor !== RF;
+      // the same nodes may still need moves: partitions left on fewer replicas by a start that lacked nodes
+      const here: Placement = { partitionCount: P, replicationFactor: RF, nodes: placementNodes, replicas };
+      return placementMoves(here, rebalance(here, target, P, RF)).length > 0;
     }
 
     /** Writes the placement to every reachable node's kv (a node that misses it gets it with its kv catch-up). */

@@ -62,6 +62,16 @@ describe('a store started with other nodes than its rows were placed on', () => 
       await h.close();
     }
 
+    // the same nodes again: nothing moves
+    h = await startCluster({ ...opts, nodes: 3 });
+    try {
+      await expectEveryRowOnce(h);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(h.events.filter((e) => e.type.startsWith('store.rebalance'))).toEqual([]);
+    } finally {
+      await h.close();
+    }
+
     h = await startCluster({ ...opts, nodes: 4 });
     try {
       // served from where the rows are while they move, then from the new placement
@@ -97,5 +107,43 @@ describe('a store started with other nodes than its rows were placed on', () => 
       await h.close();
     }
     await expectReplicasAgree(holders);
+  });
+
+  it('keeps the replicas of partitions none of whose nodes serves (two nodes left out at RF 2), and moves them when the nodes are back', { timeout: 120_000 }, async () => {
+    const d = tempDir('strata-node-set-lost-');
+    try {
+      const opts = { dir: d, replicationFactor: 2, placement: 'inline' as const };
+      let h = await startCluster({ ...opts, nodes: 3 });
+      try {
+        await h.cluster.append('daily_pnl', pnlBatch(IDS, DAYS));
+      } finally {
+        await h.close();
+      }
+      h = await startCluster({ ...opts, nodes: 1 });
+      let unavailable: number[] = [];
+      try {
+        await h.waitFor((e) => e.type === 'store.rebalance.finished', 30_000);
+        const status = await h.cluster.status();
+        unavailable = [...status.unavailablePartitions];
+        // the partitions n2 and n3 held together: not served, not dropped
+        expect(unavailable.length).toBeGreaterThan(0);
+        expect(unavailable.length).toBeLessThan(status.partitionCount);
+        await expect(countsPerStrategy(h)).rejects.toMatchObject({ code: expect.stringMatching(/^STRATA_LB_/) });
+      } finally {
+        await h.close();
+      }
+      h = await startCluster({ ...opts, nodes: 3 });
+      try {
+        await h.waitFor((e) => e.type === 'store.rebalance.finished', 30_000);
+        expect((await h.cluster.status()).unavailablePartitions).toEqual([]);
+        const counts = await countsPerStrategy(h);
+        expect(counts.size).toBe(IDS.length);
+        for (const id of IDS) expect(counts.get(id), id).toBe(DAYS);
+      } finally {
+        await h.close();
+      }
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
