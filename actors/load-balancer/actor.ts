@@ -828,6 +828,9 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
             for (const table of PARTITIONED_TABLES) copiedRows += await copyPartition(source, target, table, move.partition, timeoutMs);
           }
           replicas[move.partition] = [...after.replicas[move.partition]!];
+          // stored before any write reaches the new replicas alone: a crash from here on restarts from this
+          // placement, never from one that names a replica which missed writes
+          await persistPlacement();
         } finally {
           release();
         }

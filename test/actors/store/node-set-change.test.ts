@@ -78,7 +78,10 @@ describe('a store started with other nodes than its rows were placed on', () => 
       await expectEveryRowOnce(h);
       const done = await h.waitFor((e) => e.type === 'store.rebalance.finished', 30_000);
       expect(done).toMatchObject({ nodes: ['n1', 'n2', 'n3', 'n4'] });
-      expect((done as { moves: number }).moves).toBeGreaterThan(0);
+      const moves = (done as { moves: number }).moves;
+      expect(moves).toBeGreaterThan(0);
+      // stored after each move (a crash mid-way restarts from where every partition's rows are) and once at the end
+      expect(JSON.parse((await h.cluster.kvList(PLACEMENT_NAMESPACE))[0]!.value)).toMatchObject({ version: 1 + moves + 1, nodes: ['n1', 'n2', 'n3', 'n4'] });
       await expectEveryRowOnce(h);
       const n4 = (await h.cluster.status()).nodes.find((n) => n.name === 'n4')!;
       expect(n4.partitions.length).toBeGreaterThan(0);
