@@ -10,9 +10,9 @@ import type { ActorRef, Behaviour } from '../../runtime/index.ts';
 import { ingestError } from './errors.ts';
 import { ensureFolders, freeName, InboxWatch, listFiles, placeFile, type IngestFolders } from './folders.ts';
 import { ingestMachine, type NewWork, type WorkItem } from './machine.ts';
-import type { FileOutcome, IngestEvent, IngestFilesReply, IngestMessage, IngestProgress } from './messages.ts';
+import type { FileOutcome, IngestEvent, IngestFilesReply, IngestMessage, IngestProgress, StoredFile } from './messages.ts';
 import { writeReport } from './report.ts';
-import type { FileOptions, IngestSink } from './sink.ts';
+import type { FileOptions, IngestSink, JournalRecord } from './sink.ts';
 
 export interface IngestActorOptions {
   readonly sink: IngestSink;
@@ -53,6 +53,10 @@ const isPermanentStoreRefusal = (e: unknown): boolean => {
   const code = (e as { code?: unknown }).code;
   return typeof code === 'string' && STORE_REFUSES_ROWS.has(code);
 };
+
+function storedFile(r: JournalRecord): StoredFile {
+  return { contentHash: r.contentHash, file: r.file, origin: r.origin, format: r.format, committedAt: r.committedAt, strategyIds: r.strategyIds, rows: r.rows };
+}
 
 function errorFields(e: unknown): { code: string; message: string } {
   const err = e as { code?: unknown; message?: unknown };
@@ -321,6 +325,36 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
               type: 'ingest.status.ok', state: String(snap.value), current: snap.context.current?.path ?? null,
               queued: snap.context.queue.map((w) => w.path), subscribers: subscribers.size, counts: { ...counts },
             });
+            return;
+          }
+          case 'ingest.list': {
+            try {
+              m.replyTo.tell({ type: 'ingest.list.ok', files: (await sink.committedFiles()).map(storedFile) });
+            } catch (e) {
+              const { code, message } = errorFields(e);
+              m.replyTo.tell({ type: 'ingest.list.rejected', code, message });
+            }
+            return;
+          }
+          case 'ingest.remove': {
+            try {
+              const record = (await sink.committedFiles()).find((r) => r.contentHash === m.contentHash);
+              if (!record) {
+                const writing = (await sink.unfinished()).some((r) => r.contentHash === m.contentHash);
+                throw writing
+                  ? ingestError('STRATA_INGEST_FILE_BUSY', `file ${m.contentHash} is being ingested right now; remove it once it is done`, { contentHash: m.contentHash })
+                  : ingestError('STRATA_INGEST_UNKNOWN_FILE', `no stored file has content hash ${m.contentHash}`, { contentHash: m.contentHash });
+              }
+              // the same rows-by-strategy delete a failed file gets; the journal record goes last, so a crash
+              // half-way leaves a record whose remove can be asked again
+              await sink.abort(record.contentHash);
+              ctx.log.info({ file: record.file, contentHash: record.contentHash, strategies: record.strategyIds.length }, 'ingest: stored file removed on request');
+              publish({ type: 'ingest.file.removed', file: record.file, contentHash: record.contentHash, strategies: record.strategyIds.length });
+              m.replyTo.tell({ type: 'ingest.remove.ok', removed: storedFile(record) });
+            } catch (e) {
+              const { code, message } = errorFields(e);
+              m.replyTo.tell({ type: 'ingest.remove.rejected', code, message });
+            }
             return;
           }
           case 'ingest.work.done': {

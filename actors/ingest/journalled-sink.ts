@@ -60,6 +60,11 @@ export function createJournalledSink(store: JournalStore): IngestSink {
       return all.map((e) => parseJournalRecord(e.key, e.value)).filter((r) => r.state === 'writing').sort((a, b) => a.startedAt - b.startedAt);
     },
 
+    async committedFiles() {
+      const all = await store.kvList(JOURNAL_NAMESPACE);
+      return all.map((e) => parseJournalRecord(e.key, e.value)).filter((r) => r.state === 'committed').sort((a, b) => (a.committedAt ?? 0) - (b.committedAt ?? 0));
+    },
+
     strategyNames: () => store.strategyNames(),
 
     async begin(record) {

@@ -1,4 +1,5 @@
-// The ingest actor's protocol: commands (ingest.files, ingest.scan, ingest.subscribe, ingest.status), their
+// The ingest actor's protocol: commands (ingest.files, ingest.scan, ingest.subscribe, ingest.status, ingest.list,
+// ingest.remove), their
 // replies, and the events published to subscribers (the consoles and the CLI's progress bar). Plain
 // msgpack-safe data only: optional fields are absent, never undefined.
 import type { ActorRef } from '../../runtime/index.ts';
@@ -31,7 +32,24 @@ export type IngestEvent =
   | { readonly type: 'ingest.file.started'; readonly file: string; readonly origin: IngestOrigin; readonly contentHash: string; readonly format: string; readonly sizeBytes: number }
   | { readonly type: 'ingest.file.progress'; readonly progress: IngestProgress }
   | { readonly type: 'ingest.file.finished'; readonly origin: IngestOrigin; readonly outcome: FileOutcome; readonly warnings: readonly Warning[] }
-  | { readonly type: 'ingest.recovered'; readonly files: readonly string[] };
+  | { readonly type: 'ingest.recovered'; readonly files: readonly string[] }
+  /** a committed file's rows removed on request (ingest.remove) */
+  | { readonly type: 'ingest.file.removed'; readonly file: string; readonly contentHash: string; readonly strategies: number };
+
+/** A stored file as the journal records it (ingest.list). */
+export interface StoredFile {
+  readonly contentHash: string;
+  /** the path it was read from */
+  readonly file: string;
+  readonly origin: IngestOrigin;
+  readonly format: string | null;
+  readonly committedAt: number | null;
+  readonly strategyIds: readonly string[];
+  readonly rows: { readonly strategies: number; readonly trades: number; readonly daily_pnl: number } | null;
+}
+
+export type IngestListReply = { readonly type: 'ingest.list.ok'; readonly files: readonly StoredFile[] } | { readonly type: 'ingest.list.rejected'; readonly code: string; readonly message: string };
+export type IngestRemoveReply = { readonly type: 'ingest.remove.ok'; readonly removed: StoredFile } | { readonly type: 'ingest.remove.rejected'; readonly code: string; readonly message: string };
 
 export type IngestFilesReply = { readonly type: 'ingest.files.ok'; readonly outcomes: readonly FileOutcome[] } | { readonly type: 'ingest.files.rejected'; readonly code: string; readonly message: string };
 
@@ -51,7 +69,11 @@ export type IngestCommand =
   | { readonly type: 'ingest.scan' }
   | { readonly type: 'ingest.subscribe'; readonly subscriber: ActorRef<IngestEvent> }
   | { readonly type: 'ingest.unsubscribe'; readonly subscriber: ActorRef<IngestEvent> }
-  | { readonly type: 'ingest.status'; readonly replyTo: ActorRef<IngestStatus> };
+  | { readonly type: 'ingest.status'; readonly replyTo: ActorRef<IngestStatus> }
+  /** The stored files (committed journal records). */
+  | { readonly type: 'ingest.list'; readonly replyTo: ActorRef<IngestListReply> }
+  /** Removes a stored file's rows (every table, every strategy it wrote) and its journal record. */
+  | { readonly type: 'ingest.remove'; readonly contentHash: string; readonly replyTo: ActorRef<IngestRemoveReply> };
 
 /** Messages the actor sends itself while a file runs outside its receive loop. */
 export type IngestInternal =

@@ -37,6 +37,8 @@ export interface IngestSink {
   committed(contentHash: string): Promise<JournalRecord | null>;
   /** Records left `writing` by a crash, oldest first. */
   unfinished(): Promise<JournalRecord[]>;
+  /** Every committed record (the files whose rows are stored), oldest commit first. */
+  committedFiles(): Promise<JournalRecord[]>;
   /** Strategy names already stored (new files with the same name get a suffix). */
   strategyNames(): Promise<Set<string>>;
   begin(record: JournalRecord): Promise<void>;
@@ -49,7 +51,8 @@ export interface IngestSink {
    */
   append(table: CanonicalTable, batch: CanonicalBatch, contentHash?: string): Promise<void>;
   commit(contentHash: string, result: { readonly format: FormatId; readonly rows: NonNullable<JournalRecord['rows']> }): Promise<JournalRecord>;
-  /** Removes the rows of every strategy id the journal names for this hash, then the entry. Idempotent. */
+  /** Removes the rows of every strategy id the journal names for this hash, then the entry. Idempotent. Also how a
+   *  committed file is removed on request: its rows go, and the same bytes may be ingested again. */
   abort(contentHash: string): Promise<void>;
 }
 

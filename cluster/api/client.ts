@@ -56,6 +56,11 @@ export async function apiPost<T>(c: Connection, path: string, body: unknown): Pr
   return request<T>(c, 'POST', path, body);
 }
 
+/** DELETE, for as long as `timeoutMs` (a stored file's removal deletes its rows on every node). */
+export async function apiDelete<T>(c: Connection, path: string, timeoutMs = 600_000): Promise<T> {
+  return send<T>(c, 'DELETE', path, { timeoutMs });
+}
+
 /**
  * Uploads one file to the daemon (`POST /api/v1/consolidator/uploads`), streamed from disk, under its base
  * name; `processNow` asks the daemon to read it at once; `onProgress` hears the bytes read from disk for the

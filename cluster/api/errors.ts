@@ -48,6 +48,8 @@ const STATUS: Readonly<Record<string, number>> = {
   STRATA_DAEMON_UPLOAD_TOO_LARGE: 413,
   STRATA_DAEMON_INTAKE_STOPPED: 503,
   STRATA_INGEST_INVALID_REQUEST: 400,
+  STRATA_INGEST_UNKNOWN_FILE: 404,
+  STRATA_INGEST_FILE_BUSY: 409,
   STRATA_FORMAT_INVALID_OPTION: 400,
   // an actor behind a service was stopped by its supervisor (restart budget spent): the service is down
   STRATA_ACTOR_STOPPED: 503,

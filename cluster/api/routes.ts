@@ -112,6 +112,13 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps, metrics: Api
     if (!u) throw apiError('STRATA_API_NOT_FOUND', `no upload has id ${JSON.stringify(id)}`, { id });
     return u;
   });
+  app.get('/api/v1/consolidator/files', { schema: { tags: ['consolidator'], summary: 'the stored files: content hash, the path it was read from, format, when it was committed, its strategy ids and rows per table' } }, async () => ({ files: await ingest().files() }));
+  app.delete('/api/v1/consolidator/files/:hash', {
+    schema: {
+      tags: ['consolidator'], summary: 'remove a stored file: its rows in every table (all its strategies) and its journal record, so the same bytes may be ingested again; 404 unknown, 409 being ingested',
+      params: { type: 'object', required: ['hash'], additionalProperties: false, properties: { hash: { type: 'string', pattern: '^[0-9a-f]{64}$' } } }, response: errors,
+    },
+  }, async (req) => ({ removed: await ingest().removeFile((req.params as { hash: string }).hash) }));
   app.get('/api/v1/consolidator/status', { schema: { tags: ['consolidator'], summary: 'the ingest actor: state, current file, queue, outcome counts' } }, async () => ingest().status());
   app.get('/api/v1/consolidator/results', { schema: { tags: ['consolidator'], summary: 'every upload with its outcome (committed summary, duplicate, rejected problems and report path)' } }, async () => {
     const svc = ingest();

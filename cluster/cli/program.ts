@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { register as registerBench } from './commands/bench.ts';
 import { register as registerConsole } from './commands/console.ts';
 import { register as registerDaemon } from './commands/daemon.ts';
+import { register as registerFiles } from './commands/files.ts';
 import { register as registerGenerate } from './commands/generate.ts';
 import { register as registerIngest } from './commands/ingest.ts';
 import { register as registerInspect } from './commands/inspect.ts';
@@ -44,6 +45,7 @@ Exit status: 0 ok, 1 failure (see the message and its STRATA_… code), 2 usage 
   registerGenerate(program);
   registerInspect(program);
   registerIngest(program);
+  registerFiles(program);
   for (const name of OPTIONAL_COMMANDS) {
     const file = join(COMMANDS, `${name}.ts`);
     if (!existsSync(file)) continue;

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import {
   ensureFolders, foldersUnder, ingestBehaviour, listenToIngest, placeFile,
-  type FileOptions, type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply, type IngestSink, type IngestStatus,
+  type FileOptions, type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply, type IngestListReply, type IngestRemoveReply, type IngestSink, type IngestStatus,
 } from '../../actors/ingest/index.ts';
 import { createZoning, formatError, ParsePool, parseZoneSpec, resolveFormatId } from '../../engine/formats/index.ts';
 import { StrataError, type ActorRef, type ActorSystem } from '../../runtime/index.ts';
@@ -229,6 +229,18 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
     async status(): Promise<IngestStatusView> {
       const s = await o.system.ask<IngestCommand, IngestStatus>(ref, (replyTo) => ({ type: 'ingest.status', replyTo }), { timeoutMs: 5_000 });
       return { state: s.state, current: s.current, queued: s.queued.length, counts: s.counts, inbox: o.watchInbox ? folders.inbox : null, parse: parsePool ? { threads: parsePool.threads, ...parsePool.stats } : null };
+    },
+
+    async files() {
+      const r = await o.system.ask<IngestCommand, IngestListReply>(ref, (replyTo) => ({ type: 'ingest.list', replyTo }), { timeoutMs: 30_000 });
+      if (r.type !== 'ingest.list.ok') throw new StrataError(r.code, r.message, {});
+      return r.files;
+    },
+
+    async removeFile(contentHash) {
+      const r = await o.system.ask<IngestCommand, IngestRemoveReply>(ref, (replyTo) => ({ type: 'ingest.remove', contentHash, replyTo }), { timeoutMs: 600_000 });
+      if (r.type !== 'ingest.remove.ok') throw new StrataError(r.code, r.message, { contentHash }, r.code === 'STRATA_INGEST_FILE_BUSY');
+      return r.removed;
     },
 
     uploads: () => [...uploads.values()].map(view),

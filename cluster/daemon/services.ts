@@ -4,7 +4,7 @@
 // answers 503 STRATA_API_SERVICE_UNAVAILABLE for its routes.
 import type { ErrorData } from '../../runtime/index.ts';
 import type { AlgorithmInfo } from '../../actors/job-scheduler/index.ts';
-import type { FileOutcome, IngestEvent, IngestSink } from '../../actors/ingest/index.ts';
+import type { FileOutcome, IngestEvent, IngestSink, StoredFile } from '../../actors/ingest/index.ts';
 import type { MatrixSource, SlaStatus } from '../../engine/jobs/index.ts';
 
 export type Unsubscribe = () => void;
@@ -222,6 +222,10 @@ export interface IngestService {
   /** ingests files by path and waits for their outcomes (the demo data, the CLI) */
   ingestPaths(paths: readonly string[], options?: IngestFileOptions): Promise<readonly FileOutcome[]>;
   status(): Promise<IngestStatusView>;
+  /** the stored files (the ingest journal's committed records), oldest first */
+  files(): Promise<readonly StoredFile[]>;
+  /** removes a stored file's rows from every table and its journal record (STRATA_INGEST_UNKNOWN_FILE, STRATA_INGEST_FILE_BUSY) */
+  removeFile(contentHash: string): Promise<StoredFile>;
   uploads(): readonly UploadView[];
   getUpload(id: string): UploadView | null;
   onEvent(fn: (e: IngestEvent) => void): Unsubscribe;

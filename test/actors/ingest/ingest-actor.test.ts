@@ -6,7 +6,8 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { columnValue, generateDataset, writeLargeBackinzoCsv, type Dataset } from '../../../engine/formats/index.ts';
-import type { FileOutcome, IngestEvent, IngestSink } from '../../../actors/ingest/index.ts';
+import type { FileOutcome, IngestCommand, IngestEvent, IngestListReply, IngestRemoveReply, IngestSink } from '../../../actors/ingest/index.ts';
+import type { ActorRef, Message } from '../../../runtime/index.ts';
 import { removeDir, startHarness, tempDir, type Harness } from './ingest-harness.ts';
 
 const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'formats');
@@ -62,6 +63,35 @@ describe('ingest actor', () => {
       expect(await Promise.all([h.count('strategies'), h.count('trades'), h.count('daily_pnl')])).toEqual(before);
       const finished = h.events.filter((e): e is Extract<IngestEvent, { type: 'ingest.file.finished' }> => e.type === 'ingest.file.finished');
       expect(finished.map((e) => e.outcome.status)).toEqual(['committed', 'duplicate', 'duplicate']);
+    } finally { await h.close(); }
+  });
+
+  it('lists the stored files and removes one on request: its rows in every table and its journal record; the same bytes then ingest again', async () => {
+    const h = await startHarness({ dir: tempDir('strata-ingest-remove-') });
+    try {
+      const a = only(await h.request([join(ds.outDir, 'f1_backinzo.csv')]), 'committed');
+      const b = only(await h.request([join(ds.outDir, 'f6_python_multi.xlsx')]), 'committed');
+      const ask = <R extends Message>(make: (replyTo: ActorRef<R>) => IngestCommand) => h.system.ask<IngestCommand, R>(h.ingest, make as never, { timeoutMs: 30_000 });
+      const listed = await ask<IngestListReply>((replyTo) => ({ type: 'ingest.list', replyTo }));
+      expect(listed.type).toBe('ingest.list.ok');
+      const files = (listed as Extract<IngestListReply, { type: 'ingest.list.ok' }>).files;
+      expect(files.map((f) => f.contentHash)).toEqual([a.contentHash, b.contentHash]);
+      expect(files[1]!.strategyIds).toHaveLength(b.summary.strategies.length);
+      const before = await Promise.all([h.count('strategies'), h.count('trades'), h.count('daily_pnl')]);
+      const removed = await ask<IngestRemoveReply>((replyTo) => ({ type: 'ingest.remove', contentHash: b.contentHash, replyTo }));
+      expect(removed).toMatchObject({ type: 'ingest.remove.ok', removed: { contentHash: b.contentHash, rows: b.summary.rows } });
+      // only a's rows are left
+      expect(await Promise.all([h.count('strategies'), h.count('trades'), h.count('daily_pnl')]))
+        .toEqual([before[0]! - b.summary.rows.strategies, before[1]! - b.summary.rows.trades, before[2]! - b.summary.rows.daily_pnl]);
+      expect(await h.sink.committed(b.contentHash)).toBeNull();
+      expect((await h.waitFor((e) => e.type === 'ingest.file.removed'))).toMatchObject({ contentHash: b.contentHash, strategies: b.summary.strategies.length });
+      // asked again, or for bytes never stored: a coded refusal
+      const again = await ask<IngestRemoveReply>((replyTo) => ({ type: 'ingest.remove', contentHash: b.contentHash, replyTo }));
+      expect(again).toMatchObject({ type: 'ingest.remove.rejected', code: 'STRATA_INGEST_UNKNOWN_FILE' });
+      // not a duplicate any more: stored again, under the same strategy names (no suffix)
+      const back = only(await h.request([join(ds.outDir, 'f6_python_multi.xlsx')]), 'committed');
+      expect(back.summary.strategies.map((s) => s.name)).toEqual(b.summary.strategies.map((s) => s.name));
+      expect(await Promise.all([h.count('strategies'), h.count('trades'), h.count('daily_pnl')])).toEqual(before);
     } finally { await h.close(); }
   });
 

@@ -1,0 +1,137 @@
+// `strata files list|remove`: the files whose rows are stored (the ingest journal's committed records), and the
+// removal of one: its rows in every table, for every strategy it wrote, and its journal record, so a corrected
+// export can take its place (same strategy names, no " (2)" suffix) and the same bytes may be ingested again.
+// Where it works follows the target rule of ingest, optimize and jobs (target.ts): a running daemon through its
+// API (GET/DELETE /api/v1/consolidator/files), or with --store DIR the store folder in this process.
+// A file is named by a prefix of its content hash (at least 6 hex digits) or by its file name; a name that fits
+// several stored files is refused with the candidates. Exit 0 ok, 1 refused or failed, 2 usage error.
+import { basename, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { createStoreNodeSink, ingestBehaviour, ingestError, type IngestCommand, type IngestListReply, type IngestRemoveReply, type StoredFile } from '../../../actors/ingest/index.ts';
+import { openDuckDbNode } from '../../../engine/store/index.ts';
+import { createSystem } from '../../../runtime/index.ts';
+import { apiDelete, apiGet, type Connection } from '../../api/client.ts';
+import { storeLayout } from './ingest.ts';
+import { EXIT_OK, EXIT_REJECTED, processIo, usageExits, type CliIo } from './inspect.ts';
+import { addTargetFlags, targetFor, type TargetFlags } from './target.ts';
+
+interface Flags extends TargetFlags { json?: boolean }
+
+/** What `files` does, wherever the files are. */
+interface FilesBackend {
+  readonly where: string;
+  list(): Promise<readonly StoredFile[]>;
+  remove(contentHash: string): Promise<StoredFile>;
+  close(): Promise<void>;
+}
+
+const time = (ms: number | null): string => (ms === null ? '-' : `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`);
+const count = (n: number): string => n.toLocaleString('en-US');
+
+export function fileLine(f: StoredFile): string {
+  const rows = f.rows ? `${count(f.rows.trades)} trades, ${count(f.rows.daily_pnl)} days` : '-';
+  return [f.contentHash.slice(0, 12), (f.format ?? '-').padEnd(31), time(f.committedAt), `${count(f.strategyIds.length)} strateg${f.strategyIds.length === 1 ? 'y' : 'ies'}`.padEnd(14), rows.padEnd(28), f.file].join('  ');
+}
+
+/**
+ * The stored file `ref` names: a content-hash prefix of 6+ hex digits, or a file name (the last part of the path
+ * it was read from, or the whole path). Throws a coded error naming the candidates when none or several fit.
+ */
+export function resolveFileRef(files: readonly StoredFile[], ref: string): StoredFile {
+  const byHash = /^[0-9a-f]{6,64}$/.test(ref) ? files.filter((f) => f.contentHash.startsWith(ref)) : [];
+  const byName = files.filter((f) => f.file === ref || f.file === resolve(ref) || basename(f.file) === ref);
+  const hits = [...new Set([...byHash, ...byName])];
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length === 0) throw ingestError('STRATA_INGEST_UNKNOWN_FILE', `no stored file has a content hash starting ${JSON.stringify(ref)} or the name ${JSON.stringify(ref)} (strata files list shows them)`, { ref });
+  throw ingestError('STRATA_INGEST_AMBIGUOUS_FILE', `${JSON.stringify(ref)} names ${hits.length} stored files; give more of the content hash:\n${hits.map((f) => `  ${fileLine(f)}`).join('\n')}`, { ref, candidates: hits.map((f) => f.contentHash) });
+}
+
+function daemonBackend(conn: Connection): FilesBackend {
+  return {
+    where: `daemon ${conn.url}`,
+    list: async () => (await apiGet<{ files: StoredFile[] }>(conn, '/api/v1/consolidator/files')).files,
+    remove: async (hash) => (await apiDelete<{ removed: StoredFile }>(conn, `/api/v1/consolidator/files/${hash}`)).removed,
+    close: async () => {},
+  };
+}
+
+/** The ingest actor in this process over the store folder (it owns the journal's protocol, as on a daemon). */
+async function storeBackend(dir: string): Promise<FilesBackend> {
+  const layout = storeLayout(dir);
+  const node = await openDuckDbNode({ path: layout.storeFile });
+  const system = createSystem({ name: 'strata-files', logger: pino({ level: process.env['STRATA_LOG_LEVEL'] ?? 'silent' }) });
+  await node.ensureSchema();
+  const ingest = system.spawn(ingestBehaviour({
+    sink: createStoreNodeSink(node), scanIntervalMs: 0,
+    folders: { inbox: null, zoneInbox: null, processed: layout.processed, quarantine: layout.quarantine },
+  }), { name: 'ingest' });
+  return {
+    where: `store ${layout.storeFile}`,
+    async list() {
+      const r = await system.ask<IngestCommand, IngestListReply>(ingest, (replyTo) => ({ type: 'ingest.list', replyTo }), { timeoutMs: 60_000 });
+      if (r.type !== 'ingest.list.ok') throw Object.assign(new Error(r.message), { code: r.code });
+      return r.files;
+    },
+    async remove(contentHash) {
+      const r = await system.ask<IngestCommand, IngestRemoveReply>(ingest, (replyTo) => ({ type: 'ingest.remove', contentHash, replyTo }), { timeoutMs: 3_600_000 });
+      if (r.type !== 'ingest.remove.ok') throw Object.assign(new Error(r.message), { code: r.code });
+      return r.removed;
+    },
+    async close() {
+      await system.terminate();
+      await node.close();
+    },
+  };
+}
+
+async function withBackend(command: string, flags: Flags, io: CliIo, fn: (b: FilesBackend) => Promise<void>): Promise<void> {
+  const target = await targetFor('files', flags, io);
+  if (target === null) return;
+  let backend: FilesBackend | null = null;
+  try {
+    backend = target.kind === 'store' ? await storeBackend(target.dir) : daemonBackend(target.conn);
+    await fn(backend);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    io.err(`files ${command}: ${err.code ?? 'error'}: ${err.message ?? String(e)}\n`);
+    io.setExitCode(EXIT_REJECTED);
+  } finally {
+    await backend?.close();
+  }
+}
+
+export function register(program: Command, io: CliIo = processIo()): void {
+  const files = program.command('files')
+    .description('the stored files (what ingest committed) and the removal of one: its rows in every table, so a corrected file can replace it');
+  usageExits(files, io);
+  const sub = (name: string, description: string): Command => {
+    const c = addTargetFlags(files.command(name).description(description), `store folder (DuckDB file ${join('<dir>', 'store.duckdb')})`).option('--json', 'print JSON');
+    usageExits(c, io);
+    return c;
+  };
+
+  sub('list', 'the stored files, oldest first: content hash, format, when committed, strategies, rows, the path it was read from')
+    .action(async (flags: Flags) => withBackend('list', flags, io, async (b) => {
+      const list = await b.list();
+      io.out(flags.json ? `${JSON.stringify(list, null, 2)}\n` : list.length === 0 ? `no stored files · ${b.where}\n` : `${list.map(fileLine).join('\n')}\n${count(list.length)} stored file(s) · ${b.where}\n`);
+      io.setExitCode(EXIT_OK);
+    }));
+
+  sub('remove', 'remove stored files: every row they wrote (strategies, trades, daily P&L) and their journal records; the same bytes may then be ingested again')
+    .argument('<files...>', 'content-hash prefixes (6+ hex digits) or file names, as `strata files list` shows them')
+    .addHelpText('after', '\nTo replace a file with a corrected export of the same strategies: strata files remove OLD.csv && strata ingest NEW.csv\n(removed first, the new file\'s strategies keep their names instead of getting a " (2)" suffix).')
+    .action(async (refs: string[], flags: Flags) => withBackend('remove', flags, io, async (b) => {
+      const stored = await b.list();
+      // every name resolved before anything is removed: a typo in the third name removes nothing
+      const picked = [...new Set(refs.map((r) => resolveFileRef(stored, r)))];
+      const removed: StoredFile[] = [];
+      for (const f of picked) {
+        removed.push(await b.remove(f.contentHash));
+        if (!flags.json) io.out(`removed ${f.contentHash.slice(0, 12)}  ${f.file}: ${count(f.strategyIds.length)} strateg${f.strategyIds.length === 1 ? 'y' : 'ies'}${f.rows ? `, ${count(f.rows.trades)} trades, ${count(f.rows.daily_pnl)} days` : ''}\n`);
+      }
+      if (flags.json) io.out(`${JSON.stringify({ removed }, null, 2)}\n`);
+      else io.out(`${removed.length} file(s) removed · ${b.where}\n`);
+      io.setExitCode(EXIT_OK);
+    }));
+}

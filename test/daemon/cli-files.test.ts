@@ -1,0 +1,104 @@
+// `strata files list|remove` on a running daemon (in-process, real socket, the default 3-node store) and on a store
+// folder in this process: a stored file is named by a hash prefix or its file name, its rows leave every table
+// on every node, the journal forgets it, an ambiguous or unknown name removes nothing (exit 1); the REST routes
+// answer 404 for an unknown hash, 400 for a malformed one and 403 for a viewer.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { register as registerFiles } from '../../cluster/cli/commands/files.ts';
+import { register as registerIngest } from '../../cluster/cli/commands/ingest.ts';
+import { generateDataset, type Dataset } from '../../engine/formats/index.ts';
+import { OPERATOR, VIEWER, startHarness, type Harness } from '../api/daemon-harness.ts';
+import { runCli } from '../support/cli.ts';
+
+let h: Harness;
+let ds: Dataset;
+const cli = (...args: string[]) => runCli([registerFiles, registerIngest], args);
+const onDaemon = (token = OPERATOR) => ['--url', h.url, '--token', token];
+
+beforeAll(async () => {
+  h = await startHarness({ 'store.mode': 'cluster', 'store.nodes': 3, 'store.hosting': 'inline' });
+  ds = await generateDataset({ outDir: join(h.dir, 'files'), strategies: 3, days: 40, seed: 11 });
+  // the same export under two folders: two stored files with one name
+  await mkdir(join(h.dir, 'again'));
+  const r = await cli('ingest', join(ds.outDir, 'f1_backinzo.csv'), join(ds.outDir, 'f6_python_multi.xlsx'), join(ds.outDir, 'f3_tv_gen1.csv'), ...onDaemon());
+  expect(r.code).toBe(0);
+}, 60_000);
+afterAll(async () => { await h?.close(); });
+
+
+describe('strata files on a daemon', () => {
+  it('lists the stored files with their hash, format, strategies and rows', async () => {
+    const r = await cli('files', 'list', ...onDaemon(VIEWER));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^[0-9a-f]{12} {2}FORMAT_1_BACKINZO_CSV +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC {2}1 strategy +\d+ trades, \d+ days +\S+f1_backinzo\.csv$/m);
+    expect(r.out).toMatch(/ {2}3 strategies +[\d,]+ trades, [\d,]+ days +\S+f6_python_multi\.xlsx$/m);
+    expect(r.out).toMatch(/^3 stored file\(s\) · daemon http:\/\/127\.0\.0\.1:\d+$/m);
+    const json = JSON.parse((await cli('files', 'list', '--json', ...onDaemon(VIEWER))).out) as { contentHash: string; strategyIds: string[] }[];
+    expect(json).toHaveLength(3);
+    expect(json.every((f) => /^[0-9a-f]{64}$/.test(f.contentHash))).toBe(true);
+  });
+
+  it('removes a file by name: a job universe no longer sees its strategies, the others stay, the journal forgets it', async () => {
+    const before = (await h.request('GET', '/api/v1/consolidator/files')).body.files as { contentHash: string; file: string; strategyIds: string[]; rows: { trades: number; daily_pnl: number } }[];
+    const target = before.find((f) => f.file.endsWith('f6_python_multi.xlsx'))!;
+    const ids = target.strategyIds;
+    // what a job's universe holds (strategies rows joined to their daily P&L, from every node)
+    const universe = async (): Promise<readonly string[]> => (await h.daemon.services.store!.matrixSource().load({ universe: {}, dateRange: { from: '1900-01-01', to: '2999-12-31' }, zone: 'ALL' })).strategyIds;
+    const all = await universe();
+    expect(ids.every((id) => all.includes(id))).toBe(true);
+    const r = await cli('files', 'remove', 'f6_python_multi.xlsx', ...onDaemon());
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^removed ${target.contentHash.slice(0, 12)} {2}\\S+f6_python_multi\\.xlsx: 3 strategies, [\\d,]+ trades, [\\d,]+ days$`, 'm'));
+    expect([...await universe()].sort()).toEqual(all.filter((id) => !ids.includes(id)).sort());
+    const after = (await h.request('GET', '/api/v1/consolidator/files')).body.files as { contentHash: string }[];
+    expect(after.map((f) => f.contentHash)).toEqual(before.filter((f) => f !== target).map((f) => f.contentHash));
+  });
+
+  it('removes by hash prefix, and ingests the same bytes again afterwards (not a duplicate)', async () => {
+    const files = (await h.request('GET', '/api/v1/consolidator/files')).body.files as { contentHash: string; file: string }[];
+    const f1 = files.find((f) => f.file.endsWith('f1_backinzo.csv'))!;
+    expect((await cli('files', 'remove', f1.contentHash.slice(0, 8), ...onDaemon())).code).toBe(0);
+    const again = await cli('ingest', join(ds.outDir, 'f1_backinzo.csv'), ...onDaemon());
+    expect(again.out).toMatch(/1 stored, 0 already present/);
+  });
+
+  it('refuses an ambiguous name and an unknown one, removing nothing of the others named with them (exit 1)', async () => {
+    // f3_tv_gen1.csv stored a second time from another folder: different bytes, the same name
+    await copyFile(join(ds.outDir, 'f3_tv_gen2.csv'), join(h.dir, 'again', 'f3_tv_gen1.csv'));
+    expect((await cli('ingest', join(h.dir, 'again', 'f3_tv_gen1.csv'), ...onDaemon())).code).toBe(0);
+    const count = async () => ((await h.request('GET', '/api/v1/consolidator/files')).body.files as unknown[]).length;
+    const n = await count();
+    const ambiguous = await cli('files', 'remove', 'f1_backinzo.csv', 'f3_tv_gen1.csv', ...onDaemon());
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.err).toMatch(/^files remove: STRATA_INGEST_AMBIGUOUS_FILE: "f3_tv_gen1\.csv" names 2 stored files; give more of the content hash:/);
+    const unknown = await cli('files', 'remove', 'deadbeef', ...onDaemon());
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('files remove: STRATA_INGEST_UNKNOWN_FILE: no stored file has a content hash starting "deadbeef"');
+    expect(await count()).toBe(n);
+  });
+
+  it('answers the REST route with 404 for an unknown hash, 400 for a malformed one, 403 for a viewer', async () => {
+    const unknown = await h.request('DELETE', `/api/v1/consolidator/files/${'0'.repeat(64)}`);
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'STRATA_INGEST_UNKNOWN_FILE']);
+    const bad = await h.request('DELETE', '/api/v1/consolidator/files/not-a-hash');
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'STRATA_API_INVALID_REQUEST']);
+    const files = (await h.request('GET', '/api/v1/consolidator/files')).body.files as { contentHash: string }[];
+    const viewer = await h.request('DELETE', `/api/v1/consolidator/files/${files[0]!.contentHash}`, { token: VIEWER });
+    expect([viewer.status, viewer.body.error.code]).toEqual([403, 'STRATA_API_FORBIDDEN']);
+  });
+});
+
+describe('strata files on a store folder', () => {
+  it('lists and removes in this process', async () => {
+    const store = join(h.dir, 'folder-store');
+    expect((await cli('ingest', join(ds.outDir, 'f1_backinzo.csv'), join(ds.outDir, 'f3_tv_gen2.csv'), '--store', store)).code).toBe(0);
+    const listed = await cli('files', 'list', '--store', store);
+    expect(listed.out).toMatch(/^2 stored file\(s\) · store \S+store\.duckdb$/m);
+    const removed = await cli('files', 'remove', 'f3_tv_gen2.csv', '--store', store);
+    expect(removed.code).toBe(0);
+    expect(removed.out).toMatch(/^1 file\(s\) removed · store /m);
+    const json = JSON.parse((await cli('files', 'list', '--json', '--store', store)).out) as { file: string }[];
+    expect(json.map((f) => f.file.split('/').at(-1))).toEqual(['f1_backinzo.csv']);
+  });
+});
