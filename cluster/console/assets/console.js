@@ -243,6 +243,7 @@
       case e.type.startsWith('actor.'): refreshSoon(); return;
       case e.type === 'ingest.file.started': state.ingestLog.push(`reading ${d.file.split('/').pop()} (${d.format})`); break;
       case e.type === 'ingest.file.finished': state.ingestLog.push(`${d.outcome.file.split('/').pop()}: ${d.outcome.status}`); refreshSoon(); break;
+      case e.type === 'ingest.file.removed': state.ingestLog.push(`${d.file.split('/').pop()}: removed (${d.strategies} strateg${d.strategies === 1 ? 'y' : 'ies'})`); refreshSoon(); break;
       case e.type === 'mailbox.depth': return;
       default: return;
     }
