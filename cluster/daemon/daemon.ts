@@ -88,6 +88,14 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** The store files in `dir` that the other store mode writes (a mode switched between starts leaves them unread). */
+async function otherStoreModeFiles(dir: string, mode: 'cluster' | 'single-node'): Promise<string[]> {
+  let names: string[];
+  try { names = await readdir(dir); } catch { return []; }
+  const other = mode === 'cluster' ? /^node-1\.duckdb$/ : /^n\d+\.duckdb$/;
+  return names.filter((n) => other.test(n)).sort();
+}
+
 async function exists(path: string): Promise<boolean> {
   try { await access(path); return true; } catch { return false; }
 }
@@ -203,6 +211,10 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
   members.onEvent((e) => hub.publish('admin', e.type, e.member));
 
   // store
+  const otherMode = await otherStoreModeFiles(join(dataDir, 'store'), c0.store.mode);
+  if (otherMode.length > 0) {
+    log.warn({ mode: c0.store.mode, files: otherMode }, `store.mode is ${c0.store.mode}, but ${join(dataDir, 'store')} also holds the files of a ${c0.store.mode === 'cluster' ? 'single-node store' : 'store cluster'} (${otherMode.join(', ')}): their rows are not read; set store.mode: ${c0.store.mode === 'cluster' ? 'single-node' : 'cluster'} to use them`);
+  }
   let store: StoreService;
   const memoryLimit = c0.store.memoryLimitMb === undefined ? {} : { memoryLimitMb: c0.store.memoryLimitMb };
   try {

@@ -4,7 +4,7 @@
 // second daemon on its data dir, and a second signal during shutdown exits at once (130), its lock taken over
 // by the next start.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,12 +109,15 @@ describe('strata up', () => {
     expect(`${r.out()}${r.err()}`).not.toContain(secret);
   });
 
-  it('takes over the data dir lock that a daemon which exited at once left behind, and removes it on a graceful stop', async () => {
+  it('takes over the data dir lock that a daemon which exited at once left behind, warns of another store mode\'s files, and removes the lock on a graceful stop', async () => {
     const lock = join(dir, 'data', 'daemon.lock');
     const left = Number(readFileSync(lock, 'utf8'));
     expect(() => process.kill(left, 0)).toThrow();
+    // a store cluster's file beside this single-node store (the mode switched between starts): said, not read
+    writeFileSync(join(dir, 'data', 'store', 'n1.duckdb'), '');
     const r = run(['up', '--config', join(dir, 'strata.yaml'), '--data-dir', join(dir, 'data')]);
     await waitFor(r, /Strata is up/);
+    expect(r.out()).toContain(`store.mode is single-node, but ${join(dir, 'data', 'store')} also holds the files of a store cluster (n1.duckdb): their rows are not read; set store.mode: cluster to use them`);
     expect(readFileSync(lock, 'utf8')).toBe(String(r.child.pid));
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
