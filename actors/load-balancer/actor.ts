@@ -256,7 +256,10 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       hintsLoaded = true;
       hintsLoading = false;
       for (const m of members.values()) if (available(m)) m.machine.send({ type: 'node.available' });
-      if (stored === null) void persistPlacement();
+      // no record: a first start (or one from before records). Written only when every node answered: with
+      // some down, the rows may sit where they are not expected (their nodes changed while down), and a record
+      // written now would hide theirs
+      if (stored === null && up.length === members.size) void persistPlacement();
       else if (changed) void reconcile(target);
     }
 
@@ -266,12 +269,12 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
     async function readPlacement(up: readonly Member[]): Promise<PersistedPlacement | null> {
       const found = await Promise.allSettled(up.map((m) => call(m, 'readEntries', [PLACEMENT_NAMESPACE], 10_000) as Promise<{ key: string; value: string }[]>));
       let newest: PersistedPlacement | null = null;
-      for (const r of found) {
+      for (const [i, r] of found.entries()) {
         if (r.status !== 'fulfilled') continue;
         for (const e of r.value) {
           if (e.key !== 'current') continue;
           const rec = parsePlacement(e.value);
-          if (rec === null) ctx.log.warn({ node: null }, 'a stored placement record does not parse; it is ignored');
+          if (rec === null) ctx.log.warn({ node: up[i]!.name }, 'the placement record this node holds does not parse; it is ignored');
           else if (newest === null || rec.version > newest.version) newest = rec;
         }
       }
