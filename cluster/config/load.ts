@@ -78,6 +78,17 @@ function envValue(kind: Kind, text: string): unknown {
   }
 }
 
+/** TLS file paths, like secret files, are relative to the config file (to the working directory without one). */
+function tlsPathsFrom(config: StrataConfig, base: string): StrataConfig {
+  const api = config.api.tls;
+  const cluster = config.cluster.tls;
+  return {
+    ...config,
+    api: api ? { ...config.api, tls: { certFile: resolve(base, api.certFile), keyFile: resolve(base, api.keyFile) } } : config.api,
+    cluster: cluster ? { ...config.cluster, tls: { certFile: resolve(base, cluster.certFile), keyFile: resolve(base, cluster.keyFile), ...(cluster.caFile ? { caFile: resolve(base, cluster.caFile) } : {}) } } : config.cluster,
+  };
+}
+
 export async function readConfigFile(file: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
@@ -133,7 +144,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     }
     overrides[o.key] = o.env;
   }
-  const config = validateConfig(raw, overrides);
-  const secrets = await resolveSecrets(config, env, file ? dirname(file) : process.cwd());
+  const base = file ? dirname(file) : process.cwd();
+  const config = tlsPathsFrom(validateConfig(raw, overrides), base);
+  const secrets = await resolveSecrets(config, env, base);
   return { config, secrets, file, overrides };
 }

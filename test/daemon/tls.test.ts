@@ -4,7 +4,7 @@
 // other's certificate against `caFile`. A missing certificate file fails the start naming its key.
 import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:https';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,10 +96,12 @@ describe('TLS in the daemon', () => {
     for (const m of [a, b]) await untilValue(() => snapshot(m), (s) => s.members.filter((x) => x.status === 'up').length === 2, `${m.name} sees two up members over wss`, 30_000);
   });
 
-  it('fails the start naming api.tls.certFile when the file is missing (exit 1)', async () => {
-    await writeFile(join(dir, 'missing.json'), JSON.stringify({ ...base, dataDir: join(dir, 'missing'), api: { port: 0, tls: { certFile: join(dir, 'nope.pem'), keyFile: key } } }));
-    const r = await cli(['up', '--config', join(dir, 'missing.json')], { STRATA_API_TOKEN: TOKEN });
+  it('fails the start naming api.tls.certFile when the file is missing, its path taken relative to the config file (exit 1)', async () => {
+    // relative to the config file, as secret files are
+    await mkdir(join(dir, 'conf'));
+    await writeFile(join(dir, 'conf', 'missing.json'), JSON.stringify({ ...base, dataDir: join(dir, 'missing'), api: { port: 0, tls: { certFile: 'nope.pem', keyFile: '../key.pem' } } }));
+    const r = await cli(['up', '--config', join(dir, 'conf', 'missing.json')], { STRATA_API_TOKEN: TOKEN });
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`STRATA_DAEMON_START_FAILED: api.tls.certFile ${join(dir, 'nope.pem')} cannot be read: ENOENT`);
+    expect(r.err).toContain(`STRATA_DAEMON_START_FAILED: api.tls.certFile ${join(dir, 'conf', 'nope.pem')} cannot be read: ENOENT`);
   });
 });
