@@ -52,6 +52,17 @@ describe('strata console', () => {
     });
     expect(frame).toContain('JOBS (1 active, 1 total)');
     expect(frame).toContain('job-1                    running   high     nsga2                [##########..........] 5,000 evals · 2,500/s · ETA 2s');
+    // a job the scheduler resumed after an interruption says so; a finished one without progress draws no '?' bar
+    const resumed = renderConsole({
+      url: 'http://x', at: 0, connected: true, members: [], store: null, ingest: null, errors: [],
+      jobs: [
+        { id: 'job-2', state: 'running', priority: 'normal', algorithm: 'cma-es', owner: null, submittedAt: 0, startedAt: 0, finishedAt: null, error: null, progress: null,
+          run: { attempts: 2, failures: 0, interruptions: 1, checkpoints: 3, checkpointEvaluations: 900, runner: null, idempotencyKey: null, deadline: null, sla: 'none', expectedStartAt: null, expectedFinishAt: null, hasResult: false } },
+        { id: 'job-3', state: 'failed', priority: 'normal', algorithm: 'tpe', owner: null, submittedAt: 0, startedAt: 0, finishedAt: 1, error: { code: 'STRATA_JOB_MATRIX_EMPTY', message: 'empty' }, progress: null, run: null },
+      ],
+    });
+    expect(resumed).toMatch(/job-2 .* · resumed ×1\n/);
+    expect(resumed).toContain('job-3                    failed    normal   tpe                  [....................]  · STRATA_JOB_MATRIX_EMPTY');
   });
 
   it('exits 1 with a coded message when the daemon cannot be reached or refuses the token', async () => {

@@ -83,7 +83,11 @@
       if (j.state === 'paused') actions.push(`<button class="operator" data-act="resume" data-id="${esc(j.id)}">Resume</button>`);
       if (ACTIVE.has(j.state)) actions.push(`<select class="operator" data-act="priority" data-id="${esc(j.id)}">${PRIORITIES.map((x) => `<option${x === j.priority ? ' selected' : ''}>${x}</option>`).join('')}</select>`);
       if (j.state === 'completed') actions.push(`<button data-act="result" data-id="${esc(j.id)}">Result</button>`);
-      return `<tr data-job="${esc(j.id)}" data-state="${esc(j.state)}"><td>${esc(j.id)}</td><td class="state-${esc(j.state)}">${esc(j.state)}${j.error ? ` <span class="error" title="${esc(j.error.message)}">${esc(j.error.code)}</span>` : ''}</td><td>${esc(j.algorithm)}</td><td>${esc(j.priority)}</td>`
+      // a job the scheduler resumed after a crash (of its runner, thread or member) says so, with its account of runs
+      const r = j.run;
+      const resumed = r && (r.interruptions > 0 || r.failures > 0)
+        ? ` <span class="note" data-testid="resumed" title="${esc(`${r.attempts} attempts, ${r.failures} failures, ${r.interruptions} interruptions; ${r.checkpoints} checkpoints, the last at ${num(r.checkpointEvaluations)} evaluations`)}">resumed ×${r.interruptions + r.failures}</span>` : '';
+      return `<tr data-job="${esc(j.id)}" data-state="${esc(j.state)}"><td>${esc(j.id)}</td><td class="state-${esc(j.state)}">${esc(j.state)}${resumed}${j.error ? ` <span class="error" title="${esc(j.error.message)}">${esc(j.error.code)}</span>` : ''}</td><td>${esc(j.algorithm)}</td><td>${esc(j.priority)}</td>`
         + `<td><span class="bar"><span style="width:${(frac * 100).toFixed(1)}%"></span></span> <span data-testid="progress">${(frac * 100).toFixed(0)}%</span> ${p ? `${num(p.evaluations)} evals${j.state === 'running' ? ` · ${num(p.evaluationsPerSec)}/s` : ''}` : ''}</td>`
         + `<td>${j.state === 'running' ? secs(p?.etaMs) : '–'}</td><td>${actions.join(' ')}</td></tr>`;
     }).join('');
