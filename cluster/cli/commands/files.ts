@@ -31,7 +31,8 @@ const count = (n: number): string => n.toLocaleString('en-US');
 
 export function fileLine(f: StoredFile): string {
   const rows = f.rows ? `${count(f.rows.trades)} trades, ${count(f.rows.daily_pnl)} days` : '-';
-  return [f.contentHash.slice(0, 12), (f.format ?? '-').padEnd(31), time(f.committedAt), `${count(f.strategyIds.length)} strateg${f.strategyIds.length === 1 ? 'y' : 'ies'}`.padEnd(14), rows.padEnd(28), f.file].join('  ');
+  // the name only: the path it was read from is often gone (inbox files and uploads move to processed/); --json has it
+  return [f.contentHash.slice(0, 12), (f.format ?? '-').padEnd(31), time(f.committedAt), `${count(f.strategyIds.length)} strateg${f.strategyIds.length === 1 ? 'y' : 'ies'}`.padEnd(14), rows.padEnd(28), basename(f.file)].join('  ');
 }
 
 /**
@@ -111,7 +112,7 @@ export function register(program: Command, io: CliIo = processIo()): void {
     return c;
   };
 
-  sub('list', 'the stored files, oldest first: content hash, format, when committed, strategies, rows, the path it was read from')
+  sub('list', 'the stored files, oldest first: content hash, format, when committed, strategies, rows, file name (--json: the path it was read from)')
     .action(async (flags: Flags) => withBackend('list', flags, io, async (b) => {
       const list = await b.list();
       io.out(flags.json ? `${JSON.stringify(list, null, 2)}\n` : list.length === 0 ? `no stored files · ${b.where}\n` : `${list.map(fileLine).join('\n')}\n${count(list.length)} stored file(s) · ${b.where}\n`);
@@ -128,7 +129,7 @@ export function register(program: Command, io: CliIo = processIo()): void {
       const removed: StoredFile[] = [];
       for (const f of picked) {
         removed.push(await b.remove(f.contentHash));
-        if (!flags.json) io.out(`removed ${f.contentHash.slice(0, 12)}  ${f.file}: ${count(f.strategyIds.length)} strateg${f.strategyIds.length === 1 ? 'y' : 'ies'}${f.rows ? `, ${count(f.rows.trades)} trades, ${count(f.rows.daily_pnl)} days` : ''}\n`);
+        if (!flags.json) io.out(`removed ${f.contentHash.slice(0, 12)}  ${basename(f.file)}: ${count(f.strategyIds.length)} strateg${f.strategyIds.length === 1 ? 'y' : 'ies'}${f.rows ? `, ${count(f.rows.trades)} trades, ${count(f.rows.daily_pnl)} days` : ''}\n`);
       }
       if (flags.json) io.out(`${JSON.stringify({ removed }, null, 2)}\n`);
       else io.out(`${removed.length} file(s) removed · ${b.where}\n`);
