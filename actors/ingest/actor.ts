@@ -10,7 +10,7 @@ import type { ActorRef, Behaviour } from '../../runtime/index.ts';
 import { ingestError } from './errors.ts';
 import { ensureFolders, freeName, InboxWatch, listFiles, placeFile, type IngestFolders } from './folders.ts';
 import { ingestMachine, type NewWork, type WorkItem } from './machine.ts';
-import type { FileOutcome, IngestEvent, IngestFilesReply, IngestMessage, IngestProgress, StoredFile } from './messages.ts';
+import type { FileOutcome, IngestEvent, IngestFilesReply, IngestMessage, IngestProgress, IngestRemoveReply, StoredFile } from './messages.ts';
 import { writeReport } from './report.ts';
 import type { FileOptions, IngestSink, JournalRecord } from './sink.ts';
 
@@ -243,6 +243,28 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       }
     }
 
+    /** Removes a stored file's rows and journal record (ingest.remove), and answers. */
+    async function removeFile(contentHash: string, replyTo: ActorRef<IngestRemoveReply>): Promise<void> {
+      try {
+        const record = (await sink.committedFiles()).find((r) => r.contentHash === contentHash);
+        if (!record) {
+          const writing = (await sink.unfinished()).some((r) => r.contentHash === contentHash);
+          throw writing
+            ? ingestError('STRATA_INGEST_FILE_BUSY', `file ${contentHash} is being ingested right now; remove it once it is done`, { contentHash })
+            : ingestError('STRATA_INGEST_UNKNOWN_FILE', `no stored file has content hash ${contentHash}`, { contentHash });
+        }
+        // the same rows-by-strategy delete a failed file gets; the journal record goes last, so a crash half-way
+        // leaves a record whose remove can be asked again
+        await sink.abort(record.contentHash);
+        ctx.log.info({ file: record.file, contentHash: record.contentHash, strategies: record.strategyIds.length }, 'ingest: stored file removed on request');
+        publish({ type: 'ingest.file.removed', file: record.file, contentHash: record.contentHash, strategies: record.strategyIds.length });
+        replyTo.tell({ type: 'ingest.remove.ok', removed: storedFile(record) });
+      } catch (e) {
+        const { code, message } = errorFields(e);
+        replyTo.tell({ type: 'ingest.remove.rejected', code, message });
+      }
+    }
+
     const machine = createActor(ingestMachine.provide({
       actions: {
         startWork: ({ context }) => {
@@ -337,24 +359,8 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             return;
           }
           case 'ingest.remove': {
-            try {
-              const record = (await sink.committedFiles()).find((r) => r.contentHash === m.contentHash);
-              if (!record) {
-                const writing = (await sink.unfinished()).some((r) => r.contentHash === m.contentHash);
-                throw writing
-                  ? ingestError('STRATA_INGEST_FILE_BUSY', `file ${m.contentHash} is being ingested right now; remove it once it is done`, { contentHash: m.contentHash })
-                  : ingestError('STRATA_INGEST_UNKNOWN_FILE', `no stored file has content hash ${m.contentHash}`, { contentHash: m.contentHash });
-              }
-              // the same rows-by-strategy delete a failed file gets; the journal record goes last, so a crash
-              // half-way leaves a record whose remove can be asked again
-              await sink.abort(record.contentHash);
-              ctx.log.info({ file: record.file, contentHash: record.contentHash, strategies: record.strategyIds.length }, 'ingest: stored file removed on request');
-              publish({ type: 'ingest.file.removed', file: record.file, contentHash: record.contentHash, strategies: record.strategyIds.length });
-              m.replyTo.tell({ type: 'ingest.remove.ok', removed: storedFile(record) });
-            } catch (e) {
-              const { code, message } = errorFields(e);
-              m.replyTo.tell({ type: 'ingest.remove.rejected', code, message });
-            }
+            // outside the receive loop: deleting a big file's rows must not hold up status requests and outcomes
+            void removeFile(m.contentHash, m.replyTo);
             return;
           }
           case 'ingest.work.done': {
