@@ -112,7 +112,16 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps, metrics: Api
     if (!u) throw apiError('STRATA_API_NOT_FOUND', `no upload has id ${JSON.stringify(id)}`, { id });
     return u;
   });
-  app.get('/api/v1/consolidator/files', { schema: { tags: ['consolidator'], summary: 'the stored files: content hash, the path it was read from, format, when it was committed, its strategy ids and rows per table' } }, async () => ({ files: await ingest().files() }));
+  app.get('/api/v1/consolidator/files', {
+    schema: {
+      tags: ['consolidator'], summary: 'the stored files, oldest commit first (with limit: the newest that many): content hash, the path it was read from, format, when it was committed, its strategy ids and rows per table',
+      querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'string', pattern: '^[1-9][0-9]{0,6}$' }, token: { type: 'string' } } },
+    },
+  }, async (req) => {
+    const files = await ingest().files();
+    const limit = (req.query as { limit?: string }).limit;
+    return { files: limit === undefined ? files : files.slice(-Number(limit)), total: files.length };
+  });
   app.delete('/api/v1/consolidator/files/:hash', {
     schema: {
       tags: ['consolidator'], summary: 'remove a stored file: its rows in every table (all its strategies) and its journal record, so the same bytes may be ingested again; 404 unknown, 409 being ingested',

@@ -1,6 +1,6 @@
 // The admin console in a real headless Chromium (Debian's chromium driven by playwright-core) against a real
 // daemon: three store nodes in child processes, the durable job scheduler. Sign in, watch a job progress to
-// its result plots, cancel and reprioritise from the page, trigger an inbox scan, and see a store node go
+// its result plots, cancel and reprioritise from the page, trigger an inbox scan, remove a stored file, and see a store node go
 // down (kill -9 of its process) and come back.
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -89,6 +89,25 @@ describe('admin console', () => {
     await page.locator(`tr[data-job="${running}"][data-state=cancelled]`).waitFor({ timeout: 20_000 });
     await page.getByTestId('scan-inbox').click();
     await expect.poll(() => page.getByTestId('ingest-log').textContent()).toContain('inbox scan requested');
+  });
+
+  it('lists the stored files and removes one from the page, after asking', async () => {
+    const files = (await h.request('GET', '/api/v1/consolidator/files')).body.files as { contentHash: string; file: string }[];
+    expect(files).toHaveLength(9);
+    await expect.poll(() => page.locator('[data-testid=files] tbody tr').count()).toBe(9);
+    expect(await page.getByTestId('files-summary').textContent()).toBe('9');
+    const target = files[0]!;
+    // the first time the page asks, the operator says no: nothing is removed
+    const asked: string[] = [];
+    page.once('dialog', (d) => { asked.push(d.message()); void d.dismiss(); });
+    await page.locator(`tr[data-file="${target.contentHash}"] button[data-act=remove-file]`).click();
+    await expect.poll(() => asked).toEqual(['Remove f1_backinzo.csv: the rows of its strategy in every table?']);
+    await expect.poll(async () => ((await h.request('GET', '/api/v1/consolidator/files')).body.files as unknown[]).length).toBe(9);
+    page.once('dialog', (d) => void d.accept());
+    await page.locator(`tr[data-file="${target.contentHash}"] button[data-act=remove-file]`).click();
+    await expect.poll(() => page.locator('[data-testid=files] tbody tr').count(), { timeout: 15_000 }).toBe(8);
+    expect(((await h.request('GET', '/api/v1/consolidator/files')).body.files as { contentHash: string }[]).map((f) => f.contentHash)).not.toContain(target.contentHash);
+    await expect.poll(() => page.getByTestId('ingest-log').textContent()).toMatch(/f1_backinzo\.csv: removed \(1 strategy\)/);
   });
 
   it('shows a store node going down and coming back', async () => {

@@ -9,7 +9,7 @@
   const ACTIVE = new Set(['queued', 'running', 'paused', 'backingOff']);
 
   const state = {
-    token: null, role: null, members: [], store: null, jobs: new Map(), ingest: null, errors: [], actors: null,
+    token: null, role: null, members: [], store: null, jobs: new Map(), ingest: null, errors: [], actors: null, files: [], filesTotal: 0,
     supervisors: new Map(), storeLog: [], throughput: { t: [], ingest: [], evals: [] }, ingestLog: [], resultJob: null, ws: null, wsDelay: 500,
   };
 
@@ -94,6 +94,13 @@
     const ing = state.ingest;
     if (ing) $('ingest').textContent = `${ing.state}${ing.current ? ` · ${ing.current.split('/').pop()}` : ''} · queued ${ing.queued} · committed ${ing.counts.committed ?? 0}, duplicate ${ing.counts.duplicate ?? 0}, rejected ${ing.counts.rejected ?? 0}, failed ${ing.counts.failed ?? 0}`;
     $('ingest-log').innerHTML = state.ingestLog.slice(-8).map((l) => `<li>${esc(l)}</li>`).join('');
+    $('files-summary').textContent = state.filesTotal > state.files.length ? `newest ${state.files.length} of ${num(state.filesTotal)}` : `${num(state.filesTotal)}`;
+    $('files').innerHTML = [...state.files].reverse().map((f) => {
+      const name = f.file.split('/').pop();
+      return `<tr data-file="${esc(f.contentHash)}"><td title="${esc(`${f.file}\n${f.contentHash}`)}">${esc(name)}</td><td>${esc((f.format ?? '').replace(/^FORMAT_\d+_/, ''))}</td><td>${num(f.strategyIds.length)}</td>`
+        + `<td>${f.rows ? num(f.rows.trades) : '–'}</td><td>${f.committedAt ? esc(new Date(f.committedAt).toISOString().slice(0, 19).replace('T', ' ')) : '–'}</td>`
+        + `<td><button class="operator" data-act="remove-file" data-hash="${esc(f.contentHash)}" data-name="${esc(name)}" data-strategies="${f.strategyIds.length}">Remove</button></td></tr>`;
+    }).join('');
     $('errors').innerHTML = state.errors.slice(-30).reverse().map((e) => `<li><b>${esc(e.code)}</b> ${new Date(e.at).toLocaleTimeString()} ${esc(e.source)}: ${esc(e.message)}</li>`).join('') || '<li>none</li>';
     if (state.actors) $('actors').innerHTML = `<ul>${tree(state.actors)}</ul>`;
     drawThroughput();
@@ -166,6 +173,18 @@
     if (!s) return;
     try { upsertJob(await api(`/api/v1/optimizer/jobs/${encodeURIComponent(s.dataset.id)}/priority`, { method: 'POST', body: JSON.stringify({ priority: s.value }) })); } catch (e) { $('action-error').textContent = `${e.code}: ${e.message}`; }
   });
+  $('files').addEventListener('click', async (ev) => {
+    const b = ev.target.closest('button[data-act="remove-file"]');
+    if (!b) return;
+    $('action-error').textContent = '';
+    // every row the file wrote goes, in every table: asked once more
+    const n = Number(b.dataset.strategies);
+    if (!confirm(`Remove ${b.dataset.name}: the rows of its ${n === 1 ? 'strategy' : `${n} strategies`} in every table?`)) return;
+    try {
+      await api(`/api/v1/consolidator/files/${b.dataset.hash}`, { method: 'DELETE' });
+      await loadFiles();
+    } catch (e) { $('action-error').textContent = `${e.code}: ${e.message}`; }
+  });
   $('scan').addEventListener('click', async () => {
     try { await api('/api/v1/consolidator/process', { method: 'POST', body: JSON.stringify({ scanInbox: true }) }); state.ingestLog.push('inbox scan requested'); render(); } catch (e) { $('action-error').textContent = `${e.code}: ${e.message}`; }
   });
@@ -211,6 +230,16 @@
     })();
     return refreshing;
   }
+  // the newest stored files (all of them can be many): on opening, and after a file is stored or removed
+  async function loadFiles() {
+    try {
+      const r = await api('/api/v1/consolidator/files?limit=50');
+      state.files = r.files; state.filesTotal = r.total;
+      render();
+    } catch { /* the snapshot's refresh reports an unreachable daemon */ }
+  }
+  let filesTimer = null;
+  const loadFilesSoon = () => { if (!filesTimer) filesTimer = setTimeout(() => { filesTimer = null; void loadFiles(); }, 300); };
   let refreshTimer = null;
   const refreshSoon = () => { if (!refreshTimer) refreshTimer = setTimeout(() => { refreshTimer = null; void refresh(); }, 300); };
 
@@ -246,8 +275,8 @@
       case e.type === 'supervisor.state': state.supervisors.set(d.path, d.state); refreshSoon(); break;
       case e.type.startsWith('actor.'): refreshSoon(); return;
       case e.type === 'ingest.file.started': state.ingestLog.push(`reading ${d.file.split('/').pop()} (${d.format})`); break;
-      case e.type === 'ingest.file.finished': state.ingestLog.push(`${d.outcome.file.split('/').pop()}: ${d.outcome.status}`); refreshSoon(); break;
-      case e.type === 'ingest.file.removed': state.ingestLog.push(`${d.file.split('/').pop()}: removed (${d.strategies} strateg${d.strategies === 1 ? 'y' : 'ies'})`); refreshSoon(); break;
+      case e.type === 'ingest.file.finished': state.ingestLog.push(`${d.outcome.file.split('/').pop()}: ${d.outcome.status}`); refreshSoon(); if (d.outcome.status === 'committed') loadFilesSoon(); break;
+      case e.type === 'ingest.file.removed': state.ingestLog.push(`${d.file.split('/').pop()}: removed (${d.strategies} strateg${d.strategies === 1 ? 'y' : 'ies'})`); refreshSoon(); loadFilesSoon(); break;
       case e.type === 'mailbox.depth': return;
       default: return;
     }
@@ -273,6 +302,7 @@
     $('login').hidden = true;
     $('main').hidden = false;
     if (!(await refresh())) return;
+    void loadFiles();
     if (state.ws) { const old = state.ws; state.ws = null; old.close(); }
     connect();
   }
