@@ -154,7 +154,12 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       let beginning: Promise<void> | null = null;
       try {
         hash = (await hashFile(item.path)).contentHash;
-        const [prior, takenNames] = await Promise.all([sink.committed(hash), sink.strategyNames()]);
+        // a replacement frees the replaced file's strategy names for this one (no " (2)" suffix); it is removed
+        // only once this file is committed, so a file that fails replaces nothing
+        const replaces = fileOptions.replaces ?? null;
+        const replaced = replaces !== null && replaces !== hash ? await sink.committed(replaces) : null;
+        if (replaces !== null && replaces !== hash && replaced === null) ctx.log.warn({ file: item.path, replaces }, 'ingest: the file this one replaces is not stored (removed meanwhile); it is ingested as a new file');
+        const [prior, takenNames] = await Promise.all([sink.committed(hash), sink.strategyNames(replaced?.strategyIds)]);
         if (prior) {
           const movedTo = isInbox ? await placeFile(item.path, folders.processed, 'move') : null;
           return { outcome: { status: 'duplicate', file: item.path, contentHash: hash, firstFile: prior.file, committedAt: prior.committedAt, movedTo }, warnings: [] };
@@ -192,7 +197,8 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
           };
           publish({ type: 'ingest.file.progress', progress: ev });
         };
-        for await (const ev of ingestFile(item.path, { ...fileOptions, contentHash: hash, takenNames, ...(options.batchRows ? { batchRows: options.batchRows } : {}), ...(options.parsePool ? { parsePool: options.parsePool } : {}) })) {
+        const { replaces: _replaces, ...parseOptions } = fileOptions;
+        for await (const ev of ingestFile(item.path, { ...parseOptions, contentHash: hash, takenNames, ...(options.batchRows ? { batchRows: options.batchRows } : {}), ...(options.parsePool ? { parsePool: options.parsePool } : {}) })) {
           if (stop.signal.aborted) throw ingestError('STRATA_INGEST_WRITE_FAILED', `${item.path}: the ingest actor stopped mid-file; the journal entry is left for recovery`, { file: item.path });
           if (ev.type === 'started') {
             publish({ type: 'ingest.file.started', file: item.path, origin: item.origin, contentHash: hash, format: ev.format, sizeBytes: ev.sizeBytes });
@@ -220,6 +226,16 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         if (!summary) throw ingestError('STRATA_INGEST_WRITE_FAILED', `${item.path}: the parser ended without a summary`, { file: item.path });
         for (const b of held) { await claim(b); await sink.append('strategies', b, hash!); }
         await sink.commit(hash, { format: summary.format, rows: summary.rows });
+        let removedReplaced = false;
+        if (replaced !== null) {
+          try {
+            await removeReplaced(replaced, item.path);
+            removedReplaced = true;
+          } catch (e) {
+            // this file is stored; the replaced one goes at the next start (its record names it)
+            ctx.log.warn({ file: item.path, replaced: replaced.contentHash, code: errorFields(e).code }, `ingest: removing the replaced file failed (${errorFields(e).message}); it is removed at the next start`);
+          }
+        }
         progress({ rows: summary.rows.trades || summary.rows.daily_pnl, bytes: summary.sizeBytes, totalBytes: summary.sizeBytes }, true);
         const movedTo = isInbox ? await placeFile(item.path, folders.processed, 'move') : null;
         if (summary.problems.length > 0) {
@@ -229,7 +245,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             problems: summary.problems, totalProblems: summary.totalProblems, warnings: summary.warnings, at: Date.now(),
           });
         }
-        return { outcome: { status: 'committed', file: item.path, contentHash: hash, summary, movedTo, elapsedMs: ctx.clock.now() - t0 }, warnings: summary.warnings };
+        return { outcome: { status: 'committed', file: item.path, contentHash: hash, summary, movedTo, elapsedMs: ctx.clock.now() - t0, replaced: removedReplaced ? storedFile(replaced!) : null }, warnings: summary.warnings };
       } catch (e) {
         // No write may land after this point: a rollback must see every row this file wrote, and whether the
         // journal entry was written (running.begun) must be known before the outcome says so.
@@ -240,6 +256,29 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         // with its report.
         if (hash !== null && running!.begun) await sink.abort(hash);
         return { outcome: await quarantine(item, hash, e, []), warnings: [] };
+      }
+    }
+
+    /** After a replacing file's commit: the replaced file's rows and record go. */
+    async function removeReplaced(replaced: JournalRecord, by: string): Promise<void> {
+      await sink.abort(replaced.contentHash);
+      ctx.log.info({ file: replaced.file, contentHash: replaced.contentHash, by }, 'ingest: stored file replaced');
+      publish({ type: 'ingest.file.removed', file: replaced.file, contentHash: replaced.contentHash, strategies: replaced.strategyIds.length });
+    }
+
+    /**
+     * At start: a replacement a crash cut short between the new file's commit and the old one's removal is
+     * finished. Only a replaced file committed before its replacement goes (the same bytes ingested again later
+     * are a new file, not the one replaced).
+     */
+    async function finishReplacements(): Promise<void> {
+      const stored = await sink.committedFiles();
+      const byHash = new Map(stored.map((r) => [r.contentHash, r]));
+      for (const r of stored) {
+        const old = r.options.replaces ? byHash.get(r.options.replaces) : undefined;
+        if (!old || (old.committedAt ?? 0) > (r.committedAt ?? 0)) continue;
+        await removeReplaced(old, r.file);
+        byHash.delete(old.contentHash);
       }
     }
 
@@ -301,6 +340,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
           await sink.abort(r.contentHash);
           if (await exists(r.file)) retry.push({ path: r.file, origin: r.origin, options: r.options, requestId: null });
         }
+        await finishReplacements();
         machine.start();
         enqueue(retry);
         for (const r of retry) recovering.add(r.path);

@@ -8,7 +8,7 @@ export { ingestMachine, admitted } from './machine.ts';
 export type { IngestContext, IngestMachineEvent, WorkItem, NewWork } from './machine.ts';
 export { JOURNAL_NAMESPACE } from './sink.ts';
 export type { IngestSink, JournalRecord, FileOptions, IngestOrigin } from './sink.ts';
-export { createStoreNodeSink, withPartitions } from './store-node-sink.ts';
+export { createStoreNodeSink, namesBut, withPartitions } from './store-node-sink.ts';
 export { createJournalledSink, parseJournalRecord } from './journalled-sink.ts';
 export type { JournalStore } from './journalled-sink.ts';
 export type { StoreNodeSinkOptions } from './store-node-sink.ts';

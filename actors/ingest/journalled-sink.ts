@@ -13,7 +13,8 @@ export interface JournalStore {
   kvGet(namespace: string, key: string): Promise<{ key: string; value: string } | null>;
   kvList(namespace: string): Promise<readonly { key: string; value: string }[]>;
   kvDelete(namespace: string, keys: readonly string[]): Promise<void>;
-  strategyNames(): Promise<Set<string>>;
+  /** the stored strategy names, but for the strategies `exceptIds` */
+  strategyNames(exceptIds?: readonly string[]): Promise<Set<string>>;
   /** `group` (the file's content hash) lets the store defer the rows' durability until syncAppends(group). Once
    *  it resolved, the store holds no reference to the batch's buffers (the sink frees them). */
   append(table: CanonicalTable, batch: CanonicalBatch, group?: string): Promise<void>;
@@ -65,7 +66,7 @@ export function createJournalledSink(store: JournalStore): IngestSink {
       return all.map((e) => parseJournalRecord(e.key, e.value)).filter((r) => r.state === 'committed').sort((a, b) => (a.committedAt ?? 0) - (b.committedAt ?? 0));
     },
 
-    strategyNames: () => store.strategyNames(),
+    strategyNames: (exceptIds) => store.strategyNames(exceptIds),
 
     async begin(record) {
       open.set(record.contentHash, record);

@@ -22,7 +22,10 @@ export interface IngestProgress {
 
 /** What happened to one file. */
 export type FileOutcome =
-  | { readonly status: 'committed'; readonly file: string; readonly contentHash: string; readonly summary: FileSummary; readonly movedTo: string | null; readonly elapsedMs: number }
+  | { readonly status: 'committed'; readonly file: string; readonly contentHash: string; readonly summary: FileSummary; readonly movedTo: string | null; readonly elapsedMs: number;
+      /** the stored file this one replaced (FileOptions.replaces), removed once this one was committed; null when none was
+       *  asked, it was gone, or its removal failed (then it goes at the actor's next start) */
+      readonly replaced: StoredFile | null }
   | { readonly status: 'duplicate'; readonly file: string; readonly contentHash: string; readonly firstFile: string; readonly committedAt: number | null; readonly movedTo: string | null }
   | { readonly status: 'rejected'; readonly file: string; readonly contentHash: string | null; readonly code: string; readonly message: string;
       readonly problems: readonly Problem[]; readonly totalProblems: number; readonly quarantined: string | null; readonly reportJson: string | null; readonly reportText: string | null }

@@ -12,7 +12,14 @@ import type { CanonicalBatch, CanonicalTable, FormatId, ParseOptions } from '../
 export type IngestOrigin = 'inbox' | 'zone-inbox' | 'request';
 
 /** The options a file was read with, as plain data (they travel in messages and in the journal). */
-export type FileOptions = Pick<ParseOptions, 'format' | 'zones' | 'lenient' | 'maxProblems' | 'tz'>;
+export type FileOptions = Pick<ParseOptions, 'format' | 'zones' | 'lenient' | 'maxProblems' | 'tz'> & {
+  /**
+   * the content hash of a stored file this one replaces (a corrected export): its strategy names are free for this
+   * file, and once this file is committed the replaced one's rows and record are removed. Kept in the journal
+   * record, so a crash between the two finishes the removal at the next start.
+   */
+  readonly replaces?: string;
+};
 
 export interface JournalRecord {
   readonly contentHash: string;
@@ -39,8 +46,8 @@ export interface IngestSink {
   unfinished(): Promise<JournalRecord[]>;
   /** Every committed record (the files whose rows are stored), oldest commit first. */
   committedFiles(): Promise<JournalRecord[]>;
-  /** Strategy names already stored (new files with the same name get a suffix). */
-  strategyNames(): Promise<Set<string>>;
+  /** Strategy names already stored (new files with the same name get a suffix), but for the strategies `exceptIds`. */
+  strategyNames(exceptIds?: readonly string[]): Promise<Set<string>>;
   begin(record: JournalRecord): Promise<void>;
   claim(contentHash: string, strategyIds: readonly string[]): Promise<void>;
   /**

@@ -93,12 +93,13 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps, metrics: Api
           tz: { type: 'string', minLength: 1, maxLength: 100, description: 'IANA time zone of the files\' local times (default Asia/Kolkata)' },
           lenient: { type: 'boolean', description: 'import the valid rows and report the rest instead of rejecting the file' },
           maxProblems: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'problems listed per file (all are counted; default 100)' },
+          replaces: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'the content hash of a stored file the one upload (uploadIds with one id) replaces: its strategy names are free for the new file, and its rows go once the new file is committed (404 STRATA_INGEST_UNKNOWN_FILE when it is not stored)' },
         },
       },
     },
   }, async (req, reply) => {
     const svc = ingest();
-    const b = (req.body ?? {}) as { uploadIds?: string[]; scanInbox?: boolean; format?: string; zones?: string; session?: string; tz?: string; lenient?: boolean; maxProblems?: number };
+    const b = (req.body ?? {}) as { uploadIds?: string[]; scanInbox?: boolean; format?: string; zones?: string; session?: string; tz?: string; lenient?: boolean; maxProblems?: number; replaces?: string };
     const options = pickFileOptions(b);
     const willProcess = b.uploadIds !== undefined || !b.scanInbox;
     // the options are checked (and a bad one refused) before the inbox scan or any upload starts

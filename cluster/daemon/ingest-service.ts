@@ -60,12 +60,16 @@ export function fileOptionsOf(options: IngestFileOptions): FileOptions {
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
     throw formatError('STRATA_FORMAT_INVALID_OPTION', `maxProblems must be a positive integer, got ${String(max)}`, { maxProblems: max });
   }
+  if (options.replaces !== undefined && !/^[0-9a-f]{64}$/.test(options.replaces)) {
+    throw formatError('STRATA_FORMAT_INVALID_OPTION', `replaces must be a stored file's content hash (64 hex digits), got ${JSON.stringify(options.replaces)}`, { replaces: options.replaces });
+  }
   return {
     ...(options.format !== undefined ? { format: resolveFormatId(options.format) } : {}),
     ...(zones !== undefined ? { zones } : {}),
     ...(options.lenient ? { lenient: true } : {}),
     ...(max !== undefined ? { maxProblems: max } : {}),
     ...(options.tz !== undefined ? { tz: options.tz } : {}),
+    ...(options.replaces !== undefined ? { replaces: options.replaces } : {}),
   };
 }
 
@@ -155,7 +159,7 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
     if (!intake) throw daemonError('STRATA_DAEMON_INTAKE_STOPPED', 'the daemon is shutting down and takes no new files');
   };
 
-  return {
+  const service: IngestService = {
     async upload(name, source, limitBytes) {
       checkIntake();
       const safe = safeUploadName(name);
@@ -196,6 +200,13 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
         if (!u) throw daemonError('STRATA_DAEMON_UNKNOWN_UPLOAD', `no upload has id ${JSON.stringify(id)}`, { id });
         return u;
       });
+      if (fileOptions.replaces !== undefined) {
+        // one file replaces one: named, and the one it replaces stored now
+        if (ids === null || ids.length !== 1) throw formatError('STRATA_FORMAT_INVALID_OPTION', `replaces takes exactly one upload (uploadIds with one id), got ${ids === null ? 'every waiting upload' : `${ids.length}`}`, { replaces: fileOptions.replaces });
+        if (!(await service.files()).some((f) => f.contentHash === fileOptions.replaces)) {
+          throw new StrataError('STRATA_INGEST_UNKNOWN_FILE', `no stored file has content hash ${fileOptions.replaces} to replace`, { contentHash: fileOptions.replaces }, false);
+        }
+      }
       // committed and duplicate uploads are done (their file has moved to processed/): reported as they are
       const run = chosen.filter((u) => u.state === 'stored' || u.state === 'failed' || u.state === 'rejected');
       for (const u of run) {
@@ -253,6 +264,7 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
       void parsePool?.close().catch(() => {});
     },
   };
+  return service;
 }
 
 /**

@@ -195,6 +195,8 @@ export interface IngestFileOptions {
   readonly lenient?: boolean;
   /** problems listed per file (all are counted), a whole number >= 1 */
   readonly maxProblems?: number;
+  /** the content hash (64 hex digits) of a stored file this one replaces: its rows go once this one is committed */
+  readonly replaces?: string;
 }
 
 /** Just the file options of a larger object (a request body, the CLI's flags), the unset ones left out. */
@@ -206,6 +208,7 @@ export function pickFileOptions(o: IngestFileOptions): IngestFileOptions {
     ...(o.tz !== undefined ? { tz: o.tz } : {}),
     ...(o.lenient ? { lenient: true } : {}),
     ...(o.maxProblems !== undefined ? { maxProblems: o.maxProblems } : {}),
+    ...(o.replaces !== undefined ? { replaces: o.replaces } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 // `strata files list|remove` on a running daemon (in-process, real socket, the default 3-node store) and on a store
 // folder in this process: a stored file is named by a hash prefix or its file name, its rows leave every table
 // on every node, the journal forgets it, an ambiguous or unknown name removes nothing (exit 1); the REST routes
-// answer 404 for an unknown hash, 400 for a malformed one and 403 for a viewer.
+// answer 404 for an unknown hash, 400 for a malformed one and 403 for a viewer. `strata ingest --replace` swaps a
+// corrected export in for a stored file, on a daemon and on a store folder.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +90,49 @@ describe('strata files on a daemon', () => {
   });
 });
 
+describe('strata ingest --replace', () => {
+  it('replaces a stored file with a corrected export on the daemon: one file of that name, its strategy names kept', async () => {
+    const corrected = await generateDataset({ outDir: join(h.dir, 'corrected'), strategies: 3, days: 40, seed: 12 });
+    const before = (await h.request('GET', '/api/v1/consolidator/files')).body.files as { contentHash: string; file: string }[];
+    const old = before.find((f) => f.file.endsWith('f1_backinzo.csv'))!;
+    const r = await cli('ingest', join(corrected.outDir, 'f1_backinzo.csv'), '--replace', 'f1_backinzo.csv', ...onDaemon());
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`replaced f1_backinzo.csv (${old.contentHash.slice(0, 12)}), its rows removed`);
+    // the strategy keeps its name: no " (2)"
+    expect(r.out).toMatch(/^ +f1_backinzo +\d+ /m);
+    const after = (await h.request('GET', '/api/v1/consolidator/files')).body.files as { contentHash: string; file: string }[];
+    expect(after.filter((f) => f.file.endsWith('f1_backinzo.csv'))).toHaveLength(1);
+    expect(after.map((f) => f.contentHash)).not.toContain(old.contentHash);
+    expect(after).toHaveLength(before.length);
+  });
+
+  it('refuses --replace with several files (exit 2) or naming no stored file (exit 1), uploading nothing', async () => {
+    const uploads = h.daemon.services.ingest!.uploads().length;
+    const two = await cli('ingest', join(ds.outDir, 'f1_backinzo.csv'), join(ds.outDir, 'f3_tv_gen2.csv'), '--replace', 'f1_backinzo.csv', ...onDaemon());
+    expect(two.code).toBe(2);
+    expect(two.err).toContain('ingest: --replace takes one file to ingest, got 2');
+    const none = await cli('ingest', join(ds.outDir, 'f3_tv_gen2.csv'), '--replace', 'nothing-like-it.csv', ...onDaemon());
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/^ingest: --replace: STRATA_INGEST_UNKNOWN_FILE: no stored file has a content hash starting "nothing-like-it\.csv" or the name/);
+    expect(h.daemon.services.ingest!.uploads().length).toBe(uploads);
+  });
+
+  it('checks the REST process route\'s replaces: one upload, a stored file', async () => {
+    const up = await h.request('POST', '/api/v1/consolidator/uploads?name=x.csv', { raw: 'a,b\n1,2\n', headers: { 'content-type': 'application/octet-stream' } });
+    const up2 = await h.request('POST', '/api/v1/consolidator/uploads?name=y.csv', { raw: 'a,b\n1,3\n', headers: { 'content-type': 'application/octet-stream' } });
+    const files = (await h.request('GET', '/api/v1/consolidator/files')).body.files as { contentHash: string }[];
+    const two = await h.request('POST', '/api/v1/consolidator/process', { body: { uploadIds: [up.body.id, up2.body.id], replaces: files[0]!.contentHash } });
+    expect([two.status, two.body.error.code]).toEqual([400, 'STRATA_FORMAT_INVALID_OPTION']);
+    const unknown = await h.request('POST', '/api/v1/consolidator/process', { body: { uploadIds: [up.body.id], replaces: 'f'.repeat(64) } });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'STRATA_INGEST_UNKNOWN_FILE']);
+    const malformed = await h.request('POST', '/api/v1/consolidator/process', { body: { uploadIds: [up.body.id], replaces: 'abc' } });
+    expect([malformed.status, malformed.body.error.code]).toEqual([400, 'STRATA_API_INVALID_REQUEST']);
+    // nothing started: both uploads still wait
+    expect(h.daemon.services.ingest!.getUpload(up.body.id)!.state).toBe('stored');
+    expect(h.daemon.services.ingest!.getUpload(up2.body.id)!.state).toBe('stored');
+  });
+});
+
 describe('strata files on a store folder', () => {
   it('lists and removes in this process', async () => {
     const store = join(h.dir, 'folder-store');
@@ -100,5 +144,11 @@ describe('strata files on a store folder', () => {
     expect(removed.out).toMatch(/^1 file\(s\) removed · store /m);
     const json = JSON.parse((await cli('files', 'list', '--json', '--store', store)).out) as { file: string }[];
     expect(json.map((f) => f.file.split('/').at(-1))).toEqual(['f1_backinzo.csv']);
+    // and a replacement in this process
+    const corrected = await generateDataset({ outDir: join(h.dir, 'corrected-store'), strategies: 3, days: 40, seed: 13 });
+    const replaced = await cli('ingest', join(corrected.outDir, 'f1_backinzo.csv'), '--replace', 'f1_backinzo.csv', '--store', store);
+    expect(replaced.code).toBe(0);
+    expect(replaced.out).toMatch(/replaced f1_backinzo\.csv \([0-9a-f]{12}\), its rows removed/);
+    expect((JSON.parse((await cli('files', 'list', '--json', '--store', store)).out) as unknown[])).toHaveLength(1);
   });
 });

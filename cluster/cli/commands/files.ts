@@ -5,15 +5,16 @@
 // API (GET/DELETE /api/v1/consolidator/files), or with --store DIR the store folder in this process.
 // A file is named by a prefix of its content hash (at least 6 hex digits) or by its file name; a name that fits
 // several stored files is refused with the candidates. Exit 0 ok, 1 refused or failed, 2 usage error.
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { createStoreNodeSink, ingestBehaviour, ingestError, type IngestCommand, type IngestListReply, type IngestRemoveReply, type StoredFile } from '../../../actors/ingest/index.ts';
+import { createStoreNodeSink, ingestBehaviour, type IngestCommand, type IngestListReply, type IngestRemoveReply, type StoredFile } from '../../../actors/ingest/index.ts';
 import { openDuckDbNode } from '../../../engine/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
 import { apiDelete, apiGet, type Connection } from '../../api/client.ts';
 import { storeLayout } from './ingest.ts';
 import { EXIT_OK, EXIT_REJECTED, processIo, usageExits, type CliIo } from './inspect.ts';
+import { count, fileLine, resolveFileRef } from './stored-file-ref.ts';
 import { addTargetFlags, targetFor, type TargetFlags } from './target.ts';
 
 interface Flags extends TargetFlags { json?: boolean }
@@ -24,28 +25,6 @@ interface FilesBackend {
   list(): Promise<readonly StoredFile[]>;
   remove(contentHash: string): Promise<StoredFile>;
   close(): Promise<void>;
-}
-
-const time = (ms: number | null): string => (ms === null ? '-' : `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`);
-const count = (n: number): string => n.toLocaleString('en-US');
-
-export function fileLine(f: StoredFile): string {
-  const rows = f.rows ? `${count(f.rows.trades)} trades, ${count(f.rows.daily_pnl)} days` : '-';
-  // the name only: the path it was read from is often gone (inbox files and uploads move to processed/); --json has it
-  return [f.contentHash.slice(0, 12), (f.format ?? '-').padEnd(31), time(f.committedAt), `${count(f.strategyIds.length)} strateg${f.strategyIds.length === 1 ? 'y' : 'ies'}`.padEnd(14), rows.padEnd(28), basename(f.file)].join('  ');
-}
-
-/**
- * The stored file `ref` names: a content-hash prefix of 6+ hex digits, or a file name (the last part of the path
- * it was read from, or the whole path). Throws a coded error naming the candidates when none or several fit.
- */
-export function resolveFileRef(files: readonly StoredFile[], ref: string): StoredFile {
-  const byHash = /^[0-9a-f]{6,64}$/.test(ref) ? files.filter((f) => f.contentHash.startsWith(ref)) : [];
-  const byName = files.filter((f) => f.file === ref || f.file === resolve(ref) || basename(f.file) === ref);
-  const hits = [...new Set([...byHash, ...byName])];
-  if (hits.length === 1) return hits[0]!;
-  if (hits.length === 0) throw ingestError('STRATA_INGEST_UNKNOWN_FILE', `no stored file has a content hash starting ${JSON.stringify(ref)} or the name ${JSON.stringify(ref)} (strata files list shows them)`, { ref });
-  throw ingestError('STRATA_INGEST_AMBIGUOUS_FILE', `${JSON.stringify(ref)} names ${hits.length} stored files; give more of the content hash:\n${hits.map((f) => `  ${fileLine(f)}`).join('\n')}`, { ref, candidates: hits.map((f) => f.contentHash) });
 }
 
 function daemonBackend(conn: Connection): FilesBackend {
@@ -121,7 +100,7 @@ export function register(program: Command, io: CliIo = processIo()): void {
 
   sub('remove', 'remove stored files: every row they wrote (strategies, trades, daily P&L) and their journal records; the same bytes may then be ingested again')
     .argument('<files...>', 'content-hash prefixes (6+ hex digits) or file names, as `strata files list` shows them')
-    .addHelpText('after', '\nTo replace a file with a corrected export of the same strategies: strata files remove OLD.csv && strata ingest NEW.csv\n(removed first, the new file\'s strategies keep their names instead of getting a " (2)" suffix).')
+    .addHelpText('after', '\nTo replace a file with a corrected export of the same strategies in one step: strata ingest NEW.csv --replace OLD.csv\n(the new file\'s strategies keep their names instead of getting a " (2)" suffix; the old rows go once the new file is stored).')
     .action(async (refs: string[], flags: Flags) => withBackend('remove', flags, io, async (b) => {
       const stored = await b.list();
       // every name resolved before anything is removed: a typo in the third name removes nothing

@@ -15,14 +15,15 @@ import { pino } from 'pino';
 import WebSocket from 'ws';
 import {
   createStoreNodeSink, ingestBehaviour, listenToIngest, listFiles,
-  type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply,
+  type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply, type StoredFile,
 } from '../../../actors/ingest/index.ts';
 import { describeProblem, formatInspection } from '../../../engine/formats/index.ts';
 import { openDuckDbNode } from '../../../engine/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
-import { apiGetPatiently, apiPost, apiUploadFile, eventsUrl, type Connection } from '../../api/client.ts';
+import { apiGet, apiGetPatiently, apiPost, apiUploadFile, eventsUrl, type Connection } from '../../api/client.ts';
 import { pickFileOptions, type IngestFileOptions, type UploadView } from '../../daemon/services.ts';
 import { addFileFlags, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, fileOptions, parsePoolOf, processIo, usageExits, type CliIo, type FileFlags } from './inspect.ts';
+import { resolveFileRef } from './stored-file-ref.ts';
 import { addTargetFlags, targetFor, type TargetFlags } from './target.ts';
 
 export { DEFAULT_STORE_DIR } from './target.ts';
@@ -37,7 +38,7 @@ function outcomeText(o: FileOutcome): string {
   switch (o.status) {
     case 'committed':
       return formatInspection({ files: [{ file: o.file, ok: true, summary: o.summary, error: null }] })
-        .replace(/\n*$/, `\n  stored ${o.summary.rows.trades} trades, ${o.summary.rows.daily_pnl} daily rows in ${(o.elapsedMs / 1000).toFixed(2)} s\n\n`);
+        .replace(/\n*$/, `\n  stored ${o.summary.rows.trades} trades, ${o.summary.rows.daily_pnl} daily rows in ${(o.elapsedMs / 1000).toFixed(2)} s${o.replaced ? `; replaced ${basename(o.replaced.file)} (${o.replaced.contentHash.slice(0, 12)}), its rows removed` : ''}\n\n`);
     case 'duplicate':
       return `${o.file}: already ingested (same bytes as ${o.firstFile}); nothing written\n\n`;
     case 'rejected': {
@@ -74,13 +75,14 @@ function progressBar(io: CliIo): { onEvent(ev: IngestEvent): void; stop(): void 
   };
 }
 
-type IngestFlags = FileFlags & TargetFlags & { json?: boolean };
+type IngestFlags = FileFlags & TargetFlags & { json?: boolean; replace?: string };
 
 export function register(program: Command, io: CliIo = processIo()): void {
   const cmd = program.command('ingest')
     .description('ingest files (or the files of folders) into the store, in this process or on a running daemon: all-or-nothing and idempotent per file')
     .argument('<paths...>', 'files or folders to ingest (a folder: its files, not recursively)')
-    .option('--json', 'print the outcomes as JSON');
+    .option('--json', 'print the outcomes as JSON')
+    .option('--replace <file>', 'the stored file this one (a single file) replaces: a content-hash prefix or file name, as `strata files list` shows; its strategy names are free for this file, and its rows go once this file is stored (a file that fails replaces nothing)');
   addTargetFlags(cmd, 'store folder (DuckDB file and ingest quarantine), worked on in this process');
   addFileFlags(cmd);
   usageExits(cmd, io);
@@ -91,6 +93,14 @@ export function register(program: Command, io: CliIo = processIo()): void {
       io.err(`ingest: --parse-threads works in this process; on the daemon at ${target.conn.url} its ingest.parseThreads setting applies\n`);
       io.setExitCode(EXIT_USAGE);
       return;
+    }
+    if (flags.replace !== undefined) {
+      const expanded = await expandPaths(paths);
+      if (!('error' in expanded) && expanded.files.length !== 1) {
+        io.err(`ingest: --replace takes one file to ingest, got ${expanded.files.length}\n`);
+        io.setExitCode(EXIT_USAGE);
+        return;
+      }
     }
     if (target.kind === 'store') await ingestHere(paths, flags, target.dir, io);
     else await ingestOnDaemon(paths, flags, target.conn, io);
@@ -121,8 +131,18 @@ async function ingestHere(paths: readonly string[], flags: IngestFlags, dir: str
   const parsePool = parsePoolOf(flags);
   try {
     await node.ensureSchema();
+    const sink = createStoreNodeSink(node);
+    if (flags.replace !== undefined) {
+      try {
+        flags = { ...flags, replaces: resolveFileRef(await sink.committedFiles(), flags.replace).contentHash };
+      } catch (e) {
+        io.err(`ingest: --replace: ${codeOf(e)}: ${messageOf(e)}; nothing was read\n`);
+        io.setExitCode(EXIT_REJECTED);
+        return;
+      }
+    }
     const ingest = system.spawn(ingestBehaviour({
-      sink: createStoreNodeSink(node), scanIntervalMs: 0, progressIntervalMs: 100, ...(parsePool ? { parsePool } : {}),
+      sink, scanIntervalMs: 0, progressIntervalMs: 100, ...(parsePool ? { parsePool } : {}),
       folders: { inbox: null, zoneInbox: null, processed: layout.processed, quarantine: layout.quarantine },
     }), { name: 'ingest' });
     listenToIngest(system, ingest, (ev) => bar.onEvent(ev));
@@ -298,6 +318,16 @@ async function ingestOnDaemon(paths: readonly string[], flags: IngestFlags, conn
     io.err(`ingest: ${expanded.error}; nothing was uploaded\n`);
     io.setExitCode(EXIT_REJECTED);
     return;
+  }
+  if (flags.replace !== undefined) {
+    try {
+      const { files } = await apiGet<{ files: StoredFile[] }>(conn, '/api/v1/consolidator/files');
+      flags = { ...flags, replaces: resolveFileRef(files, flags.replace).contentHash };
+    } catch (e) {
+      io.err(`ingest: --replace: ${codeOf(e)}: ${messageOf(e)}; nothing was uploaded\n`);
+      io.setExitCode(EXIT_REJECTED);
+      return;
+    }
   }
   // per file, in order: an upload (id) or an outcome already known (the daemon refused that file's upload)
   const slots: ({ id: string; file: string } | FileOutcome)[] = [];

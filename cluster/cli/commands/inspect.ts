@@ -77,13 +77,14 @@ export function parsePoolOf(flags: FileFlags): ParsePool | null {
   return threads > 0 ? new ParsePool({ threads }) : null;
 }
 
-export function fileOptions(flags: FileFlags): { format?: string; zones?: ZoneOptions; lenient?: boolean; maxProblems?: number; tz?: string } {
+export function fileOptions(flags: FileFlags): { format?: string; zones?: ZoneOptions; lenient?: boolean; maxProblems?: number; tz?: string; replaces?: string } {
   return {
     ...(flags.format !== undefined ? { format: flags.format } : {}),
     ...(flags.zones !== undefined || flags.session !== undefined ? { zones: parseZoneSpec(flags.zones ?? 'equal:4', flags.session) } : {}),
     ...(flags.lenient ? { lenient: true } : {}),
     ...(flags.maxProblems !== undefined ? { maxProblems: flags.maxProblems } : {}),
     ...(flags.tz !== undefined ? { tz: flags.tz } : {}),
+    ...(flags.replaces !== undefined ? { replaces: flags.replaces } : {}),
   };
 }
 

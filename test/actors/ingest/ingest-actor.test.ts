@@ -95,6 +95,56 @@ describe('ingest actor', () => {
     } finally { await h.close(); }
   });
 
+  it('replaces a stored file with a corrected export: the same strategy names, the old rows gone once the new file is stored', async () => {
+    const corrected = await generateDataset({ outDir: join(root, 'corrected'), strategies: 3, days: 12, seed: 8 });
+    const h = await startHarness({ dir: tempDir('strata-ingest-replace-') });
+    try {
+      const old = only(await h.request([join(ds.outDir, 'f6_python_multi.xlsx')]), 'committed');
+      const names = old.summary.strategies.map((st) => st.name);
+      // a corrected file that fails replaces nothing
+      const bad = join(h.dir, 'f6_python_multi.xlsx');
+      writeFileSync(bad, 'not a workbook');
+      only(await h.request([bad], { replaces: old.contentHash }), 'rejected');
+      expect(await h.sink.committed(old.contentHash)).not.toBeNull();
+      const fresh = only(await h.request([join(corrected.outDir, 'f6_python_multi.xlsx')], { replaces: old.contentHash }), 'committed');
+      expect(fresh.replaced).toMatchObject({ contentHash: old.contentHash, strategyIds: old.summary.strategies.map((st) => st.strategyId) });
+      // the names were free: no " (2)"
+      expect(fresh.summary.strategies.map((st) => st.name)).toEqual(names);
+      expect(await h.sink.committed(old.contentHash)).toBeNull();
+      expect([await h.count('strategies'), await h.count('daily_pnl')]).toEqual([fresh.summary.rows.strategies, fresh.summary.rows.daily_pnl]);
+      expect(await h.waitFor((e) => e.type === 'ingest.file.removed')).toMatchObject({ contentHash: old.contentHash });
+      // replacing a file that is gone: stored as a new file (nothing to remove)
+      const again = only(await h.request([join(ds.outDir, 'f1_backinzo.csv')], { replaces: old.contentHash }), 'committed');
+      expect(again.replaced).toBeNull();
+    } finally { await h.close(); }
+  });
+
+  it('finishes a replacement at the next start when removing the replaced file failed', async () => {
+    const corrected = await generateDataset({ outDir: join(root, 'corrected-2'), strategies: 3, days: 12, seed: 9 });
+    const dir = tempDir('strata-ingest-replace-crash-');
+    let failOnce = true;
+    let oldHash = '';
+    const h = await startHarness({
+      dir,
+      wrapSink: (sink) => ({ ...sink, abort: async (hash) => { if (hash === oldHash && failOnce) { failOnce = false; throw Object.assign(new Error('store went away'), { code: 'STRATA_NODE_UNREACHABLE' }); } return sink.abort(hash); } }),
+    });
+    let freshHash = '';
+    try {
+      oldHash = only(await h.request([join(ds.outDir, 'f1_backinzo.csv')]), 'committed').contentHash;
+      const fresh = only(await h.request([join(corrected.outDir, 'f1_backinzo.csv')], { replaces: oldHash }), 'committed');
+      freshHash = fresh.contentHash;
+      // stored, but the old one is still there: the outcome does not claim it was replaced
+      expect(fresh.replaced).toBeNull();
+      expect(await h.sink.committed(oldHash)).not.toBeNull();
+    } finally { await h.close(); }
+    const again = await startHarness({ dir });
+    try {
+      expect(await again.sink.committed(oldHash)).toBeNull();
+      expect(await again.sink.committed(freshHash)).not.toBeNull();
+      expect(await again.count('strategies')).toBe(1);
+    } finally { await again.close(); }
+  });
+
   it('rejects a bad file, leaves nothing behind, and quarantines a copy with a JSON and a text report', async () => {
     const h = await startHarness({ dir: tempDir('strata-ingest-bad-') });
     try {
