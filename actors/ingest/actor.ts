@@ -33,6 +33,8 @@ export interface IngestActorOptions {
   readonly requestQuarantine?: 'copy' | 'move';
   /** worker threads that parse large FORMAT_1 files in chunks (default: none, one thread parses) */
   readonly parsePool?: ParsePool;
+  /** an inbox file named as exactly one stored file replaces it (FileOptions.replaces); default false */
+  readonly replaceByName?: boolean;
 }
 
 export const DEFAULT_ZONE_OPTIONS: ZoneOptions = { method: 'equal', count: 4 };
@@ -282,6 +284,27 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       }
     }
 
+    /** For inbox files: the content hash of the one stored file with the same name, where there is exactly one. */
+    async function replacedByName(paths: readonly string[]): Promise<Map<string, string>> {
+      const byName = new Map<string, string[]>();
+      try {
+        for (const r of await sink.committedFiles()) {
+          const name = basename(r.file);
+          byName.set(name, [...(byName.get(name) ?? []), r.contentHash]);
+        }
+      } catch (e) {
+        ctx.log.warn({ code: errorFields(e).code }, 'ingest: the stored files could not be listed; inbox files are read as new files');
+        return new Map();
+      }
+      const out = new Map<string, string>();
+      for (const p of paths) {
+        const hashes = byName.get(basename(p)) ?? [];
+        if (hashes.length === 1) out.set(p, hashes[0]!);
+        else if (hashes.length > 1) ctx.log.warn({ file: p, stored: hashes }, `ingest: ${hashes.length} stored files are named ${basename(p)}; this one replaces none of them (strata files remove, or --replace with a hash)`);
+      }
+      return out;
+    }
+
     /** Removes a stored file's rows and journal record (ingest.remove), and answers. */
     async function removeFile(contentHash: string, replyTo: ActorRef<IngestRemoveReply>): Promise<void> {
       try {
@@ -367,7 +390,12 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
           case 'ingest.scan': {
             for (const { watch, origin } of watches) {
               const ready = await watch.look();
-              enqueue(ready.map((path) => ({ path, origin, options: options.inboxOptions ?? {}, requestId: null })));
+              if (ready.length === 0) continue;
+              const replacing = options.replaceByName ? await replacedByName(ready) : new Map<string, string>();
+              enqueue(ready.map((path) => {
+                const replaces = replacing.get(path);
+                return { path, origin, options: { ...(options.inboxOptions ?? {}), ...(replaces ? { replaces } : {}) }, requestId: null };
+              }));
             }
             return;
           }

@@ -148,6 +148,10 @@ export const configSchema = z.strictObject({
     /** finished uploads (committed, duplicate, rejected) remembered with their outcomes; the oldest beyond this
      *  are forgotten (a rejected one's file in uploads/ too), so a daemon that takes uploads for weeks stays bounded */
     retainUploads: z.number().int().min(1).max(1_000_000).default(1_000),
+    /** a file dropped in an inbox with the name of exactly one stored file replaces it (a corrected export: the same
+     *  strategy names, the old rows removed once the new file is stored); off: it is a new file, its clashing
+     *  strategy names suffixed " (2)" */
+    replaceByName: z.boolean().default(false),
     /** worker threads that parse a large FORMAT_1 file (8 MiB or more, all-or-nothing) in 2 MiB chunks; 0: the
      *  ingest actor's own thread parses every file. Threads start with the first such file and stop after 30 s
      *  without one. Default: 2 from 8 cores on, none below (defaultParseThreads). */

@@ -238,7 +238,7 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
 
   // ingest
   const ingest = await startIngestService({
-    system, sink: store.ingestSink(), root: join(dataDir, 'ingest'), watchInbox: c0.ingest.watchInbox, scanIntervalMs: c0.ingest.scanIntervalMs, retainUploads: c0.ingest.retainUploads, parseThreads: c0.ingest.parseThreads,
+    system, sink: store.ingestSink(), root: join(dataDir, 'ingest'), watchInbox: c0.ingest.watchInbox, scanIntervalMs: c0.ingest.scanIntervalMs, retainUploads: c0.ingest.retainUploads, parseThreads: c0.ingest.parseThreads, replaceByName: c0.ingest.replaceByName,
   });
   const ingestCounts: Record<string, number> = { committed: 0, duplicate: 0, rejected: 0, failed: 0 };
   let ingestRate = 0;

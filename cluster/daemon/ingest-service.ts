@@ -29,6 +29,8 @@ export interface IngestServiceOptions {
   readonly retainUploads?: number;
   /** threads that parse large FORMAT_1 files in chunks; 0 (default): the ingest actor's thread parses */
   readonly parseThreads?: number;
+  /** an inbox file named as exactly one stored file replaces it (config ingest.replaceByName) */
+  readonly replaceByName?: boolean;
 }
 
 type Upload = UploadView & { readonly path: string };
@@ -96,6 +98,7 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
     folders: o.watchInbox ? folders : { ...folders, inbox: null, zoneInbox: null },
     scanIntervalMs: o.watchInbox ? o.scanIntervalMs : 0,
     progressIntervalMs: 250,
+    ...(o.replaceByName ? { replaceByName: true } : {}),
   }), { name: 'ingest', supervision: { kind: 'one-for-one', maxRestarts: 10, withinMs: 60_000 } });
   const listeners = new Set<(e: IngestEvent) => void>();
   listenToIngest(o.system, ref, (ev) => { followRecovery(ev); for (const fn of listeners) fn(ev); }, 'ingest-events');

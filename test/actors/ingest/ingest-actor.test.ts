@@ -211,6 +211,33 @@ describe('ingest actor', () => {
     } finally { await h.close(); }
   });
 
+  it('with replaceByName, an inbox file named as one stored file replaces it; without, it is a new file with a suffixed name', async () => {
+    const corrected = await generateDataset({ outDir: join(root, 'corrected-inbox'), strategies: 3, days: 12, seed: 10 });
+    for (const replaceByName of [true, false]) {
+      const h = await startHarness({ dir: tempDir('strata-ingest-inbox-replace-'), scanIntervalMs: 20, replaceByName });
+      try {
+        const finished = (n: number) => h.waitFor((e) => e.type === 'ingest.file.finished' && h.events.filter((x) => x.type === 'ingest.file.finished').length >= n);
+        copyFileSync(join(ds.outDir, 'f1_backinzo.csv'), join(h.folders.inbox!, 'f1_backinzo.csv'));
+        await finished(1);
+        copyFileSync(join(corrected.outDir, 'f1_backinzo.csv'), join(h.folders.inbox!, 'f1_backinzo.csv'));
+        await finished(2);
+        const outcomes = h.events.flatMap((e) => (e.type === 'ingest.file.finished' ? [e.outcome] : []));
+        expect(outcomes.map((o) => o.status)).toEqual(['committed', 'committed']);
+        const [first, second] = outcomes as Extract<FileOutcome, { status: 'committed' }>[];
+        const files = await h.sink.committedFiles();
+        if (replaceByName) {
+          expect(second!.replaced?.contentHash).toBe(first!.contentHash);
+          expect(second!.summary.strategies[0]!.name).toBe('f1_backinzo');
+          expect(files.map((f) => f.contentHash)).toEqual([second!.contentHash]);
+        } else {
+          expect(second!.replaced).toBeNull();
+          expect(second!.summary.strategies[0]!.name).toBe('f1_backinzo (2)');
+          expect(files).toHaveLength(2);
+        }
+      } finally { await h.close(); }
+    }
+  });
+
   it('publishes progress with rows, rows/s, bytes and an ETA', async () => {
     const h = await startHarness({ dir: tempDir('strata-ingest-progress-'), batchRows: 4000 });
     try {
