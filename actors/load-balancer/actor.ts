@@ -8,7 +8,7 @@ import { createActor, type Actor } from 'xstate';
 import { EngineError } from '../../engine/engine-error.ts';
 import {
   assemblePnlMatrix, concatResults, mergeSortedResults, normalizeBatch, PARTITIONED_TABLES, partitionCount, partitionIds,
-  partitionOf, partitionsToCopy, placementMoves, placePartitions, planReads, rebalance, tableSpec, textInFilter,
+  LIST_CONTAINS_MAX, partitionOf, partitionsToCopy, placementMoves, placePartitions, planReads, rebalance, tableSpec, textInFilter,
   type ColumnBatch, type PartitionChecksum, type PartitionedTableName, type PartitionScheme, type Placement, type ResultSet, type SqlParam,
 } from '../../engine/store/index.ts';
 import type { ActorContext, Behaviour } from '../../runtime/index.ts';
@@ -113,6 +113,23 @@ const asError = (e: unknown): ErrorLike => toHostError(e);
 const isRetryable = (e: unknown): boolean => asError(e).retryable;
 const READ_SQL = /^\s*(SELECT|WITH)\b/i;
 const IN_CHUNK = 500;
+
+/** The trading days of a (strategy_id, trading_day, …) result's rows whose strategy is in `wanted`. */
+function daysOfWanted(r: ResultSet, wanted: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  const s = r.columns.find((col) => col.name === 'strategy_id');
+  const d = r.columns.find((col) => col.name === 'trading_day');
+  if (!s || !d || s.type !== 'text' || d.type !== 'text') return out;
+  // dictionary columns (DuckDB results): each distinct id is looked up once
+  const keep = s.dictionary ? s.dictionary.values.map((id) => id !== null && wanted.has(id)) : null;
+  for (let i = 0; i < r.rowCount; i++) {
+    const ok = keep ? (s.dictionary!.codes[i]! >= 0 && keep[s.dictionary!.codes[i]!]!) : wanted.has(s.values[i] ?? '');
+    if (!ok) continue;
+    const day = d.dictionary ? (d.dictionary.codes[i]! >= 0 ? d.dictionary.values[d.dictionary.codes[i]!] : null) : d.values[i];
+    if (day !== null && day !== undefined) out.add(day);
+  }
+  return out;
+}
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -439,8 +456,22 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         }
       }
       const idsFor = (ps: readonly number[]): string[] => (o.scheme.kind === 'hash' ? ps.flatMap((p) => byPartition.get(p) ?? []) : [...ids]);
+      const dayFilter = `${from !== null ? ' AND trading_day >= ?' : ''}${to !== null ? ' AND trading_day <= ?' : ''}`;
+      const dayParams = [...(from !== null ? [from] : []), ...(to !== null ? [to] : [])];
       const parts = await tracked(scatter(o.scheme.kind === 'hash' ? [...byPartition.keys()] : Array.from({ length: P }, (_, p) => p), 'pnlMatrix', async (m, ps) => {
-        const out: { pnl: ResultSet[]; ranges: ResultSet[] } = { pnl: [], ranges: [] };
+        const out: { pnl: ResultSet[]; ranges: ResultSet[]; whole: boolean } = { pnl: [], ranges: [], whole: false };
+        // A DuckDB node's share past LIST_CONTAINS_MAX ids would be a semi-join, whose hash table's freed blocks
+        // DuckDB keeps referenced for a long while (engine/store/id-filter.ts): when the ids are at least half of
+        // the strategies stored in those partitions, the partitions are read whole (a partition mask, no join)
+        // and the other strategies' rows are left out here. Its strategies rows come first; they are the ranges.
+        const mine = idsFor(ps);
+        if (m.kind === 'duckdb' && mine.length > LIST_CONTAINS_MAX) {
+          const ranges = await call(m, 'query', [`SELECT strategy_id, first_trading_day, last_trading_day FROM strategies WHERE ${partitionFilter(m, ps)}`, [], { timeoutMs }], timeoutMs) as ResultSet;
+          if (mine.length * 2 >= ranges.rowCount) {
+            const pnl = await call(m, 'query', [`SELECT strategy_id, trading_day, pnl, n_trades FROM daily_pnl WHERE ${partitionFilter(m, ps)} AND zone = ?${dayFilter}`, [zone, ...dayParams], { timeoutMs }], timeoutMs) as ResultSet;
+            return { pnl: [pnl], ranges: [ranges], whole: true };
+          }
+        }
         // Each chunk is filtered to the partitions of its own ids (ids come grouped by partition). Chunks stay at
         // IN_CHUNK on DuckDB too: a node's list of up to LIST_CONTAINS_MAX ids is tested per row (no join), a longer
         // one is a semi-join. Splitting longer lists into list_contains chunks of 128 made the 500 × 2,000 matrix
@@ -448,8 +479,6 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         for (const idChunk of chunk(idsFor(ps), IN_CHUNK)) {
           const chunkPartitions = o.scheme.kind === 'hash' ? [...new Set(idChunk.map((id) => partitionOfId.get(id)!))] : ps;
           const where = `${partitionFilter(m, chunkPartitions)} AND ${textInFilter(m.kind, 'strategy_id', idChunk.length)}`;
-          const dayFilter = `${from !== null ? ' AND trading_day >= ?' : ''}${to !== null ? ' AND trading_day <= ?' : ''}`;
-          const dayParams = [...(from !== null ? [from] : []), ...(to !== null ? [to] : [])];
           const [pnl, ranges] = await Promise.all([
             // n_trades too: a job's trade counts come with its matrix, not from a statement of their own
             call(m, 'query', [`SELECT strategy_id, trading_day, pnl, n_trades FROM daily_pnl WHERE ${where} AND zone = ?${dayFilter}`, [...idChunk, zone, ...dayParams], { timeoutMs }], timeoutMs),
@@ -462,9 +491,15 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       }));
       const pnl = parts.flatMap((x) => x.pnl);
       const days = new Set<string>();
-      for (const r of pnl) {
-        const c = r.columns.find((col) => col.name === 'trading_day');
-        if (c && c.type === 'text') for (const d of c.dictionary ? c.dictionary.values : c.values) if (d !== null) days.add(d);
+      const wanted = new Set(ids);
+      for (const part of parts) {
+        for (const r of part.pnl) {
+          const c = r.columns.find((col) => col.name === 'trading_day');
+          if (!c || c.type !== 'text') continue;
+          // a whole partition's rows: only the wanted strategies' days make the matrix's days
+          if (part.whole) { for (const d of daysOfWanted(r, wanted)) days.add(d); continue; }
+          for (const d of c.dictionary ? c.dictionary.values : c.values) if (d !== null) days.add(d);
+        }
       }
       const activeRange = new Map<string, { first: string; last: string }>();
       for (const r of parts.flatMap((x) => x.ranges)) {

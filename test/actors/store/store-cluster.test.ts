@@ -102,6 +102,41 @@ describe('store cluster on worker threads', () => {
     }
   });
 
+  it('reads whole partitions when a node\'s share is most of what they hold, and keeps the asked strategies\' cells and days only', async () => {
+    // 900 strategies with their strategies rows; 700 asked (~230 on each node's share, past LIST_CONTAINS_MAX, and
+    // more than half of its partitions' strategies), and the 200 others have two extra days the matrix must not get
+    const all = Array.from({ length: 900 }, (_, i) => `whole-${i}`);
+    const asked = all.filter((_, i) => i % 9 !== 0 && i % 9 !== 4);
+    const others = all.filter((id) => !asked.includes(id));
+    const strategiesRows = (ids: readonly string[]) => ({
+      rowCount: ids.length,
+      columns: {
+        strategy_id: [...ids], strategy_name: [...ids], source_format: ids.map(() => 'test'), source_file: ids.map(() => 'x.csv'),
+        strategy_type: ids.map(() => 'UNKNOWN'), currency: ids.map(() => 'INR'), first_trading_day: ids.map(() => day(200)), last_trading_day: ids.map(() => day(203)),
+      },
+    });
+    await h.cluster.append('strategies', strategiesRows(all));
+    await h.cluster.append('daily_pnl', pnlBatch(asked, 4, 3, 200));
+    await h.cluster.append('daily_pnl', pnlBatch(others, 6, 4, 198));
+    try {
+      const m = await h.cluster.pnlMatrix(asked);
+      expect(m.days).toEqual([200, 201, 202, 203].map((d) => day(d)));
+      const pnl = pnlBatch(asked, 4, 3, 200).columns['pnl'] as Float64Array;
+      for (let k = 0; k < asked.length; k++) expect(Array.from(m.values.subarray(k * 4, k * 4 + 4)), asked[k]).toEqual(Array.from(pnl.subarray(k * 4, k * 4 + 4)));
+      expect(Array.from(m.trades!).every((n) => n === 4)).toBe(true);
+      // a fifth of them: the id-list form, the same cells
+      const few = asked.filter((_, i) => i % 5 === 0);
+      const f = await h.cluster.pnlMatrix(few);
+      expect(f.days).toEqual(m.days);
+      for (let k = 0; k < few.length; k++) {
+        const at = asked.indexOf(few[k]!);
+        expect(Array.from(f.values.subarray(k * 4, k * 4 + 4)), few[k]).toEqual(Array.from(pnl.subarray(at * 4, at * 4 + 4)));
+      }
+    } finally {
+      await h.cluster.deleteStrategies(all);
+    }
+  });
+
   it('stores hostile strategy names and values verbatim', async () => {
     const hostile = [`it's "quoted"`, 'a,b;c', "'; DROP TABLE daily_pnl; --", 'ünïcödé 🚀 策略', 'back\\slash %_?', '?', 'x\ny\tz'];
     const n = hostile.length;
