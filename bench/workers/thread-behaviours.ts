@@ -1,5 +1,15 @@
-// The behaviour catalogue the threads benchmark places on a worker thread.
+// The behaviour catalogue the threads benchmark places on a worker thread, and on that thread the raw baselines'
+// port: the benchmark sends it with postMessageToThread, so raw and actor traffic cross between the same threads.
+import { isMainThread, threadId, type MessagePort } from 'node:worker_threads';
 import { defineBehaviours, type ActorRef, type AnyActorRef, type Behaviour } from '../../runtime/index.ts';
+import { serveRawPipe } from './raw-pipe.ts';
+
+if (!isMainThread) {
+  process.on('workerMessage', (value: unknown) => {
+    const v = value as { kind?: string; port?: MessagePort } | null;
+    if (v?.kind === 'raw-pipe' && v.port) serveRawPipe(v.port);
+  });
+}
 
 export type SinkMsg =
   | { type: 'n'; i: number }
@@ -10,7 +20,7 @@ export type SinkMsg =
 // replies as the raw baseline's worker does ({ i } back); its own ref only when asked, once, at set-up
 export type EchoMsg =
   | { type: 'ping'; i: number; replyTo: ActorRef<{ type: 'pong'; i: number }> }
-  | { type: 'self?'; replyTo: ActorRef<{ type: 'self'; self: AnyActorRef }> };
+  | { type: 'self?'; replyTo: ActorRef<{ type: 'self'; self: AnyActorRef; threadId: number }> };
 
 const sink = (): Behaviour<SinkMsg> => (ctx) => {
   let count = 0;
@@ -46,7 +56,7 @@ const sink = (): Behaviour<SinkMsg> => (ctx) => {
 
 const echo = (): Behaviour<EchoMsg> => (ctx) => ({
   receive(m) {
-    if (m.type === 'self?') m.replyTo.tell({ type: 'self', self: ctx.self });
+    if (m.type === 'self?') m.replyTo.tell({ type: 'self', self: ctx.self, threadId });
     else m.replyTo.tell({ type: 'pong', i: m.i });
   },
 });
