@@ -72,6 +72,9 @@ export function jobDetailText(j: DaemonJobView, now = Date.now()): string {
       if (p.etaMs !== null) parts.push(`ETA ${seconds(p.etaMs)}`);
     }
     rows.push(['progress', parts.join(', ')]);
+  } else if (j.run && j.finishedAt !== null && j.run.checkpointEvaluations > 0) {
+    // a finished job fetched on its own has no live progress: the scheduler knows what its result took
+    rows.push(['progress', `${count(j.run.checkpointEvaluations)} evaluations`]);
   }
   const r = j.run;
   if (r) {

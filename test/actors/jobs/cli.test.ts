@@ -71,6 +71,11 @@ describe('strata optimize and strata jobs', () => {
     const ran = await run(['jobs', 'run', '--store', store, '--generated', '30x260:4', '--threads', '1']);
     expect(ran.code).toBe(0);
     expect(ran.out).toMatch(/job-000003\s+completed\s+high/);
+    // a finished job shown on its own: what its result took, from the journal
+    const done = await run(['jobs', 'show', 'job-000003', '--store', store]);
+    expect(done.out).toMatch(/\n {2}progress +2,000 evaluations\n/);
+    expect(done.out).toMatch(/\n {2}runs +1 attempt, 0 failures, 0 interruptions; /);
+    expect(done.out).toMatch(/\n {2}result +strata jobs result job-000003\n/);
     await run(['jobs', 'resume', 'job-000002', '--store', store]);
     const list = await run(['jobs', 'list', '--store', store, '--status', 'queued,cancelled', '--json']);
     expect((JSON.parse(list.out) as { id: string; status: string }[]).map((j) => [j.id, j.status])).toEqual([['job-000001', 'cancelled'], ['job-000002', 'queued']]);
