@@ -261,12 +261,18 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       }
     }
 
-    /** After a replacing file's commit: the replaced file's rows and record go. */
-    async function removeReplaced(replaced: JournalRecord, by: string): Promise<void> {
-      await sink.abort(replaced.contentHash);
-      ctx.log.info({ file: replaced.file, contentHash: replaced.contentHash, by }, 'ingest: stored file replaced');
-      publish({ type: 'ingest.file.removed', file: replaced.file, contentHash: replaced.contentHash, strategies: replaced.strategyIds.length });
+    /**
+     * A stored file's rows go (the delete by strategy id a failed file gets) and then its journal record, so a crash
+     * half-way leaves a record whose removal can be asked again; subscribers hear of it.
+     */
+    async function dropStored(record: JournalRecord, why: string): Promise<void> {
+      await sink.abort(record.contentHash);
+      ctx.log.info({ file: record.file, contentHash: record.contentHash, strategies: record.strategyIds.length }, `ingest: stored file ${why}`);
+      publish({ type: 'ingest.file.removed', file: record.file, contentHash: record.contentHash, strategies: record.strategyIds.length });
     }
+
+    /** After a replacing file's commit: the replaced file's rows and record go. */
+    const removeReplaced = (replaced: JournalRecord, by: string): Promise<void> => dropStored(replaced, `replaced by ${by}`);
 
     /**
      * At start: a replacement a crash cut short between the new file's commit and the old one's removal is
@@ -308,18 +314,14 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
     /** Removes a stored file's rows and journal record (ingest.remove), and answers. */
     async function removeFile(contentHash: string, replyTo: ActorRef<IngestRemoveReply>): Promise<void> {
       try {
-        const record = (await sink.committedFiles()).find((r) => r.contentHash === contentHash);
+        const record = await sink.committed(contentHash);
         if (!record) {
           const writing = (await sink.unfinished()).some((r) => r.contentHash === contentHash);
           throw writing
             ? ingestError('STRATA_INGEST_FILE_BUSY', `file ${contentHash} is being ingested right now; remove it once it is done`, { contentHash })
             : ingestError('STRATA_INGEST_UNKNOWN_FILE', `no stored file has content hash ${contentHash}`, { contentHash });
         }
-        // the same rows-by-strategy delete a failed file gets; the journal record goes last, so a crash half-way
-        // leaves a record whose remove can be asked again
-        await sink.abort(record.contentHash);
-        ctx.log.info({ file: record.file, contentHash: record.contentHash, strategies: record.strategyIds.length }, 'ingest: stored file removed on request');
-        publish({ type: 'ingest.file.removed', file: record.file, contentHash: record.contentHash, strategies: record.strategyIds.length });
+        await dropStored(record, 'removed on request');
         replyTo.tell({ type: 'ingest.remove.ok', removed: storedFile(record) });
       } catch (e) {
         const { code, message } = errorFields(e);
