@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register as registerFiles } from '../../cluster/cli/commands/files.ts';
 import { register as registerIngest } from '../../cluster/cli/commands/ingest.ts';
+import { register as registerOptimize } from '../../cluster/cli/commands/optimize.ts';
 import { generateDataset, type Dataset } from '../../engine/formats/index.ts';
 import { OPERATOR, VIEWER, startHarness, type Harness } from '../api/daemon-harness.ts';
 import { runCli } from '../support/cli.ts';
@@ -38,6 +39,23 @@ describe('strata files on a daemon', () => {
     const json = JSON.parse((await cli('files', 'list', '--json', ...onDaemon(VIEWER))).out) as { contentHash: string; strategyIds: string[] }[];
     expect(json).toHaveLength(3);
     expect(json.every((f) => /^[0-9a-f]{64}$/.test(f.contentHash))).toBe(true);
+  });
+
+  it('optimises over the strategies of named stored files (--files), with or without --strategy-ids', async () => {
+    const files = (await h.request('GET', '/api/v1/consolidator/files')).body.files as { contentHash: string; file: string; strategyIds: string[] }[];
+    const f6 = files.find((f) => f.file.endsWith('f6_python_multi.xlsx'))!;
+    const f1 = files.find((f) => f.file.endsWith('f1_backinzo.csv'))!;
+    const job = ['--k', '2', '--evaluations', '200', '--algorithm', 'random-search', '--walk-forward', '0', '--bootstrap', '0', '--json'];
+    const r = await runCli([registerOptimize], ['optimize', '--files', 'f6_python_multi.xlsx', ...job, ...onDaemon()]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out) as { result: { nStrategies: number; best: { strategyIds: string[] } } };
+    expect(out.result.nStrategies).toBe(f6.strategyIds.length);
+    expect(out.result.best.strategyIds.every((id) => f6.strategyIds.includes(id))).toBe(true);
+    const both = JSON.parse((await runCli([registerOptimize], ['optimize', '--files', f6.contentHash.slice(0, 10), '--strategy-ids', f1.strategyIds[0]!, ...job, ...onDaemon()])).out) as typeof out;
+    expect(both.result.nStrategies).toBe(f6.strategyIds.length + 1);
+    const unknown = await runCli([registerOptimize], ['optimize', '--files', 'nope.csv', ...job, ...onDaemon()]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('optimize: STRATA_INGEST_UNKNOWN_FILE: no stored file has a content hash starting "nope.csv" or the name "nope.csv"');
   });
 
   it('removes a file by name: a job universe no longer sees its strategies, the others stay, the journal forgets it', async () => {
@@ -150,5 +168,9 @@ describe('strata files on a store folder', () => {
     expect(replaced.code).toBe(0);
     expect(replaced.out).toMatch(/replaced f1_backinzo\.csv \([0-9a-f]{12}\), its rows removed/);
     expect((JSON.parse((await cli('files', 'list', '--json', '--store', store)).out) as unknown[])).toHaveLength(1);
+    // a job over that file's strategies, in this process
+    const opt = await runCli([registerOptimize], ['optimize', '--store', store, '--files', 'f1_backinzo.csv', '--k', '1', '--evaluations', '50', '--algorithm', 'random-search', '--walk-forward', '0', '--bootstrap', '0', '--threads', '1', '--json']);
+    expect(opt.code).toBe(0);
+    expect((JSON.parse(opt.out) as { result: { nStrategies: number } }).result.nStrategies).toBe(1);
   });
 });

@@ -10,11 +10,13 @@
 //     own pool and store apply, so --threads and --generated are usage errors there.
 // --detach only queues the job. Exit 0 completed (or queued with --detach), 1 refused / failed / cancelled,
 // 2 usage error. Also the store-folder plumbing `strata jobs` shares.
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { etaText, stderrBar } from './progress-bar.ts';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
+import { createStoreNodeSink, type StoredFile } from '../../../actors/ingest/index.ts';
 import { createJobService, type JobEvent, type JobService } from '../../../actors/job-scheduler/index.ts';
 import { createGeneratedMatrixSource, createStoreMatrixSource, PRIORITIES, type JobResult, type MatrixSource } from '../../../engine/jobs/index.ts';
 import { openDuckDbNode, type StoreNode } from '../../../engine/store/index.ts';
@@ -23,7 +25,8 @@ import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
 import { apiGet, apiGetPatiently, apiPost, type Connection } from '../../api/client.ts';
 import type { JobView as DaemonJobView } from '../../daemon/services.ts';
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
-import { addTargetFlags, targetFor } from './target.ts';
+import { resolveFileRef } from './stored-file-ref.ts';
+import { addTargetFlags, targetFor, type Target } from './target.ts';
 
 export { DEFAULT_STORE_DIR } from './target.ts';
 
@@ -168,6 +171,7 @@ export function progressBar(io: CliIo, primaryOf: (id: string) => string | undef
 interface OptimizeFlags {
   store?: string; url?: string; token?: string; dataDir?: string; spec?: string; algorithm: string; objectives: string; k?: number; kMin?: number; kMax?: number;
   from: string; to: string; zone?: string; underlyings?: string; strategyTypes?: string; maxStrategies?: number;
+  strategyIds?: string; files?: string;
   evaluations?: number; wallTime?: number; seed: number; priority?: string; deadline?: string; walkForward?: number; bootstrap?: number;
   params?: string; capital?: number; threads?: number; key?: string; generated?: { nStrategies: number; nDays: number; seed: number }; json?: boolean; detach?: boolean;
 }
@@ -178,6 +182,7 @@ export function specFromFlags(f: OptimizeFlags): Record<string, unknown> {
   const kMin = f.kMin ?? f.k ?? 10;
   const kMax = f.kMax ?? f.k ?? kMin;
   const universe = {
+    ...(f.strategyIds ? { strategyIds: list(f.strategyIds) } : {}),
     ...(f.underlyings ? { underlyings: list(f.underlyings) } : {}),
     ...(f.strategyTypes ? { strategyTypes: list(f.strategyTypes) } : {}),
     ...(f.maxStrategies !== undefined ? { maxStrategies: f.maxStrategies } : {}),
@@ -210,6 +215,25 @@ const positiveNumber = (v: string): number => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got ${JSON.stringify(v)}`);
   return n;
 };
+
+/** The strategy ids of stored files named as `strata files` names them, on the daemon or in the store folder. */
+async function strategyIdsOfFiles(target: Target, refs: readonly string[]): Promise<string[]> {
+  let files: readonly StoredFile[] = [];
+  if (target.kind === 'daemon') files = (await apiGet<{ files: StoredFile[] }>(target.conn, '/api/v1/consolidator/files')).files;
+  else {
+    const { storeFile } = jobsLayout(target.dir);
+    if (existsSync(storeFile)) {
+      const node = await openDuckDbNode({ path: storeFile });
+      try {
+        await node.ensureSchema();
+        files = await createStoreNodeSink(node).committedFiles();
+      } finally {
+        await node.close();
+      }
+    }
+  }
+  return refs.flatMap((r) => [...resolveFileRef(files, r).strategyIds]);
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const FINISHED: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -343,6 +367,8 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .option('--from <day>', 'first day (YYYY-MM-DD)', '1900-01-01')
     .option('--to <day>', 'last day (YYYY-MM-DD)', '2999-12-31')
     .option('--zone <zone>', 'daily_pnl zone (ALL when zones were off at ingest)')
+    .option('--strategy-ids <list>', 'universe: only these strategy ids (comma-separated)')
+    .option('--files <list>', 'universe: only the strategies of these stored files (content-hash prefixes or file names, as `strata files list` shows; with --strategy-ids, both)')
     .option('--underlyings <list>', 'universe: only these underlyings')
     .option('--strategy-types <list>', 'universe: only these strategy types')
     .option('--max-strategies <n>', 'universe: at most this many strategies', positiveInt)
@@ -372,9 +398,15 @@ export function register(program: Command, io: CliIo = processIo()): void {
     }
     let spec: unknown;
     try {
+      if (flags.files !== undefined && !flags.spec) {
+        if (flags.generated) throw new Error('--files names stored files; a --generated universe has none');
+        const ids = await strategyIdsOfFiles(target, list(flags.files) ?? []);
+        flags = { ...flags, strategyIds: [...new Set([...(list(flags.strategyIds) ?? []), ...ids])].join(',') };
+      }
       spec = flags.spec ? JSON.parse(await readFile(resolve(flags.spec), 'utf8')) : specFromFlags(flags);
     } catch (e) {
-      io.err(`optimize: ${(e as Error).message}\n`);
+      const code = (e as { code?: unknown }).code;
+      io.err(`optimize: ${typeof code === 'string' && code.startsWith('STRATA_') ? `${code}: ` : ''}${(e as Error).message}\n`);
       io.setExitCode(EXIT_REJECTED);
       return;
     }
