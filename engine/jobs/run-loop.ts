@@ -113,14 +113,22 @@ export async function runJobLoop(
   const runMs = (): number => priorRunMs + (hooks.now() - segmentStart);
   const checkpoint = (): RunCheckpoint => ({ algorithm: resolved, state: alg.checkpoint(), generation, evaluations: alg.evaluations(), runMs: runMs(), matrixDigest });
 
+  // The ETA's rate is measured from the first report on: the first batch also pays for starting the pool's
+  // threads and warming the code, and a job of a second was shown an ETA of a minute from it.
+  let firstReport: { at: number; evaluations: number } | null = null;
   const progress = (): RunProgress => {
-    const elapsed = hooks.now() - segmentStart;
-    const rate = elapsed > 0 ? ((alg.evaluations() - segmentEvals0) * 1000) / elapsed : 0;
-    let eta: number | null = budget !== null && rate > 0 ? ((budget - alg.evaluations()) * 1000) / rate : null;
+    const at = hooks.now();
+    const done = alg.evaluations();
+    const elapsed = at - segmentStart;
+    const rate = elapsed > 0 ? ((done - segmentEvals0) * 1000) / elapsed : 0;
+    let etaRate = 0;
+    if (firstReport === null) firstReport = { at, evaluations: done };
+    else if (at > firstReport.at && done > firstReport.evaluations) etaRate = ((done - firstReport.evaluations) * 1000) / (at - firstReport.at);
+    let eta: number | null = budget !== null && done >= budget ? 0 : budget !== null && etaRate > 0 ? ((budget - done) * 1000) / etaRate : null;
     if (wallMs !== null) eta = Math.min(eta ?? Number.POSITIVE_INFINITY, Math.max(0, wallMs - runMs()));
     const best = alg.best();
     return {
-      evaluations: alg.evaluations(), budget, generation,
+      evaluations: done, budget, generation,
       best: best ? { objectives: best.evaluation.objectives, violation: best.evaluation.violation } : null,
       evaluationsPerSec: rate, etaMs: eta, runMs: runMs(),
     };

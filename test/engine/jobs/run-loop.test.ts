@@ -67,4 +67,30 @@ describe('run loop', () => {
     const foreign = { ...(checkpoints[0] ?? { algorithm: { id: 'random-search', params: {}, recommended: false, reasons: [] }, state: null, generation: 0, evaluations: 0, runMs: 0 }), matrixDigest: 'f'.repeat(64) } as RunCheckpoint;
     await expect(runJobLoop(s.spec, s.problem, s.digest, foreign, hooks(s.evaluator, [], null))).rejects.toMatchObject({ code: 'STRATA_JOB_MATRIX_CHANGED' });
   });
+
+  it('estimates the ETA from the first report on, not from a first batch that also started the pool', async () => {
+    const s = await setup('random-search');
+    // a fake clock: the first batch takes 2,000 ms (threads starting, code warming), every later one 10 ms
+    let clock = 0;
+    let batches = 0;
+    const reports: { evaluations: number; etaMs: number | null; evaluationsPerSec: number }[] = [];
+    const out = await runJobLoop(s.spec, s.problem, s.digest, null, {
+      evaluate: async (batch) => { clock += batches++ === 0 ? 2_000 : 10; return s.evaluator.evaluate(batch); },
+      checkpointGenerations: 0, checkpointMs: 0, progressMs: 0,
+      onCheckpoint: async () => {},
+      onProgress: (p) => reports.push({ evaluations: p.evaluations, etaMs: p.etaMs, evaluationsPerSec: p.evaluationsPerSec }),
+      stopRequested: () => null,
+      now: () => clock,
+    });
+    expect(out.kind).toBe('finished');
+    expect(reports.length).toBeGreaterThan(3);
+    // the first report has nothing to go by yet; the second goes by the batches after the first
+    expect(reports[0]!.etaMs).toBeNull();
+    const second = reports[1]!;
+    const perBatch = second.evaluations - reports[0]!.evaluations;
+    expect(second.etaMs).toBeCloseTo(((600 - second.evaluations) / perBatch) * 10, 6);
+    // the whole run's rate still counts from the start (what evaluationsPerSec reports)
+    expect(second.evaluationsPerSec).toBeCloseTo((second.evaluations * 1000) / 2_010, 6);
+    expect(reports.at(-1)!.etaMs).toBe(0);
+  });
 });
