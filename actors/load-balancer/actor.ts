@@ -476,7 +476,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         // IN_CHUNK on DuckDB too: a node's list of up to LIST_CONTAINS_MAX ids is tested per row (no join), a longer
         // one is a semi-join. Splitting longer lists into list_contains chunks of 128 made the 500 × 2,000 matrix
         // load 1.6–1.8× slower (365–457 against 204–230 ms; chunks of 16–64 slower still), so it was not kept.
-        for (const idChunk of chunk(idsFor(ps), IN_CHUNK)) {
+        for (const idChunk of chunk(mine, IN_CHUNK)) {
           const chunkPartitions = o.scheme.kind === 'hash' ? [...new Set(idChunk.map((id) => partitionOfId.get(id)!))] : ps;
           const where = `${partitionFilter(m, chunkPartitions)} AND ${textInFilter(m.kind, 'strategy_id', idChunk.length)}`;
           const [pnl, ranges] = await Promise.all([

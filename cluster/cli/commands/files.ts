@@ -11,10 +11,10 @@ import { pino } from 'pino';
 import { createStoreNodeSink, ingestBehaviour, type IngestCommand, type IngestListReply, type IngestRemoveReply, type StoredFile } from '../../../actors/ingest/index.ts';
 import { openDuckDbNode } from '../../../engine/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
-import { apiDelete, apiGet, type Connection } from '../../api/client.ts';
+import { apiDelete, type Connection } from '../../api/client.ts';
 import { storeLayout } from './ingest.ts';
 import { EXIT_OK, EXIT_REJECTED, processIo, usageExits, type CliIo } from './inspect.ts';
-import { count, fileLine, resolveFileRef } from './stored-file-ref.ts';
+import { count, daemonStoredFiles, fileLine, resolveFileRef } from './stored-file-ref.ts';
 import { addTargetFlags, targetFor, type TargetFlags } from './target.ts';
 
 interface Flags extends TargetFlags { json?: boolean }
@@ -30,7 +30,7 @@ interface FilesBackend {
 function daemonBackend(conn: Connection): FilesBackend {
   return {
     where: `daemon ${conn.url}`,
-    list: async () => (await apiGet<{ files: StoredFile[] }>(conn, '/api/v1/consolidator/files')).files,
+    list: () => daemonStoredFiles(conn),
     remove: async (hash) => (await apiDelete<{ removed: StoredFile }>(conn, `/api/v1/consolidator/files/${hash}`)).removed,
     close: async () => {},
   };

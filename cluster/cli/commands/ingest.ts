@@ -15,15 +15,15 @@ import { pino } from 'pino';
 import WebSocket from 'ws';
 import {
   createStoreNodeSink, ingestBehaviour, listenToIngest, listFiles,
-  type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply, type StoredFile,
+  type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply,
 } from '../../../actors/ingest/index.ts';
 import { describeProblem, formatInspection } from '../../../engine/formats/index.ts';
 import { openDuckDbNode } from '../../../engine/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
-import { apiGet, apiGetPatiently, apiPost, apiUploadFile, eventsUrl, type Connection } from '../../api/client.ts';
+import { apiGetPatiently, apiPost, apiUploadFile, eventsUrl, type Connection } from '../../api/client.ts';
 import { pickFileOptions, type IngestFileOptions, type UploadView } from '../../daemon/services.ts';
 import { addFileFlags, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, fileOptions, parsePoolOf, processIo, usageExits, type CliIo, type FileFlags } from './inspect.ts';
-import { resolveFileRef } from './stored-file-ref.ts';
+import { daemonStoredFiles, resolveFileRef } from './stored-file-ref.ts';
 import { addTargetFlags, targetFor, type TargetFlags } from './target.ts';
 
 export { DEFAULT_STORE_DIR } from './target.ts';
@@ -321,8 +321,7 @@ async function ingestOnDaemon(paths: readonly string[], flags: IngestFlags, conn
   }
   if (flags.replace !== undefined) {
     try {
-      const { files } = await apiGet<{ files: StoredFile[] }>(conn, '/api/v1/consolidator/files');
-      flags = { ...flags, replaces: resolveFileRef(files, flags.replace).contentHash };
+      flags = { ...flags, replaces: resolveFileRef(await daemonStoredFiles(conn), flags.replace).contentHash };
     } catch (e) {
       io.err(`ingest: --replace: ${codeOf(e)}: ${messageOf(e)}; nothing was uploaded\n`);
       io.setExitCode(EXIT_REJECTED);

@@ -25,7 +25,7 @@ import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
 import { apiGet, apiGetPatiently, apiPost, type Connection } from '../../api/client.ts';
 import type { JobView as DaemonJobView } from '../../daemon/services.ts';
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, positiveInt, processIo, usageExits, type CliIo } from './inspect.ts';
-import { resolveFileRef } from './stored-file-ref.ts';
+import { daemonStoredFiles, resolveFileRef } from './stored-file-ref.ts';
 import { addTargetFlags, targetFor, type Target } from './target.ts';
 
 export { DEFAULT_STORE_DIR } from './target.ts';
@@ -219,7 +219,7 @@ const positiveNumber = (v: string): number => {
 /** The strategy ids of stored files named as `strata files` names them, on the daemon or in the store folder. */
 async function strategyIdsOfFiles(target: Target, refs: readonly string[]): Promise<string[]> {
   let files: readonly StoredFile[] = [];
-  if (target.kind === 'daemon') files = (await apiGet<{ files: StoredFile[] }>(target.conn, '/api/v1/consolidator/files')).files;
+  if (target.kind === 'daemon') files = await daemonStoredFiles(target.conn);
   else {
     const { storeFile } = jobsLayout(target.dir);
     if (existsSync(storeFile)) {

@@ -2,6 +2,12 @@
 // `strata ingest --replace` take a content-hash prefix or a file name.
 import { basename, resolve } from 'node:path';
 import { ingestError, type StoredFile } from '../../../actors/ingest/index.ts';
+import { apiGet, type Connection } from '../../api/client.ts';
+
+/** A daemon's stored files (GET /api/v1/consolidator/files), oldest first. */
+export async function daemonStoredFiles(conn: Connection): Promise<StoredFile[]> {
+  return (await apiGet<{ files: StoredFile[] }>(conn, '/api/v1/consolidator/files')).files;
+}
 
 const time = (ms: number | null): string => (ms === null ? '-' : `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`);
 export const count = (n: number): string => n.toLocaleString('en-US');
