@@ -8,7 +8,7 @@ import { createActor, type Actor } from 'xstate';
 import { EngineError } from '../../engine/engine-error.ts';
 import {
   assemblePnlMatrix, concatResults, mergeSortedResults, normalizeBatch, PARTITIONED_TABLES, partitionCount, partitionIds,
-  LIST_CONTAINS_MAX, partitionOf, partitionsToCopy, placementMoves, placePartitions, planReads, rebalance, tableSpec, textInFilter,
+  LIST_CONTAINS_MAX, partitionOf, partitionsToCopy, placementMoves, placePartitions, planReads, rebalance, tableSpec, textCandidateFilter,
   type ColumnBatch, type PartitionChecksum, type PartitionedTableName, type PartitionScheme, type Placement, type ResultSet, type SqlParam,
 } from '../../engine/store/index.ts';
 import type { ActorContext, Behaviour } from '../../runtime/index.ts';
@@ -459,26 +459,30 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       const dayFilter = `${from !== null ? ' AND trading_day >= ?' : ''}${to !== null ? ' AND trading_day <= ?' : ''}`;
       const dayParams = [...(from !== null ? [from] : []), ...(to !== null ? [to] : [])];
       const parts = await tracked(scatter(o.scheme.kind === 'hash' ? [...byPartition.keys()] : Array.from({ length: P }, (_, p) => p), 'pnlMatrix', async (m, ps) => {
-        const out: { pnl: ResultSet[]; ranges: ResultSet[]; whole: boolean } = { pnl: [], ranges: [], whole: false };
-        // A DuckDB node's share past LIST_CONTAINS_MAX ids would be a semi-join, whose hash table's freed blocks
-        // DuckDB keeps referenced for a long while (engine/store/id-filter.ts): when the ids are at least half of
-        // the strategies stored in those partitions, the partitions are read whole (a partition mask, no join)
-        // and the other strategies' rows are left out here. Its strategies rows come first; they are the ranges.
+        // `others`: the results hold rows of strategies not asked for, which are left out below
+        const out: { pnl: ResultSet[]; ranges: ResultSet[]; others: boolean } = { pnl: [], ranges: [], others: false };
+        // A DuckDB node's share past LIST_CONTAINS_MAX ids: when the ids are at least half of the strategies stored
+        // in those partitions, the partitions are read whole (a partition mask); otherwise each chunk's ids are
+        // tested through a hash filter (textCandidateFilter). Neither is a semi-join, whose hash table's freed
+        // blocks DuckDB keeps referenced for a long while (engine/store/id-filter.ts). Both let through rows of
+        // other strategies: their days are not the matrix's, and assemblePnlMatrix keeps the wanted ids' rows.
         const mine = idsFor(ps);
         if (m.kind === 'duckdb' && mine.length > LIST_CONTAINS_MAX) {
           const ranges = await call(m, 'query', [`SELECT strategy_id, first_trading_day, last_trading_day FROM strategies WHERE ${partitionFilter(m, ps)}`, [], { timeoutMs }], timeoutMs) as ResultSet;
           if (mine.length * 2 >= ranges.rowCount) {
             const pnl = await call(m, 'query', [`SELECT strategy_id, trading_day, pnl, n_trades FROM daily_pnl WHERE ${partitionFilter(m, ps)} AND zone = ?${dayFilter}`, [zone, ...dayParams], { timeoutMs }], timeoutMs) as ResultSet;
-            return { pnl: [pnl], ranges: [ranges], whole: true };
+            return { pnl: [pnl], ranges: [ranges], others: true };
           }
         }
         // Each chunk is filtered to the partitions of its own ids (ids come grouped by partition). Chunks stay at
         // IN_CHUNK on DuckDB too: a node's list of up to LIST_CONTAINS_MAX ids is tested per row (no join), a longer
-        // one is a semi-join. Splitting longer lists into list_contains chunks of 128 made the 500 × 2,000 matrix
-        // load 1.6–1.8× slower (365–457 against 204–230 ms; chunks of 16–64 slower still), so it was not kept.
+        // one through the hash filter. Splitting longer lists into list_contains chunks of 128 made the 500 × 2,000
+        // matrix load 1.6–1.8× slower (365–457 against 204–230 ms; chunks of 16–64 slower still), so it was not kept.
         for (const idChunk of chunk(mine, IN_CHUNK)) {
           const chunkPartitions = o.scheme.kind === 'hash' ? [...new Set(idChunk.map((id) => partitionOfId.get(id)!))] : ps;
-          const where = `${partitionFilter(m, chunkPartitions)} AND ${textInFilter(m.kind, 'strategy_id', idChunk.length)}`;
+          const ids = textCandidateFilter(m.kind, 'strategy_id', idChunk.length);
+          if (!ids.exact) out.others = true;
+          const where = `${partitionFilter(m, chunkPartitions)} AND ${ids.sql}`;
           const [pnl, ranges] = await Promise.all([
             // n_trades too: a job's trade counts come with its matrix, not from a statement of their own
             call(m, 'query', [`SELECT strategy_id, trading_day, pnl, n_trades FROM daily_pnl WHERE ${where} AND zone = ?${dayFilter}`, [...idChunk, zone, ...dayParams], { timeoutMs }], timeoutMs),
@@ -496,8 +500,8 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         for (const r of part.pnl) {
           const c = r.columns.find((col) => col.name === 'trading_day');
           if (!c || c.type !== 'text') continue;
-          // a whole partition's rows: only the wanted strategies' days make the matrix's days
-          if (part.whole) { for (const d of daysOfWanted(r, wanted)) days.add(d); continue; }
+          // rows of other strategies too: only the wanted strategies' days make the matrix's days
+          if (part.others) { for (const d of daysOfWanted(r, wanted)) days.add(d); continue; }
           for (const d of c.dictionary ? c.dictionary.values : c.values) if (d !== null) days.add(d);
         }
       }

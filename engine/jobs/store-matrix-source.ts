@@ -1,7 +1,7 @@
 // The MatrixSource over store nodes: the universe from `strategies`, the P&L from `daily_pnl`, read from each
 // node (or each node's share of the partitions) and assembled into the strategies x days matrix. Apart from
 // matrix-source.ts so that what runs on worker threads (the runners) never loads the store's drivers.
-import { assemblePnlMatrix, resultColumn, textInFilter, type ResultSet, type SqlParam, type StoreNode } from '../store/index.ts';
+import { assemblePnlMatrix, resultColumn, textCandidateFilter, textInFilter, type ResultSet, type SqlParam, type StoreNode } from '../store/index.ts';
 import { jobError } from './errors.ts';
 import { emptyCheck, toLoadedMatrix, type MatrixSource } from './matrix-source.ts';
 
@@ -58,19 +58,23 @@ export function createStoreMatrixSource(options: StoreMatrixSourceOptions): Matr
       const partials: ResultSet[] = [];
       const trades = new Map<string, number>();
       const daySet = new Set<string>();
+      const wanted = new Set(ids);
       for (const { node, partitions } of options.nodes) {
-        // on DuckDB a chunk of up to LIST_CONTAINS_MAX ids is tested per row, a longer one is a semi-join
-        // (engine/store/id-filter.ts; splitting into short lists made big matrix loads slower)
+        // on DuckDB a chunk of up to LIST_CONTAINS_MAX ids is tested per row, a longer one through a hash filter
+        // that lets a few rows of other strategies through (engine/store/id-filter.ts; splitting into short lists
+        // made big matrix loads slower): their days and trades are left out here, their P&L by assemblePnlMatrix
         for (let at = 0; at < ids.length; at += IN_CHUNK) {
           const chunk = ids.slice(at, at + IN_CHUNK);
           const params: SqlParam[] = [query.zone, query.dateRange.from, query.dateRange.to, ...chunk];
-          const where = `WHERE zone = ? AND trading_day >= ? AND trading_day <= ? AND ${textInFilter(node.kind, 'strategy_id', chunk.length)}${partitionClause(partitions, params)}`;
+          const filter = textCandidateFilter(node.kind, 'strategy_id', chunk.length);
+          const where = `WHERE zone = ? AND trading_day >= ? AND trading_day <= ? AND ${filter.sql}${partitionClause(partitions, params)}`;
           const rs = await run(node, `SELECT strategy_id, trading_day, pnl, n_trades FROM daily_pnl ${where}`, params);
           partials.push(rs);
           const sCol = resultColumn(rs, 'strategy_id').values as readonly (string | null)[];
           const dCol = resultColumn(rs, 'trading_day').values as readonly (string | null)[];
           const tCol = resultColumn(rs, 'n_trades');
           for (let r = 0; r < rs.rowCount; r++) {
+            if (!filter.exact && !wanted.has(sCol[r]!)) continue;
             daySet.add(dCol[r]!);
             const n = tCol.nulls && tCol.nulls[r] ? 0 : Number(tCol.values[r]);
             trades.set(sCol[r]!, (trades.get(sCol[r]!) ?? 0) + n);

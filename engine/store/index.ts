@@ -25,7 +25,7 @@ export type { Utf8Column } from '../columns/index.ts';
 export { cellValue, resultColumn, resultRows, EMPTY_RESULT } from './result-set.ts';
 export type { ResultColumn, ResultSet } from './result-set.ts';
 export { inlineParams, placeholderOffsets, sqlLiteral } from './sql-params.ts';
-export { LIST_CONTAINS_MAX, textInFilter } from './id-filter.ts';
+export { HASH_FILTER_BITS, LIST_CONTAINS_MAX, textCandidateFilter, textInFilter, type CandidateFilter } from './id-filter.ts';
 export type { SqlParam } from './sql-params.ts';
 export { bigintToSafeNumber } from './int64.ts';
 

@@ -2,8 +2,20 @@
 // reads merged in order, the P&L matrix, kv, status with breaker/latency figures, hostile strategy names.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARTITIONS_MARKER } from '../../../actors/store/index.ts';
-import { partitionOf, DEFAULT_SCHEME, resultRows, resultColumn } from '../../../engine/store/index.ts';
+import { partitionOf, DEFAULT_SCHEME, HASH_FILTER_BITS, resultRows, resultColumn } from '../../../engine/store/index.ts';
+import { collidingWith } from '../../support/hash-collision.ts';
 import { day, pnlBatch, startCluster, type ClusterHarness } from './cluster-harness.ts';
+
+/** strategies rows for `ids`, each active from `first` to `last` */
+function strategiesRows(ids: readonly string[], first: string, last: string) {
+  return {
+    rowCount: ids.length,
+    columns: {
+      strategy_id: [...ids], strategy_name: [...ids], source_format: ids.map(() => 'test'), source_file: ids.map(() => 'x.csv'),
+      strategy_type: ids.map(() => 'UNKNOWN'), currency: ids.map(() => 'INR'), first_trading_day: ids.map(() => first), last_trading_day: ids.map(() => last),
+    },
+  };
+}
 
 describe('store cluster on worker threads', () => {
   let h: ClusterHarness;
@@ -82,11 +94,21 @@ describe('store cluster on worker threads', () => {
     expect(Array.from(m.trades!).every((n) => n === 10)).toBe(true);
   });
 
-  it('loads a matrix of more strategies on a node than a list tested per row takes (the semi-join form)', async () => {
+  it('loads a matrix of more strategies on a node than a list tested per row takes (the hash-filter form), and leaves out the others it lets through', async () => {
     // 600 strategies: ~200 on each node's share (one serving replica per partition, spread evenly), past LIST_CONTAINS_MAX (128)
     const many = Array.from({ length: 600 }, (_, i) => `many-${i}`);
     await h.cluster.append('daily_pnl', pnlBatch(many, 4, 1, 100));
+    // and 700 more stored strategies: the asked ones are under half of what their partitions hold, so the nodes
+    // do not read those partitions whole
+    const bystanders = Array.from({ length: 700 }, (_, i) => `bystander-${i}`);
+    await h.cluster.append('strategies', strategiesRows([...many, ...bystanders], day(100), day(103)));
+    // a strategy not asked for whose hash lands on an asked one's bit, in the same partition (so on the same
+    // node's share): the filter lets its rows through, with days and trade counts the matrix must not get
+    const other = await collidingWith(many[7]!, HASH_FILTER_BITS, (s) => partitionOf(DEFAULT_SCHEME, s) === partitionOf(DEFAULT_SCHEME, many[7]!));
+    await h.cluster.append('daily_pnl', pnlBatch([other], 6, 5, 96));
     try {
+      const stored = await h.cluster.query('SELECT COUNT(*) AS n FROM daily_pnl WHERE strategy_id = ?', [other], { strategyIds: [other] });
+      expect(resultRows(stored)[0]).toMatchObject({ n: 6 });
       const asked = [...many].reverse();
       const m = await h.cluster.pnlMatrix(asked);
       expect(m.strategyIds).toEqual(asked);
@@ -98,7 +120,7 @@ describe('store cluster on worker threads', () => {
       }
       expect(Array.from(m.trades!).every((n) => n === 4)).toBe(true);
     } finally {
-      await h.cluster.deleteStrategies(many);
+      await h.cluster.deleteStrategies([...many, ...bystanders, other]);
     }
   });
 
@@ -108,14 +130,7 @@ describe('store cluster on worker threads', () => {
     const all = Array.from({ length: 900 }, (_, i) => `whole-${i}`);
     const asked = all.filter((_, i) => i % 9 !== 0 && i % 9 !== 4);
     const others = all.filter((id) => !asked.includes(id));
-    const strategiesRows = (ids: readonly string[]) => ({
-      rowCount: ids.length,
-      columns: {
-        strategy_id: [...ids], strategy_name: [...ids], source_format: ids.map(() => 'test'), source_file: ids.map(() => 'x.csv'),
-        strategy_type: ids.map(() => 'UNKNOWN'), currency: ids.map(() => 'INR'), first_trading_day: ids.map(() => day(200)), last_trading_day: ids.map(() => day(203)),
-      },
-    });
-    await h.cluster.append('strategies', strategiesRows(all));
+    await h.cluster.append('strategies', strategiesRows(all, day(200), day(203)));
     await h.cluster.append('daily_pnl', pnlBatch(asked, 4, 3, 200));
     await h.cluster.append('daily_pnl', pnlBatch(others, 6, 4, 198));
     try {

@@ -3,7 +3,8 @@
 // refusal; the StoreCluster adapter gives the same matrix through the facade's query + pnlMatrix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStoreMatrixSource, matrixDigest, type MatrixQuery } from '../../../engine/jobs/index.ts';
-import { assemblePnlMatrix, openDuckDbNode, type SqlParam, type StoreNode } from '../../../engine/store/index.ts';
+import { assemblePnlMatrix, HASH_FILTER_BITS, openDuckDbNode, type SqlParam, type StoreNode } from '../../../engine/store/index.ts';
+import { collidingWith } from '../../support/hash-collision.ts';
 import { createStoreClusterMatrixSource } from '../../../actors/algorithm-runner/index.ts';
 
 let node: StoreNode;
@@ -64,7 +65,7 @@ describe('matrix sources over the store', () => {
   });
 
   it('reads a universe longer than a list tested per row takes, every strategy once', async () => {
-    // 300 strategies: past LIST_CONTAINS_MAX (128), so the semi-join form
+    // 300 strategies: past LIST_CONTAINS_MAX (128), so the hash-filter form
     const big = await openDuckDbNode({ path: ':memory:' });
     try {
       await big.ensureSchema();
@@ -86,7 +87,22 @@ describe('matrix sources over the store', () => {
           pnl: new Float64Array(ids.flatMap((_, i) => [i, -i])), n_trades: ids.flatMap((_, i) => [1, i % 3]), partition_id: new Int32Array(2 * n),
         },
       });
-      const m = await createStoreMatrixSource({ nodes: [{ node: big }] }).load(query());
+      // a strategy outside the universe (another underlying) whose hash lands on a universe strategy's bit: the
+      // hash filter lets its rows through, with days and trades the matrix must not get
+      const other = await collidingWith(ids[5]!, HASH_FILTER_BITS);
+      await big.append('strategies', {
+        rowCount: 1,
+        columns: {
+          strategy_id: [other], strategy_name: [other], source_format: ['F'], source_file: [null], source_sheet: [null], source_column: [null],
+          underlying: ['GOLD'], strategy_type: ['ORB'], currency: ['INR'], margin_required: [null],
+          first_trading_day: [DAYS[0]!], last_trading_day: [DAYS[3]!], partition_id: new Int32Array(1),
+        },
+      });
+      await big.append('daily_pnl', {
+        rowCount: 2,
+        columns: { strategy_id: [other, other], trading_day: [DAYS[2]!, DAYS[3]!], zone: ['ALL', 'ALL'], pnl: new Float64Array([5, 6]), n_trades: [9, 9], partition_id: new Int32Array(2) },
+      });
+      const m = await createStoreMatrixSource({ nodes: [{ node: big }] }).load(query({ universe: { underlyings: ['NIFTY'] } }));
       expect(m.strategyIds).toEqual(ids);
       expect(m.days).toEqual(DAYS.slice(0, 2));
       expect([...m.pnl]).toEqual(ids.flatMap((_, i) => [i, -i]));

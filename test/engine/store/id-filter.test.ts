@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { LIST_CONTAINS_MAX, textInFilter } from '../../../engine/store/index.ts';
+import { HASH_FILTER_BITS, LIST_CONTAINS_MAX, textCandidateFilter, textInFilter } from '../../../engine/store/index.ts';
 import { createRandom } from '../../../engine/formats/generator.ts';
+import { collidingWith } from '../../support/hash-collision.ts';
 
 // A real DuckDB (in memory): the filter keeps exactly the rows whose id was asked for, for lists of every size
 // around DuckDB's thresholds, with parameters bound as the store binds them, and plans no join up to
@@ -69,3 +70,40 @@ describe('textInFilter elsewhere', () => {
     for (const col of ['strategy_id; DROP TABLE t', 'a b', '"x"', '']) expect(() => textInFilter('duckdb', col, 1)).toThrow(expect.objectContaining({ code: 'STRATA_STORE_INVALID_PARAMETERS' }));
   });
 });
+
+describe('textCandidateFilter', () => {
+  it('is textInFilter, exact, up to LIST_CONTAINS_MAX and on other engines', () => {
+    for (const n of [0, 1, LIST_CONTAINS_MAX]) expect(textCandidateFilter('duckdb', 'strategy_id', n)).toEqual({ sql: textInFilter('duckdb', 'strategy_id', n), exact: true });
+    expect(textCandidateFilter('heavydb', 'strategy_id', 500)).toEqual({ sql: textInFilter('heavydb', 'strategy_id', 500), exact: true });
+    expect(() => textCandidateFilter('duckdb', 'a b', 500)).toThrow(expect.objectContaining({ code: 'STRATA_STORE_INVALID_PARAMETERS' }));
+  });
+
+  for (const count of [LIST_CONTAINS_MAX + 1, 300]) {
+    it(`keeps every row of the ${count} ids asked for, with no join, and says it may keep others`, async () => {
+      const random = createRandom(count + 7);
+      const asked = Array.from({ length: count }, (_, k) => (k % 5 === 4 ? `absent-'${k}'` : IDS[Math.floor(random() * IDS.length)]!));
+      const filter = textCandidateFilter('duckdb', 'strategy_id', count);
+      expect(filter.exact).toBe(false);
+      const got = await selected(filter.sql, asked);
+      const want = [...new Set(asked.filter((id) => IDS.includes(id)))].sort();
+      expect(got.filter((id) => want.includes(id))).toEqual(want);
+      // the others it let through are few: n ids in 2^18 bits
+      expect(got.length - want.length).toBeLessThanOrEqual(3);
+      expect(await plan(filter.sql, asked)).not.toMatch(/HASH_JOIN/);
+    });
+  }
+
+  it('lets through a row whose hash lands on an asked id\'s bit, which is why it is not exact', async () => {
+    const asked = IDS.slice(0, LIST_CONTAINS_MAX + 1);
+    const colliding = await collidingWith(asked[0]!, HASH_FILTER_BITS, undefined, c);
+    await c.run('INSERT INTO t VALUES (?, -2)', [colliding]);
+    try {
+      const got = await selected(textCandidateFilter('duckdb', 'strategy_id', asked.length).sql, asked);
+      expect(got).toContain(colliding);
+      expect(await selected(textInFilter('duckdb', 'strategy_id', asked.length), asked)).not.toContain(colliding);
+    } finally {
+      await c.run('DELETE FROM t WHERE v = -2');
+    }
+  });
+});
+
