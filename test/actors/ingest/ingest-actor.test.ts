@@ -95,6 +95,41 @@ describe('ingest actor', () => {
     } finally { await h.close(); }
   });
 
+  it('refuses to remove a file while it is being ingested (busy, retryable), and removes it once it is stored', async () => {
+    // the store's sink, held at its first append: the file is on its way in, its journal record `writing`
+    let begun: (hash: string) => void = () => {};
+    const begunHash = new Promise<string>((resolve) => { begun = resolve; });
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    const h = await startHarness({
+      dir: tempDir('strata-ingest-busy-'),
+      wrapSink: (base): IngestSink => ({
+        ...base,
+        label: base.label,
+        committed: (hash) => base.committed(hash),
+        unfinished: () => base.unfinished(),
+        committedFiles: () => base.committedFiles(),
+        strategyNames: (except) => base.strategyNames(except),
+        claim: (hash, ids) => base.claim(hash, ids),
+        commit: (hash, result) => base.commit(hash, result),
+        abort: (hash) => base.abort(hash),
+        begin: async (record) => { await base.begin(record); begun(record.contentHash); },
+        append: async (table, batch, hash) => { await released; return base.append(table, batch, hash); },
+      }),
+    });
+    try {
+      const ask = (contentHash: string) => h.system.ask<IngestCommand, IngestRemoveReply>(h.ingest, (replyTo) => ({ type: 'ingest.remove', contentHash, replyTo }), { timeoutMs: 30_000 });
+      const going = h.request([join(ds.outDir, 'f1_backinzo.csv')]);
+      const hash = await begunHash;
+      expect(await ask(hash)).toMatchObject({ type: 'ingest.remove.rejected', code: 'STRATA_INGEST_FILE_BUSY', message: expect.stringContaining(hash) });
+      release();
+      const stored = only(await going, 'committed');
+      expect(stored.contentHash).toBe(hash);
+      expect(await ask(hash)).toMatchObject({ type: 'ingest.remove.ok', removed: { contentHash: hash } });
+      expect(await h.count('trades')).toBe(0);
+    } finally { release(); await h.close(); }
+  });
+
   it('replaces a stored file with a corrected export: the same strategy names, the old rows gone once the new file is stored', async () => {
     const corrected = await generateDataset({ outDir: join(root, 'corrected'), strategies: 3, days: 12, seed: 8 });
     const h = await startHarness({ dir: tempDir('strata-ingest-replace-') });
