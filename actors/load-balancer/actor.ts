@@ -268,11 +268,15 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         }
       }
       const target = [...placementNodes];
-      const stored = await readPlacement(up);
+      const { newest: stored, versions } = await readPlacement(up);
       const changed = stored !== null && adoptPlacement(stored);
+      // A node whose placement record is missing or older than the newest is not trusted as it is: its file may
+      // be new (lost, deleted, moved) or an old copy put back. It catches up first, like a node with hints.
+      if (stored !== null) for (const m of up) distrustBehind(m, versions.get(m.name) ?? null, stored.version);
       hintsLoaded = true;
       hintsLoading = false;
       for (const m of members.values()) if (available(m)) m.machine.send({ type: 'node.available' });
+      void persistHints();
       // no record: a first start (or one from before records). Written only when every node answered: with
       // some down, the rows may sit where they are not expected (their nodes changed while down), and a record
       // written now would hide theirs
@@ -282,20 +286,63 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
 
     let placementVersion = 0;
 
-    /** The newest placement record among the nodes `up`, or null (a store's first start, or one from before records). */
-    async function readPlacement(up: readonly Member[]): Promise<PersistedPlacement | null> {
-      const found = await Promise.allSettled(up.map((m) => call(m, 'readEntries', [PLACEMENT_NAMESPACE], 10_000) as Promise<{ key: string; value: string }[]>));
+    /**
+     * The newest placement record among the nodes `up` (null: a store's first start, or one from before records),
+     * and the version each node answered with (null: it holds none, or its record does not parse; absent: it did
+     * not answer).
+     */
+    async function readPlacement(up: readonly Member[]): Promise<{ newest: PersistedPlacement | null; versions: Map<string, number | null> }> {
+      const found = await Promise.allSettled(up.map((m) => readPlacementOf(m)));
       let newest: PersistedPlacement | null = null;
+      const versions = new Map<string, number | null>();
       for (const [i, r] of found.entries()) {
         if (r.status !== 'fulfilled') continue;
-        for (const e of r.value) {
-          if (e.key !== 'current') continue;
-          const rec = parsePlacement(e.value);
-          if (rec === null) ctx.log.warn({ node: up[i]!.name }, 'the placement record this node holds does not parse; it is ignored');
-          else if (newest === null || rec.version > newest.version) newest = rec;
-        }
+        versions.set(up[i]!.name, r.value?.version ?? null);
+        if (r.value && (newest === null || r.value.version > newest.version)) newest = r.value;
       }
-      return newest;
+      return { newest, versions };
+    }
+
+    /** The placement record node `m` holds, or null (none, or one that does not parse: logged). */
+    async function readPlacementOf(m: Member): Promise<PersistedPlacement | null> {
+      const entries = await call(m, 'readEntries', [PLACEMENT_NAMESPACE], 10_000) as { key: string; value: string }[];
+      const e = entries.find((x) => x.key === 'current');
+      if (!e) return null;
+      const rec = parsePlacement(e.value);
+      if (rec === null) ctx.log.warn({ node: m.name }, 'the placement record this node holds does not parse; it is ignored');
+      return rec;
+    }
+
+    /**
+     * Sends node `m` to catch up before it serves when its placement record (`version`, null: none) is behind
+     * `newest`: every partition it holds is compared with a serving replica and copied where it differs, and its
+     * kv too. The hints are stored (persistHints) so that a restart during the catch-up starts it again.
+     */
+    function distrustBehind(m: Member, version: number | null, newest: number): void {
+      if (version !== null && version >= newest) return;
+      const held = heldBy(m.name);
+      ctx.log.warn({ node: m.name, code: 'STRATA_LB_NODE_BEHIND', version, newest, partitions: held.length },
+        version === null
+          ? `store node ${m.name} holds no placement record while the other nodes do (version ${newest}): its file is new or was replaced; it is compared with the other replicas and caught up before it serves reads`
+          : `store node ${m.name} holds placement record ${version}, older than ${newest}: its file may be an old copy; it is compared with the other replicas and caught up before it serves reads`);
+      o.emit({ type: 'store.node.distrusted', node: m.name, recordVersion: version, newestVersion: newest, partitions: held.length, at: now() });
+      for (const p of held) m.hints.add(p);
+      m.kvHint = true;
+      m.machine.send({ type: 'write.missed' });
+    }
+
+    /** A node's first connection after the start's records were read: trusted only with a current record. */
+    async function admitLate(m: Member): Promise<void> {
+      let version: number | null = null;
+      try {
+        version = (await readPlacementOf(m))?.version ?? null;
+      } catch (e) {
+        ctx.log.warn({ node: m.name, code: asError(e).code }, 'the placement record of a node that came up late could not be read; it catches up before it serves');
+      }
+      if (closed || !available(m) || phase(m) !== 'starting') return;
+      distrustBehind(m, version, placementVersion);
+      m.machine.send({ type: 'node.available' });
+      void persistHints();
     }
 
     /**
@@ -1002,9 +1049,11 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         mem.machine.send({ type: 'node.unavailable' });
       } else if (!was && is) {
         o.emit({ type: 'store.node.up', node: e.node, at: e.at });
-        // Before the durable hints are read, nobody serves: a stale node must not be read from.
-        if (hintsLoaded) mem.machine.send({ type: 'node.available' });
-        else maybeLoadHints();
+        // Before the durable hints are read, nobody serves: a stale node must not be read from. A node that
+        // comes up for the first time after they were read has its placement record checked first.
+        if (!hintsLoaded) maybeLoadHints();
+        else if (phase(mem) === 'starting' && placementVersion > 0) void admitLate(mem);
+        else mem.machine.send({ type: 'node.available' });
         for (const w of mem.availableWaiters.splice(0)) w();
       }
     }

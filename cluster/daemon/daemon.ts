@@ -230,6 +230,10 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
   store.onEvent((e) => {
     if (e.type === 'store.activity') {
       hub.publish('admin', e.event.type, e.event);
+      const d = e.event;
+      if (d.type === 'store.node.distrusted') {
+        hub.recordError({ at: d.at, source: `store ${d.node}`, code: 'STRATA_LB_NODE_BEHIND', message: d.recordVersion === null ? `store node ${d.node} started without the placement record the other nodes hold (its files are new or were replaced): catching up ${d.partitions} partitions from the other replicas before it serves` : `store node ${d.node} started with placement record ${d.recordVersion}, older than ${d.newestVersion}: catching up ${d.partitions} partitions from the other replicas before it serves` });
+      }
       return;
     }
     hub.publish('admin', e.type, e);

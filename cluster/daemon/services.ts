@@ -5,6 +5,7 @@
 import type { ErrorData } from '../../runtime/index.ts';
 import type { AlgorithmInfo } from '../../actors/job-scheduler/index.ts';
 import type { FileOutcome, IngestEvent, IngestSink, StoredFile } from '../../actors/ingest/index.ts';
+import type { StoreClusterEvent } from '../../actors/store/index.ts';
 import type { MatrixSource, SlaStatus } from '../../engine/jobs/index.ts';
 
 export type Unsubscribe = () => void;
@@ -48,7 +49,7 @@ export interface StoreStatus {
 export type StoreEvent =
   | { readonly type: 'store.node.changed'; readonly node: StoreNodeView; readonly previous: string | null }
   /** anything else the store reports (breaker changes, catch-up progress, rebalancing), published as is */
-  | { readonly type: 'store.activity'; readonly event: { readonly type: string; readonly node?: string } };
+  | { readonly type: 'store.activity'; readonly event: StoreClusterEvent };
 
 export interface StoreService {
   readonly mode: StoreStatus['mode'];

@@ -40,14 +40,26 @@ export async function openStoreClusterService(o: StoreClusterServiceOptions): Pr
   const cluster: StoreCluster = createStoreCluster({
     system: o.system, dir: o.dir, nodes: specs, replicationFactor: Math.min(o.replicationFactor, specs.length), healthIntervalMs: o.healthIntervalMs, placement: o.hosting,
   });
+  const listeners = new Set<(e: StoreEvent) => void>();
+  // What the store reports before anyone listens (a node distrusted at start, its catch-up beginning) is kept,
+  // within a bound, for the first listener: the daemon subscribes once the store is ready.
+  const early: StoreEvent[] = [];
+  const emit = (e: StoreEvent): void => {
+    if (listeners.size === 0) { if (early.length < 200) early.push(e); return; }
+    for (const fn of listeners) fn(e);
+  };
+  let kick = (): void => {};
+  const off = cluster.onEvent((e) => {
+    emit({ type: 'store.activity', event: e });
+    if (e.type === 'store.node.down' || e.type === 'store.node.up' || e.type === 'store.breaker.changed' || e.type === 'store.catchup.finished') kick();
+  });
   try {
     await cluster.ready;
   } catch (e) {
+    off();
     await cluster.close().catch(() => {});
     throw e;
   }
-  const listeners = new Set<(e: StoreEvent) => void>();
-  const emit = (e: StoreEvent): void => { for (const fn of listeners) fn(e); };
   let last: { status: ClusterStatus; health: ClusterHealth } = { status: await cluster.status(), health: await cluster.health() };
   let views = new Map(last.status.nodes.map((n) => [n.name, nodeView(n)]));
   let closed = false;
@@ -64,16 +76,12 @@ export async function openStoreClusterService(o: StoreClusterServiceOptions): Pr
     views = next;
   };
   let running: Promise<void> | null = null;
-  const kick = (): void => {
+  kick = (): void => {
     if (running || closed) return;
     running = refresh().catch(() => {}).finally(() => { running = null; });
   };
   const timer = setInterval(kick, o.healthIntervalMs);
   timer.unref();
-  const off = cluster.onEvent((e) => {
-    emit({ type: 'store.activity', event: e });
-    if (e.type === 'store.node.down' || e.type === 'store.node.up' || e.type === 'store.breaker.changed' || e.type === 'store.catchup.finished') kick();
-  });
 
   const status = (): StoreStatus => ({ mode: 'cluster', nodes: [...views.values()], quorum: last.health.ok, replicationFactor: last.status.replicationFactor });
   const sink = createStoreClusterSink(cluster);
@@ -111,7 +119,11 @@ export async function openStoreClusterService(o: StoreClusterServiceOptions): Pr
       }
       return from !== null && to !== null ? { from, to, strategies } : null;
     },
-    onEvent(fn): Unsubscribe { listeners.add(fn); return () => listeners.delete(fn); },
+    onEvent(fn): Unsubscribe {
+      listeners.add(fn);
+      for (const e of early.splice(0)) fn(e);
+      return () => listeners.delete(fn);
+    },
     async close() {
       closed = true;
       clearInterval(timer);
