@@ -42,8 +42,9 @@ export interface ServedNode {
  */
 export async function serveStoreNode(config: HostConfig, channel: HostChannel, options: { transfer: boolean; ownsRequests?: boolean; sharedThread?: boolean; onClosed(): void }): Promise<ServedNode | null> {
   let node: StoreNode;
+  let opened: StoreNode | null = null;
   try {
-    node = await openDuckDbNode({
+    node = opened = await openDuckDbNode({
       path: config.path,
       ...(config.readConnections === undefined ? {} : { readConnections: config.readConnections }),
       ...(config.threads === undefined ? {} : { threads: config.threads }),
@@ -52,6 +53,8 @@ export async function serveStoreNode(config: HostConfig, channel: HostChannel, o
     });
     await node.ensureSchema();
   } catch (e) {
+    // closed when its schema step failed: a shared thread would otherwise keep the file claimed for good
+    await opened?.close().catch(() => {});
     channel.send({ hello: true, ok: false, error: toHostError(e) });
     options.onClosed();
     return null;

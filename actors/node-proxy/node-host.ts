@@ -58,10 +58,14 @@ export async function startHost(spec: HostSpec): Promise<NodeHost> {
 
 async function inlineHost(open: () => Promise<StoreNode>): Promise<NodeHost> {
   let node: StoreNode;
+  let opened: StoreNode | null = null;
   try {
-    node = await open();
+    node = opened = await open();
     await node.ensureSchema();
   } catch (e) {
+    // a node opened whose schema step failed is closed: left open it would keep its file claimed, and every
+    // restart of the host would be refused as "already open in this process"
+    await opened?.close().catch(() => {});
     const err = asEngineError(e);
     throw nodeProxyError('STRATA_NODE_HOST_FAILED', `store node could not be opened: ${err.message}`, { cause: err.code });
   }

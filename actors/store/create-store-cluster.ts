@@ -102,6 +102,7 @@ export function createStoreCluster(options: StoreClusterOptions): StoreCluster {
       openMs: options.breaker?.openMs ?? 2_000,
     },
     emit,
+    ...(options.hintWaitMs !== undefined ? { hintWaitMs: options.hintWaitMs } : {}),
   }), { name: options.name ?? 'store', supervision: { kind: 'one-for-one', maxRestarts: 10, withinMs: 60_000 } });
 
   let closed = false;

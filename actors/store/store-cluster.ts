@@ -78,6 +78,9 @@ export interface StoreClusterOptions {
   readonly healthIntervalMs?: number;
   readonly breaker?: BreakerOptions;
   readonly retry?: RetryOptions;
+  /** at start, how long to wait for every node before reading the durable hints and placement without the
+   *  missing ones (default 5,000 ms); a node that comes up later has its placement record checked then */
+  readonly hintWaitMs?: number;
   /** name of the load-balancer actor under /user (default 'store'); node-proxies are its children */
   readonly name?: string;
 }

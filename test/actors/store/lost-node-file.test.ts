@@ -7,7 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARTITIONS_MARKER } from '../../../actors/store/index.ts';
-import { DEFAULT_SCHEME, partitionOf, resultColumn } from '../../../engine/store/index.ts';
+import { DEFAULT_SCHEME, openDuckDbNode, partitionOf, resultColumn, storeError, type StoreNode } from '../../../engine/store/index.ts';
 import { pnlBatch, replicaDifferences, startCluster, tempDir, type ClusterHarness } from './cluster-harness.ts';
 
 const dir = tempDir('strata-lost-node-');
@@ -81,4 +81,56 @@ describe('a store node whose files were lost between starts', () => {
       await h.close();
     }
   });
+
+  it('checks the record of a node that comes up only after the others were read, and catches it up first', { timeout: 120_000 }, async () => {
+    const late = tempDir('strata-lost-late-');
+    try {
+      let h = await startCluster({ dir: late, nodes: 3, replicationFactor: 2, placement: 'inline' });
+      try {
+        await h.cluster.append('daily_pnl', pnlBatch(IDS, DAYS));
+      } finally {
+        await h.close();
+      }
+      for (const f of ['n2.duckdb', 'n2.duckdb.wal']) rmSync(join(late, f), { force: true });
+      // n2's new, empty file behind calls that fail until `faulty.on` is cleared: it is not up when the hints and
+      // placement are read (after hintWaitMs), and comes up later
+      const faulty = { on: true };
+      h = await startCluster({
+        dir: late, replicationFactor: 2, placement: 'inline', hintWaitMs: 200, healthIntervalMs: 40, breaker: { failureThreshold: 2, openMs: 200 },
+        nodes: [{ name: 'n1', kind: 'duckdb' }, { name: 'n2', kind: 'custom', open: faultyFileNode(join(late, 'n2.duckdb'), faulty) }, { name: 'n3', kind: 'duckdb' }],
+      });
+      try {
+        await expectEveryRowOnce(h);
+        expect(h.events.some((e) => e.type === 'store.node.distrusted')).toBe(false);
+        faulty.on = false;
+        const distrusted = await h.waitFor((e) => e.type === 'store.node.distrusted', 30_000);
+        expect(distrusted).toMatchObject({ node: 'n2', recordVersion: null, newestVersion: 1 });
+        await h.waitFor((e) => e.type === 'store.catchup.finished' && 'node' in e && e.node === 'n2', 30_000);
+        expect((await h.cluster.status()).nodes.find((n) => n.name === 'n2')!.phase).toBe('serving');
+        await expectEveryRowOnce(h);
+        // whichever replica each partition is read from now, n2's included, every row is there once
+        for (let i = 0; i < 6; i++) await expectEveryRowOnce(h);
+      } finally {
+        await h.close();
+      }
+    } finally {
+      rmSync(late, { recursive: true, force: true });
+    }
+  });
 });
+
+/** A DuckDB file node whose calls fail with a retryable timeout while `faulty.on` is set. */
+function faultyFileNode(path: string, faulty: { on: boolean }): () => Promise<StoreNode> {
+  return async () => {
+    const node = await openDuckDbNode({ path });
+    return new Proxy(node, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function' || prop === 'close') return v;
+        return (...args: unknown[]) => (faulty.on
+          ? Promise.reject(storeError('STRATA_STORE_TIMEOUT', 'injected timeout', {}))
+          : (v as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    });
+  };
+}
