@@ -3,7 +3,7 @@
 // reported (store.node.distrusted), compared with the other replicas and caught up before it serves reads, while
 // its partitions are read from their other replicas. Before, it served its share of partitions empty: a job then
 // saw 13 of the demo's 23 strategies, with no error anywhere.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARTITIONS_MARKER } from '../../../actors/store/index.ts';
@@ -115,6 +115,50 @@ describe('a store node whose files were lost between starts', () => {
       }
     } finally {
       rmSync(late, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a store node whose file is damaged', () => {
+  it('stays down with what to do in its error while its partitions are read from the other replicas; moved aside, it is rebuilt', { timeout: 120_000 }, async () => {
+    const damagedDir = tempDir('strata-damaged-node-');
+    const opts = { dir: damagedDir, nodes: 3, replicationFactor: 2, placement: 'inline' as const };
+    try {
+      let h = await startCluster(opts);
+      try {
+        await h.cluster.append('daily_pnl', pnlBatch(IDS, DAYS));
+      } finally {
+        await h.close();
+      }
+      const path = join(damagedDir, 'n2.duckdb');
+      const bytes = readFileSync(path);
+      Buffer.alloc(8192, 0xa5).copy(bytes, 0);
+      writeFileSync(path, bytes);
+
+      h = await startCluster(opts);
+      try {
+        await expectEveryRowOnce(h);
+        const n2 = (await h.cluster.status()).nodes.find((n) => n.name === 'n2')!;
+        expect(n2.phase).not.toBe('serving');
+        expect(n2.lastError?.message).toMatch(/not a valid DuckDB database file.*move the file aside/);
+      } finally {
+        await h.close();
+      }
+      // the file is the operator's: still there, untouched
+      expect(readFileSync(path).equals(bytes)).toBe(true);
+      renameSync(path, `${path}.damaged`);
+      rmSync(`${path}.wal`, { force: true });
+
+      h = await startCluster(opts);
+      try {
+        await h.waitFor((e) => e.type === 'store.node.distrusted' && 'node' in e && e.node === 'n2', 30_000);
+        await h.waitFor((e) => e.type === 'store.catchup.finished' && 'node' in e && e.node === 'n2', 30_000);
+        for (let i = 0; i < 6; i++) await expectEveryRowOnce(h);
+      } finally {
+        await h.close();
+      }
+    } finally {
+      rmSync(damagedDir, { recursive: true, force: true });
     }
   });
 });

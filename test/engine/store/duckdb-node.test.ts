@@ -1,7 +1,7 @@
 // DuckDB-specific behaviour: one owning instance per file across threads and processes, use from a worker
 // thread, statement timeouts that interrupt the query, and use after close.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -171,6 +171,22 @@ describe('DuckDB store node', () => {
     for (const rowGroupSize of [0, 1000, 2049, 4_194_304, Number.NaN]) {
       await expect(openDuckDbNode({ path: join(dir, 'rg-bad.duckdb'), rowGroupSize })).rejects.toMatchObject({ code: 'STRATA_STORE_OPEN_FAILED', data: { option: 'rowGroupSize' } });
     }
+  });
+
+  it('refuses a damaged file with what to do about it, and leaves the file as it was', async () => {
+    const path = join(dir, 'damaged.duckdb');
+    const node = await openDuckDbNode({ path });
+    await node.ensureSchema();
+    await node.close();
+    // the header overwritten: what a disk error or a stray copy leaves
+    const bytes = readFileSync(path);
+    const garbage = Buffer.alloc(8192, 0xa5);
+    garbage.copy(bytes, 0);
+    writeFileSync(path, bytes);
+    const err = await openDuckDbNode({ path }).then(() => null, (e: unknown) => e as { code: string; message: string; data: Record<string, unknown> });
+    expect(err).toMatchObject({ code: 'STRATA_STORE_OPEN_FAILED', data: { path, damaged: true } });
+    expect(err!.message).toMatch(/move the file aside .*rebuilt from the other replicas/);
+    expect(readFileSync(path).equals(bytes)).toBe(true);
   });
 
   it('caps DuckDB memory at memoryLimitMb, and refuses a limit that is not a whole number of at least 64 MiB', async () => {
