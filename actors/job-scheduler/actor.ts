@@ -539,6 +539,13 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
         replaceAll: (image) => (replica ? replica.replaceAll(image) : Promise.resolve()),
       };
       journal = await openJournal<JournalRecord>({ path, fsync: settings.fsync, ...(options.replica ? { replica: forward } : {}) });
+      const rec = journal.recovery;
+      if (rec.skipped.length > 0) {
+        const bytes = rec.skipped.reduce((a, g) => a + g.bytes, 0);
+        ctx.log.error({ code: 'STRATA_JOB_JOURNAL_CORRUPT', path, skipped: rec.skipped, damagedCopy: rec.damagedCopy, records: rec.records },
+          `the job journal was damaged: ${bytes} bytes in ${rec.skipped.length} place(s) did not check out and were skipped, the ${rec.records} records around them kept; jobs recorded only there are missing. The file as found is at ${rec.damagedCopy}`);
+      }
+      if (rec.truncatedBytes > 0 && !rec.created) ctx.log.warn({ path, bytes: rec.truncatedBytes, reason: rec.tornReason }, `the job journal ended in a torn write (${rec.tornReason}): ${rec.truncatedBytes} bytes cut; every acknowledged record is before it`);
       for (const r of journal.recovered) state = applyRecord(state, r);
       epoch = Math.max(state.epoch + 1, (options.epoch ?? 0));
       if (options.replica) replica = typeof options.replica === 'function' ? options.replica(epoch, journal.path) : options.replica;

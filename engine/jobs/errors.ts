@@ -15,7 +15,7 @@ export const catalogue = {
   STRATA_JOB_RUNNER_BUSY: { retryable: true, summary: 'An algorithm-runner was given a job while it still runs another.' },
   STRATA_JOB_RUNNER_LOST: { retryable: true, summary: 'The runner working on a job stopped, its pool thread or its member died, or its scheduler restarted; the job is queued again and resumes from its last durable checkpoint.' },
   STRATA_JOB_FAILURE_BUDGET: { retryable: false, summary: 'A job failed more often than its failure budget allows (retryable failures, or runners lost under it); the message names the last cause.' },
-  STRATA_JOB_JOURNAL_CORRUPT: { retryable: false, summary: 'The job journal file is not a journal (wrong header) or holds a checksummed record that does not decode; a torn tail is not this error (it is truncated on recovery).' },
+  STRATA_JOB_JOURNAL_CORRUPT: { retryable: false, summary: 'The job journal file is not a journal (wrong header) or holds a checksummed record that does not decode; a torn tail is not this error (it is truncated on recovery), nor is a damaged stretch with good records after it (skipped, the file copied aside and rewritten; logged with this code).' },
   STRATA_JOB_JOURNAL_LOCKED: { retryable: true, summary: 'Another live process (pid in the message) or another journal object in this process holds the journal file.' },
   STRATA_JOB_JOURNAL_WRITE_FAILED: { retryable: true, summary: 'Appending to, syncing or compacting the journal failed (disk full, I/O error); nothing was acknowledged.' },
   STRATA_JOB_JOURNAL_CLOSED: { retryable: false, summary: 'The journal was used after close().' },

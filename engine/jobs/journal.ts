@@ -1,6 +1,7 @@
 // A durable append-only journal file: an 8-byte header, then frames of [u32 length][u32 CRC-32][msgpack
 // record]. append() resolves only after the bytes are fsync'd (group commit: every record appended while a
-// sync runs shares the next one); a torn tail (short frame, bad checksum) is found and truncated on open;
+// sync runs shares the next one); a torn tail (short frame, bad checksum) is found and truncated on open, and a
+// damaged stretch in the middle (good frames after it) is skipped, the file copied aside and rewritten;
 // compact() replaces the file by a snapshot atomically (write, fsync, rename, fsync the folder). One owner
 // per file: a lock file holds the owner's pid, and a dead owner's lock is taken over.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -45,6 +46,10 @@ export interface RecoveryInfo {
   readonly tornReason: string | null;
   /** true when the file did not exist (or was an empty / torn header) and was created */
   readonly created: boolean;
+  /** damaged stretches in the middle, skipped (their records are lost; the ones around them kept) */
+  readonly skipped: readonly SkippedBytes[];
+  /** with `skipped`: where the file was copied as it was found, before it was rewritten without them */
+  readonly damagedCopy: string | null;
 }
 
 export interface Journal<R> {
@@ -75,27 +80,78 @@ export function encodeFrame(record: unknown): Buffer {
   return frame;
 }
 
-/** Parses a journal image: the records before the first bad frame, and where and why the good part ends. */
-export function scanJournal<R>(bytes: Uint8Array, path = '(journal)'): { records: R[]; goodBytes: number; tornReason: string | null } {
+/** A damaged stretch in the middle of a journal: skipped, with good frames before and after it. */
+export interface SkippedBytes {
+  /** byte offset where the damage starts (the first frame that did not check out) */
+  readonly at: number;
+  readonly bytes: number;
+}
+
+/** The frame at `at` if it checks out (sane length, whole, CRC-32 matches): its payload's end, else -1. */
+function frameEnd(buf: Buffer, at: number): number {
+  if (buf.length - at < FRAME_HEADER_BYTES) return -1;
+  const length = buf.readUInt32LE(at);
+  if (length > MAX_RECORD_BYTES || buf.length - at - FRAME_HEADER_BYTES < length) return -1;
+  return crc32(buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length)) === buf.readUInt32LE(at + 4) ? at + FRAME_HEADER_BYTES + length : -1;
+}
+
+/**
+ * Where good frames start again after damage at `from`: the first later offset from which every frame checks
+ * out up to the end of the image (or up to a torn last frame). -1 when there is none: the damage runs to the
+ * end, a torn tail. A random offset passes a CRC-32 about once in 4 billion tries, and then the frames after it
+ * must chain to the end too.
+ */
+function resyncAfter(buf: Buffer, from: number): number {
+  for (let o = from + 1; o + FRAME_HEADER_BYTES <= buf.length; o++) {
+    let end = frameEnd(buf, o);
+    if (end < 0) continue;
+    let frames = 1;
+    while (end < buf.length) {
+      const next = frameEnd(buf, end);
+      if (next < 0) break;
+      end = next;
+      frames++;
+    }
+    // good to the end, or good frames followed only by a tail too short to be a frame of its own
+    if (end === buf.length || (frames >= 2 && buf.length - end < FRAME_HEADER_BYTES)) return o;
+  }
+  return -1;
+}
+
+/**
+ * Parses a journal image: every record of the frames that check out, where the good part ends, why a tail was
+ * cut (a torn last write: 'short-header' | 'short-frame' | 'bad-checksum' | 'bad-length', or null), and the
+ * damaged stretches skipped in the middle (frames that do not check out with good ones after them: the file was
+ * damaged, not torn by a crash; the records around them are kept).
+ */
+export function scanJournal<R>(bytes: Uint8Array, path = '(journal)'): { records: R[]; goodBytes: number; tornReason: string | null; skipped: SkippedBytes[] } {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < HEADER_BYTES) {
-    if (JOURNAL_MAGIC.subarray(0, buf.length).equals(buf)) return { records: [], goodBytes: 0, tornReason: buf.length ? 'short-header' : null };
+    if (JOURNAL_MAGIC.subarray(0, buf.length).equals(buf)) return { records: [], goodBytes: 0, tornReason: buf.length ? 'short-header' : null, skipped: [] };
     throw jobError('STRATA_JOB_JOURNAL_CORRUPT', `${path} is not a job journal (header ${JSON.stringify(buf.toString('latin1'))})`, { path });
   }
   if (!buf.subarray(0, HEADER_BYTES).equals(JOURNAL_MAGIC)) {
     throw jobError('STRATA_JOB_JOURNAL_CORRUPT', `${path} is not a job journal (header ${JSON.stringify(buf.subarray(0, HEADER_BYTES).toString('latin1'))}, expected STRJNL01)`, { path });
   }
   const records: R[] = [];
+  const skipped: SkippedBytes[] = [];
   let at = HEADER_BYTES;
   let tornReason: string | null = null;
   while (at < buf.length) {
-    if (buf.length - at < FRAME_HEADER_BYTES) { tornReason = 'short-header'; break; }
-    const length = buf.readUInt32LE(at);
-    const sum = buf.readUInt32LE(at + 4);
-    if (length > MAX_RECORD_BYTES) { tornReason = 'bad-length'; break; }
-    if (buf.length - at - FRAME_HEADER_BYTES < length) { tornReason = 'short-frame'; break; }
+    let reason: string | null = null;
+    const length = buf.length - at < FRAME_HEADER_BYTES ? -1 : buf.readUInt32LE(at);
+    if (length < 0) reason = 'short-header';
+    else if (length > MAX_RECORD_BYTES) reason = 'bad-length';
+    else if (buf.length - at - FRAME_HEADER_BYTES < length) reason = 'short-frame';
+    else if (crc32(buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length)) !== buf.readUInt32LE(at + 4)) reason = 'bad-checksum';
+    if (reason !== null) {
+      const again = resyncAfter(buf, at);
+      if (again < 0) { tornReason = reason; break; }
+      skipped.push({ at, bytes: again - at });
+      at = again;
+      continue;
+    }
     const payload = buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length);
-    if (crc32(payload) !== sum) { tornReason = 'bad-checksum'; break; }
     try {
       records.push(packr.unpack(payload) as R);
     } catch (e) {
@@ -103,7 +159,7 @@ export function scanJournal<R>(bytes: Uint8Array, path = '(journal)'): { records
     }
     at += FRAME_HEADER_BYTES + length;
   }
-  return { records, goodBytes: at, tornReason };
+  return { records, goodBytes: at, tornReason, skipped };
 }
 
 function takeLock(lockPath: string, journalPath: string): void {
@@ -160,7 +216,24 @@ export async function openJournal<R>(options: JournalOptions): Promise<Journal<R
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw jobError('STRATA_JOB_JOURNAL_WRITE_FAILED', `cannot read journal ${file}: ${(e as Error).message}`, { path: file });
     }
     const created = bytes === null || bytes.length < HEADER_BYTES;
-    const scan = bytes === null ? { records: [] as R[], goodBytes: 0, tornReason: null } : scanJournal<R>(bytes, file);
+    const scan = bytes === null ? { records: [] as R[], goodBytes: 0, tornReason: null, skipped: [] } : scanJournal<R>(bytes, file);
+    let damagedCopy: string | null = null;
+    // bytes of a torn tail (after the last good frame), counted before any rewrite
+    const tornBytes = bytes === null || created ? 0 : bytes.length - scan.goodBytes;
+    if (!created && scan.skipped.length > 0) {
+      // Damage in the middle, not a torn tail: the file as found is kept beside it for whoever investigates, and
+      // the journal is rewritten with the frames that check out, so appends go on from a clean file.
+      damagedCopy = `${file}.damaged-${Date.now()}`;
+      replaceFileSync(damagedCopy, bytes!, `${damagedCopy}.tmp`);
+      const good: Buffer[] = [JOURNAL_MAGIC];
+      let at = HEADER_BYTES;
+      for (const gap of scan.skipped) { good.push(bytes!.subarray(at, gap.at)); at = gap.at + gap.bytes; }
+      good.push(bytes!.subarray(at, scan.goodBytes));
+      const image = Buffer.concat(good);
+      replaceFileSync(file, image);
+      bytes = image;
+      scan.goodBytes = image.length;
+    }
     if (created) {
       writeFileSync(file, JOURNAL_MAGIC);
       const fd = openSync(file, 'r+');
@@ -178,8 +251,8 @@ export async function openJournal<R>(options: JournalOptions): Promise<Journal<R
     recovered = scan.records;
     recovery = {
       records: scan.records.length, bytes: size,
-      truncatedBytes: bytes === null ? 0 : bytes.length - (created ? 0 : scan.goodBytes),
-      tornReason: scan.tornReason, created,
+      truncatedBytes: bytes === null ? 0 : created ? bytes.length : tornBytes,
+      tornReason: scan.tornReason, created, skipped: scan.skipped, damagedCopy,
     };
     fh = await open(file, 'a');
   } catch (e) {

@@ -33,6 +33,58 @@ describe('journal', () => {
     await third.close();
   });
 
+  it('skips a damaged stretch in the middle, keeps the records on both sides, copies the file aside and goes on from a clean one', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'j');
+    const j = await openJournal<{ n: number; pad: string }>({ path });
+    for (let n = 1; n <= 20; n++) await j.append([{ n, pad: 'x'.repeat(40 + n) }]);
+    await j.close();
+    const clean = readFileSync(path);
+    // 30 bytes of garbage over the middle of the file: frames 8-ish to 9-ish no longer check out
+    const damaged = Buffer.from(clean);
+    const mid = Math.floor(damaged.length / 2);
+    damaged.fill(0xee, mid, mid + 30);
+    writeFileSync(path, damaged);
+    const again = await openJournal<{ n: number; pad: string }>({ path });
+    const kept = again.recovered.map((r) => r.n);
+    // what was lost is one stretch of consecutive records, and everything before and after it is there
+    expect(kept.length).toBeGreaterThanOrEqual(17);
+    expect(kept.length).toBeLessThan(20);
+    const lost = Array.from({ length: 20 }, (_, i) => i + 1).filter((n) => !kept.includes(n));
+    expect(lost.at(-1)! - lost[0]! + 1).toBe(lost.length);
+    expect(kept).toEqual([...kept].sort((a, b) => a - b));
+    expect(kept.at(-1)).toBe(20);
+    expect(again.recovery.skipped).toHaveLength(1);
+    expect(again.recovery.skipped[0]!.at).toBeLessThanOrEqual(mid);
+    expect(again.recovery.tornReason).toBeNull();
+    // the file as found is kept beside the journal, byte for byte
+    expect(again.recovery.damagedCopy).toMatch(/j\.damaged-\d+$/);
+    expect(readFileSync(again.recovery.damagedCopy!).equals(damaged)).toBe(true);
+    await again.append([{ n: 21, pad: '' }]);
+    await again.close();
+    // the rewritten journal checks out whole: nothing skipped the next time
+    const third = await openJournal<{ n: number; pad: string }>({ path });
+    expect(third.recovered.map((r) => r.n)).toEqual([...kept, 21]);
+    expect(third.recovery.skipped).toEqual([]);
+    expect(third.recovery.damagedCopy).toBeNull();
+    await third.close();
+  });
+
+  it('still cuts garbage at the end as a torn tail, with nothing good after it', async () => {
+    const path = join(tempDir(), 'j');
+    const j = await openJournal<{ n: number }>({ path });
+    await j.append([{ n: 1 }, { n: 2 }]);
+    await j.close();
+    appendFileSync(path, Buffer.alloc(64, 0xee));
+    const again = await openJournal<{ n: number }>({ path });
+    expect(again.recovered).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(again.recovery.skipped).toEqual([]);
+    expect(again.recovery.tornReason).toBe('bad-length');
+    expect(again.recovery.truncatedBytes).toBe(64);
+    expect(again.recovery.damagedCopy).toBeNull();
+    await again.close();
+  });
+
   it('refuses a file that is not a journal and a second owner', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'bad'), 'hello world, not a journal');
