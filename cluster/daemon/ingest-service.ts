@@ -5,7 +5,7 @@
 // takes uploads for weeks keeps neither every outcome in memory nor every file in uploads/.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
@@ -73,6 +73,19 @@ export function fileOptionsOf(options: IngestFileOptions): FileOptions {
     ...(options.tz !== undefined ? { tz: options.tz } : {}),
     ...(options.replaces !== undefined ? { replaces: options.replaces } : {}),
   };
+}
+
+/**
+ * The coded error for an upload the disk had no room for (ENOSPC, or a quota's EDQUOT), naming the folder and
+ * the bytes free there now; null for any other failure.
+ */
+export async function noSpaceError(e: unknown, folder: string, name: string, receivedBytes: number): Promise<StrataError | null> {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return null;
+  const free = await statfs(folder).then((f) => f.bavail * f.bsize, () => null);
+  return daemonError('STRATA_DAEMON_NO_SPACE',
+    `no space left for upload ${name} in ${folder} (${code}) after ${receivedBytes} bytes received${free === null ? '' : `; ${free} bytes free there now`}: free some space and send it again`,
+    { name, receivedBytes, ...(free === null ? {} : { freeBytes: free }), cause: code });
 }
 
 export async function startIngestService(o: IngestServiceOptions): Promise<IngestService> {
@@ -183,7 +196,7 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
         await pipeline(Readable.from(source), counter, createWriteStream(path));
       } catch (e) {
         await rm(dir, { recursive: true, force: true });
-        throw e;
+        throw (await noSpaceError(e, uploadsDir, safe, size)) ?? e;
       }
       if (size === 0) {
         await rm(dir, { recursive: true, force: true });
