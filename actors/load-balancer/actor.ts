@@ -809,6 +809,10 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       const copied = new Set<number>();
       try {
         if (!available(m)) throw loadBalancerError('STRATA_LB_NO_REPLICA', `${m.name} is not reachable`, { node: m.name });
+        // The hints are durable before anything is copied: the kv copy gives the node the current placement
+        // record, and after a crash from here on only the stored hints would say it is not caught up yet.
+        if (m.hints.size > m.persistedHints || (m.kvHint && !m.persistedKvHint)) await persistHints();
+        if (run !== m.catchUpRun || closed) return;
         const hintedSet = new Set(m.hints);
         const hinted = hintedSet.size;
         m.hints.clear();
