@@ -12,7 +12,7 @@ import {
   DEFAULT_QUEUE_LIMITS, admission, applyRecord, dispatchOrder, emptyJournalState, evaluationBudget, expectedStarts, isFinished,
   jobIdOf, openJournal, parseJobSpec, pickNext, slaStatus, snapshotRecords,
   type ErrorInfo, type Journal, type JournalRecord, type JournalReplica, type JournalState, type JobLifecycle,
-  type PersistedJob, type QueueEntry, type QueueLimits, type RunProgress, type JobSpec, type StopReason,
+  type PersistedJob, type QueueEntry, type QueueLimits, type RecoveryInfo, type RunProgress, type JobSpec, type StopReason,
 } from '../../engine/jobs/index.ts';
 import { RUNNER_SERVICE_KEY, type RunnerCommand, type RunnerReceptionist, type RunnerMessage } from '../algorithm-runner/index.ts';
 import { DEFAULT_RETRY_POLICY, initialLifecycle, nextLifecycle, type JobMachineEvent, type RetryPolicy } from './machine.ts';
@@ -63,7 +63,8 @@ export interface SchedulerOptions {
   /** in-process listener (the service facade); remote listeners use `job.subscribe` */
   readonly onEvent?: (event: JobEvent) => void;
   /** the epoch the scheduler runs under, once its journal is open */
-  readonly onReady?: (info: { readonly epoch: number; readonly recoveredJobs: number }) => void;
+  /** once the journal is replayed and the epoch durable; `journal`: what opening the journal found (a cut tail, damage skipped) */
+  readonly onReady?: (info: { readonly epoch: number; readonly recoveredJobs: number; readonly journal: RecoveryInfo }) => void;
   /** the journal could not be opened (held by another live process, corrupt, unwritable) */
   readonly onStartFailed?: (error: Refused) => void;
   /** runs before the journal is opened, e.g. to put the newest copy the other members hold in its place
@@ -565,7 +566,7 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
     }
     ctx.timers.startPeriodic('tick', { type: 'scheduler.tick' }, settings.tickMs);
     await lastAppend;
-    options.onReady?.({ epoch, recoveredJobs: state.jobs.size });
+    options.onReady?.({ epoch, recoveredJobs: state.jobs.size, journal: journal.recovery });
     pump();
     }
 

@@ -4,7 +4,7 @@
 // the coded error ({ code, message, retryable, data }); match on `code`.
 import { algorithms as registry, type AlgorithmInfo as EngineAlgorithmInfo } from '../../engine/algorithms/index.ts';
 import { EngineError } from '../../engine/errors.ts';
-import type { JobResult, JournalReplica, MatrixSource, Priority } from '../../engine/jobs/index.ts';
+import type { JobResult, JournalReplica, MatrixSource, Priority, RecoveryInfo } from '../../engine/jobs/index.ts';
 import { createError, remote, type ActorRef, type ActorSystem } from '../../runtime/index.ts';
 import {
   THREAD_RUNNER, algorithmRunnerBehaviour, createRunnerPool, matrixServerBehaviour, runnerCatalogue,
@@ -71,6 +71,8 @@ export type AlgorithmInfo = Pick<EngineAlgorithmInfo, 'id' | 'title' | 'descript
 export interface JobService {
   /** the scheduler's fencing epoch */
   readonly epoch: number;
+  /** what opening the journal found: a torn tail cut, damaged stretches skipped (and where the file was copied) */
+  readonly journalRecovery: RecoveryInfo;
   readonly scheduler: ActorRef<SchedulerMessage>;
   readonly pool: RunnerPool;
   /** resolves once the job is durable; a duplicate idempotency key returns the first job */
@@ -111,9 +113,9 @@ export async function createJobService(options: JobServiceOptions): Promise<JobS
   const pool = options.pool ?? createRunnerPool(options.poolThreads !== undefined ? { threads: options.poolThreads } : onThreads ? { threads: 1 } : {});
   const listeners = new Set<(event: JobEvent) => void>(options.onEvent ? [options.onEvent] : []);
   let closed = false;
-  let ready!: (info: { epoch: number }) => void;
+  let ready!: (info: { epoch: number; journal: RecoveryInfo }) => void;
   let startFailed!: (error: Refused) => void;
-  const readyP = new Promise<{ epoch: number }>((resolve, reject) => { ready = resolve; startFailed = (e) => reject(fromRefused(e)); });
+  const readyP = new Promise<{ epoch: number; journal: RecoveryInfo }>((resolve, reject) => { ready = resolve; startFailed = (e) => reject(fromRefused(e)); });
   const name = options.name ?? 'job-scheduler';
   const count = options.runners ?? 1;
   // runners on threads load through the matrix server on main (a MatrixSource cannot cross a thread)
@@ -156,8 +158,9 @@ export async function createJobService(options: JobServiceOptions): Promise<JobS
     await new Promise<void>((resolve) => { system.watch(matrices, () => resolve()); system.stop(matrices); });
   };
   let epoch: number;
+  let journalRecovery: RecoveryInfo;
   try {
-    ({ epoch } = await readyP);
+    ({ epoch, journal: journalRecovery } = await readyP);
   } catch (e) {
     // do not leave a scheduler restarting on a journal it cannot open
     await new Promise<void>((resolve) => { system.watch(scheduler, () => resolve()); system.stop(scheduler); });
@@ -179,6 +182,7 @@ export async function createJobService(options: JobServiceOptions): Promise<JobS
 
   const service: JobService = {
     epoch,
+    journalRecovery,
     scheduler,
     pool,
     ...schedulerCommands(ask),

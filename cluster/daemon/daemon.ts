@@ -273,7 +273,7 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
         retainFinished: c0.jobs.retainFinished,
       }), { dir: null, log: log.child({ layer: 'jobs' }), retainFinished: c0.jobs.retainFinished })
       : c0.jobs.mode === 'scheduler'
-      ? await openSchedulerJobService({ system, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }), retainFinished: c0.jobs.retainFinished })
+      ? await openSchedulerJobService({ system, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }), retainFinished: c0.jobs.retainFinished, onJournalDamage: (n) => hub.recordError({ at: Date.now(), source: 'jobs journal', ...n }) })
       : createLocalJobService({
         source: () => store.matrixSource(), threads: c0.workers.threads, checkpointMs: c0.jobs.checkpointMs, progressMs: c0.jobs.progressMs,
         log: log.child({ layer: 'jobs' }), retainFinished: c0.jobs.retainFinished,

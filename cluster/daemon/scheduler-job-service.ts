@@ -21,6 +21,8 @@ export interface SchedulerJobServiceOptions {
   readonly log: Logger;
   /** finished jobs the scheduler keeps, and the daemon's views of them (default 1,000) */
   readonly retainFinished?: number;
+  /** told when opening the journal found damage (skipped) it could not simply cut as a torn tail */
+  readonly onJournalDamage?: (notice: { readonly code: string; readonly message: string }) => void;
 }
 
 /** What the daemon's job service needs of a scheduler: the facade in one process, or a client of the
@@ -55,6 +57,11 @@ export async function openSchedulerJobService(o: SchedulerJobServiceOptions): Pr
     system: o.system, dir: o.dir, matrixSource: o.matrixSource, poolThreads: Math.max(1, o.poolThreads),
     ...(o.retainFinished === undefined ? {} : { scheduler: { retainFinished: o.retainFinished } }),
   });
+  const r = svc.journalRecovery;
+  if (r.skipped.length > 0) {
+    const bytes = r.skipped.reduce((a, g) => a + g.bytes, 0);
+    o.onJournalDamage?.({ code: 'STRATA_JOB_JOURNAL_CORRUPT', message: `the job journal was damaged: ${bytes} bytes in ${r.skipped.length} place(s) were skipped and the ${r.records} records around them kept; jobs recorded only there are missing; the file as found is at ${r.damagedCopy}` });
+  }
   return schedulerJobService(svc, { dir: o.dir, log: o.log, ...(o.retainFinished === undefined ? {} : { retainFinished: o.retainFinished }) });
 }
 
