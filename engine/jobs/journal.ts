@@ -87,6 +87,9 @@ export interface SkippedBytes {
   readonly bytes: number;
 }
 
+/** msgpack's map markers: fixmap 0x80–0x8f, map16 0xde, map32 0xdf */
+const isMapStart = (b: number): boolean => (b >= 0x80 && b <= 0x8f) || b === 0xde || b === 0xdf;
+
 /** The frame at `at` if it checks out (sane length, whole, CRC-32 matches): its payload's end, else -1. */
 function frameEnd(buf: Buffer, at: number): number {
   if (buf.length - at < FRAME_HEADER_BYTES) return -1;
@@ -103,6 +106,15 @@ function frameEnd(buf: Buffer, at: number): number {
  */
 function resyncAfter(buf: Buffer, from: number): number {
   for (let o = from + 1; o + FRAME_HEADER_BYTES <= buf.length; o++) {
+    // cheap tests first, so a long damaged stretch does not cost a CRC per offset: a whole frame whose record
+    // starts as a msgpack map (every record is one), followed by the end or by another whole frame's header
+    const length = buf.readUInt32LE(o);
+    const stop = o + FRAME_HEADER_BYTES + length;
+    if (length === 0 || length > MAX_RECORD_BYTES || stop > buf.length || !isMapStart(buf[o + FRAME_HEADER_BYTES]!)) continue;
+    if (stop < buf.length && buf.length - stop >= FRAME_HEADER_BYTES) {
+      const next = buf.readUInt32LE(stop);
+      if (next > MAX_RECORD_BYTES || stop + FRAME_HEADER_BYTES + next > buf.length) continue;
+    }
     let end = frameEnd(buf, o);
     if (end < 0) continue;
     let frames = 1;
