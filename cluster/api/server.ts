@@ -39,6 +39,11 @@ export interface ApiDeps {
   readiness(): Readiness;
   /** the cheap status document (GET /api/v1/status) */
   status(): unknown;
+  /**
+   * changes whenever anything in status() but its clock fields may have changed (absent: never cached). The route
+   * keeps the serialized document while this holds and for at most STATUS_CACHE_MS (cluster/api/routes.ts).
+   */
+  statusVersion?(): number;
   /** the console's first picture (GET /api/v1/admin/snapshot) */
   snapshot(): Promise<unknown>;
   ingestCounts(): Readonly<Record<string, number>>;

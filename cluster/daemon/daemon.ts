@@ -317,6 +317,9 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
       if (!s.quorum) reasons.push(`store has no quorum (${s.nodes.filter((n) => n.state === 'up').length} of ${s.nodes.length} nodes up)`);
       return { ready: reasons.length === 0, reasons };
     },
+    // every event published (jobs, ingest, store, members) and the readiness flags: what the status's counts
+    // and flags follow
+    statusVersion: () => hub.published * 4 + (started ? 2 : 0) + (stopping ? 1 : 0),
     status: () => {
       const s = store.status();
       let nodesUp = 0;
