@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createStoreCluster, type StoreCluster, type StoreClusterEvent, type StoreClusterOptions } from '../../../actors/store/index.ts';
-import { openDuckDbNode, PARTITIONED_TABLES, partitionsToCopy, type ColumnBatch, type PartitionChecksum } from '../../../engine/store/index.ts';
+import { openDuckDbNode, PARTITIONED_TABLES, partitionsToCopy, storeError, type ColumnBatch, type PartitionChecksum, type StoreNode } from '../../../engine/store/index.ts';
 import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
 
 export interface ClusterHarness {
@@ -88,4 +88,21 @@ export async function replicaDifferences(pathA: string, pathB: string, partition
     await a.close();
     await b.close();
   }
+}
+
+/** A DuckDB file node whose calls fail with a retryable timeout while `faulty.on` is set (a node that is up but
+ *  does not answer), for a cluster's `{ kind: 'custom', open }` node spec. */
+export function faultyFileNode(path: string, faulty: { on: boolean }): () => Promise<StoreNode> {
+  return async () => {
+    const node = await openDuckDbNode({ path });
+    return new Proxy(node, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function' || prop === 'close') return v;
+        return (...args: unknown[]) => (faulty.on
+          ? Promise.reject(storeError('STRATA_STORE_TIMEOUT', 'injected timeout', {}))
+          : (v as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    });
+  };
 }

@@ -2,24 +2,7 @@
 // cluster closed is caught up from its replicas when the cluster starts again, before it serves reads.
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openDuckDbNode, storeError, type StoreNode } from '../../../engine/store/index.ts';
-import { pnlBatch, replicaDifferences, startCluster, tempDir } from './cluster-harness.ts';
-
-/** A DuckDB file node whose calls fail with a retryable timeout while `faulty.on` is set. */
-function faultyFileNode(path: string, faulty: { on: boolean }): () => Promise<StoreNode> {
-  return async () => {
-    const node = await openDuckDbNode({ path });
-    return new Proxy(node, {
-      get(target, prop, receiver) {
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof v !== 'function' || prop === 'close') return v;
-        return (...args: unknown[]) => (faulty.on
-          ? Promise.reject(storeError('STRATA_STORE_TIMEOUT', 'injected timeout', {}))
-          : (v as (...a: unknown[]) => unknown).apply(target, args));
-      },
-    });
-  };
-}
+import { faultyFileNode, pnlBatch, replicaDifferences, startCluster, tempDir } from './cluster-harness.ts';
 
 describe('durable hints', () => {
   it('catches a node up after a cluster restart when it missed writes before', async () => {

@@ -9,8 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createStoreCluster, PARTITIONS_MARKER } from '../../../actors/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
-import { DEFAULT_SCHEME, openDuckDbNode, partitionOf, resultColumn, storeError, type StoreNode } from '../../../engine/store/index.ts';
-import { pnlBatch, replicaDifferences, startCluster, tempDir, type ClusterHarness } from './cluster-harness.ts';
+import { DEFAULT_SCHEME, partitionOf, resultColumn } from '../../../engine/store/index.ts';
+import { faultyFileNode, pnlBatch, replicaDifferences, startCluster, tempDir, type ClusterHarness } from './cluster-harness.ts';
 
 const dir = tempDir('strata-lost-node-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -214,19 +214,3 @@ describe('a store node whose file is damaged', () => {
     }
   });
 });
-
-/** A DuckDB file node whose calls fail with a retryable timeout while `faulty.on` is set. */
-function faultyFileNode(path: string, faulty: { on: boolean }): () => Promise<StoreNode> {
-  return async () => {
-    const node = await openDuckDbNode({ path });
-    return new Proxy(node, {
-      get(target, prop, receiver) {
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof v !== 'function' || prop === 'close') return v;
-        return (...args: unknown[]) => (faulty.on
-          ? Promise.reject(storeError('STRATA_STORE_TIMEOUT', 'injected timeout', {}))
-          : (v as (...a: unknown[]) => unknown).apply(target, args));
-      },
-    });
-  };
-}
