@@ -19,9 +19,9 @@ const idParams = { type: 'object', required: ['id'], properties: { id: { type: '
 const INGEST_OUTCOMES = ['committed', 'duplicate', 'rejected', 'failed'] as const satisfies readonly FileOutcome['status'][];
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 503: errorSchema };
 
-
 /** the most a cached GET /api/v1/status body is served for, ms */
 export const STATUS_CACHE_MS = 100;
+
 export function registerRoutes(app: FastifyInstance, deps: ApiDeps, metrics: ApiMetrics): void {
   const { services } = deps;
   const store = () => services.store ?? serviceMissing('store');
@@ -55,9 +55,9 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps, metrics: Api
   };
   // The serialized document is kept while deps.statusVersion() says nothing in it changed (every event the daemon
   // publishes, readiness flips) and for at most STATUS_CACHE_MS, so only uptimeMs can lag, by less than that.
-  // Serializing the ~400-byte document was a tenth of the route's cost: under autocannon (10 connections, 2-vCPU
-  // VM, 2026-12-06) the route ran at 0.82–0.87× a bare fastify hello serializing it per request and 0.92–0.94×
-  // kept. Without statusVersion (a test server) it is serialized per request.
+  // Serializing the ~400-byte document was a tenth of the route's cost: under autocannon in the same process (10
+  // connections, 2-vCPU VM, 2026-12-06) the route ran at 0.82–0.87× a bare fastify hello serializing it per request
+  // and 0.92–0.94× kept (npm run bench -- api: 0.89× in a full run). Without statusVersion (a test server) it is serialized per request.
   let statusCache: { version: number; at: number; body: string } | null = null;
   app.get('/api/v1/status', { schema: { tags: ['system'], summary: `daemon status: services, store quorum, jobs by state, ingest counts (uptimeMs may lag by up to ${STATUS_CACHE_MS} ms)`, response: { 200: statusSchema } } }, (_req, reply) => {
     if (!deps.statusVersion) return deps.status();
