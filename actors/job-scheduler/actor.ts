@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ActorRef, AnyActorRef, Behaviour, Placement, RemoteBehaviour } from '../../runtime/index.ts';
 import {
   DEFAULT_QUEUE_LIMITS, admission, applyRecord, dispatchOrder, emptyJournalState, evaluationBudget, expectedStarts, isFinished,
-  jobIdOf, openJournal, parseJobSpec, pickNext, slaStatus, snapshotRecords,
+  jobIdOf, journalDamageMessage, openJournal, parseJobSpec, pickNext, slaStatus, snapshotRecords,
   type ErrorInfo, type Journal, type JournalRecord, type JournalReplica, type JournalState, type JobLifecycle,
   type PersistedJob, type QueueEntry, type QueueLimits, type RecoveryInfo, type RunProgress, type JobSpec, type StopReason,
 } from '../../engine/jobs/index.ts';
@@ -541,11 +541,7 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
       };
       journal = await openJournal<JournalRecord>({ path, fsync: settings.fsync, ...(options.replica ? { replica: forward } : {}) });
       const rec = journal.recovery;
-      if (rec.skipped.length > 0) {
-        const bytes = rec.skipped.reduce((a, g) => a + g.bytes, 0);
-        ctx.log.error({ code: 'STRATA_JOB_JOURNAL_CORRUPT', path, skipped: rec.skipped, damagedCopy: rec.damagedCopy, records: rec.records },
-          `the job journal was damaged: ${bytes} bytes in ${rec.skipped.length} place(s) did not check out and were skipped, the ${rec.records} records around them kept; jobs recorded only there are missing. The file as found is at ${rec.damagedCopy}`);
-      }
+      if (rec.skipped.length > 0) ctx.log.error({ code: 'STRATA_JOB_JOURNAL_CORRUPT', path, skipped: rec.skipped, damagedCopy: rec.damagedCopy, records: rec.records }, journalDamageMessage(rec));
       if (rec.truncatedBytes > 0 && !rec.created) ctx.log.warn({ path, bytes: rec.truncatedBytes, reason: rec.tornReason }, `the job journal ended in a torn write (${rec.tornReason}): ${rec.truncatedBytes} bytes cut; every acknowledged record is before it`);
       for (const r of journal.recovered) state = applyRecord(state, r);
       epoch = Math.max(state.epoch + 1, (options.epoch ?? 0));

@@ -72,6 +72,13 @@ export interface PersistedPlacement {
   readonly replicas: readonly (readonly string[])[];
 }
 
+/** What an operator is told of a node distrusted at start (STRATA_LB_NODE_BEHIND): the log line and the recent error. */
+export function distrustMessage(e: Extract<StoreClusterEvent, { type: 'store.node.distrusted' }>): string {
+  return e.recordVersion === null
+    ? `store node ${e.node} holds no placement record while the other nodes do (version ${e.newestVersion}): its files are new or were replaced; its ${e.partitions} partitions are compared with the other replicas and caught up before it serves reads`
+    : `store node ${e.node} holds placement record ${e.recordVersion}, older than ${e.newestVersion}: its file may be an old copy; its ${e.partitions} partitions are compared with the other replicas and caught up before it serves reads`;
+}
+
 function parsePlacement(text: string): PersistedPlacement | null {
   try {
     const v = JSON.parse(text) as Partial<PersistedPlacement>;
@@ -321,11 +328,9 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
     function distrustBehind(m: Member, version: number | null, newest: number): void {
       if (version !== null && version >= newest) return;
       const held = heldBy(m.name);
-      ctx.log.warn({ node: m.name, code: 'STRATA_LB_NODE_BEHIND', version, newest, partitions: held.length },
-        version === null
-          ? `store node ${m.name} holds no placement record while the other nodes do (version ${newest}): its file is new or was replaced; it is compared with the other replicas and caught up before it serves reads`
-          : `store node ${m.name} holds placement record ${version}, older than ${newest}: its file may be an old copy; it is compared with the other replicas and caught up before it serves reads`);
-      o.emit({ type: 'store.node.distrusted', node: m.name, recordVersion: version, newestVersion: newest, partitions: held.length, at: now() });
+      const event = { type: 'store.node.distrusted', node: m.name, recordVersion: version, newestVersion: newest, partitions: held.length, at: now() } as const;
+      ctx.log.warn({ node: m.name, code: 'STRATA_LB_NODE_BEHIND', version, newest, partitions: held.length }, distrustMessage(event));
+      o.emit(event);
       for (const p of held) m.hints.add(p);
       m.kvHint = true;
       m.machine.send({ type: 'write.missed' });

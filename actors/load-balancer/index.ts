@@ -2,7 +2,7 @@
 // replicated writes with hints, checksum catch-up and rebalancing on a new node.
 export { PROTOCOL } from './messages.ts';
 export type { ClusterStatus, LbCommand, LbMessage, LbReply, NodeStatus, StoreClusterEvent } from './messages.ts';
-export { HINTS_NAMESPACE, loadBalancerBehaviour, PLACEMENT_NAMESPACE } from './actor.ts';
+export { distrustMessage, HINTS_NAMESPACE, loadBalancerBehaviour, PLACEMENT_NAMESPACE } from './actor.ts';
 export type { PersistedPlacement } from './actor.ts';
 export { PARTITIONS_MARKER } from './messages.ts';
 export type { LoadBalancerOptions, ResolvedNode } from './actor.ts';

@@ -6,6 +6,6 @@ export type {
   StoreCluster, StoreClusterEvent, StoreClusterOptions,
 } from './store-cluster.ts';
 export { createStoreClusterSink } from './cluster-sink.ts';
-export { PARTITIONS_MARKER } from '../load-balancer/index.ts';
+export { distrustMessage, PARTITIONS_MARKER } from '../load-balancer/index.ts';
 export { catalogue, storeClusterError } from './errors.ts';
 export type { StoreClusterErrorCode } from './errors.ts';

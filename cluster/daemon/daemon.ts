@@ -21,6 +21,7 @@ import { startIngestService } from './ingest-service.ts';
 import { createLocalJobService } from './local-job-service.ts';
 import { clusterMembers, standaloneMembers } from './members.ts';
 import type { FileOutcome } from '../../actors/ingest/index.ts';
+import { distrustMessage } from '../../actors/store/index.ts';
 import type { JobService, JobView, Services, StoreService } from './services.ts';
 import { openSchedulerJobService, schedulerJobService } from './scheduler-job-service.ts';
 import { openClusterScheduler } from './cluster-scheduler.ts';
@@ -232,7 +233,7 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
       hub.publish('admin', e.event.type, e.event);
       const d = e.event;
       if (d.type === 'store.node.distrusted') {
-        hub.recordError({ at: d.at, source: `store ${d.node}`, code: 'STRATA_LB_NODE_BEHIND', message: d.recordVersion === null ? `store node ${d.node} started without the placement record the other nodes hold (its files are new or were replaced): catching up ${d.partitions} partitions from the other replicas before it serves` : `store node ${d.node} started with placement record ${d.recordVersion}, older than ${d.newestVersion}: catching up ${d.partitions} partitions from the other replicas before it serves` });
+        hub.recordError({ at: d.at, source: `store ${d.node}`, code: 'STRATA_LB_NODE_BEHIND', message: distrustMessage(d) });
       }
       return;
     }

@@ -11,7 +11,7 @@ import { createJobService, type JobEvent as SchedulerEvent, type JobService as S
 import { PRIORITIES, type MatrixSource, type Priority } from '../../engine/jobs/index.ts';
 import type { ActorSystem } from '../../runtime/index.ts';
 import { FINISHED_JOB_STATES as FINISHED, JOB_STATES, type JobEvent, type JobService, type JobState, type JobView, type Unsubscribe } from './services.ts';
-import { jobError } from '../../engine/jobs/index.ts';
+import { jobError, journalDamageMessage } from '../../engine/jobs/index.ts';
 
 export interface SchedulerJobServiceOptions {
   readonly system: ActorSystem;
@@ -57,11 +57,7 @@ export async function openSchedulerJobService(o: SchedulerJobServiceOptions): Pr
     system: o.system, dir: o.dir, matrixSource: o.matrixSource, poolThreads: Math.max(1, o.poolThreads),
     ...(o.retainFinished === undefined ? {} : { scheduler: { retainFinished: o.retainFinished } }),
   });
-  const r = svc.journalRecovery;
-  if (r.skipped.length > 0) {
-    const bytes = r.skipped.reduce((a, g) => a + g.bytes, 0);
-    o.onJournalDamage?.({ code: 'STRATA_JOB_JOURNAL_CORRUPT', message: `the job journal was damaged: ${bytes} bytes in ${r.skipped.length} place(s) were skipped and the ${r.records} records around them kept; jobs recorded only there are missing; the file as found is at ${r.damagedCopy}` });
-  }
+  if (svc.journalRecovery.skipped.length > 0) o.onJournalDamage?.({ code: 'STRATA_JOB_JOURNAL_CORRUPT', message: journalDamageMessage(svc.journalRecovery) });
   return schedulerJobService(svc, { dir: o.dir, log: o.log, ...(o.retainFinished === undefined ? {} : { retainFinished: o.retainFinished }) });
 }
 

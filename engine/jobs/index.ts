@@ -5,7 +5,7 @@ export { catalogue, jobError } from './errors.ts';
 export type { JobErrorCode } from './errors.ts';
 export { PRIORITIES, WALL_TIME_ONLY_EVALUATIONS, evaluationBudget, jobSpecSchema, parseJobSpec, portfolioSpecOf, priorityOf } from './job-spec.ts';
 export type { JobSpec, Priority, SpecIssue } from './job-spec.ts';
-export { JOURNAL_MAGIC, MAX_RECORD_BYTES, encodeFrame, openJournal, replaceFileSync, scanJournal } from './journal.ts';
+export { JOURNAL_MAGIC, MAX_RECORD_BYTES, encodeFrame, journalDamageMessage, openJournal, replaceFileSync, scanJournal } from './journal.ts';
 export type { Journal, JournalOptions, JournalReplica, RecoveryInfo, SkippedBytes } from './journal.ts';
 export { FINISHED_STATUSES, applyRecord, basePosition, comparePositions, emptyJournalState, isFinished, jobIdOf, journalPosition, replayJournal, snapshotRecords } from './job-records.ts';
 export type { ErrorInfo, JobLifecycle, JobStatus, JournalPosition, JournalRecord, JournalState, PersistedJob } from './job-records.ts';

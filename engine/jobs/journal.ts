@@ -87,6 +87,12 @@ export interface SkippedBytes {
   readonly bytes: number;
 }
 
+/** What to tell an operator about a journal opened with damaged stretches skipped (RecoveryInfo.skipped non-empty). */
+export function journalDamageMessage(r: RecoveryInfo): string {
+  const bytes = r.skipped.reduce((a, g) => a + g.bytes, 0);
+  return `the job journal was damaged: ${bytes} bytes in ${r.skipped.length} place(s) were skipped (their frames did not check out), the ${r.records} records around them kept; jobs recorded only there are missing. The file as found is at ${r.damagedCopy}`;
+}
+
 /** msgpack's map markers: fixmap 0x80–0x8f, map16 0xde, map32 0xdf */
 const isMapStart = (b: number): boolean => (b >= 0x80 && b <= 0x8f) || b === 0xde || b === 0xdf;
 
