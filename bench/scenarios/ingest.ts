@@ -346,7 +346,8 @@ export const scenario: Scenario = {
       // The eight formats from one generated dataset (smaller files: fixed costs weigh more).
       if (ctx.wants('ingest.format')) {
         const ds = await generateDataset({ outDir: join(dir, 'ds'), strategies: 4, days: ctx.quick ? 200 : 5000, seed: 11 });
-        const formatRuns = ctx.quick ? 2 : 5;
+        // quick: 3 runs of ≥ 150 ms a side (2 runs of ≥ 50 ms swung a 733-row workbook's ratio 1.9–3.8× from run to run)
+        const formatRuns = ctx.quick ? 3 : 5;
         ctx.log(`the ${ds.files.length} generated demo files, ${formatRuns} runs each`);
         for (const f of ds.files) {
           const name = `ingest.format.${f.format}.${f.file.replace(/^zones\//, '').replace(/\.\w+$/, '')}`;
@@ -355,7 +356,7 @@ export const scenario: Scenario = {
           const opts: ParseOptions = f.zoneMode ? { zones: { method: 'equal' } } : {};
           let rows = 0;
           for await (const ev of ingestFile(path, opts)) if (ev.type === 'done') rows = ev.summary.rows.trades || ev.summary.rows.daily_pnl;
-          const minMs = ctx.quick ? 50 : 300;
+          const minMs = ctx.quick ? 150 : 300;
           // each run repeats the file for ≥ minMs, ours and the raw reader's runs interleaved
           const oursRun = () => sustainedRate(rows, minMs, () => parseRate(path, rows, opts));
           ctx.log(`  ${f.file}: ${rows} rows`);
