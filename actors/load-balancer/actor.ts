@@ -283,7 +283,6 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       hintsLoaded = true;
       hintsLoading = false;
       for (const m of members.values()) if (available(m)) m.machine.send({ type: 'node.available' });
-      void persistHints();
       // no record: a first start (or one from before records). Written only when every node answered: with
       // some down, the rows may sit where they are not expected (their nodes changed while down), and a record
       // written now would hide theirs
@@ -323,7 +322,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
     /**
      * Sends node `m` to catch up before it serves when its placement record (`version`, null: none) is behind
      * `newest`: every partition it holds is compared with a serving replica and copied where it differs, and its
-     * kv too. The hints are stored (persistHints) so that a restart during the catch-up starts it again.
+     * kv too. The catch-up stores the hints before it copies anything, so a restart during it starts it again.
      */
     function distrustBehind(m: Member, version: number | null, newest: number): void {
       if (version !== null && version >= newest) return;
@@ -347,7 +346,6 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       if (closed || !available(m) || phase(m) !== 'starting') return;
       distrustBehind(m, version, placementVersion);
       m.machine.send({ type: 'node.available' });
-      void persistHints();
     }
 
     /**

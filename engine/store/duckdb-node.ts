@@ -123,7 +123,7 @@ function lockError(path: string, e: unknown): EngineError {
       { path, ...(pid ? { pid: Number(pid) } : {}) });
   }
   // a damaged or foreign file: nothing here deletes data, but the operator is told what to do with it
-  const damaged = /not a valid DuckDB database file|Corrupt database file|database file .* is corrupt|checksum/i.test(message);
+  const damaged = /not a valid DuckDB database file|Corrupt database file/i.test(message);
   return storeError('STRATA_STORE_OPEN_FAILED',
     `cannot open DuckDB file ${path}: ${message}${damaged ? `; move the file aside (e.g. to ${path}.damaged, with its .wal) and start again: a store cluster node is then rebuilt from the other replicas of its partitions (docs/store.md, "A node whose files were lost")` : ''}`,
     { path, ...(damaged ? { damaged: true } : {}) });

@@ -25,13 +25,18 @@ export const LIST_CONTAINS_MAX = 128;
  * in order where the predicate stands. No parameters: a predicate that is false.
  */
 export function textInFilter(kind: string, column: string, count: number): string {
-  if (!Number.isInteger(count) || count < 0) throw storeError('STRATA_STORE_INVALID_PARAMETERS', `a list filter on ${column} needs a whole number of values, got ${String(count)}`, { column, count });
-  if (!/^[a-z_][a-z0-9_]*$/.test(column)) throw storeError('STRATA_STORE_INVALID_PARAMETERS', `${JSON.stringify(column)} is not a plain column name`, { column });
+  const marks = listMarks(column, count);
   if (count === 0) return '1 = 0';
-  const marks = new Array<string>(count).fill('?').join(', ');
   if (kind !== 'duckdb') return `${column} IN (${marks})`;
   if (count <= LIST_CONTAINS_MAX) return `list_contains([${marks}]::VARCHAR[], ${column})`;
   return `${column} IN (SELECT unnest([${marks}]::VARCHAR[]))`;
+}
+
+/** The `?` marks of a list of `count` values for `column`, once both are checked (a plain name, a whole count). */
+function listMarks(column: string, count: number): string {
+  if (!Number.isInteger(count) || count < 0) throw storeError('STRATA_STORE_INVALID_PARAMETERS', `a list filter on ${column} needs a whole number of values, got ${String(count)}`, { column, count });
+  if (!/^[a-z_][a-z0-9_]*$/.test(column)) throw storeError('STRATA_STORE_INVALID_PARAMETERS', `${JSON.stringify(column)} is not a plain column name`, { column });
+  return new Array<string>(count).fill('?').join(', ');
 }
 
 /** Bits of the hash filter (textCandidateFilter): 2^18, so n ids let through about n / 262,144 of the other rows. */
@@ -55,8 +60,7 @@ export interface CandidateFilter {
  */
 export function textCandidateFilter(kind: string, column: string, count: number): CandidateFilter {
   if (kind !== 'duckdb' || count <= LIST_CONTAINS_MAX) return { sql: textInFilter(kind, column, count), exact: true };
-  textInFilter(kind, column, count); // the same checks of the column name and count
-  const marks = new Array<string>(count).fill('?').join(', ');
+  const marks = listMarks(column, count);
   const m = HASH_FILTER_BITS;
   const bits = `(SELECT bitstring_agg((hash(v) % ${m})::INTEGER, 0, ${m - 1}) FROM unnest([${marks}]::VARCHAR[]) AS wanted(v))`;
   return { sql: `get_bit(${bits}, (hash(${column}) % ${m})::INTEGER) = 1`, exact: false };
