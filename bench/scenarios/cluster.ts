@@ -14,8 +14,9 @@ import { compared, repeat, summarise, type Scenario, type Summary } from '../sce
 
 const SECRET = 'bench-cluster-secret-0123456789';
 const CHUNK = 1_024;
-/** cluster.ask: round trips of each side before measuring (200 left the JIT short of its optimised code) */
-const WARM_UP = 3_000;
+/** cluster.ask: round trips of each side before measuring (200 left the JIT short of its optimised code; after
+ *  3,000 the first 20,000 asks still ran twice the collections of the next and a p99 2-3× theirs) */
+const WARM_UP = 20_000;
 const tick = () => new Promise<void>((r) => setImmediate(r));
 const silent = () => pino({ level: 'silent' });
 
@@ -232,7 +233,9 @@ export const scenario: Scenario = {
   async run(ctx) {
     const messages = ctx.quick ? 200_000 : 1_000_000;
     const runs = ctx.quick ? 3 : 5;
-    const pings = ctx.quick ? 1_000 : 2_000;
+    // a p99 of 2,000 round trips is its 20 slowest: one hiccup of a shared host moved a run's p99 2-5×
+    const pings = ctx.quick ? 5_000 : 20_000;
+    const pingRuns = 5;
 
     // tell and ask share the two child processes and the link; failover starts its own members
     if (ctx.wants('cluster.tell') || ctx.wants('cluster.ask')) {
@@ -252,7 +255,7 @@ export const scenario: Scenario = {
         }
 
         if (ctx.wants('cluster.ask')) {
-          ctx.log(`round trips, ${runs} runs of ${pings} per side, the two sides alternating run by run (after ${WARM_UP} of each)`);
+          ctx.log(`round trips, ${pingRuns} runs of ${pings} per side, the two sides alternating run by run (after ${WARM_UP} of each)`);
           await rawPingPong(ws, WARM_UP);
           await remoteAsks(me, sinkMember.id, WARM_UP);
           // Alternating runs let both sides meet the same hiccups of a shared host; the figure is the median of
@@ -261,7 +264,7 @@ export const scenario: Scenario = {
           // left behind (its p50 fell from ~80 to ~35 µs here), which is not what a bare ping-pong sees alone.
           const rawH: ReturnType<typeof histogram>[] = [];
           const askH: ReturnType<typeof histogram>[] = [];
-          for (let r = 0; r < runs; r++) {
+          for (let r = 0; r < pingRuns; r++) {
             rawH.push(await rawPingPong(ws, pings));
             askH.push(await remoteAsks(me, sinkMember.id, pings));
           }
