@@ -21,6 +21,7 @@ import { duckDbPartitionFilter, partitionInList } from './partition-filter.ts';
 import { loadBalancerError } from './errors.ts';
 import { memberMachine, type MemberPhase } from './machine.ts';
 import type { ClusterStatus, LbMessage, LbReply, NodeStatus, StoreClusterEvent } from './messages.ts';
+import { kvDifference, kvOutliers, summariseKv, type KvDifference, type KvSummary } from './kv-digest.ts';
 import { KV_GATE, PartitionGate } from './partition-gate.ts';
 import { createPolicyState, nextEwma, pickReplica, type BalancingPolicy } from './policies.ts';
 
@@ -62,6 +63,8 @@ export const HINTS_NAMESPACE = 'strata.store.hints';
  * to the new nodes from where they are, instead of serving new nodes' empty copies.
  */
 export const PLACEMENT_NAMESPACE = 'strata.store.placement';
+/** kv namespaces that differ per node by design (left out when nodes' kv are compared) */
+const KV_PER_NODE: ReadonlySet<string> = new Set([HINTS_NAMESPACE, PLACEMENT_NAMESPACE]);
 
 export interface PersistedPlacement {
   /** grows by one with every change: the newest copy among the nodes wins */
@@ -74,6 +77,9 @@ export interface PersistedPlacement {
 
 /** What an operator is told of a node distrusted at start (STRATA_LB_NODE_BEHIND): the log line and the recent error. */
 export function distrustMessage(e: Extract<StoreClusterEvent, { type: 'store.node.distrusted' }>): string {
+  if (e.reason === 'kv') {
+    return `store node ${e.node}'s replicated kv (the ingest journal among it) differs from the other nodes': ${e.kvMissing ?? 0} entries missing or older there, ${e.kvExtra ?? 0} only there. Its file may be an old copy put back, or a write reached it and not the others before a crash; its ${e.partitions} partitions are compared with the other replicas and caught up before it serves reads`;
+  }
   return e.recordVersion === null
     ? `store node ${e.node} holds no placement record while the other nodes do (version ${e.newestVersion}): its files are new or were replaced; its ${e.partitions} partitions are compared with the other replicas and caught up before it serves reads`
     : `store node ${e.node} holds placement record ${e.recordVersion}, older than ${e.newestVersion}: its file may be an old copy; its ${e.partitions} partitions are compared with the other replicas and caught up before it serves reads`;
@@ -280,6 +286,9 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       // A node whose placement record is missing or older than the newest is not trusted as it is: its file may
       // be new (lost, deleted, moved) or an old copy put back. It catches up first, like a node with hints.
       if (stored !== null) for (const m of up) distrustBehind(m, versions.get(m.name) ?? null, stored.version);
+      // A node with a current record can still be an old copy put back (no placement change since): its kv lacks
+      // the writes made since. The nodes the record places rows on are compared (a new node holds no kv yet).
+      if (stored !== null) await distrustKvOutliers(up.filter((m) => placementNodes.includes(m.name)));
       hintsLoaded = true;
       hintsLoading = false;
       for (const m of members.values()) if (available(m)) m.machine.send({ type: 'node.available' });
@@ -326,13 +335,62 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
      */
     function distrustBehind(m: Member, version: number | null, newest: number): void {
       if (version !== null && version >= newest) return;
+      distrust(m, { reason: 'placement', recordVersion: version, newestVersion: newest });
+    }
+
+    function distrust(m: Member, why: { reason: 'placement' | 'kv'; recordVersion: number | null; newestVersion: number; kvMissing?: number; kvExtra?: number }): void {
       const held = heldBy(m.name);
-      const event = { type: 'store.node.distrusted', node: m.name, recordVersion: version, newestVersion: newest, partitions: held.length, at: now() } as const;
-      ctx.log.warn({ node: m.name, code: 'STRATA_LB_NODE_BEHIND', version, newest, partitions: held.length }, distrustMessage(event));
+      const event = { type: 'store.node.distrusted', node: m.name, ...why, partitions: held.length, at: now() } as const;
+      ctx.log.warn({ node: m.name, code: 'STRATA_LB_NODE_BEHIND', ...why, partitions: held.length }, distrustMessage(event));
       o.emit(event);
       for (const p of held) m.hints.add(p);
       m.kvHint = true;
       m.machine.send({ type: 'write.missed' });
+    }
+
+    /** Node `m`'s replicated kv (`hashed`: DuckDB's md5 of each value rather than the value). */
+    async function kvSummaryOf(m: Member, hashed: boolean): Promise<KvSummary> {
+      const value = hashed ? 'md5(entry_value)' : 'entry_value';
+      const r = await call(m, 'query', [`SELECT ns, entry_key, ${value} AS v, updated_at FROM kv`, [], { timeoutMs: 30_000 }], 30_000) as ResultSet;
+      return summariseKv(r, KV_PER_NODE);
+    }
+
+    /**
+     * Compares the replicated kv of `nodes` (trusted so far) under the kv gate and distrusts those whose kv differs
+     * from the reference (kvOutliers). With `reference` (a serving node), only `nodes` are judged, against it.
+     */
+    async function distrustKvOutliers(nodes: readonly Member[], reference: Member | null = null): Promise<void> {
+      const judged = nodes.filter((m) => !m.kvHint);
+      if (judged.length === 0 || (reference === null && judged.length < 2)) return;
+      const asked = [...judged, ...(reference ? [reference] : [])];
+      // DuckDB nodes send a hash of each value; with any other node among them, every node sends its values
+      const hashed = asked.every((m) => m.kind === 'duckdb');
+      const release = await gate.exclusive([KV_GATE]);
+      let summaries: Map<string, KvSummary>;
+      try {
+        const found = await Promise.allSettled(asked.map((m) => kvSummaryOf(m, hashed)));
+        summaries = new Map();
+        found.forEach((r, i) => {
+          if (r.status === 'fulfilled') summaries.set(asked[i]!.name, r.value);
+          else ctx.log.warn({ node: asked[i]!.name, code: asError(r.reason).code }, `the kv of store node ${asked[i]!.name} could not be read to compare it with the other nodes'; it is trusted as it is`);
+        });
+      } finally {
+        release();
+      }
+      let outliers: Map<string, KvDifference>;
+      if (reference === null) outliers = kvOutliers(summaries);
+      else {
+        outliers = new Map();
+        const ref = summaries.get(reference.name);
+        if (ref) for (const m of judged) {
+          const s = summaries.get(m.name);
+          if (s && s.digest !== ref.digest) outliers.set(m.name, kvDifference(s, ref));
+        }
+      }
+      for (const [name, d] of outliers) {
+        const m = members.get(name);
+        if (m && !m.kvHint) distrust(m, { reason: 'kv', recordVersion: placementVersion, newestVersion: placementVersion, kvMissing: d.missing, kvExtra: d.extra });
+      }
     }
 
     /** A node's first connection after the start's records were read: trusted only with a current record. */
@@ -345,6 +403,17 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       }
       if (closed || !available(m) || phase(m) !== 'starting') return;
       distrustBehind(m, version, placementVersion);
+      // a current record: its kv is compared with a serving node's (an old copy put back has an older kv)
+      const reference = [...members.values()].find((x) => x !== m && readable(x) && placementNodes.includes(x.name));
+      if (!m.kvHint && reference && placementNodes.includes(m.name)) {
+        try {
+          await distrustKvOutliers([m], reference);
+        } catch (e) {
+          ctx.log.warn({ node: m.name, code: asError(e).code }, 'the kv of a node that came up late could not be compared with the other nodes\'; it is trusted as it is');
+        }
+        // distrusted meanwhile, it is `down` and node.available sends it to catch up
+        if (closed || !available(m)) return;
+      }
       m.machine.send({ type: 'node.available' });
     }
 

@@ -10,7 +10,7 @@ export const catalogue = {
   STRATA_LB_NOT_A_READ: { retryable: false, summary: 'query() was given a statement that is not a SELECT/WITH, or append() a table that is not partitioned (writes go through append, deleteStrategies and kvPut so every replica gets them).' },
   STRATA_LB_UNSCOPED_QUERY: { retryable: false, summary: 'A statement reads partitions no single node holds and has no {{partitions}} marker to be scattered by, or names a partition out of range.' },
   STRATA_LB_NODE_EXISTS: { retryable: false, summary: 'addNode was given a node name the cluster already has.' },
-  STRATA_LB_NODE_BEHIND: { retryable: false, summary: 'At start, a store node held no placement record, or an older one than the other nodes: its files are new (lost or deleted) or an old copy was put back. It is compared with the other replicas and caught up before it serves reads; reported so an operator sees it (event store.node.distrusted).' },
+  STRATA_LB_NODE_BEHIND: { retryable: false, summary: 'At start, a store node held no placement record, or an older one than the other nodes, or a replicated kv (the ingest journal among it) that differs from theirs: its files are new (lost or deleted), an old copy was put back, or a write reached it and not the others before a crash. It is compared with the other replicas and caught up before it serves reads; reported so an operator sees it (event store.node.distrusted).' },
 } as const satisfies ErrorCatalogue;
 
 export type LoadBalancerErrorCode = keyof typeof catalogue;

@@ -87,8 +87,12 @@ export type StoreClusterEvent =
   | { readonly type: 'store.node.down'; readonly node: string; readonly code: string; readonly message: string; readonly at: number }
   | { readonly type: 'store.node.up'; readonly node: string; readonly at: number }
   | { readonly type: 'store.breaker.changed'; readonly node: string; readonly from: BreakerStateName; readonly to: BreakerStateName; readonly at: number }
-  /** at start: a node's placement record is missing (null) or older than the newest, so it catches up before serving */
-  | { readonly type: 'store.node.distrusted'; readonly node: string; readonly recordVersion: number | null; readonly newestVersion: number; readonly partitions: number; readonly at: number }
+  /**
+   * at start, a node catches up before serving because its placement record is missing (`recordVersion` null) or
+   * older than the newest (`reason` placement), or because its replicated kv differs from the other nodes' (`reason`
+   * kv: `kvMissing` entries it lacks or holds an older value of, `kvExtra` only it holds)
+   */
+  | { readonly type: 'store.node.distrusted'; readonly node: string; readonly reason: 'placement' | 'kv'; readonly recordVersion: number | null; readonly newestVersion: number; readonly partitions: number; readonly kvMissing?: number; readonly kvExtra?: number; readonly at: number }
   | { readonly type: 'store.catchup.started'; readonly node: string; readonly partitions: number; readonly hinted: number; readonly at: number }
   | { readonly type: 'store.catchup.progress'; readonly node: string; readonly done: number; readonly total: number; readonly copiedPartitions: number; readonly copiedRows: number; readonly at: number }
   | { readonly type: 'store.catchup.finished'; readonly node: string; readonly copiedPartitions: number; readonly copiedRows: number; readonly elapsedMs: number; readonly at: number }

@@ -3,11 +3,11 @@
 // reported (store.node.distrusted), compared with the other replicas and caught up before it serves reads, while
 // its partitions are read from their other replicas. Before, it served its share of partitions empty: a job then
 // saw 13 of the demo's 23 strategies, with no error anywhere.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { createStoreCluster, PARTITIONS_MARKER } from '../../../actors/store/index.ts';
+import { createStoreCluster, distrustMessage, PARTITIONS_MARKER } from '../../../actors/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
 import { DEFAULT_SCHEME, partitionOf, resultColumn } from '../../../engine/store/index.ts';
 import { faultyFileNode, pnlBatch, replicaDifferences, startCluster, tempDir, type ClusterHarness } from './cluster-harness.ts';
@@ -167,6 +167,80 @@ describe('a store node whose files were lost between starts', () => {
       }
     } finally {
       rmSync(late, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a store node whose file is an old copy put back', () => {
+  it('is found by its kv (its placement record is as new as the others\') and caught up before it serves', { timeout: 120_000 }, async () => {
+    const oldCopy = tempDir('strata-old-copy-');
+    const opts = { dir: oldCopy, nodes: 3, replicationFactor: 2, placement: 'inline' as const };
+    const before = IDS.slice(0, 30);
+    const after = IDS.slice(30);
+    const files = ['n2.duckdb', 'n2.duckdb.wal'];
+    try {
+      let h = await startCluster(opts);
+      let held: readonly number[] = [];
+      const holders = new Map<number, string[]>();
+      try {
+        await h.cluster.append('daily_pnl', pnlBatch(before, DAYS));
+        await h.cluster.kvPut('test.journal', [{ key: 'first', value: 'committed' }]);
+        const nodes = (await h.cluster.status()).nodes;
+        for (const n of nodes) for (const p of n.partitions) holders.set(p, [...(holders.get(p) ?? []), n.name]);
+        held = nodes.find((n) => n.name === 'n2')!.partitions;
+      } finally {
+        await h.close();
+      }
+      // the operator's backup of n2, taken while the store was stopped
+      for (const f of files) if (existsSync(join(oldCopy, f))) copyFileSync(join(oldCopy, f), join(oldCopy, `${f}.bak`));
+
+      h = await startCluster(opts);
+      try {
+        await h.cluster.append('daily_pnl', pnlBatch(after, DAYS));
+        await h.cluster.kvPut('test.journal', [{ key: 'second', value: 'committed' }]);
+        await h.cluster.kvPut('test.journal', [{ key: 'first', value: 'removed' }]);
+        expect(h.events.some((e) => e.type === 'store.node.distrusted')).toBe(false);
+      } finally {
+        await h.close();
+      }
+      // ...put back: no placement change happened in between, so its placement record is current
+      for (const f of files) {
+        rmSync(join(oldCopy, f), { force: true });
+        if (existsSync(join(oldCopy, `${f}.bak`))) renameSync(join(oldCopy, `${f}.bak`), join(oldCopy, f));
+      }
+
+      h = await startCluster(opts);
+      try {
+        // read at once: n2's partitions come from their other replicas while it catches up
+        await expectEveryRowOnce(h);
+        const distrusted = await h.waitFor((e) => e.type === 'store.node.distrusted', 30_000);
+        expect(distrusted).toMatchObject({ node: 'n2', reason: 'kv', kvMissing: 2, kvExtra: 0, partitions: held.length });
+        expect(distrustMessage(distrusted as never)).toMatch(/n2's replicated kv .* 2 entries missing or older there, 0 only there\. Its file may be an old copy put back/);
+        await h.waitFor((e) => e.type === 'store.catchup.finished' && 'node' in e && e.node === 'n2', 30_000);
+        expect((await h.cluster.status()).nodes.find((n) => n.name === 'n2')!.phase).toBe('serving');
+        // whichever replica each partition is read from now, n2's included, every row is there once
+        for (let i = 0; i < 6; i++) await expectEveryRowOnce(h);
+        const journal = await h.cluster.kvList('test.journal');
+        expect(journal.map((e) => [e.key, e.value])).toEqual([['first', 'removed'], ['second', 'committed']]);
+      } finally {
+        await h.close();
+      }
+      for (const p of held) {
+        const other = holders.get(p)!.find((n) => n !== 'n2')!;
+        expect(await replicaDifferences(join(oldCopy, 'n2.duckdb'), join(oldCopy, `${other}.duckdb`), [p]), `partition ${p} (n2 and ${other})`).toEqual([]);
+      }
+
+      // caught up, it is trusted again
+      h = await startCluster(opts);
+      try {
+        await expectEveryRowOnce(h);
+        await new Promise((r) => setTimeout(r, 500));
+        expect(h.events.filter((e) => e.type === 'store.node.distrusted')).toEqual([]);
+      } finally {
+        await h.close();
+      }
+    } finally {
+      rmSync(oldCopy, { recursive: true, force: true });
     }
   });
 });
