@@ -116,6 +116,8 @@ interface Member {
   persistedHints: number;
   persistedKvHint: boolean;
   catchUpRun: number;
+  /** the error of its last failed write or catch-up, until it serves again (why a write found it unwritable) */
+  lastWriteError: ErrorLike | null;
   readonly machine: Actor<typeof memberMachine>;
   readonly availableWaiters: (() => void)[];
 }
@@ -184,7 +186,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       if (!spec) throw new Error(`load-balancer: node ${name} has no registered spec`);
       const ref = ctx.spawn(nodeProxyBehaviour({ ...o.proxy, name, host: spec.host, report: ctx.self }), { name: `node-${name}` });
       const member: Member = {
-        name, kind: spec.kind ?? 'custom', ref, weight: spec.weight, up: false, breaker: 'closed', outstanding: 0, ewmaMs: 0, hints: new Set(), kvHint: false, persistedHints: 0, persistedKvHint: false, catchUpRun: 0,
+        name, kind: spec.kind ?? 'custom', ref, weight: spec.weight, up: false, breaker: 'closed', outstanding: 0, ewmaMs: 0, hints: new Set(), kvHint: false, persistedHints: 0, persistedKvHint: false, catchUpRun: 0, lastWriteError: null,
         machine: createActor(memberMachine.provide({
           actions: {
             startCatchUp: () => queueMicrotask(() => void runCatchUp(member)),
@@ -214,6 +216,19 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         m.ewmaMs = nextEwma(m.ewmaMs, performance.now() - started);
       }
     }
+
+    /** Why no node among `names` could take a write: their phases and the newest error that put one out of service. */
+    function unwritableWhy(names: readonly string[]): string {
+      const out = names.map((n) => members.get(n)).filter((m): m is Member => m !== undefined && !writable(m));
+      if (out.length === 0) return ' (no writable replica)';
+      const cause = out.find((m) => m.lastWriteError !== null)?.lastWriteError ?? null;
+      const states = out.map((m) => `${m.name} ${available(m) ? phase(m) : 'unreachable'}`).join(', ');
+      return ` (no writable replica: ${states}${cause ? `; they stopped taking writes after ${cause.code}: ${cause.message}` : ''})`;
+    }
+    const causeOf = (names: readonly string[]): Record<string, unknown> => {
+      const cause = names.map((n) => members.get(n)).find((m) => m !== undefined && !writable(m) && m.lastWriteError !== null)?.lastWriteError;
+      return cause ? { cause: cause.code } : {};
+    };
 
     const missed = (m: Member, partitions: Iterable<number>): void => {
       for (const p of partitions) m.hints.add(p);
@@ -738,7 +753,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
                 for (const p of ps) acked.add(p);
                 if (group !== undefined) noteGrouped(group, m.name, part.rowCount, ps);
               },
-              (e: unknown) => { last = asError(e); missed(m, ps); if (!isRetryable(e) && acked.size === 0) throw e; },
+              (e: unknown) => { last = m.lastWriteError = asError(e); missed(m, ps); if (!isRetryable(e) && acked.size === 0) throw e; },
             ));
           });
           const settled = await Promise.allSettled(calls);
@@ -752,7 +767,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         if (pending.size === 0) return touched.length;
         if (attempt >= o.retry.attempts) {
           const l = last as ErrorLike | null;
-          throw loadBalancerError('STRATA_LB_WRITE_UNACKNOWLEDGED', `append to ${table}: no replica acknowledged partitions ${[...pending].join(', ')}${l ? `; last: ${l.code}: ${l.message}` : ' (no writable replica)'}`, { table, partitions: [...pending] });
+          throw loadBalancerError('STRATA_LB_WRITE_UNACKNOWLEDGED', `append to ${table}: no replica acknowledged partitions ${[...pending].join(', ')}${l ? `; last: ${l.code}: ${l.message}` : unwritableWhy(placementNodes)}`, { table, partitions: [...pending], ...(l ? {} : causeOf(placementNodes)) });
         }
         await sleep(backoffMs(attempt));
       }
@@ -787,7 +802,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
               await work(m);
               acked++;
             } catch (e) {
-              last = asError(e);
+              last = m.lastWriteError = asError(e);
               if (kv) m.kvHint = true;
               missed(m, hintPartitions(n));
             }
@@ -799,7 +814,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         if (acked > 0) return;
         const l = last as ErrorLike | null;
         if (l && !l.retryable) throw fromHostError(l);
-        if (attempt >= o.retry.attempts) throw loadBalancerError('STRATA_LB_WRITE_UNACKNOWLEDGED', `${what}: no replica acknowledged${l ? `; last: ${l.code}: ${l.message}` : ' (no writable replica)'}`, {});
+        if (attempt >= o.retry.attempts) throw loadBalancerError('STRATA_LB_WRITE_UNACKNOWLEDGED', `${what}: no replica acknowledged${l ? `; last: ${l.code}: ${l.message}` : unwritableWhy(nodes)}`, l ? {} : causeOf(nodes));
         await sleep(backoffMs(attempt));
       }
     }
@@ -938,10 +953,12 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         if (m.persistedHints > 0 || m.persistedKvHint) await clearPersistedHints(m);
         if (run !== m.catchUpRun) return;
         o.emit({ type: 'store.catchup.finished', node: m.name, copiedPartitions: copied.size, copiedRows, elapsedMs: now() - started, at: now() });
+        m.lastWriteError = null;
         m.machine.send({ type: 'catchup.done' });
       } catch (e) {
         if (run !== m.catchUpRun) return;
         const err = asError(e);
+        m.lastWriteError = err;
         ctx.log.warn({ node: m.name, code: err.code }, `catch-up failed: ${err.message}`);
         o.emit({ type: 'store.catchup.failed', node: m.name, code: err.code, message: err.message, at: now() });
         m.machine.send({ type: 'catchup.failed' });

@@ -16,6 +16,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { EngineError } from '../engine-error.ts';
 import { storeError } from './errors.ts';
+import { noSpaceError } from './no-space.ts';
 
 /** One connection with its serial queue and our timeout, as the node runs every statement. */
 export type GroupLane = <T>(operation: string, timeoutMs: number, work: (c: DuckDBConnection) => Promise<T>) => Promise<T>;
@@ -158,7 +159,9 @@ export class AppendGroups {
   }
 
   #loseAll(group: Group, cause: unknown): void {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const message = cause instanceof Error ? cause.message : String(cause);
+    // a full disk says so plainly (the file, the bytes free), not as DuckDB's IO error
+    const reason = noSpaceError(this.#o.label, 'the group\'s commit', message)?.message ?? message;
     for (const owner of group.owners) {
       this.#lost.delete(owner);
       this.#lost.set(owner, storeError('STRATA_STORE_APPEND_LOST',

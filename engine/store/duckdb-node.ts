@@ -13,6 +13,7 @@ import type { Utf8Column } from '../columns/index.ts';
 import { AppendGroups, DEFAULT_GROUP_IDLE_MS, DEFAULT_GROUP_ROWS } from './duckdb-append-groups.ts';
 import { withDeadline } from './deadline.ts';
 import { claimDatabaseFile } from './duckdb-file-registry.ts';
+import { noSpaceError } from './no-space.ts';
 import type { FileClaim } from './duckdb-file-registry.ts';
 import { EngineError } from '../engine-error.ts';
 import { storeError } from './errors.ts';
@@ -122,6 +123,8 @@ function lockError(path: string, e: unknown): EngineError {
       `DuckDB file ${path} is locked by another process${pid ? ` (pid ${pid})` : ''}; only one process may own a store file: ${message}`,
       { path, ...(pid ? { pid: Number(pid) } : {}) });
   }
+  const full = noSpaceError(path, 'opening the file', message);
+  if (full) return full;
   // a damaged or foreign file: nothing here deletes data, but the operator is told what to do with it
   const damaged = /not a valid DuckDB database file|Corrupt database file/i.test(message);
   return storeError('STRATA_STORE_OPEN_FAILED',
@@ -132,7 +135,9 @@ function lockError(path: string, e: unknown): EngineError {
 function queryError(label: string, sql: string, e: unknown): unknown {
   if (e instanceof EngineError) return e;
   const message = e instanceof Error ? e.message : String(e);
-  return storeError('STRATA_STORE_QUERY_FAILED', `${label}: ${message} — in ${JSON.stringify(sql.length > 500 ? sql.slice(0, 500) + '…' : sql)}`, { node: label, sql });
+  const firstWords = sql.trim().split(/\s+/).slice(0, 3).join(' ');
+  return noSpaceError(label, sql.startsWith('append to ') ? sql : `"${firstWords.length > 60 ? firstWords.slice(0, 60) + '…' : firstWords} …"`, message)
+    ?? storeError('STRATA_STORE_QUERY_FAILED', `${label}: ${message} — in ${JSON.stringify(sql.length > 500 ? sql.slice(0, 500) + '…' : sql)}`, { node: label, sql });
 }
 
 // Integers bind as BIGINT and other numbers as DOUBLE, mirroring how the literals rendered for HeavyDB parse.

@@ -9,6 +9,7 @@ export const catalogue = {
   STRATA_STORE_OPEN_FAILED: { retryable: false, summary: 'A DuckDB file could not be opened for another reason (missing folder, permissions, corrupt or foreign file).' },
   STRATA_STORE_TIMEOUT: { retryable: true, summary: 'A store call (connect, query, append, health) did not settle within its timeout; the message names the node, the operation and the timeout.' },
   STRATA_STORE_UNREACHABLE: { retryable: true, summary: 'The store node could not be reached (connection refused or reset, DNS failure, socket closed before a reply).' },
+  STRATA_STORE_NO_SPACE: { retryable: true, summary: 'The disk (or quota) holding a DuckDB file had no room for a write (ENOSPC, EDQUOT): the statement or append was rolled back. The message names the file, the folder and the bytes free there; retryable on another replica, and an ingest keeps its file for a retry once space is freed.' },
   STRATA_STORE_QUERY_FAILED: { retryable: false, summary: 'The database rejected a statement (syntax, unknown table or column, constraint); the message carries the database error and the SQL text.' },
   STRATA_STORE_SESSION_INVALID: { retryable: true, summary: 'A HeavyDB session expired or was invalidated and reconnecting did not restore it.' },
   STRATA_STORE_AUTH_FAILED: { retryable: false, summary: 'HeavyDB refused the user, password or database given in the connection URL.' },

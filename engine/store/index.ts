@@ -1,6 +1,7 @@
 // The public surface of engine/store: store nodes (DuckDB, HeavyDB) behind one interface, the schema, columnar
 // batches and results, SQL parameters, partitioning, placement and scatter-gather merging.
 export { catalogue, storeError } from './errors.ts';
+export { noSpaceError } from './no-space.ts';
 export type { StoreErrorCode } from './errors.ts';
 
 export { createStoreNode, resultToBatch } from './store-node.ts';
