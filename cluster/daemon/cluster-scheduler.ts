@@ -8,7 +8,7 @@ import {
   adoptNewestJournal, createJournalReplicaActor, peerJournalReplica, schedulerBehaviour, schedulerCommands, schedulerError,
   type DrainReply, type JobEvent, type ReplicaMessage, type SchedulerMessage,
 } from '../../actors/job-scheduler/index.ts';
-import type { MatrixSource } from '../../engine/jobs/index.ts';
+import { journalDamageMessage, type MatrixSource } from '../../engine/jobs/index.ts';
 import type { ActorRef, AnyActorRef } from '../../runtime/index.ts';
 import type { ClusterMember } from '../remote/index.ts';
 import type { SchedulerClient } from './scheduler-job-service.ts';
@@ -32,6 +32,8 @@ export interface ClusterSchedulerOptions {
   readonly startGraceMs?: number;
   /** finished jobs the scheduler keeps (default: the scheduler's own, 1,000) */
   readonly retainFinished?: number;
+  /** the journal the scheduler opened on this member was damaged in the middle (the stretch skipped; logged too) */
+  readonly onJournalDamage?: (notice: { readonly code: string; readonly message: string }) => void;
 }
 
 export const SCHEDULER_SINGLETON = 'job-scheduler';
@@ -85,7 +87,11 @@ export function openClusterScheduler(o: ClusterSchedulerOptions): SchedulerClien
       onKept: (peer, kept) => o.log.error({ code: 'STRATA_JOB_JOURNAL_NEWER_KEPT', peer, kept: kept.path, held: kept.held, incoming: kept.incoming }, `member ${peer} held a newer job journal than this scheduler (epoch ${e}) started from; it kept that copy in ${kept.path} on its machine: jobs recorded only there are missing here (docs/daemon.md: whole-cluster restart)`),
     }),
     onEvent: publish,
-    onReady: (info) => o.log.info({ epoch: info.epoch, recoveredJobs: info.recoveredJobs }, 'the cluster job scheduler runs on this member'),
+    onReady: (info) => {
+      o.log.info({ epoch: info.epoch, recoveredJobs: info.recoveredJobs }, 'the cluster job scheduler runs on this member');
+      // the scheduler logged it; the daemon of the member it runs on also shows it (recent errors, consoles)
+      if (info.journal.skipped.length > 0) o.onJournalDamage?.({ code: 'STRATA_JOB_JOURNAL_CORRUPT', message: journalDamageMessage(info.journal) });
+    },
     onStartFailed: (error) => { if (!closed) o.log.error({ code: error.code, err: error.message }, 'the cluster job scheduler could not open its journal'); },
   }), (e) => o.log.info({ epoch: e.epoch, member: e.member }, e.type === 'singleton.started' ? 'job scheduler singleton started here' : 'job scheduler singleton stopped here'));
 

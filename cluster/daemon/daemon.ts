@@ -271,7 +271,7 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
       ? await schedulerJobService(openClusterScheduler({
         member, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }),
         runner: { checkpointMs: c0.jobs.checkpointMs, progressMs: c0.jobs.progressMs }, startGraceMs: c0.jobs.startGraceMs,
-        retainFinished: c0.jobs.retainFinished,
+        retainFinished: c0.jobs.retainFinished, onJournalDamage: (n) => hub.recordError({ at: Date.now(), source: 'jobs journal', ...n }),
       }), { dir: null, log: log.child({ layer: 'jobs' }), retainFinished: c0.jobs.retainFinished })
       : c0.jobs.mode === 'scheduler'
       ? await openSchedulerJobService({ system, dir: join(dataDir, 'jobs'), matrixSource: store.matrixSource(), poolThreads: c0.workers.threads, log: log.child({ layer: 'jobs' }), retainFinished: c0.jobs.retainFinished, onJournalDamage: (n) => hub.recordError({ at: Date.now(), source: 'jobs journal', ...n }) })
