@@ -46,7 +46,7 @@ export interface LoadBalancerOptions {
   readonly proxy: Omit<NodeProxyOptions, 'name' | 'host' | 'report'>;
   readonly emit: (event: StoreClusterEvent) => void;
   readonly random?: () => number;
-  /** wait before a failed catch-up is tried again (default 500 ms) */
+  /** wait before a failed catch-up is tried again (default 500 ms; doubled with each failure in a row, up to 16×) */
   readonly catchUpRetryMs?: number;
   /** partitions compared and copied under one exclusive hold during catch-up (default 8) */
   readonly catchUpGroup?: number;
@@ -118,6 +118,8 @@ interface Member {
   catchUpRun: number;
   /** the error of its last failed write or catch-up, until it serves again (why a write found it unwritable) */
   lastWriteError: ErrorLike | null;
+  /** catch-ups failed in a row (the retry delay doubles with each, up to 16×) */
+  catchUpFailures: number;
   readonly machine: Actor<typeof memberMachine>;
   readonly availableWaiters: (() => void)[];
 }
@@ -186,11 +188,13 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       if (!spec) throw new Error(`load-balancer: node ${name} has no registered spec`);
       const ref = ctx.spawn(nodeProxyBehaviour({ ...o.proxy, name, host: spec.host, report: ctx.self }), { name: `node-${name}` });
       const member: Member = {
-        name, kind: spec.kind ?? 'custom', ref, weight: spec.weight, up: false, breaker: 'closed', outstanding: 0, ewmaMs: 0, hints: new Set(), kvHint: false, persistedHints: 0, persistedKvHint: false, catchUpRun: 0, lastWriteError: null,
+        name, kind: spec.kind ?? 'custom', ref, weight: spec.weight, up: false, breaker: 'closed', outstanding: 0, ewmaMs: 0, hints: new Set(), kvHint: false, persistedHints: 0, persistedKvHint: false, catchUpRun: 0, lastWriteError: null, catchUpFailures: 0,
         machine: createActor(memberMachine.provide({
           actions: {
             startCatchUp: () => queueMicrotask(() => void runCatchUp(member)),
-            scheduleRetry: () => ctx.timers.startSingle(`catchup-${name}`, { type: 'lb.catchup.retry', node: name }, o.catchUpRetryMs ?? 500),
+            // a catch-up that keeps failing (a full disk, a node that errs on every copy) is retried less and less
+            // often, up to 16× the first delay: the log and the node get a rest; a success starts over
+            scheduleRetry: () => ctx.timers.startSingle(`catchup-${name}`, { type: 'lb.catchup.retry', node: name }, (o.catchUpRetryMs ?? 500) * 2 ** Math.min(4, Math.max(0, member.catchUpFailures - 1))),
           },
         })),
         availableWaiters: [],
@@ -954,12 +958,14 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         if (run !== m.catchUpRun) return;
         o.emit({ type: 'store.catchup.finished', node: m.name, copiedPartitions: copied.size, copiedRows, elapsedMs: now() - started, at: now() });
         m.lastWriteError = null;
+        m.catchUpFailures = 0;
         m.machine.send({ type: 'catchup.done' });
       } catch (e) {
         if (run !== m.catchUpRun) return;
         const err = asError(e);
         m.lastWriteError = err;
-        ctx.log.warn({ node: m.name, code: err.code }, `catch-up failed: ${err.message}`);
+        m.catchUpFailures++;
+        ctx.log.warn({ node: m.name, code: err.code, failuresInARow: m.catchUpFailures }, `catch-up failed: ${err.message}`);
         o.emit({ type: 'store.catchup.failed', node: m.name, code: err.code, message: err.message, at: now() });
         m.machine.send({ type: 'catchup.failed' });
       }
