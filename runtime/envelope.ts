@@ -41,7 +41,8 @@ export type EnvelopeExtras = Pick<Envelope, 's' | 'c' | 'x' | 'pv' | 'n' | 'k'>;
 export type WireGroup = [t: string, i: number, m: Message[], extras?: EnvelopeExtras];
 export type WireBatch = [v: number, groups: WireGroup[]];
 
-function extrasOf(e: Envelope): EnvelopeExtras | undefined {
+/** The optional fields an envelope carries, or undefined when it carries none (the common case). */
+export function extrasOf(e: Envelope): EnvelopeExtras | undefined {
   if (e.s === undefined && e.c === undefined && e.x === undefined && e.pv === undefined && e.n === undefined && e.k === undefined) return undefined;
   const x: { -readonly [K in keyof EnvelopeExtras]: EnvelopeExtras[K] } = {};
   if (e.s !== undefined) x.s = e.s;

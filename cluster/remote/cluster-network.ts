@@ -131,14 +131,14 @@ export class ClusterNetwork implements RemoteTransport {
       this.#host.deadLetters.publish(`${address}:${path}`, message, 'stopped');
       return 'dead';
     }
-    const e: Envelope = extras === undefined
-      ? { v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message }
-      : { ...extras, v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message };
-    const outcome = this.#t.send(address, e);
+    const id = this.#nextId++;
+    // the link queues the message in wire form: an envelope object is made only for a refusal
+    const outcome = this.#t.sendMessage(address, path, id, message, extras);
     if (outcome === 'enqueued') this.#trackAsk(address, message);
     else {
       this.#host.deadLetters.publish(`${address}:${path}`, message, outcome === 'rejected-full' ? 'mailbox-full' : 'stopped');
       // an ask refused by a full link learns why at once instead of timing out
+      const e: Envelope = { ...extras, v: ENVELOPE_VERSION, t: path, y: message.type, i: id, m: message };
       if (outcome === 'rejected-full') this.undeliverable(address, e, clusterError('STRATA_CLUSTER_LINK_FULL', `the link to ${address} has its outbound queue full: ${message.type} to ${path} was refused`, { member: address, target: path, messageType: message.type }).toData(), false);
     }
     return outcome;

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { backoffDelay, type BackoffOptions } from '../../runtime/backoff.ts';
 import { encodeBatchForSocket, type AddressedRef } from '../../runtime/codec.ts';
 import { isThreadAddress, qualifyPath } from '../../runtime/qualified-path.ts';
-import { toWire, type Envelope } from '../../runtime/envelope.ts';
+import { ENVELOPE_VERSION, extrasOf, type Envelope, type EnvelopeExtras, type WireGroup } from '../../runtime/envelope.ts';
+import type { Message } from '../../runtime/message.ts';
 import { toErrorData, type ErrorData } from '../../runtime/errors.ts';
 import type { TellOutcome } from '../../runtime/message.ts';
 import { clusterError } from '../errors.ts';
@@ -64,6 +65,36 @@ class LaneSocket {
   }
 }
 
+/** Message `j` of group `g` as the envelope it stands for (refusals and reports; the queue keeps groups). */
+function envelopeOf(g: WireGroup, j: number): Envelope {
+  const m = g[2][j]!;
+  return { ...(g[3] ?? {}), v: ENVELOPE_VERSION, t: g[0], y: m.type, i: g[1] + j, m };
+}
+
+const single = (g: WireGroup, j: number, m: Message): WireGroup => (g[3] === undefined ? [g[0], g[1] + j, [m]] : [g[0], g[1] + j, [m], g[3]]);
+
+/** Removes the first `n` messages from `groups` (splitting a group where the count falls) and returns them as groups. */
+function takeFront(groups: WireGroup[], n: number): WireGroup[] {
+  const out: WireGroup[] = [];
+  let left = n;
+  let k = 0;
+  while (left > 0 && k < groups.length) {
+    const g = groups[k]!;
+    const len = g[2].length;
+    if (len <= left) {
+      out.push(g);
+      left -= len;
+      k++;
+    } else {
+      out.push(g[3] === undefined ? [g[0], g[1], g[2].slice(0, left)] : [g[0], g[1], g[2].slice(0, left), g[3]]);
+      groups[k] = g[3] === undefined ? [g[0], g[1] + left, g[2].slice(left)] : [g[0], g[1] + left, g[2].slice(left), g[3]];
+      left = 0;
+    }
+  }
+  groups.splice(0, k);
+  return out;
+}
+
 export class Link {
   readonly endpoint: string;
   readonly #url: string;
@@ -72,7 +103,17 @@ export class Link {
   readonly #control = new LaneSocket('control');
   readonly #bulk = new LaneSocket('bulk');
   readonly #controlQueue: Uint8Array[] = [];
-  #queue: Envelope[] = [];
+  /**
+   * The bulk queue, already in wire form: consecutive messages for one target path with consecutive ids and no
+   * extras share a group `[t, firstId, messages, extras?]`, as a frame carries them. Building the groups as
+   * messages are queued spares an envelope object per message and a pass over them at each flush: about a
+   * quarter of the sender's time per message in a one-way tell profile (2026-12-06).
+   */
+  #groups: WireGroup[] = [];
+  /** messages in #groups */
+  #queued = 0;
+  /** an empty array #groups changes places with at each full flush */
+  #spare: WireGroup[] = [];
   /** the member id the queued envelopes are for */
   #queueTarget: string | null = null;
   #flushQueued = false;
@@ -125,18 +166,27 @@ export class Link {
 
   /** Queues an envelope for member `targetId` (whose endpoint is this link's). */
   send(targetId: string, e: Envelope): TellOutcome {
+    return this.sendMessage(targetId, e.t, e.i, e.m, extrasOf(e));
+  }
+
+  /** Queues message `m` (id `i`, for path `t`, with `extras` when it has any) for member `targetId`. */
+  sendMessage(targetId: string, t: string, i: number, m: Message, extras?: EnvelopeExtras): TellOutcome {
     if (this.#bulk.state === 'closed') return 'dead';
     const remote = this.#bulk.remoteId;
     if (remote !== null && remote !== targetId) return 'dead'; // another incarnation answers at this endpoint
     if (this.#queueTarget !== targetId) {
-      if (this.#queue.length > 0) this.#dropQueue(clusterError('STRATA_CLUSTER_MEMBER_DOWN', `member ${this.#queueTarget} was replaced by ${targetId}`, { member: this.#queueTarget }).toData());
+      if (this.#queued > 0) this.#dropQueue(clusterError('STRATA_CLUSTER_MEMBER_DOWN', `member ${this.#queueTarget} was replaced by ${targetId}`, { member: this.#queueTarget }).toData());
       this.#queueTarget = targetId;
     }
-    if (this.#queue.length >= this.#s.maxQueuedEnvelopes) {
+    if (this.#queued >= this.#s.maxQueuedEnvelopes) {
       this.stats.rejectedFull++;
       return 'rejected-full';
     }
-    this.#queue.push(e);
+    const groups = this.#groups;
+    const last = groups.length > 0 ? groups[groups.length - 1]! : undefined;
+    if (last !== undefined && extras === undefined && last[3] === undefined && last[0] === t && last[1] + last[2].length === i) last[2].push(m);
+    else groups.push(extras === undefined ? [t, i, [m]] : [t, i, [m], extras]);
+    this.#queued++;
     if (this.#bulk.state === 'open') {
       if (!this.#flushQueued && !this.#waitingDrain) {
         this.#flushQueued = true;
@@ -148,12 +198,12 @@ export class Link {
 
   /** Resolves when the bulk queue has room again (for senders that want to wait instead of being refused). */
   whenWritable(): Promise<void> {
-    if (this.#queue.length < this.#s.maxQueuedEnvelopes) return Promise.resolve();
+    if (this.#queued < this.#s.maxQueuedEnvelopes) return Promise.resolve();
     return new Promise((resolve) => this.#writableWaiters.push(resolve));
   }
 
   get queuedEnvelopes(): number {
-    return this.#queue.length;
+    return this.#queued;
   }
 
   get bufferedBytes(): number {
@@ -166,50 +216,59 @@ export class Link {
     if (this.#bulk.state !== 'open' || ws === null) return;
     const blocked = this.#events.isBlocked(this.endpoint);
     const target = this.#queueTarget!;
-    let sent = 0;
-    const queue = this.#queue;
-    while (sent < queue.length) {
+    const max = this.#s.maxEnvelopesPerFrame;
+    while (this.#queued > 0) {
       if (ws.bufferedAmount + this.#inFlightBytes > this.#s.highWaterMarkBytes) {
         this.#waitingDrain = true;
         break;
       }
-      const n = Math.min(this.#s.maxEnvelopesPerFrame, queue.length - sent);
-      const batch = sent === 0 && n === queue.length ? queue : queue.slice(sent, sent + n);
-      sent += n;
-      if (blocked) continue; // fault injection: the partition swallows them
-      this.#sendFrames(ws, target, batch);
+      if (this.#queued <= max) {
+        // all of it in one frame: the queue's own array, swapped with a spare that was cleared after its own
+        // frame (allocating an array per tick costs more than clearing one; whatever is queued meanwhile goes
+        // into the other)
+        const groups = this.#groups;
+        const n = this.#queued;
+        this.#groups = this.#spare;
+        this.#queued = 0;
+        if (!blocked) this.#sendFrames(ws, target, groups, n); // blocked: fault injection, the partition swallows them
+        groups.length = 0;
+        this.#spare = groups;
+        break;
+      }
+      const frame = takeFront(this.#groups, max);
+      this.#queued -= max;
+      if (!blocked) this.#sendFrames(ws, target, frame, max);
     }
-    if (sent === queue.length) {
-      // keep the array: allocating one per tick costs more than clearing it
-      if (queue === this.#queue) queue.length = 0;
-    } else this.#queue = queue.slice(sent);
-    if (this.#writableWaiters.length > 0 && this.#queue.length < this.#s.maxQueuedEnvelopes) for (const w of this.#writableWaiters.splice(0)) w();
+    if (this.#writableWaiters.length > 0 && this.#queued < this.#s.maxQueuedEnvelopes) for (const w of this.#writableWaiters.splice(0)) w();
   }
 
-  #sendFrames(ws: WebSocket, target: string, batch: Envelope[]): void {
+  /** Encodes and writes `groups` (`count` messages) as one frame; a bad or oversized one is split to find it. */
+  #sendFrames(ws: WebSocket, target: string, groups: WireGroup[], count: number): void {
     const shared: SharedArrayBuffer[] = [];
     let bytes: Uint8Array;
     try {
-      bytes = encodeBatchForSocket(toWire(batch), shared, batch.length < 8, this.#qualify);
+      bytes = encodeBatchForSocket([ENVELOPE_VERSION, groups], shared, count < 8, this.#qualify);
       if (shared.length > 0) throw clusterError('STRATA_CLUSTER_FRAME_TOO_LARGE', 'a SharedArrayBuffer cannot cross a machine', { reason: 'shared-buffer' });
     } catch (err) {
       // one bad message must not sink the batch: find it by packing one at a time
-      if (batch.length > 1) for (const e of batch) this.#sendFrames(ws, target, [e]);
-      else this.#events.undeliverable(target, batch[0]!, toErrorData(err));
+      if (count > 1) for (const g of groups) g[2].forEach((m, j) => this.#sendFrames(ws, target, [single(g, j, m)], 1));
+      else this.#events.undeliverable(target, envelopeOf(groups[0]!, 0), toErrorData(err));
       return;
     }
     if (bytes.byteLength > this.#s.maxFrameBytes) {
-      if (batch.length > 1) {
-        const half = batch.length >> 1;
-        this.#sendFrames(ws, target, batch.slice(0, half));
-        this.#sendFrames(ws, target, batch.slice(half));
+      if (count > 1) {
+        const half = count >> 1;
+        const rest = groups.slice();
+        const front = takeFront(rest, half);
+        this.#sendFrames(ws, target, front, half);
+        this.#sendFrames(ws, target, rest, count - half);
       } else {
-        const e = batch[0]!;
+        const e = envelopeOf(groups[0]!, 0);
         this.#events.undeliverable(target, e, clusterError('STRATA_CLUSTER_FRAME_TOO_LARGE', `message ${e.y} to ${target}:${e.t} is ${bytes.byteLength} bytes, over the ${this.#s.maxFrameBytes}-byte frame limit`, { sizeBytes: bytes.byteLength, limitBytes: this.#s.maxFrameBytes }).toData());
       }
       return;
     }
-    this.stats.sentEnvelopes += batch.length;
+    this.stats.sentEnvelopes += count;
     this.stats.sentFrames++;
     this.stats.sentBytes += bytes.byteLength;
     const size = bytes.byteLength;
@@ -225,9 +284,10 @@ export class Link {
 
   #dropQueue(error: ErrorData): void {
     const target = this.#queueTarget;
-    const dropped = this.#queue;
-    this.#queue = [];
-    if (target !== null) for (const e of dropped) this.#events.undeliverable(target, e, error);
+    const dropped = this.#groups;
+    this.#groups = [];
+    this.#queued = 0;
+    if (target !== null) for (const g of dropped) for (let j = 0; j < g[2].length; j++) this.#events.undeliverable(target, envelopeOf(g, j), error);
   }
 
   // ---- connections -------------------------------------------------------------------------------------
@@ -289,7 +349,7 @@ export class Link {
       this.#events.up(this.endpoint, l.lane, w.id);
       if (l.lane === 'control') for (const f of this.#controlQueue.splice(0)) this.#writeControl(f);
       else {
-        if (this.#queueTarget !== null && this.#queueTarget !== w.id && this.#queue.length > 0) {
+        if (this.#queueTarget !== null && this.#queueTarget !== w.id && this.#queued > 0) {
           this.#dropQueue(clusterError('STRATA_CLUSTER_MEMBER_DOWN', `member ${this.#queueTarget} is gone: ${w.id} answers at ${this.endpoint}`, { member: this.#queueTarget }).toData());
         }
         this.#flushBulk();
@@ -323,7 +383,7 @@ export class Link {
 
   #scheduleReconnect(l: LaneSocket): void {
     // a bulk lane with nothing to send stays down until something is queued
-    if (l.lane === 'bulk' && this.#queue.length === 0 && l.attempt === 0) return;
+    if (l.lane === 'bulk' && this.#queued === 0 && l.attempt === 0) return;
     const delay = backoffDelay(this.#s.backoff, l.attempt++, this.#s.random());
     this.stats.reconnects++;
     l.state = 'connecting';

@@ -11,9 +11,9 @@ import { Packr } from 'msgpackr';
 import { pino, type Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { BackoffOptions } from '../../runtime/backoff.ts';
-import type { Envelope } from '../../runtime/envelope.ts';
+import type { Envelope, EnvelopeExtras } from '../../runtime/envelope.ts';
 import type { ErrorData } from '../../runtime/errors.ts';
-import type { TellOutcome } from '../../runtime/message.ts';
+import type { Message, TellOutcome } from '../../runtime/message.ts';
 import { clusterError, type ClusterErrorCode } from '../errors.ts';
 import { FailureLimiter, defaultFailureLimits, type FailureLimiterOptions } from './failure-limiter.ts';
 import { CLOSE, MIN_SECRET_BYTES, PROTOCOL_VERSION, clientMac, decodeHandshake, encodeHandshake, macEquals, newNonce, serverMac, type Lane } from './handshake.ts';
@@ -359,6 +359,16 @@ export class Transport {
   }
   #lastTarget = '';
   #lastLink: Link | null = null;
+
+  /** `send` without the envelope object: message `m` (id `i`, for path `t`, with its extras if any) for a member. */
+  sendMessage(targetId: string, t: string, i: number, m: Message, extras?: EnvelopeExtras): TellOutcome {
+    if (this.#closed) return 'dead';
+    if (targetId !== this.#lastTarget || this.#lastLink === null) {
+      this.#lastLink = this.#link(endpointOfId(targetId));
+      this.#lastTarget = targetId;
+    }
+    return this.#lastLink.sendMessage(targetId, t, i, m, extras);
+  }
 
   /** Stops reading bulk frames from member `from` (receive-side flow control; TCP then slows the sender,
    *  whose link queue fills and refuses or makes it wait). Control frames keep flowing. */

@@ -70,6 +70,36 @@ describe('cluster transport', () => {
     expect(a.t.stats().sentEnvelopes).toBe(5_000);
   });
 
+  it('keeps each message\'s target, id and extras when the queue groups them and frames split the groups', async () => {
+    const a = await member({ maxEnvelopesPerFrame: 3 });
+    const seen: { t: string; i: number; n: number; s?: string; c?: string }[] = [];
+    const b = new Transport({ cluster: 'c1', secret: SECRET, handshakeTimeoutMs: 1_000 });
+    open.push(b);
+    await b.listen({
+      bulk: (_from, bytes) => forEachEnvelope(decodeBatch(bytes, () => null as never, []), {
+        envelope: (t, i, m, extras) => void seen.push({ t, i, n: (m as unknown as { n: number }).n, ...(extras?.s ? { s: extras.s } : {}), ...(extras?.c ? { c: extras.c } : {}) }),
+        refused: () => {},
+      }),
+      control: () => {},
+    });
+    // runs for one path with consecutive ids (one group each), a gap in the ids, another path, and envelopes with
+    // extras (a group of their own each): 17 messages, frames of at most 3
+    const sent: Envelope[] = [];
+    const push = (t: string, i: number, n: number, extras: { s?: string; c?: string } = {}): void => void sent.push({ ...extras, v: ENVELOPE_VERSION, t, y: 'n', i, m: { type: 'n', n } as unknown as Message });
+    for (let n = 0; n < 5; n++) push('/user/a', 100 + n, n);
+    push('/user/a', 200, 5);
+    push('/user/a', 201, 6);
+    for (let n = 7; n < 11; n++) push('/user/b', 300 + n, n);
+    push('/user/b', 311, 11, { s: '/user/asker', c: 'c1' });
+    push('/user/b', 312, 12, { s: '/user/asker', c: 'c2' });
+    for (let n = 13; n < 17; n++) push('/user/a', 400 + n, n);
+    for (const e of sent) expect(a.t.send(b.id, e)).toBe('enqueued');
+    await eventually(() => seen.length === sent.length, 'every message');
+    expect(seen).toEqual(sent.map((e) => ({ t: e.t, i: e.i, n: (e.m as unknown as { n: number }).n, ...(e.s ? { s: e.s } : {}), ...(e.c ? { c: e.c } : {}) })));
+    expect(a.t.stats()).toMatchObject({ sentEnvelopes: sent.length });
+    expect(a.t.stats().sentFrames).toBeGreaterThanOrEqual(Math.ceil(sent.length / 3));
+  });
+
   it('refuses a member with the wrong secret, logs one clear line and never the secret', async () => {
     const sink = logSink();
     const b = await member({ logger: sink.logger });
