@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { daemonApi, killAll, startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
+import { daemonApi, killAll, startDaemonProcess, stopDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
 import { untilValue as until } from '../support/poll.ts';
 
 const TOKEN = 'cluster-journal-operator-token-01';
@@ -44,10 +44,7 @@ async function start(): Promise<DaemonProcess> {
 }
 
 async function stop(m: DaemonProcess): Promise<void> {
-  const exited = new Promise<number | null>((resolve) => m.child.once('exit', (code) => resolve(code)));
-  m.child.kill('SIGTERM');
-  expect(await exited).toBe(0);
-  running.splice(running.indexOf(m), 1);
+  expect(await stopDaemonProcess(m, running)).toBe(0);
 }
 
 const api = (m: DaemonProcess, method: string, path: string, body?: unknown) => daemonApi(m.url, TOKEN, method, path, body);

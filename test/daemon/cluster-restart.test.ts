@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvDataset, daemonApi, killAll, startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
+import { csvDataset, daemonApi, killAll, startDaemonProcess, stopDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
 import { untilValue as until } from '../support/poll.ts';
 
 const TOKEN = 'cluster-restart-operator-token-01';
@@ -50,10 +50,7 @@ async function start(name: string, seeds: string[], files: readonly string[] = [
 }
 
 async function stop(m: Member): Promise<void> {
-  const exited = new Promise<number | null>((resolve) => m.child.once('exit', (code) => resolve(code)));
-  m.child.kill('SIGTERM');
-  expect(await exited).toBe(0);
-  running.splice(running.indexOf(m), 1);
+  expect(await stopDaemonProcess(m, running)).toBe(0);
 }
 
 async function runJob(via: Member, seedValue: number): Promise<string> {

@@ -76,3 +76,12 @@ export async function csvDataset(dir: string, seed: number): Promise<{ files: st
 export function killAll(members: readonly DaemonProcess[]): void {
   for (const m of members) if (m.child.exitCode === null && m.child.signalCode === null) m.child.kill('SIGKILL');
 }
+
+/** SIGTERMs a daemon process and resolves with its exit code once it exits (0: a clean stop); drops it from `running`. */
+export async function stopDaemonProcess(m: DaemonProcess, running?: DaemonProcess[]): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => m.child.once('exit', (code) => resolve(code)));
+  m.child.kill('SIGTERM');
+  const code = await exited;
+  if (running) running.splice(running.indexOf(m), 1);
+  return code;
+}

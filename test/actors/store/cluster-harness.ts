@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createStoreCluster, type StoreCluster, type StoreClusterEvent, type StoreClusterOptions } from '../../../actors/store/index.ts';
-import { openDuckDbNode, PARTITIONED_TABLES, partitionsToCopy, storeError, type ColumnBatch, type PartitionChecksum, type StoreNode } from '../../../engine/store/index.ts';
+import { createStoreCluster, PARTITIONS_MARKER, type StoreCluster, type StoreClusterEvent, type StoreClusterOptions } from '../../../actors/store/index.ts';
+import { openDuckDbNode, PARTITIONED_TABLES, partitionsToCopy, resultColumn, storeError, type ColumnBatch, type PartitionChecksum, type StoreNode } from '../../../engine/store/index.ts';
 import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
 
 export interface ClusterHarness {
@@ -105,4 +105,14 @@ export function faultyFileNode(path: string, faulty: { on: boolean }): () => Pro
       },
     });
   };
+}
+
+/** Rows per strategy in daily_pnl, read scattered (each partition once, from one of its replicas). */
+export async function countsPerStrategy(h: ClusterHarness): Promise<Map<string, number>> {
+  const r = await h.cluster.query(`SELECT strategy_id, COUNT(*) AS n FROM daily_pnl WHERE ${PARTITIONS_MARKER} GROUP BY strategy_id`);
+  const ids = resultColumn(r, 'strategy_id').values as string[];
+  const n = resultColumn(r, 'n').values as Float64Array;
+  const out = new Map<string, number>();
+  for (let i = 0; i < r.rowCount; i++) out.set(ids[i]!, (out.get(ids[i]!) ?? 0) + n[i]!);
+  return out;
 }

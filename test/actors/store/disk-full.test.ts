@@ -5,19 +5,9 @@
 // refuses them (any machine): a write that finds no replica in service says why they are out of it.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PARTITIONS_MARKER } from '../../../actors/store/index.ts';
-import { noSpaceError, openDuckDbNode, resultColumn, type StoreNode } from '../../../engine/store/index.ts';
+import { noSpaceError, openDuckDbNode, type StoreNode } from '../../../engine/store/index.ts';
 import { mountTmpfs, requireTmpfsOrSkip, type Tmpfs } from '../../support/tmpfs.ts';
-import { pnlBatch, startCluster, tempDir, type ClusterHarness } from './cluster-harness.ts';
-
-async function rowsPerStrategy(h: ClusterHarness): Promise<Map<string, number>> {
-  const r = await h.cluster.query(`SELECT strategy_id, COUNT(*) AS n FROM daily_pnl WHERE ${PARTITIONS_MARKER} GROUP BY strategy_id`);
-  const ids = resultColumn(r, 'strategy_id').values as string[];
-  const n = resultColumn(r, 'n').values as Float64Array;
-  const out = new Map<string, number>();
-  for (let i = 0; i < r.rowCount; i++) out.set(ids[i]!, (out.get(ids[i]!) ?? 0) + n[i]!);
-  return out;
-}
+import { countsPerStrategy, pnlBatch, startCluster, tempDir } from './cluster-harness.ts';
 
 async function eventually<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -61,7 +51,7 @@ describe.skipIf(!canMount)('a store cluster whose disk fills up', () => {
       // the replicas missed the refused write and caught up; a catch-up the full disk refused (whether one did
       // depends on the room the rollback left) said so
       for (const e of h.events) if (e.type === 'store.catchup.failed') expect(e).toMatchObject({ code: 'STRATA_STORE_NO_SPACE', message: expect.stringMatching(/is full .*Free space there and retry/) });
-      const rows = await rowsPerStrategy(h);
+      const rows = await countsPerStrategy(h);
       // the rows written before and after, once each; the refused write left nothing behind
       expect([...rows.keys()].sort()).toEqual([...kept, ...after].sort());
       for (const n of rows.values()) expect(n).toBe(10);
@@ -108,7 +98,7 @@ describe('a store cluster whose every replica stopped taking writes', () => {
       expect(next.data).toMatchObject({ cause: 'STRATA_STORE_NO_SPACE' });
       full.on = false;
       await eventually(() => h.cluster.kvPut('test.after', [{ key: 'k', value: 'v' }]), 20_000);
-      expect([...(await rowsPerStrategy(h)).keys()].sort()).toEqual(['a', 'b']);
+      expect([...(await countsPerStrategy(h)).keys()].sort()).toEqual(['a', 'b']);
     } finally {
       await h.close();
     }

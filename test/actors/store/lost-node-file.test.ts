@@ -28,18 +28,44 @@ async function expectEveryRowOnce(h: ClusterHarness): Promise<void> {
   for (const id of IDS) expect(counts.get(id), id).toBe(DAYS);
 }
 
+/** Each of n2's partitions agrees with its other replica, by checksum of the files in `folder`. */
+async function expectN2AgreesWithReplicas(folder: string, held: readonly number[], holders: ReadonlyMap<number, string[]>): Promise<void> {
+  for (const p of held) {
+    const other = holders.get(p)!.find((n) => n !== 'n2')!;
+    expect(await replicaDifferences(join(folder, 'n2.duckdb'), join(folder, `${other}.duckdb`), [p]), `partition ${p} (n2 and ${other})`).toEqual([]);
+  }
+}
+
+/** The next start trusts every node: every row read once, no node distrusted. */
+async function expectTrustedAtNextStart(opts: Parameters<typeof startCluster>[0]): Promise<void> {
+  const h = await startCluster(opts);
+  try {
+    await expectEveryRowOnce(h);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.events.filter((e) => e.type === 'store.node.distrusted')).toEqual([]);
+  } finally {
+    await h.close();
+  }
+}
+
+/** Which nodes hold each partition, and n2's partitions. */
+async function holdersOf(h: ClusterHarness): Promise<{ held: readonly number[]; holders: Map<number, string[]> }> {
+  const holders = new Map<number, string[]>();
+  const nodes = (await h.cluster.status()).nodes;
+  for (const n of nodes) for (const p of n.partitions) holders.set(p, [...(holders.get(p) ?? []), n.name]);
+  return { held: nodes.find((n) => n.name === 'n2')!.partitions, holders };
+}
+
 describe('a store node whose files were lost between starts', () => {
   it('is caught up from the other replicas before it serves, and every row stays readable once', { timeout: 120_000 }, async () => {
     const opts = { dir, nodes: 3, replicationFactor: 2, placement: 'inline' as const };
     let h = await startCluster(opts);
     let held: readonly number[] = [];
-    const holders = new Map<number, string[]>();
+    let holders = new Map<number, string[]>();
     try {
       await h.cluster.append('daily_pnl', pnlBatch(IDS, DAYS));
       await h.cluster.kvPut('test.lost', [{ key: 'k', value: 'kept' }]);
-      const nodes = (await h.cluster.status()).nodes;
-      for (const n of nodes) for (const p of n.partitions) holders.set(p, [...(holders.get(p) ?? []), n.name]);
-      held = nodes.find((n) => n.name === 'n2')!.partitions;
+      ({ held, holders } = await holdersOf(h));
       expect(held.length).toBeGreaterThan(0);
     } finally {
       await h.close();
@@ -67,21 +93,9 @@ describe('a store node whose files were lost between starts', () => {
     } finally {
       await h.close();
     }
-    // each of n2's partitions agrees with its other replica, by checksum of the files
-    for (const p of held) {
-      const other = holders.get(p)!.find((n) => n !== 'n2')!;
-      expect(await replicaDifferences(join(dir, 'n2.duckdb'), join(dir, `${other}.duckdb`), [p]), `partition ${p} (n2 and ${other})`).toEqual([]);
-    }
-
+    await expectN2AgreesWithReplicas(dir, held, holders);
     // its record is back: the next start trusts it
-    h = await startCluster(opts);
-    try {
-      await expectEveryRowOnce(h);
-      await new Promise((r) => setTimeout(r, 500));
-      expect(h.events.filter((e) => e.type === 'store.node.distrusted')).toEqual([]);
-    } finally {
-      await h.close();
-    }
+    await expectTrustedAtNextStart(opts);
   });
 
   it('finishes the catch-up at the next start when the store stops half-way through it', { timeout: 120_000 }, async () => {
@@ -181,13 +195,11 @@ describe('a store node whose file is an old copy put back', () => {
     try {
       let h = await startCluster(opts);
       let held: readonly number[] = [];
-      const holders = new Map<number, string[]>();
+      let holders = new Map<number, string[]>();
       try {
         await h.cluster.append('daily_pnl', pnlBatch(before, DAYS));
         await h.cluster.kvPut('test.journal', [{ key: 'first', value: 'committed' }]);
-        const nodes = (await h.cluster.status()).nodes;
-        for (const n of nodes) for (const p of n.partitions) holders.set(p, [...(holders.get(p) ?? []), n.name]);
-        held = nodes.find((n) => n.name === 'n2')!.partitions;
+        ({ held, holders } = await holdersOf(h));
       } finally {
         await h.close();
       }
@@ -225,20 +237,9 @@ describe('a store node whose file is an old copy put back', () => {
       } finally {
         await h.close();
       }
-      for (const p of held) {
-        const other = holders.get(p)!.find((n) => n !== 'n2')!;
-        expect(await replicaDifferences(join(oldCopy, 'n2.duckdb'), join(oldCopy, `${other}.duckdb`), [p]), `partition ${p} (n2 and ${other})`).toEqual([]);
-      }
-
+      await expectN2AgreesWithReplicas(oldCopy, held, holders);
       // caught up, it is trusted again
-      h = await startCluster(opts);
-      try {
-        await expectEveryRowOnce(h);
-        await new Promise((r) => setTimeout(r, 500));
-        expect(h.events.filter((e) => e.type === 'store.node.distrusted')).toEqual([]);
-      } finally {
-        await h.close();
-      }
+      await expectTrustedAtNextStart(opts);
     } finally {
       rmSync(oldCopy, { recursive: true, force: true });
     }

@@ -8,23 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PLACEMENT_NAMESPACE } from '../../../actors/load-balancer/index.ts';
 import { PARTITIONS_MARKER } from '../../../actors/store/index.ts';
 import { resultColumn } from '../../../engine/store/index.ts';
-import { pnlBatch, replicaDifferences, startCluster, tempDir, type ClusterHarness } from './cluster-harness.ts';
+import { countsPerStrategy, pnlBatch, replicaDifferences, startCluster, tempDir, type ClusterHarness } from './cluster-harness.ts';
 
 const dir = tempDir('strata-node-set-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const IDS = Array.from({ length: 80 }, (_, i) => `s${i}`);
 const DAYS = 10;
-
-async function countsPerStrategy(h: ClusterHarness): Promise<Map<string, number>> {
-  // scattered: each partition read once, from one of its replicas
-  const r = await h.cluster.query(`SELECT strategy_id, COUNT(*) AS n FROM daily_pnl WHERE ${PARTITIONS_MARKER} GROUP BY strategy_id`);
-  const ids = resultColumn(r, 'strategy_id').values as string[];
-  const n = resultColumn(r, 'n').values as Float64Array;
-  const out = new Map<string, number>();
-  for (let i = 0; i < r.rowCount; i++) out.set(ids[i]!, (out.get(ids[i]!) ?? 0) + n[i]!);
-  return out;
-}
 
 async function expectEveryRowOnce(h: ClusterHarness): Promise<void> {
   const counts = await countsPerStrategy(h);
