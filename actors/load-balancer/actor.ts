@@ -63,8 +63,12 @@ export const HINTS_NAMESPACE = 'strata.store.hints';
  * to the new nodes from where they are, instead of serving new nodes' empty copies.
  */
 export const PLACEMENT_NAMESPACE = 'strata.store.placement';
+/** kv namespace of the marker a kv delete stamps on every node (its time counts when nodes' kv are compared) */
+export const KV_DELETED_NAMESPACE = 'strata.store.kv-deleted';
 /** kv namespaces that differ per node by design (left out when nodes' kv are compared) */
 const KV_PER_NODE: ReadonlySet<string> = new Set([HINTS_NAMESPACE, PLACEMENT_NAMESPACE]);
+/** kv namespaces whose entries only stamp a time (compared by it, not by their values) */
+const KV_STAMPS_ONLY: ReadonlySet<string> = new Set([KV_DELETED_NAMESPACE]);
 
 export interface PersistedPlacement {
   /** grows by one with every change: the newest copy among the nodes wins */
@@ -371,7 +375,7 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
     async function kvSummaryOf(m: Member, hashed: boolean): Promise<KvSummary> {
       const value = hashed ? 'md5(entry_value)' : 'entry_value';
       const r = await call(m, 'query', [`SELECT ns, entry_key, ${value} AS v, updated_at FROM kv`, [], { timeoutMs: 30_000 }], 30_000) as ResultSet;
-      return summariseKv(r, KV_PER_NODE);
+      return summariseKv(r, KV_PER_NODE, KV_STAMPS_ONLY);
     }
 
     /**
@@ -835,8 +839,13 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
 
     const kvPut = (ns: string, entries: readonly { key: string; value: string }[], timeoutMs: number): Promise<void> =>
       writeEverywhere('kvPut', [KV_GATE], placementNodes, () => [], true, (m) => call(m, 'putEntries', [ns, entries, { timeoutMs }], timeoutMs));
+    // A delete leaves nothing stamped behind, so it stamps a marker (KV_DELETED_NAMESPACE): at start the node with
+    // the newest stamp holds the newest kv, a removal included (kv-digest.ts)
     const kvDelete = (ns: string, keys: readonly string[], timeoutMs: number): Promise<void> =>
-      writeEverywhere('kvDelete', [KV_GATE], placementNodes, () => [], true, (m) => call(m, 'deleteEntries', [ns, keys, { timeoutMs }], timeoutMs));
+      writeEverywhere('kvDelete', [KV_GATE], placementNodes, () => [], true, async (m) => {
+        await call(m, 'deleteEntries', [ns, keys, { timeoutMs }], timeoutMs);
+        await call(m, 'putEntries', [KV_DELETED_NAMESPACE, [{ key: 'last', value: JSON.stringify({ ns, keys: keys.length }) }], { timeoutMs }], timeoutMs);
+      });
     const kvList = (ns: string, keys: readonly string[] | null, timeoutMs: number): Promise<unknown> =>
       tracked(readOne(placementNodes, 'kvList', (m) => call(m, 'readEntries', keys === null ? [ns] : [ns, keys, { timeoutMs }], timeoutMs)));
 

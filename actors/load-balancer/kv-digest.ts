@@ -3,7 +3,8 @@
 // entry per (namespace, key). A node's file put back from an old copy lacks the entries written since the copy
 // was made; its placement record can still be as new as the others' (the record's version grows with placement
 // changes, not with writes), so this is what finds it. The namespaces that legitimately differ per node (durable
-// hints, the placement record, which has a check of its own) are left out.
+// hints, the placement record, which has a check of its own) are left out. A delete leaves no entry to compare, so
+// the load-balancer stamps a marker with each one; its time counts, its value does not.
 import { createHash } from 'node:crypto';
 import type { ResultSet } from '../../engine/store/index.ts';
 
@@ -16,8 +17,11 @@ export interface KvSummary {
   readonly newestAt: number;
 }
 
-/** Summarises a `SELECT ns, entry_key, <value or its hash>, updated_at FROM kv` result, without the `skip` namespaces. */
-export function summariseKv(r: ResultSet, skip: ReadonlySet<string>): KvSummary {
+/**
+ * Summarises a `SELECT ns, entry_key, <value or its hash>, updated_at FROM kv` result, without the `skip` namespaces;
+ * the `stampsOnly` namespaces (the marker a delete stamps) count for `newestAt` alone.
+ */
+export function summariseKv(r: ResultSet, skip: ReadonlySet<string>, stampsOnly: ReadonlySet<string> = new Set()): KvSummary {
   const newest = new Map<string, { value: string; at: number }>();
   let newestAt = 0;
   if (r.rowCount > 0) {
@@ -25,8 +29,12 @@ export function summariseKv(r: ResultSet, skip: ReadonlySet<string>): KvSummary 
     for (let i = 0; i < r.rowCount; i++) {
       const n = String(ns!.values[i]);
       if (skip.has(n)) continue;
-      const id = `${n}\u0000${String(k!.values[i])}`;
       const at = Number(u!.values[i]);
+      if (stampsOnly.has(n)) {
+        if (at > newestAt) newestAt = at;
+        continue;
+      }
+      const id = `${n}\u0000${String(k!.values[i])}`;
       const prev = newest.get(id);
       // two versions of one key: a put whose old version was not dropped yet (a crash in between); the newest counts
       if (!prev || prev.at <= at) newest.set(id, { value: String(v!.values[i]), at });
@@ -59,9 +67,12 @@ export function kvDifference(node: KvSummary, reference: KvSummary): KvDifferenc
 }
 
 /**
- * The nodes whose kv differs from the reference, with how. The reference is the digest most nodes hold; between
- * equally many, the one with the newest entry (a copy put back lacks the newest writes), then the smaller digest
- * (so every start decides the same). Fewer than two nodes: nothing to compare.
+ * The nodes whose kv differs from the reference, with how. The reference is the digest whose nodes hold the newest
+ * entry: a copy put back lacks the writes made since it was taken, and a node that missed the last write before a
+ * crash lacks that one, so the newest kv is the one to keep even when more nodes hold an older one (taking the
+ * majority would copy two restored copies' old rows over the one current node). Between equal newest entries, the
+ * digest more nodes hold, then the smaller digest (so every start decides the same). One load-balancer stamps every
+ * node's entries, so the stamps come from one clock. Fewer than two nodes: nothing to compare.
  */
 export function kvOutliers(summaries: ReadonlyMap<string, KvSummary>): Map<string, KvDifference> {
   const out = new Map<string, KvDifference>();
@@ -75,7 +86,7 @@ export function kvOutliers(summaries: ReadonlyMap<string, KvSummary>): Map<strin
     } else groups.set(s.digest, { count: 1, newestAt: s.newestAt, summary: s });
   }
   if (groups.size === 1) return out;
-  const [reference] = [...groups.entries()].sort(([da, a], [db, b]) => b.count - a.count || b.newestAt - a.newestAt || (da < db ? -1 : da > db ? 1 : 0));
+  const [reference] = [...groups.entries()].sort(([da, a], [db, b]) => b.newestAt - a.newestAt || b.count - a.count || (da < db ? -1 : da > db ? 1 : 0));
   const [digest, { summary }] = reference!;
   for (const [name, s] of summaries) if (s.digest !== digest) out.set(name, kvDifference(s, summary));
   return out;

@@ -32,6 +32,13 @@ describe('summariseKv', () => {
     expect(summary([['a', 'bc', 'd', 1]]).digest).not.toBe(summary([['a', 'b', 'cd', 1]]).digest);
     expect(summary([]).digest).toBe(summary([['hints', 'x', 'y', 1]], ['hints']).digest);
   });
+
+  it('counts a stamps-only namespace (the marker a delete stamps) for the newest time, not for the digest', () => {
+    const rows: Row[] = [['ingest', 'f1', 'committed', 10]];
+    const marked = summariseKv(result([...rows, ['deleted', 'last', 'x', 30]]), new Set(), new Set(['deleted']));
+    expect(marked.digest).toBe(summary(rows).digest);
+    expect(marked.newestAt).toBe(30);
+  });
 });
 
 describe('kvOutliers', () => {
@@ -43,14 +50,26 @@ describe('kvOutliers', () => {
     expect(kvOutliers(new Map([['n1', summary(old)]])).size).toBe(0);
   });
 
-  it('takes the digest most nodes hold as the reference', () => {
-    const out = kvOutliers(new Map([['n1', summary(current)], ['n2', summary(old)], ['n3', summary(current)]]));
-    expect([...out]).toEqual([['n2', { missing: 1, extra: 0 }]]);
-  });
-
-  it('between equally many, takes the one with the newest entry (an old copy lacks the newest writes)', () => {
+  it('takes the kv with the newest entry as the reference (an old copy lacks the newest writes)', () => {
+    expect([...kvOutliers(new Map([['n1', summary(current)], ['n2', summary(old)], ['n3', summary(current)]]))]).toEqual([['n2', { missing: 1, extra: 0 }]]);
     expect([...kvOutliers(new Map([['n1', summary(old)], ['n2', summary(current)]]))]).toEqual([['n1', { missing: 1, extra: 0 }]]);
     expect([...kvOutliers(new Map([['n1', summary(current)], ['n2', summary(old)]]))]).toEqual([['n2', { missing: 1, extra: 0 }]]);
+  });
+
+  it('keeps the one current node when two old copies were put back (the majority is not the reference)', () => {
+    const out = kvOutliers(new Map([['n1', summary(old)], ['n2', summary(current)], ['n3', summary(old)]]));
+    expect([...out.keys()].sort()).toEqual(['n1', 'n3']);
+  });
+
+  it('keeps a removal: the copy that still holds the removed entry is older than the delete\'s marker', () => {
+    const copy = summary([['ingest', 'f1', 'committed', 10], ['ingest', 'f2', 'committed', 20]]);
+    const removed = summariseKv(result([['ingest', 'f1', 'committed', 10], ['deleted', 'last', 'x', 25]]), new Set(), new Set(['deleted']));
+    expect([...kvOutliers(new Map([['n1', removed], ['n2', copy]]))]).toEqual([['n2', { missing: 0, extra: 1 }]]);
+  });
+
+  it('between kv with equally new entries, takes the one more nodes hold', () => {
+    const other: Row[] = [['ingest', 'f1', 'removed', 10], ['ingest', 'f2', 'committed', 20]];
+    expect([...kvOutliers(new Map([['n1', summary(other)], ['n2', summary(current)], ['n3', summary(current)]]))]).toEqual([['n1', { missing: 1, extra: 0 }]]);
   });
 
   it('counts entries missing, older and only on the node', () => {

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { createStoreCluster, distrustMessage, PARTITIONS_MARKER } from '../../../actors/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
 import { DEFAULT_SCHEME, partitionOf, resultColumn } from '../../../engine/store/index.ts';
-import { faultyFileNode, pnlBatch, replicaDifferences, startCluster, tempDir, type ClusterHarness } from './cluster-harness.ts';
+import { countsPerStrategy, faultyFileNode, pnlBatch, replicaDifferences, startCluster, tempDir, type ClusterHarness } from './cluster-harness.ts';
 
 const dir = tempDir('strata-lost-node-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -242,6 +242,58 @@ describe('a store node whose file is an old copy put back', () => {
       await expectTrustedAtNextStart(opts);
     } finally {
       rmSync(oldCopy, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a store node whose file is an old copy put back after a removal', () => {
+  it('is caught up, and the removed rows do not come back', { timeout: 120_000 }, async () => {
+    const folder = tempDir('strata-old-copy-removal-');
+    const opts = { dir: folder, nodes: 3, replicationFactor: 2, placement: 'inline' as const };
+    const kept = IDS.slice(0, 40);
+    const removed = IDS.slice(40);
+    const files = ['n2.duckdb', 'n2.duckdb.wal'];
+    try {
+      let h = await startCluster(opts);
+      try {
+        await h.cluster.append('daily_pnl', pnlBatch(kept, DAYS));
+        await h.cluster.kvPut('test.journal', [{ key: 'kept', value: 'committed' }]);
+        // the newest write before the copy: a file whose rows and record go again after it
+        await h.cluster.append('daily_pnl', pnlBatch(removed, DAYS));
+        await h.cluster.kvPut('test.journal', [{ key: 'removed', value: 'committed' }]);
+      } finally {
+        await h.close();
+      }
+      for (const f of files) if (existsSync(join(folder, f))) copyFileSync(join(folder, f), join(folder, `${f}.bak`));
+      h = await startCluster(opts);
+      try {
+        // what removing a stored file does: its rows, then its record
+        await h.cluster.deleteStrategies(removed);
+        await h.cluster.kvDelete('test.journal', ['removed']);
+      } finally {
+        await h.close();
+      }
+      for (const f of files) {
+        rmSync(join(folder, f), { force: true });
+        if (existsSync(join(folder, `${f}.bak`))) renameSync(join(folder, `${f}.bak`), join(folder, f));
+      }
+
+      h = await startCluster(opts);
+      try {
+        const distrusted = await h.waitFor((e) => e.type === 'store.node.distrusted', 30_000);
+        expect(distrusted).toMatchObject({ node: 'n2', reason: 'kv', kvMissing: 0, kvExtra: 1 });
+        await h.waitFor((e) => e.type === 'store.catchup.finished' && 'node' in e && e.node === 'n2', 30_000);
+        for (let i = 0; i < 6; i++) {
+          const counts = await countsPerStrategy(h);
+          expect([...counts.keys()].sort()).toEqual([...kept].sort());
+          for (const n of counts.values()) expect(n).toBe(DAYS);
+        }
+        expect((await h.cluster.kvList('test.journal')).map((e) => e.key)).toEqual(['kept']);
+      } finally {
+        await h.close();
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });
