@@ -56,6 +56,18 @@ async function holdersOf(h: ClusterHarness): Promise<{ held: readonly number[]; 
   return { held: nodes.find((n) => n.name === 'n2')!.partitions, holders };
 }
 
+/** An operator's backup of n2's files (taken while the store is stopped), and putting it back in their place. */
+const N2_FILES = ['n2.duckdb', 'n2.duckdb.wal'];
+function backUpN2(folder: string): void {
+  for (const f of N2_FILES) if (existsSync(join(folder, f))) copyFileSync(join(folder, f), join(folder, `${f}.bak`));
+}
+function putBackN2(folder: string): void {
+  for (const f of N2_FILES) {
+    rmSync(join(folder, f), { force: true });
+    if (existsSync(join(folder, `${f}.bak`))) renameSync(join(folder, `${f}.bak`), join(folder, f));
+  }
+}
+
 describe('a store node whose files were lost between starts', () => {
   it('is caught up from the other replicas before it serves, and every row stays readable once', { timeout: 120_000 }, async () => {
     const opts = { dir, nodes: 3, replicationFactor: 2, placement: 'inline' as const };
@@ -191,7 +203,6 @@ describe('a store node whose file is an old copy put back', () => {
     const opts = { dir: oldCopy, nodes: 3, replicationFactor: 2, placement: 'inline' as const };
     const before = IDS.slice(0, 30);
     const after = IDS.slice(30);
-    const files = ['n2.duckdb', 'n2.duckdb.wal'];
     try {
       let h = await startCluster(opts);
       let held: readonly number[] = [];
@@ -204,7 +215,7 @@ describe('a store node whose file is an old copy put back', () => {
         await h.close();
       }
       // the operator's backup of n2, taken while the store was stopped
-      for (const f of files) if (existsSync(join(oldCopy, f))) copyFileSync(join(oldCopy, f), join(oldCopy, `${f}.bak`));
+      backUpN2(oldCopy);
 
       h = await startCluster(opts);
       try {
@@ -216,10 +227,7 @@ describe('a store node whose file is an old copy put back', () => {
         await h.close();
       }
       // ...put back: no placement change happened in between, so its placement record is current
-      for (const f of files) {
-        rmSync(join(oldCopy, f), { force: true });
-        if (existsSync(join(oldCopy, `${f}.bak`))) renameSync(join(oldCopy, `${f}.bak`), join(oldCopy, f));
-      }
+      putBackN2(oldCopy);
 
       h = await startCluster(opts);
       try {
@@ -252,7 +260,6 @@ describe('a store node whose file is an old copy put back after a removal', () =
     const opts = { dir: folder, nodes: 3, replicationFactor: 2, placement: 'inline' as const };
     const kept = IDS.slice(0, 40);
     const removed = IDS.slice(40);
-    const files = ['n2.duckdb', 'n2.duckdb.wal'];
     try {
       let h = await startCluster(opts);
       try {
@@ -264,7 +271,7 @@ describe('a store node whose file is an old copy put back after a removal', () =
       } finally {
         await h.close();
       }
-      for (const f of files) if (existsSync(join(folder, f))) copyFileSync(join(folder, f), join(folder, `${f}.bak`));
+      backUpN2(folder);
       h = await startCluster(opts);
       try {
         // what removing a stored file does: its rows, then its record
@@ -273,10 +280,7 @@ describe('a store node whose file is an old copy put back after a removal', () =
       } finally {
         await h.close();
       }
-      for (const f of files) {
-        rmSync(join(folder, f), { force: true });
-        if (existsSync(join(folder, `${f}.bak`))) renameSync(join(folder, `${f}.bak`), join(folder, f));
-      }
+      putBackN2(folder);
 
       h = await startCluster(opts);
       try {
