@@ -9,9 +9,8 @@ import { backoffDelay, type BackoffOptions } from '../../runtime/backoff.ts';
 import { encodeBatchForSocket, type AddressedRef } from '../../runtime/codec.ts';
 import { isThreadAddress, qualifyPath } from '../../runtime/qualified-path.ts';
 import { ENVELOPE_VERSION, extrasOf, type Envelope, type EnvelopeExtras, type WireGroup } from '../../runtime/envelope.ts';
-import type { Message } from '../../runtime/message.ts';
 import { toErrorData, type ErrorData } from '../../runtime/errors.ts';
-import type { TellOutcome } from '../../runtime/message.ts';
+import type { Message, TellOutcome } from '../../runtime/message.ts';
 import { clusterError } from '../errors.ts';
 import { CLOSE, PROTOCOL_VERSION, clientMac, decodeHandshake, encodeHandshake, macEquals, newNonce, serverMac, type Lane } from './handshake.ts';
 
