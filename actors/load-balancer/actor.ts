@@ -120,7 +120,8 @@ interface Member {
   persistedHints: number;
   persistedKvHint: boolean;
   catchUpRun: number;
-  /** the error of its last failed write or catch-up, until it serves again (why a write found it unwritable) */
+  /** the error of its last failed write or catch-up, until a write to it succeeds (why a write found it unwritable;
+   *  a catch-up that finishes copies nothing when there is nothing to copy, so it does not clear this) */
   lastWriteError: ErrorLike | null;
   /** catch-ups failed in a row (the retry delay doubles with each, up to 16×) */
   catchUpFailures: number;
@@ -131,6 +132,8 @@ interface Member {
 type ErrorLike = { code: string; message: string; retryable: boolean; data: Readonly<Record<string, unknown>> };
 
 const asError = (e: unknown): ErrorLike => toHostError(e);
+/** errors that follow from an earlier failure of the node rather than say what it was */
+const CONSEQUENTIAL_ERRORS: ReadonlySet<string> = new Set(['STRATA_NODE_BREAKER_OPEN', 'STRATA_LB_NO_REPLICA']);
 const isRetryable = (e: unknown): boolean => asError(e).retryable;
 const READ_SQL = /^\s*(SELECT|WITH)\b/i;
 const IN_CHUNK = 500;
@@ -223,6 +226,15 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         m.outstanding--;
         m.ewmaMs = nextEwma(m.ewmaMs, performance.now() - started);
       }
+    }
+
+    /**
+     * Keeps `err` as why node `m` is out of service, unless it only follows from an earlier error: a breaker opened
+     * by repeated failures, or no replica to copy from, says less than the failure that started it (a full disk).
+     */
+    function noteWriteError(m: Member, err: ErrorLike): ErrorLike {
+      if (m.lastWriteError === null || !CONSEQUENTIAL_ERRORS.has(err.code)) m.lastWriteError = err;
+      return err;
     }
 
     /** Why no node among `names` could take a write: their phases and the newest error that put one out of service. */
@@ -758,10 +770,11 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
             const part = allRows && counts[i] === pids.length ? batch : selectRows(batch, rows[i]!);
             calls.push(call(m, 'append', [table, part, group === undefined ? { timeoutMs } : { timeoutMs, group }], timeoutMs).then(
               () => {
+                m.lastWriteError = null;
                 for (const p of ps) acked.add(p);
                 if (group !== undefined) noteGrouped(group, m.name, part.rowCount, ps);
               },
-              (e: unknown) => { last = m.lastWriteError = asError(e); missed(m, ps); if (!isRetryable(e) && acked.size === 0) throw e; },
+              (e: unknown) => { last = noteWriteError(m, asError(e)); missed(m, ps); if (!isRetryable(e) && acked.size === 0) throw e; },
             ));
           });
           const settled = await Promise.allSettled(calls);
@@ -808,9 +821,10 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
             if (!writable(m)) { if (kv) m.kvHint = true; missed(m, hintPartitions(n)); return; }
             try {
               await work(m);
+              m.lastWriteError = null;
               acked++;
             } catch (e) {
-              last = m.lastWriteError = asError(e);
+              last = noteWriteError(m, asError(e));
               if (kv) m.kvHint = true;
               missed(m, hintPartitions(n));
             }
@@ -966,13 +980,12 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         if (m.persistedHints > 0 || m.persistedKvHint) await clearPersistedHints(m);
         if (run !== m.catchUpRun) return;
         o.emit({ type: 'store.catchup.finished', node: m.name, copiedPartitions: copied.size, copiedRows, elapsedMs: now() - started, at: now() });
-        m.lastWriteError = null;
         m.catchUpFailures = 0;
         m.machine.send({ type: 'catchup.done' });
       } catch (e) {
         if (run !== m.catchUpRun) return;
         const err = asError(e);
-        m.lastWriteError = err;
+        noteWriteError(m, err);
         m.catchUpFailures++;
         ctx.log.warn({ node: m.name, code: err.code, failuresInARow: m.catchUpFailures }, `catch-up failed: ${err.message}`);
         o.emit({ type: 'store.catchup.failed', node: m.name, code: err.code, message: err.message, at: now() });
