@@ -237,18 +237,18 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
       return err;
     }
 
-    /** Why no node among `names` could take a write: their phases and the newest error that put one out of service. */
-    function unwritableWhy(names: readonly string[]): string {
+    /** Why no node among `names` could take a write: their phases and the error that put one out of service, as
+     *  the text a refused write's message ends with and its `data` (`cause`: that error's code). */
+    function unwritableWhy(names: readonly string[]): { text: string; data: Record<string, unknown> } {
       const out = names.map((n) => members.get(n)).filter((m): m is Member => m !== undefined && !writable(m));
-      if (out.length === 0) return ' (no writable replica)';
+      if (out.length === 0) return { text: ' (no writable replica)', data: {} };
       const cause = out.find((m) => m.lastWriteError !== null)?.lastWriteError ?? null;
       const states = out.map((m) => `${m.name} ${available(m) ? phase(m) : 'unreachable'}`).join(', ');
-      return ` (no writable replica: ${states}${cause ? `; they stopped taking writes after ${cause.code}: ${cause.message}` : ''})`;
+      return {
+        text: ` (no writable replica: ${states}${cause ? `; they stopped taking writes after ${cause.code}: ${cause.message}` : ''})`,
+        data: cause ? { cause: cause.code } : {},
+      };
     }
-    const causeOf = (names: readonly string[]): Record<string, unknown> => {
-      const cause = names.map((n) => members.get(n)).find((m) => m !== undefined && !writable(m) && m.lastWriteError !== null)?.lastWriteError;
-      return cause ? { cause: cause.code } : {};
-    };
 
     const missed = (m: Member, partitions: Iterable<number>): void => {
       for (const p of partitions) m.hints.add(p);
@@ -788,7 +788,8 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         if (pending.size === 0) return touched.length;
         if (attempt >= o.retry.attempts) {
           const l = last as ErrorLike | null;
-          throw loadBalancerError('STRATA_LB_WRITE_UNACKNOWLEDGED', `append to ${table}: no replica acknowledged partitions ${[...pending].join(', ')}${l ? `; last: ${l.code}: ${l.message}` : unwritableWhy(placementNodes)}`, { table, partitions: [...pending], ...(l ? {} : causeOf(placementNodes)) });
+          const why = l ? { text: `; last: ${l.code}: ${l.message}`, data: {} } : unwritableWhy(placementNodes);
+          throw loadBalancerError('STRATA_LB_WRITE_UNACKNOWLEDGED', `append to ${table}: no replica acknowledged partitions ${[...pending].join(', ')}${why.text}`, { table, partitions: [...pending], ...why.data });
         }
         await sleep(backoffMs(attempt));
       }
@@ -836,7 +837,10 @@ export function loadBalancerBehaviour(o: LoadBalancerOptions): Behaviour<LbMessa
         if (acked > 0) return;
         const l = last as ErrorLike | null;
         if (l && !l.retryable) throw fromHostError(l);
-        if (attempt >= o.retry.attempts) throw loadBalancerError('STRATA_LB_WRITE_UNACKNOWLEDGED', `${what}: no replica acknowledged${l ? `; last: ${l.code}: ${l.message}` : unwritableWhy(nodes)}`, l ? {} : causeOf(nodes));
+        if (attempt >= o.retry.attempts) {
+          const why = l ? { text: `; last: ${l.code}: ${l.message}`, data: {} } : unwritableWhy(nodes);
+          throw loadBalancerError('STRATA_LB_WRITE_UNACKNOWLEDGED', `${what}: no replica acknowledged${why.text}`, why.data);
+        }
         await sleep(backoffMs(attempt));
       }
     }

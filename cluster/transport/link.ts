@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { backoffDelay, type BackoffOptions } from '../../runtime/backoff.ts';
 import { encodeBatchForSocket, type AddressedRef } from '../../runtime/codec.ts';
 import { isThreadAddress, qualifyPath } from '../../runtime/qualified-path.ts';
-import { ENVELOPE_VERSION, extrasOf, type Envelope, type EnvelopeExtras, type WireGroup } from '../../runtime/envelope.ts';
+import { ENVELOPE_VERSION, type Envelope, type EnvelopeExtras, type WireGroup } from '../../runtime/envelope.ts';
 import { toErrorData, type ErrorData } from '../../runtime/errors.ts';
 import type { Message, TellOutcome } from '../../runtime/message.ts';
 import { clusterError } from '../errors.ts';
@@ -163,12 +163,8 @@ export class Link {
 
   // ---- bulk lane ---------------------------------------------------------------------------------------
 
-  /** Queues an envelope for member `targetId` (whose endpoint is this link's). */
-  send(targetId: string, e: Envelope): TellOutcome {
-    return this.sendMessage(targetId, e.t, e.i, e.m, extrasOf(e));
-  }
-
-  /** Queues message `m` (id `i`, for path `t`, with `extras` when it has any) for member `targetId`. */
+  /** Queues message `m` (id `i`, for path `t`, with `extras` when it has any) for member `targetId` (whose endpoint
+   *  is this link's). */
   sendMessage(targetId: string, t: string, i: number, m: Message, extras?: EnvelopeExtras): TellOutcome {
     if (this.#bulk.state === 'closed') return 'dead';
     const remote = this.#bulk.remoteId;

@@ -11,7 +11,7 @@ import { Packr } from 'msgpackr';
 import { pino, type Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { BackoffOptions } from '../../runtime/backoff.ts';
-import type { Envelope, EnvelopeExtras } from '../../runtime/envelope.ts';
+import { extrasOf, type Envelope, type EnvelopeExtras } from '../../runtime/envelope.ts';
 import type { ErrorData } from '../../runtime/errors.ts';
 import type { Message, TellOutcome } from '../../runtime/message.ts';
 import { clusterError, type ClusterErrorCode } from '../errors.ts';
@@ -349,13 +349,7 @@ export class Transport {
 
   /** Queues an envelope for a member; batched per tick with the others for that member. */
   send(targetId: string, e: Envelope): TellOutcome {
-    if (this.#closed) return 'dead';
-    // bulk traffic mostly goes to one member at a time: skip the id → endpoint → link lookup for it
-    if (targetId !== this.#lastTarget || this.#lastLink === null) {
-      this.#lastLink = this.#link(endpointOfId(targetId));
-      this.#lastTarget = targetId;
-    }
-    return this.#lastLink.send(targetId, e);
+    return this.sendMessage(targetId, e.t, e.i, e.m, extrasOf(e));
   }
   #lastTarget = '';
   #lastLink: Link | null = null;
@@ -363,6 +357,7 @@ export class Transport {
   /** `send` without the envelope object: message `m` (id `i`, for path `t`, with its extras if any) for a member. */
   sendMessage(targetId: string, t: string, i: number, m: Message, extras?: EnvelopeExtras): TellOutcome {
     if (this.#closed) return 'dead';
+    // bulk traffic mostly goes to one member at a time: skip the id → endpoint → link lookup for it
     if (targetId !== this.#lastTarget || this.#lastLink === null) {
       this.#lastLink = this.#link(endpointOfId(targetId));
       this.#lastTarget = targetId;
