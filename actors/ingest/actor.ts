@@ -12,6 +12,7 @@ import { ensureFolders, freeName, InboxWatch, listFiles, placeFile, type IngestF
 import { ingestMachine, type NewWork, type WorkItem } from './machine.ts';
 import type { FileOutcome, IngestEvent, IngestFilesReply, IngestMessage, IngestProgress, IngestRemoveReply, StoredFile } from './messages.ts';
 import { writeReport } from './report.ts';
+import { PendingFiles, retryDelayMs, type PendingFile } from './pending-files.ts';
 import type { FileOptions, IngestSink, JournalRecord } from './sink.ts';
 
 export interface IngestActorOptions {
@@ -41,6 +42,8 @@ export const DEFAULT_ZONE_OPTIONS: ZoneOptions = { method: 'equal', count: 4 };
 
 interface Outcome { readonly outcome: FileOutcome; readonly warnings: readonly Warning[] }
 
+const RETRY_TIMER = (path: string): string => `retry:${path}`;
+
 interface PendingRequest {
   readonly replyTo: ActorRef<IngestFilesReply>;
   readonly outcomes: (FileOutcome | null)[];
@@ -54,6 +57,19 @@ const STORE_REFUSES_ROWS = new Set(['STRATA_STORE_INVALID_BATCH', 'STRATA_STORE_
 const isPermanentStoreRefusal = (e: unknown): boolean => {
   const code = (e as { code?: unknown }).code;
   return typeof code === 'string' && STORE_REFUSES_ROWS.has(code);
+};
+/** Codes of the store's layers (load-balancer, node-proxy, store node): an error from them that is not a refusal of
+ *  the rows is the store being unable for now, even where the error lost its retryable flag on the way. */
+const STORE_LAYERS = /^STRATA_(LB|NODE|STORE)_/;
+/**
+ * The store cannot take this file for now (a full disk, no writable replica, a node down or too slow to answer): the
+ * file is not at fault, so it is neither quarantined nor left to a restart of the actor (whose recovery would roll
+ * it back and forget it when the journal entry itself never landed); it waits in the retry list and is read again.
+ */
+const isStoreUnavailable = (e: unknown): boolean => {
+  const err = e as { code?: unknown; retryable?: unknown } | null;
+  if (!err || typeof err.code !== 'string' || isFormatRejection(e) || isPermanentStoreRefusal(e)) return false;
+  return err.retryable === true || STORE_LAYERS.test(err.code);
 };
 
 function storedFile(r: JournalRecord): StoredFile {
@@ -104,6 +120,9 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
   const subscribers = new Map<string, ActorRef<IngestEvent>>();
   const counts = { committed: 0, duplicate: 0, rejected: 0, failed: 0 };
   const publish = (ev: IngestEvent): void => { for (const s of subscribers.values()) s.tell(ev); };
+  // the files taken and not finished (being read, or waiting for the store), also written down under folders.pending
+  // so a start reads them again
+  const pendingFiles = new PendingFiles(folders.pending ?? null);
 
   return (ctx) => {
     const watches = [
@@ -154,7 +173,12 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       // duplicate check, the names read and this write ran one after another before parsing began: about 7 ms
       // of a file's time on the development VM, most of a small file's fixed cost.
       let beginning: Promise<void> | null = null;
+      let committed = false;
       try {
+        if (!pendingFiles.get(item.path)) {
+          const unwritten = await pendingFiles.put({ path: item.path, origin: item.origin, options: item.options, attempts: item.attempts ?? 0, firstFailedAt: 0, nextAt: 0, code: '', message: '' });
+          if (unwritten) ctx.log.warn({ file: item.path, pendingFolder: pendingFiles.dir, cause: (unwritten as NodeJS.ErrnoException).code ?? null }, `ingest: ${item.path} could not be written down as pending (${unwritten.message}); if this process stops before it is done, only the store's journal recalls it`);
+        }
         hash = (await hashFile(item.path)).contentHash;
         // a replacement frees the replaced file's strategy names for this one (no " (2)" suffix); it is removed
         // only once this file is committed, so a file that fails replaces nothing
@@ -166,6 +190,9 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
           const movedTo = isInbox ? await placeFile(item.path, folders.processed, 'move') : null;
           return { outcome: { status: 'duplicate', file: item.path, contentHash: hash, firstFile: prior.file, committedAt: prior.committedAt, movedTo }, warnings: [] };
         }
+        // a retry first removes what an earlier attempt may have left (its rows and `writing` entry): begin() below
+        // starts the entry afresh, and the strategy ids it had listed would be forgotten
+        if ((item.attempts ?? 0) > 0) await sink.abort(hash);
         beginning = sink.begin({ contentHash: hash, state: 'writing', file: item.path, origin: item.origin, options: fileOptions, strategyIds: [], startedAt: Date.now(), committedAt: null, format: null, rows: null })
           .then(() => { running!.begun = true; });
         beginning.catch(() => undefined); // awaited before the first write or in the catch below; this only keeps it from being unhandled meanwhile
@@ -228,6 +255,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         if (!summary) throw ingestError('STRATA_INGEST_WRITE_FAILED', `${item.path}: the parser ended without a summary`, { file: item.path });
         for (const b of held) { await claim(b); await sink.append('strategies', b, hash!); }
         await sink.commit(hash, { format: summary.format, rows: summary.rows });
+        committed = true;
         let removedReplaced = false;
         if (replaced !== null) {
           try {
@@ -253,12 +281,41 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         // journal entry was written (running.begun) must be known before the outcome says so.
         await allSettled();
         await beginning?.catch(() => undefined);
+        if (isStoreUnavailable(e) && !stop.signal.aborted) {
+          // rolled back now where the store lets us (a retry rolls back first anyway); never once committed
+          if (hash !== null && running!.begun && !committed) {
+            await sink.abort(hash).catch((x: unknown) => ctx.log.debug({ file: item.path, code: errorFields(x).code }, 'ingest: rollback refused by the store too; the retry rolls back first'));
+          }
+          const { code, message } = errorFields(e);
+          const entry = await keepForRetry(item, code, message);
+          return { outcome: { status: 'failed', file: item.path, code, message, retrying: true, retryAt: entry.nextAt }, warnings: [] };
+        }
         if (!isFormatRejection(e) && !isPermanentStoreRefusal(e)) throw e;
         // The file's own fault (or rows the store refuses for good): remove what was written, quarantine it
         // with its report.
         if (hash !== null && running!.begun) await sink.abort(hash);
         return { outcome: await quarantine(item, hash, e, []), warnings: [] };
       }
+    }
+
+    /** Keeps a file the store could not take as pending, with its failure and when it is read again (a backoff). */
+    async function keepForRetry(item: WorkItem, code: string, message: string): Promise<PendingFile> {
+      const attempts = (item.attempts ?? 0) + 1;
+      const now = Date.now();
+      const delayMs = retryDelayMs(attempts);
+      const entry: PendingFile = {
+        path: item.path, origin: item.origin, options: item.options, attempts,
+        firstFailedAt: pendingFiles.get(item.path)?.firstFailedAt || now, nextAt: now + delayMs, code, message,
+      };
+      const unwritten = await pendingFiles.put(entry);
+      const fields = { file: item.path, code, attempts, retryInMs: delayMs };
+      if (unwritten) {
+        ctx.log.error({ ...fields, pendingFolder: pendingFiles.dir, cause: (unwritten as NodeJS.ErrnoException).code ?? null },
+          `ingest: the store took no writes for ${item.path} (${code}: ${message}); it is read again in ${Math.round(delayMs / 1000)} s, but its attempts could not be written down (${unwritten.message}); a stop now still reads it again at the next start`);
+      } else {
+        ctx.log.warn(fields, `ingest: the store took no writes for ${item.path} (${code}: ${message}); rolled back, read again in ${Math.round(delayMs / 1000)} s`);
+      }
+      return entry;
     }
 
     /**
@@ -359,17 +416,37 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
     return {
       async started() {
         await ensureFolders(folders);
-        // Recovery: a `writing` journal entry is a file a crash interrupted; remove its rows, read it again.
+        const { unreadable } = await pendingFiles.load();
+        for (const marker of unreadable) ctx.log.warn({ marker }, 'ingest: a file in the pending folder is not a marker of ours; left as it is');
+        // Recovery: a `writing` journal entry is a file a crash interrupted; remove its rows, read it again. A store
+        // that refuses the removal now leaves it to the file's retry, which removes them first.
         const retry: NewWork[] = [];
         for (const r of await sink.unfinished()) {
-          await sink.abort(r.contentHash);
-          if (await exists(r.file)) retry.push({ path: r.file, origin: r.origin, options: r.options, requestId: null });
+          let rolledBack = true;
+          try { await sink.abort(r.contentHash); } catch (e) {
+            rolledBack = false;
+            ctx.log.warn({ file: r.file, code: errorFields(e).code }, `ingest: an interrupted file could not be rolled back yet (${errorFields(e).message}); its retry rolls it back first`);
+          }
+          const attempts = Math.max(pendingFiles.get(r.file)?.attempts ?? 0, rolledBack ? 0 : 1);
+          if (await exists(r.file)) retry.push({ path: r.file, origin: r.origin, options: r.options, requestId: null, ...(attempts > 0 ? { attempts } : {}) });
         }
-        await finishReplacements();
+        // files the last run (or this actor before its restart) took and did not finish, whether a crash cut them
+        // short before their journal entry landed or they waited for the store, are read again now
+        for (const e of pendingFiles.entries()) {
+          if (retry.some((w) => w.path === e.path)) continue;
+          if (await exists(e.path)) retry.push({ path: e.path, origin: e.origin, options: e.options, requestId: null, ...(e.attempts > 0 ? { attempts: e.attempts } : {}) });
+          else {
+            await pendingFiles.remove(e.path);
+            ctx.log.info({ file: e.path, code: e.code || null }, 'ingest: a file taken earlier and not finished is no longer there (moved or deleted); not read again');
+          }
+        }
+        try { await finishReplacements(); } catch (e) {
+          ctx.log.warn({ code: errorFields(e).code }, `ingest: finishing an interrupted replacement failed (${errorFields(e).message}); it is tried again at the next start`);
+        }
         machine.start();
         enqueue(retry);
         for (const r of retry) recovering.add(r.path);
-        if (retry.length > 0) ctx.log.info({ files: retry.map((r) => r.path) }, 'ingest: interrupted files rolled back and queued again');
+        if (retry.length > 0) ctx.log.info({ files: retry.map((r) => r.path) }, 'ingest: interrupted files and files waiting for the store queued again');
         publish({ type: 'ingest.recovered', files: retry.map((r) => r.path) });
         if (watches.length > 0) {
           ctx.self.tell({ type: 'ingest.scan' });
@@ -391,7 +468,8 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
           }
           case 'ingest.scan': {
             for (const { watch, origin } of watches) {
-              const ready = await watch.look();
+              // a file waiting for the store is read again by its retry timer, not at every look
+              const ready = (await watch.look()).filter((p) => !pendingFiles.isWaiting(p));
               if (ready.length === 0) continue;
               const replacing = options.replaceByName ? await replacedByName(ready) : new Map<string, string>();
               enqueue(ready.map((path) => {
@@ -416,6 +494,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             m.replyTo.tell({
               type: 'ingest.status.ok', state: String(snap.value), current: snap.context.current?.path ?? null,
               queued: snap.context.queue.map((w) => w.path), subscribers: subscribers.size, counts: { ...counts },
+              retrying: pendingFiles.waiting().map((e) => ({ file: e.path, attempts: e.attempts, firstFailedAt: e.firstFailedAt, nextAt: e.nextAt, code: e.code, message: e.message })),
             });
             return;
           }
@@ -439,9 +518,26 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             running = null;
             counts[m.outcome.status]++;
             if (item.requestId === null) recovering.delete(item.path);
+            if (m.outcome.status === 'failed' && m.outcome.retryAt !== undefined) {
+              ctx.timers.startSingle(RETRY_TIMER(item.path), { type: 'ingest.retry', path: item.path }, Math.max(0, m.outcome.retryAt - Date.now()));
+            } else {
+              ctx.timers.cancel(RETRY_TIMER(item.path));
+              await pendingFiles.remove(item.path);
+            }
             publish({ type: 'ingest.file.finished', origin: item.origin, outcome: m.outcome, warnings: m.warnings });
             settle(item, m.outcome);
             machine.send({ type: 'work.done', id: m.id });
+            return;
+          }
+          case 'ingest.retry': {
+            const entry = pendingFiles.get(m.path);
+            if (!entry || entry.attempts === 0) return;
+            if (!(await exists(entry.path))) {
+              await pendingFiles.remove(entry.path);
+              ctx.log.warn({ file: entry.path, code: entry.code }, 'ingest: a file waiting for the store is gone; not read again');
+              return;
+            }
+            enqueue([{ path: entry.path, origin: entry.origin, options: entry.options, requestId: null, attempts: entry.attempts }]);
             return;
           }
           case 'ingest.work.crashed': {

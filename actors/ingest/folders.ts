@@ -10,11 +10,14 @@ export interface IngestFolders {
   readonly zoneInbox: string | null;
   readonly processed: string;
   readonly quarantine: string;
+  /** where the files taken and not yet finished are written down, so a start reads them again (pending-files.ts);
+   *  absent or null: in memory only, and a file the store could not take is forgotten at a stop */
+  readonly pending?: string | null;
 }
 
-/** The default layout under one root: inbox/, inbox-zones/, processed/, quarantine/. */
+/** The default layout under one root: inbox/, inbox-zones/, processed/, quarantine/, pending/. */
 export function foldersUnder(root: string): IngestFolders {
-  return { inbox: join(root, 'inbox'), zoneInbox: join(root, 'inbox-zones'), processed: join(root, 'processed'), quarantine: join(root, 'quarantine') };
+  return { inbox: join(root, 'inbox'), zoneInbox: join(root, 'inbox-zones'), processed: join(root, 'processed'), quarantine: join(root, 'quarantine'), pending: join(root, 'pending') };
 }
 
 function folderFailed(dir: string, e: unknown): Error {
@@ -22,7 +25,7 @@ function folderFailed(dir: string, e: unknown): Error {
 }
 
 export async function ensureFolders(f: IngestFolders): Promise<void> {
-  for (const dir of [f.inbox, f.zoneInbox, f.processed, f.quarantine]) {
+  for (const dir of [f.inbox, f.zoneInbox, f.processed, f.quarantine, f.pending ?? null]) {
     if (dir === null) continue;
     try { await mkdir(dir, { recursive: true }); } catch (e) { throw folderFailed(dir, e); }
   }

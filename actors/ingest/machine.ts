@@ -12,6 +12,8 @@ export interface WorkItem {
   readonly options: FileOptions;
   /** the request this file belongs to (null for inbox files and recovery retries) */
   readonly requestId: number | null;
+  /** failed attempts before this one (absent: the first); a retry first rolls back what an earlier attempt left */
+  readonly attempts?: number;
 }
 
 export type NewWork = Omit<WorkItem, 'id'>;

@@ -29,7 +29,11 @@ export type FileOutcome =
   | { readonly status: 'duplicate'; readonly file: string; readonly contentHash: string; readonly firstFile: string; readonly committedAt: number | null; readonly movedTo: string | null }
   | { readonly status: 'rejected'; readonly file: string; readonly contentHash: string | null; readonly code: string; readonly message: string;
       readonly problems: readonly Problem[]; readonly totalProblems: number; readonly quarantined: string | null; readonly reportJson: string | null; readonly reportText: string | null }
-  | { readonly status: 'failed'; readonly file: string; readonly code: string; readonly message: string; readonly retrying: boolean };
+  /** retrying: the file is kept and read again by itself (the store took no writes for now: a retry after a backoff,
+   *  and at the actor's next start; or a crash mid-file, read again by the restarted actor's recovery) */
+  | { readonly status: 'failed'; readonly file: string; readonly code: string; readonly message: string; readonly retrying: boolean;
+      /** epoch ms of the next attempt, when the file waits for the store */
+      readonly retryAt?: number };
 
 export type IngestEvent =
   | { readonly type: 'ingest.file.started'; readonly file: string; readonly origin: IngestOrigin; readonly contentHash: string; readonly format: string; readonly sizeBytes: number }
@@ -63,6 +67,17 @@ export interface IngestStatus {
   readonly queued: readonly string[];
   readonly subscribers: number;
   readonly counts: { readonly committed: number; readonly duplicate: number; readonly rejected: number; readonly failed: number };
+  /** files the store could not take for now, each read again at `nextAt` (epoch ms) */
+  readonly retrying: readonly RetryingFile[];
+}
+
+export interface RetryingFile {
+  readonly file: string;
+  readonly attempts: number;
+  readonly firstFailedAt: number;
+  readonly nextAt: number;
+  readonly code: string;
+  readonly message: string;
 }
 
 export type IngestCommand =
@@ -81,6 +96,8 @@ export type IngestCommand =
 /** Messages the actor sends itself while a file runs outside its receive loop. */
 export type IngestInternal =
   | { readonly type: 'ingest.work.done'; readonly id: number; readonly outcome: FileOutcome; readonly warnings: readonly Warning[] }
-  | { readonly type: 'ingest.work.crashed'; readonly id: number; readonly code: string; readonly message: string };
+  | { readonly type: 'ingest.work.crashed'; readonly id: number; readonly code: string; readonly message: string }
+  /** a file waiting for the store is due to be read again */
+  | { readonly type: 'ingest.retry'; readonly path: string };
 
 export type IngestMessage = IngestCommand | IngestInternal;

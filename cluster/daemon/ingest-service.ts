@@ -119,17 +119,22 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
     for (const u of uploads.values()) if (u.path === path) return u;
     return undefined;
   };
-  /** An upload that a crash interrupted comes back stored; the actor's recovery reads its file again: the upload
-   *  shows it (processing, then the outcome, its file moved as any other's), so nobody reads it a second time. */
+  /** An upload that a crash interrupted comes back stored, and one the store could not take waits (failed, retrying):
+   *  the actor reads its file again by itself, and the upload shows it (processing, then the outcome, its file moved
+   *  as any other's), so nobody reads it a second time. */
   function followRecovery(ev: IngestEvent): void {
+    const waiting = (u: Upload): boolean => u.state === 'stored' || (u.state === 'failed' && u.outcome?.status === 'failed' && u.outcome.retrying);
     if (ev.type === 'ingest.recovered') {
       for (const file of ev.files) {
         const u = uploadAt(file);
-        if (u && u.state === 'stored') update(u.id, { state: 'processing', outcome: null });
+        if (u && !asked.has(u.id) && waiting(u)) update(u.id, { state: 'processing', outcome: null });
       }
+    } else if (ev.type === 'ingest.file.started') {
+      const u = uploadAt(ev.file);
+      if (u && !asked.has(u.id) && waiting(u)) update(u.id, { state: 'processing', outcome: null });
     } else if (ev.type === 'ingest.file.finished') {
       const u = uploadAt(ev.outcome.file);
-      if (u && !asked.has(u.id) && (u.state === 'processing' || u.state === 'stored')) void settle(u, ev.outcome);
+      if (u && !asked.has(u.id) && (u.state === 'processing' || waiting(u))) void settle(u, ev.outcome);
     }
   }
 
@@ -255,7 +260,7 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
 
     async status(): Promise<IngestStatusView> {
       const s = await o.system.ask<IngestCommand, IngestStatus>(ref, (replyTo) => ({ type: 'ingest.status', replyTo }), { timeoutMs: 5_000 });
-      return { state: s.state, current: s.current, queued: s.queued.length, counts: s.counts, inbox: o.watchInbox ? folders.inbox : null, parse: parsePool ? { threads: parsePool.threads, ...parsePool.stats } : null };
+      return { state: s.state, current: s.current, queued: s.queued.length, counts: s.counts, inbox: o.watchInbox ? folders.inbox : null, parse: parsePool ? { threads: parsePool.threads, ...parsePool.stats } : null, retrying: s.retrying };
     },
 
     async files() {

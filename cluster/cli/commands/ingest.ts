@@ -29,12 +29,25 @@ import { addTargetFlags, targetFor, type TargetFlags } from './target.ts';
 export { DEFAULT_STORE_DIR } from './target.ts';
 
 /** The store file and ingest folders inside a --store folder. */
-export function storeLayout(dir: string): { storeFile: string; processed: string; quarantine: string } {
+export function storeLayout(dir: string): { storeFile: string; processed: string; quarantine: string; pending: string } {
   const root = resolve(dir);
-  return { storeFile: join(root, 'store.duckdb'), processed: join(root, 'ingest', 'processed'), quarantine: join(root, 'ingest', 'quarantine') };
+  return { storeFile: join(root, 'store.duckdb'), processed: join(root, 'ingest', 'processed'), quarantine: join(root, 'ingest', 'quarantine'), pending: join(root, 'ingest', 'pending') };
 }
 
-function outcomeText(o: FileOutcome): string {
+type Where = { store: string } | { daemon: string };
+
+/** What happens next to a file that failed: who reads it again, and when. */
+function retryText(o: Extract<FileOutcome, { status: 'failed' }>, where: Where): string {
+  if (!o.retrying) return '';
+  if (o.retryAt === undefined) return ' (rolled back; read again when the ingest actor restarts)';
+  if ('daemon' in where) {
+    const s = Math.max(1, Math.round((o.retryAt - Date.now()) / 1000));
+    return ` (rolled back and kept: the daemon reads it again by itself, first in about ${s} s, until the store takes it; waiting files: GET /api/v1/consolidator/status)`;
+  }
+  return ' (rolled back and kept: read again by the next `strata ingest` on this store, once the store takes writes)';
+}
+
+function outcomeText(o: FileOutcome, where: Where): string {
   switch (o.status) {
     case 'committed':
       return formatInspection({ files: [{ file: o.file, ok: true, summary: o.summary, error: null }] })
@@ -49,7 +62,7 @@ function outcomeText(o: FileOutcome): string {
       return `${lines.join('\n')}\n\n`;
     }
     case 'failed':
-      return `${o.file}: FAILED ${o.code}: ${o.message}${o.retrying ? ' (rolled back; retried at the next start)' : ''}\n\n`;
+      return `${o.file}: FAILED ${o.code}: ${o.message}${retryText(o, where)}\n\n`;
   }
 }
 
@@ -112,10 +125,15 @@ function summaryLine(outcomes: readonly FileOutcome[], where: string): string {
   return `${n('committed')} stored, ${n('duplicate')} already present, ${n('rejected') + n('failed')} rejected or failed · ${where}\n`;
 }
 
-function report(io: CliIo, json: boolean | undefined, outcomes: readonly FileOutcome[], where: { store: string } | { daemon: string }): void {
-  if (json) io.out(`${JSON.stringify({ ...where, outcomes }, null, 2)}\n`);
+/** `recovered`: files an earlier run left (interrupted, or waiting for the store) that this run read first. */
+function report(io: CliIo, json: boolean | undefined, outcomes: readonly FileOutcome[], where: Where, recovered: readonly FileOutcome[] = []): void {
+  if (json) io.out(`${JSON.stringify({ ...where, outcomes, ...(recovered.length > 0 ? { recovered } : {}) }, null, 2)}\n`);
   else {
-    for (const o of outcomes) io.out(outcomeText(o));
+    if (recovered.length > 0) {
+      io.out(`read again first, left by an earlier run (interrupted, or waiting for the store):\n\n`);
+      for (const o of recovered) io.out(outcomeText(o, where));
+    }
+    for (const o of outcomes) io.out(outcomeText(o, where));
     io.out(summaryLine(outcomes, 'store' in where ? `store ${where.store}` : `daemon ${where.daemon}`));
   }
   io.setExitCode(outcomes.some((o) => o.status === 'rejected' || o.status === 'failed') ? EXIT_REJECTED : EXIT_OK);
@@ -143,9 +161,16 @@ async function ingestHere(paths: readonly string[], flags: IngestFlags, dir: str
     }
     const ingest = system.spawn(ingestBehaviour({
       sink, scanIntervalMs: 0, progressIntervalMs: 100, ...(parsePool ? { parsePool } : {}),
-      folders: { inbox: null, zoneInbox: null, processed: layout.processed, quarantine: layout.quarantine },
+      folders: { inbox: null, zoneInbox: null, processed: layout.processed, quarantine: layout.quarantine, pending: layout.pending },
     }), { name: 'ingest' });
-    listenToIngest(system, ingest, (ev) => bar.onEvent(ev));
+    // files an earlier run left are queued at the actor's start, before this request: their first outcomes are theirs
+    const recoveredPaths = new Set<string>();
+    const recovered = new Map<string, FileOutcome>();
+    listenToIngest(system, ingest, (ev) => {
+      bar.onEvent(ev);
+      if (ev.type === 'ingest.recovered') for (const f of ev.files) recoveredPaths.add(f);
+      else if (ev.type === 'ingest.file.finished' && recoveredPaths.has(ev.outcome.file) && !recovered.has(ev.outcome.file)) recovered.set(ev.outcome.file, ev.outcome);
+    });
     const reply = await system.ask<IngestCommand, IngestFilesReply>(ingest, (replyTo) => ({
       type: 'ingest.files', paths: paths.map((p) => resolve(p)), options: fileOptions(flags), replyTo,
     }), { timeoutMs: 7 * 24 * 3600_000 });
@@ -155,7 +180,7 @@ async function ingestHere(paths: readonly string[], flags: IngestFlags, dir: str
       io.setExitCode(EXIT_REJECTED);
       return;
     }
-    report(io, flags.json, reply.outcomes, { store: layout.storeFile });
+    report(io, flags.json, reply.outcomes, { store: layout.storeFile }, [...recovered.values()]);
   } finally {
     bar.stop();
     await system.terminate();

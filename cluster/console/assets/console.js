@@ -92,7 +92,7 @@
         + `<td>${j.state === 'running' ? secs(p?.etaMs) : '–'}</td><td>${actions.join(' ')}</td></tr>`;
     }).join('');
     const ing = state.ingest;
-    if (ing) $('ingest').textContent = `${ing.state}${ing.current ? ` · ${ing.current.split('/').pop()}` : ''} · queued ${ing.queued} · committed ${ing.counts.committed ?? 0}, duplicate ${ing.counts.duplicate ?? 0}, rejected ${ing.counts.rejected ?? 0}, failed ${ing.counts.failed ?? 0}`;
+    if (ing) $('ingest').textContent = `${ing.state}${ing.current ? ` · ${ing.current.split('/').pop()}` : ''} · queued ${ing.queued} · committed ${ing.counts.committed ?? 0}, duplicate ${ing.counts.duplicate ?? 0}, rejected ${ing.counts.rejected ?? 0}, failed ${ing.counts.failed ?? 0}${ing.retrying?.length ? ` · waiting for the store ${ing.retrying.length} (${ing.retrying[0].code})` : ''}`;
     $('ingest-log').innerHTML = state.ingestLog.slice(-8).map((l) => `<li>${esc(l)}</li>`).join('');
     $('files-summary').textContent = state.filesTotal > state.files.length ? `newest ${state.files.length} of ${num(state.filesTotal)}` : `${num(state.filesTotal)}`;
     $('files').innerHTML = [...state.files].reverse().map((f) => {

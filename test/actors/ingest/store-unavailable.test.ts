@@ -1,0 +1,199 @@
+// A file the store cannot take for now (its disk full, no replica taking writes) is not lost: the ingest actor rolls
+// it back, keeps it as pending (in memory and as a marker under ingest/pending/), reads it again after a backoff
+// and at its next start, and stores it once the store takes writes: every row once. Real DuckDB files in a
+// two-node store cluster, whose writes are refused as a full disk refuses them.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import {
+  foldersUnder, ingestBehaviour, listenToIngest,
+  type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply, type IngestStatus,
+} from '../../../actors/ingest/index.ts';
+import { createStoreCluster, createStoreClusterSink, type StoreCluster } from '../../../actors/store/index.ts';
+import { writeLargeBackinzoCsv } from '../../../engine/formats/index.ts';
+import { noSpaceError, openDuckDbNode, resultRows, type StoreNode } from '../../../engine/store/index.ts';
+import { createSystem, type ActorRef, type ActorSystem } from '../../../runtime/index.ts';
+import { tempDir } from '../store/cluster-harness.ts';
+
+/** A DuckDB node whose writes are refused while `full.on`, with the error a full disk gives; `full.afterAppends`
+ *  turns it on at that append (counted over both nodes), so a file fails half-way. */
+interface Full { on: boolean; appends: number; afterAppends: number | null }
+const WRITES = new Set(['append', 'deletePartitions', 'deleteStrategies', 'putEntries', 'deleteEntries', 'syncAppends']);
+const fullDiskNode = (path: string, full: Full) => async (): Promise<StoreNode> => {
+  const node = await openDuckDbNode({ path });
+  return new Proxy(node, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function' || !WRITES.has(String(prop))) return v;
+      return (...args: unknown[]) => {
+        if (prop === 'append' && full.afterAppends !== null && ++full.appends === full.afterAppends) full.on = true;
+        return full.on
+          ? Promise.reject(noSpaceError(path, String(prop), `IO Error: Could not write file "${path}.wal": No space left on device`))
+          : (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+};
+
+interface Run {
+  readonly system: ActorSystem;
+  readonly cluster: StoreCluster;
+  readonly ingest: ActorRef<IngestCommand>;
+  readonly events: IngestEvent[];
+  request(paths: readonly string[]): Promise<FileOutcome[]>;
+  status(): Promise<IngestStatus>;
+  waitFor(pred: (e: IngestEvent) => boolean, timeoutMs: number): Promise<IngestEvent>;
+  close(): Promise<void>;
+}
+
+/** A store cluster over n1/n2 in `dir` and the ingest actor over it, folders under dir/ingest. */
+async function start(dir: string, full: Full, scanIntervalMs = 0): Promise<Run> {
+  const system = createSystem({ name: 'ingest-store-unavailable', codecCheck: true, logger: pino({ level: 'silent' }) });
+  const cluster = createStoreCluster({
+    system, dir, healthIntervalMs: 100, replicationFactor: 2, placement: 'inline',
+    nodes: [{ name: 'n1', kind: 'custom', open: fullDiskNode(join(dir, 'n1.duckdb'), full) }, { name: 'n2', kind: 'custom', open: fullDiskNode(join(dir, 'n2.duckdb'), full) }],
+  });
+  await cluster.ready;
+  const ingest = system.spawn(ingestBehaviour({ sink: createStoreClusterSink(cluster), folders: foldersUnder(join(dir, 'ingest')), scanIntervalMs, progressIntervalMs: 0, batchRows: 2_000 }), { name: 'ingest' });
+  const events: IngestEvent[] = [];
+  const waiters: { pred: (e: IngestEvent) => boolean; resolve: (e: IngestEvent) => void }[] = [];
+  listenToIngest(system, ingest, (ev) => {
+    events.push(ev);
+    for (const w of [...waiters]) if (w.pred(ev)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(ev); }
+  });
+  const status = (): Promise<IngestStatus> => system.ask<IngestCommand, IngestStatus>(ingest, (replyTo) => ({ type: 'ingest.status', replyTo }), { timeoutMs: 30_000 });
+  await status(); // started (recovery done)
+  return {
+    system, cluster, ingest, events, status,
+    async request(paths) {
+      const reply = await system.ask<IngestCommand, IngestFilesReply>(ingest, (replyTo) => ({ type: 'ingest.files', paths, options: {}, replyTo }), { timeoutMs: 60_000 });
+      if (reply.type !== 'ingest.files.ok') throw new Error(`${reply.code}: ${reply.message}`);
+      return [...reply.outcomes];
+    },
+    waitFor(pred, timeoutMs) {
+      const seen = events.find(pred);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no matching ingest event within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ')}`)), timeoutMs);
+        waiters.push({ pred, resolve: (ev) => { clearTimeout(t); resolve(ev); } });
+      });
+    },
+    async close() {
+      system.stop(ingest);
+      await cluster.close();
+      await system.terminate();
+    },
+  };
+}
+
+const committedEvent = (file: string) => (e: IngestEvent): boolean => e.type === 'ingest.file.finished' && e.outcome.file === file && e.outcome.status === 'committed';
+
+/** Trade rows and their P&L total per table, read from one replica after the cluster settled. */
+async function stored(cluster: StoreCluster): Promise<{ trades: number; pnl: number; strategies: number; writing: number }> {
+  const one = async (sql: string): Promise<number> => Number(Object.values(resultRows(await cluster.query(sql, []))[0]!)[0] ?? 0);
+  return {
+    trades: await one('SELECT COUNT(*) AS n FROM trades'),
+    pnl: await one('SELECT COALESCE(SUM(pnl), 0) AS s FROM daily_pnl'),
+    strategies: await one('SELECT COUNT(*) AS n FROM strategies'),
+    writing: (await cluster.kvList('ingest')).filter((e) => (JSON.parse(e.value) as { state: string }).state === 'writing').length,
+  };
+}
+
+const markers = (dir: string): string[] => readdirSync(join(dir, 'ingest', 'pending')).filter((n) => n.endsWith('.json'));
+
+describe('a file the store cannot take for now', () => {
+  it('is rolled back, kept for a retry and stored by itself once the store takes writes again, every row once', { timeout: 90_000 }, async () => {
+    const dir = tempDir('strata-ingest-no-store-');
+    // the disk fills up at the fourth append: the file fails half-way, with rows of it on both replicas
+    const full: Full = { on: false, appends: 0, afterAppends: 4 };
+    const run = await start(dir, full);
+    try {
+      const big = await writeLargeBackinzoCsv(join(dir, 'big.csv'), 20_000, 6);
+      const [outcome] = await run.request([big.path]);
+      expect(outcome).toMatchObject({ status: 'failed', file: big.path, retrying: true });
+      const failed = outcome as Extract<FileOutcome, { status: 'failed' }>;
+      expect(failed.code).toMatch(/^STRATA_(LB|STORE)_/);
+      expect(failed.retryAt).toBeGreaterThan(Date.now() - 1_000);
+      const waiting = await run.status();
+      expect(waiting.retrying).toEqual([expect.objectContaining({ file: big.path, attempts: 1, code: failed.code })]);
+      expect(markers(dir)).toHaveLength(1);
+
+      // space is freed: the nodes catch up, the retry reads the file again and stores it
+      full.on = false;
+      full.afterAppends = null;
+      await run.waitFor(committedEvent(big.path), 60_000);
+      const after = await stored(run.cluster);
+      expect(after.trades).toBe(20_000); // the first attempt's rows were removed, not added to
+      expect(Math.round(after.pnl * 100)).toBe(Math.round(big.totalPnl * 100));
+      expect(after.strategies).toBe(1);
+      expect(after.writing).toBe(0);
+      expect((await run.status()).retrying).toEqual([]);
+      expect(markers(dir)).toEqual([]);
+    } finally {
+      await run.close();
+    }
+  });
+
+  it('is read again at the next start when the process stopped while it waited, though its journal entry never landed', { timeout: 90_000 }, async () => {
+    const dir = tempDir('strata-ingest-no-store-restart-');
+    const full: Full = { on: false, appends: 0, afterAppends: null };
+    const first = await start(dir, full);
+    const big = await writeLargeBackinzoCsv(join(dir, 'waits.csv'), 10_000, 3);
+    try {
+      // the store takes no write at all, the journal's `writing` entry included: only the pending marker recalls the file
+      full.on = true;
+      const [outcome] = await first.request([big.path]);
+      expect(await first.cluster.kvList('ingest')).toEqual([]);
+      expect(outcome).toMatchObject({ status: 'failed', retrying: true });
+      expect(markers(dir)).toHaveLength(1);
+    } finally {
+      await first.close();
+    }
+    // the next start finds the disk freed
+    full.on = false;
+    full.afterAppends = null;
+    const second = await start(dir, full);
+    try {
+      const recovered = await second.waitFor((e) => e.type === 'ingest.recovered', 10_000);
+      expect(recovered).toMatchObject({ files: [big.path] });
+      await second.waitFor(committedEvent(big.path), 60_000);
+      const after = await stored(second.cluster);
+      expect(after.trades).toBe(10_000);
+      expect(Math.round(after.pnl * 100)).toBe(Math.round(big.totalPnl * 100));
+      expect(after.writing).toBe(0);
+      expect(markers(dir)).toEqual([]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('waits in the inbox for its retry instead of being read at every look, then moves to processed/', { timeout: 90_000 }, async () => {
+    const dir = tempDir('strata-ingest-no-store-inbox-');
+    const full: Full = { on: true, appends: 0, afterAppends: null };
+    const run = await start(dir, full, 100);
+    try {
+      const inboxFile = join(dir, 'ingest', 'inbox', 'dropped.csv');
+      const big = await writeLargeBackinzoCsv(inboxFile, 3_000, 8);
+      const first = await run.waitFor((e) => e.type === 'ingest.file.finished' && e.outcome.file === inboxFile && e.outcome.status === 'failed', 20_000);
+      expect(first).toMatchObject({ origin: 'inbox', outcome: { retrying: true } });
+      // 3.5 s of looks every 100 ms: read again after 1 s and then 2 s, not at each of some 35 looks
+      await new Promise((r) => setTimeout(r, 3_500));
+      const failures = run.events.filter((e) => e.type === 'ingest.file.finished' && e.outcome.file === inboxFile).length;
+      expect(failures).toBeGreaterThanOrEqual(2);
+      expect(failures).toBeLessThanOrEqual(3);
+      expect((await run.status()).retrying).toEqual([expect.objectContaining({ file: inboxFile, attempts: failures })]);
+      expect(existsSync(inboxFile)).toBe(true);
+      full.on = false;
+      const done = await run.waitFor(committedEvent(inboxFile), 60_000);
+      expect(done.type === 'ingest.file.finished' && done.outcome.status === 'committed' && done.outcome.movedTo).toMatch(/processed/);
+      expect(existsSync(inboxFile)).toBe(false);
+      const after = await stored(run.cluster);
+      expect(after.trades).toBe(3_000);
+      expect(Math.round(after.pnl * 100)).toBe(Math.round(big.totalPnl * 100));
+      expect(markers(dir)).toEqual([]);
+    } finally {
+      await run.close();
+    }
+  });
+});
