@@ -64,7 +64,8 @@ const STORE_LAYERS = /^STRATA_(LB|NODE|STORE)_/;
 /**
  * The store cannot take this file for now (a full disk, no writable replica, a node down or too slow to answer): the
  * file is not at fault, so it is neither quarantined nor left to a restart of the actor (whose recovery would roll
- * it back and forget it when the journal entry itself never landed); it stays a pending file (pending-files.ts) and is read again after a backoff.
+ * it back and forget it when the journal entry itself never landed); it stays a pending file (pending-files.ts) and
+ * is read again after a backoff.
  */
 const isStoreUnavailable = (e: unknown): boolean => {
   const err = e as { code?: unknown; retryable?: unknown } | null;
