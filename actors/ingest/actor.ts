@@ -82,6 +82,26 @@ function errorFields(e: unknown): { code: string; message: string } {
   return { code: typeof err.code === 'string' ? err.code : 'STRATA_INGEST_WRITE_FAILED', message: typeof err.message === 'string' ? err.message : String(e) };
 }
 
+/** What tells one version of a file from the next without reading it again. */
+interface FileStamp { readonly size: bigint; readonly mtimeNs: bigint; readonly ino: bigint; readonly dev: bigint }
+
+async function stampOf(path: string): Promise<FileStamp | null> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return { size: s.size, mtimeNs: s.mtimeNs, ino: s.ino, dev: s.dev };
+  } catch { return null; }
+}
+
+/** How the file differs from `before` now: null when it is the same version. */
+async function changeSince(path: string, before: FileStamp): Promise<{ gone: boolean; what: string } | null> {
+  const now = await stampOf(path);
+  if (now === null) return { gone: true, what: 'it went away' };
+  if (now.ino !== before.ino || now.dev !== before.dev) return { gone: false, what: 'another file took its name' };
+  if (now.size !== before.size) return { gone: false, what: `its size went from ${before.size} to ${now.size} bytes` };
+  if (now.mtimeNs !== before.mtimeNs) return { gone: false, what: 'it was written to' };
+  return null;
+}
+
 async function exists(path: string): Promise<boolean> {
   try { return (await stat(path)).isFile(); } catch { return false; }
 }
@@ -175,11 +195,20 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       // of a file's time on the development VM, most of a small file's fixed cost.
       let beginning: Promise<void> | null = null;
       let committed = false;
+      // the version read: a file rewritten while it is read would leave rows of one version under the hash of another
+      let before: FileStamp | null = null;
+      const changedError = async (): Promise<(Error & { code: string; gone: boolean }) | null> => {
+        const change = before === null ? null : await changeSince(item.path, before);
+        if (change === null) return null;
+        const err = ingestError('STRATA_INGEST_FILE_CHANGED', `${item.path} changed while it was read (${change.what}); what was written of it is rolled back${change.gone ? '' : ', and it is read again once it stops changing'}`, { file: item.path, gone: change.gone });
+        return Object.assign(err, { gone: change.gone });
+      };
       try {
         if (!pendingFiles.get(item.path)) {
           const unwritten = await pendingFiles.put({ path: item.path, origin: item.origin, options: item.options, attempts: item.attempts ?? 0, firstFailedAt: 0, nextAt: 0, code: '', message: '' });
           if (unwritten) ctx.log.warn({ file: item.path, pendingFolder: pendingFiles.dir, cause: (unwritten as NodeJS.ErrnoException).code ?? null }, `ingest: ${item.path} could not be written down as pending (${unwritten.message}); if this process stops before it is done, only the store's journal recalls it`);
         }
+        before = await stampOf(item.path);
         hash = (await hashFile(item.path)).contentHash;
         // a replacement frees the replaced file's strategy names for this one (no " (2)" suffix); it is removed
         // only once this file is committed, so a file that fails replaces nothing
@@ -253,6 +282,8 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         }
         await beginning;
         await settled();
+        const changed = await changedError();
+        if (changed) throw changed;
         if (!summary) throw ingestError('STRATA_INGEST_WRITE_FAILED', `${item.path}: the parser ended without a summary`, { file: item.path });
         for (const b of held) { await claim(b); await sink.append('strategies', b, hash!); }
         await sink.commit(hash, { format: summary.format, rows: summary.rows });
@@ -282,13 +313,26 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         // journal entry was written (running.begun) must be known before the outcome says so.
         await allSettled();
         await beginning?.catch(() => undefined);
+        // a file that changed under the parser fails in any way (a torn row reads as a bad value): that is no fault
+        // of the file's, nor is it the store's
+        if (!committed && (e as { code?: unknown }).code !== 'STRATA_INGEST_FILE_CHANGED') e = (await changedError()) ?? e;
+        if ((e as { code?: unknown }).code === 'STRATA_INGEST_FILE_CHANGED' && !stop.signal.aborted) {
+          if (hash !== null && running!.begun) await sink.abort(hash).catch(() => undefined); // else the retry rolls back first
+          const { code, message } = errorFields(e);
+          if ((e as { gone?: boolean }).gone) {
+            ctx.log.warn({ file: item.path, code }, `ingest: ${message}`);
+            return { outcome: { status: 'failed', file: item.path, code, message, retrying: false }, warnings: [] };
+          }
+          const entry = await keepForRetry(item, code, message, message);
+          return { outcome: { status: 'failed', file: item.path, code, message, retrying: true, retryAt: entry.nextAt }, warnings: [] };
+        }
         if (isStoreUnavailable(e) && !stop.signal.aborted) {
           // rolled back now where the store lets us (a retry rolls back first anyway); never once committed
           if (hash !== null && running!.begun && !committed) {
             await sink.abort(hash).catch((x: unknown) => ctx.log.debug({ file: item.path, code: errorFields(x).code }, 'ingest: rollback refused by the store too; the retry rolls back first'));
           }
           const { code, message } = errorFields(e);
-          const entry = await keepForRetry(item, code, message);
+          const entry = await keepForRetry(item, code, message, `the store took no writes for ${item.path} (${code}: ${message}); rolled back`);
           return { outcome: { status: 'failed', file: item.path, code, message, retrying: true, retryAt: entry.nextAt }, warnings: [] };
         }
         if (!isFormatRejection(e) && !isPermanentStoreRefusal(e)) throw e;
@@ -299,8 +343,9 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       }
     }
 
-    /** Keeps a file the store could not take as pending, with its failure and when it is read again (a backoff). */
-    async function keepForRetry(item: WorkItem, code: string, message: string): Promise<PendingFile> {
+    /** Keeps a file that could not be stored now as pending, with its failure and when it is read again (a backoff);
+     *  `why` opens the log line. */
+    async function keepForRetry(item: WorkItem, code: string, message: string, why: string): Promise<PendingFile> {
       const attempts = (item.attempts ?? 0) + 1;
       const now = Date.now();
       const delayMs = retryDelayMs(attempts);
@@ -312,9 +357,9 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       const fields = { file: item.path, code, attempts, retryInMs: delayMs };
       if (unwritten) {
         ctx.log.error({ ...fields, pendingFolder: pendingFiles.dir, cause: (unwritten as NodeJS.ErrnoException).code ?? null },
-          `ingest: the store took no writes for ${item.path} (${code}: ${message}); it is read again in ${Math.round(delayMs / 1000)} s, but its attempts could not be written down (${unwritten.message}); a stop now still reads it again at the next start`);
+          `ingest: ${why}; it is read again in ${Math.round(delayMs / 1000)} s, but its attempts could not be written down (${unwritten.message}); a stop now still reads it again at the next start`);
       } else {
-        ctx.log.warn(fields, `ingest: the store took no writes for ${item.path} (${code}: ${message}); rolled back, read again in ${Math.round(delayMs / 1000)} s`);
+        ctx.log.warn(fields, `ingest: ${why}; read again in ${Math.round(delayMs / 1000)} s`);
       }
       return entry;
     }

@@ -10,6 +10,7 @@ export const catalogue = {
   STRATA_INGEST_UNKNOWN_FILE: { retryable: false, summary: 'A remove named a content hash the ingest journal has no stored file for (never ingested, or removed already).' },
   STRATA_INGEST_AMBIGUOUS_FILE: { retryable: false, summary: 'A name or content-hash prefix given to `strata files remove` fits several stored files; the message lists them with their hashes.' },
   STRATA_INGEST_FILE_BUSY: { retryable: true, summary: 'A remove named a file that is being ingested right now; try again once it is done.' },
+  STRATA_INGEST_FILE_CHANGED: { retryable: true, summary: 'A file changed (size, modification time or inode) or went away while it was read: what was written of it is rolled back, and a file still there is read again (a pending file) once it stops changing, so the stored rows are those of one version of it.' },
   STRATA_INGEST_WRITE_FAILED: { retryable: true, summary: 'The store refused or lost a write in the middle of a file; the rows already written are removed and the file is retried.' },
 } as const satisfies ErrorCatalogue;
 
