@@ -12,29 +12,11 @@ import {
 } from '../../../actors/ingest/index.ts';
 import { createStoreCluster, createStoreClusterSink, type StoreCluster } from '../../../actors/store/index.ts';
 import { writeLargeBackinzoCsv } from '../../../engine/formats/index.ts';
-import { noSpaceError, openDuckDbNode, resultRows, type StoreNode } from '../../../engine/store/index.ts';
+import { openDuckDbNode, resultRows } from '../../../engine/store/index.ts';
 import { createSystem, type ActorRef, type ActorSystem } from '../../../runtime/index.ts';
-import { tempDir } from '../store/cluster-harness.ts';
+import { fullDiskNode, tempDir, type DiskFull } from '../store/cluster-harness.ts';
 
-/** A DuckDB node whose writes are refused while `full.on`, with the error a full disk gives; `full.afterAppends`
- *  turns it on at that append (counted over both nodes), so a file fails half-way. */
-interface Full { on: boolean; appends: number; afterAppends: number | null }
-const WRITES = new Set(['append', 'deletePartitions', 'deleteStrategies', 'putEntries', 'deleteEntries', 'syncAppends']);
-const fullDiskNode = (path: string, full: Full) => async (): Promise<StoreNode> => {
-  const node = await openDuckDbNode({ path });
-  return new Proxy(node, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof v !== 'function' || !WRITES.has(String(prop))) return v;
-      return (...args: unknown[]) => {
-        if (prop === 'append' && full.afterAppends !== null && ++full.appends === full.afterAppends) full.on = true;
-        return full.on
-          ? Promise.reject(noSpaceError(path, String(prop), `IO Error: Could not write file "${path}.wal": No space left on device`))
-          : (v as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-};
+type Full = DiskFull;
 
 interface Run {
   readonly system: ActorSystem;

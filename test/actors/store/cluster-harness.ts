@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createStoreCluster, PARTITIONS_MARKER, type StoreCluster, type StoreClusterEvent, type StoreClusterOptions } from '../../../actors/store/index.ts';
-import { openDuckDbNode, PARTITIONED_TABLES, partitionsToCopy, resultColumn, storeError, type ColumnBatch, type PartitionChecksum, type StoreNode } from '../../../engine/store/index.ts';
+import { noSpaceError, openDuckDbNode, PARTITIONED_TABLES, partitionsToCopy, resultColumn, storeError, type ColumnBatch, type PartitionChecksum, type StoreNode } from '../../../engine/store/index.ts';
 import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
 
 export interface ClusterHarness {
@@ -102,6 +102,35 @@ export function faultyFileNode(path: string, faulty: { on: boolean }): () => Pro
         return (...args: unknown[]) => (faulty.on
           ? Promise.reject(storeError('STRATA_STORE_TIMEOUT', 'injected timeout', {}))
           : (v as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    });
+  };
+}
+
+/** When a full-disk node refuses writes: while `on`; `afterAppends` turns `on` at that append (counted in `appends`
+ *  over every node sharing the object), so a file fails half-way. */
+export interface DiskFull { on: boolean; appends?: number; afterAppends?: number | null }
+
+const WRITES = new Set(['append', 'deletePartitions', 'deleteStrategies', 'putEntries', 'deleteEntries', 'syncAppends']);
+
+/** A DuckDB file node whose writes are refused with the error a full disk gives (STRATA_STORE_NO_SPACE) while
+ *  `full.on`, for a cluster's `{ kind: 'custom', open }` node spec. */
+export function fullDiskNode(path: string, full: DiskFull): () => Promise<StoreNode> {
+  return async () => {
+    const node = await openDuckDbNode({ path });
+    return new Proxy(node, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function' || !WRITES.has(String(prop))) return v;
+        return (...args: unknown[]) => {
+          if (prop === 'append' && full.afterAppends != null) {
+            full.appends = (full.appends ?? 0) + 1;
+            if (full.appends === full.afterAppends) full.on = true;
+          }
+          return full.on
+            ? Promise.reject(noSpaceError(path, String(prop), `IO Error: Could not write file "${path}.wal": No space left on device`))
+            : (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
       },
     });
   };

@@ -5,9 +5,8 @@
 // refuses them (any machine): a write that finds no replica in service says why they are out of it.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { noSpaceError, openDuckDbNode, type StoreNode } from '../../../engine/store/index.ts';
 import { mountTmpfs, requireTmpfsOrSkip, type Tmpfs } from '../../support/tmpfs.ts';
-import { countsPerStrategy, pnlBatch, startCluster, tempDir } from './cluster-harness.ts';
+import { countsPerStrategy, fullDiskNode, pnlBatch, startCluster, tempDir } from './cluster-harness.ts';
 
 async function eventually<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -62,21 +61,6 @@ describe.skipIf(!canMount)('a store cluster whose disk fills up', () => {
 });
 
 describe('a store cluster whose every replica stopped taking writes', () => {
-  /** A DuckDB node whose writes are refused while `full.on`, with the error a full disk gives. */
-  const fullDiskNode = (path: string, full: { on: boolean }) => async (): Promise<StoreNode> => {
-    const node = await openDuckDbNode({ path });
-    const writes = new Set(['append', 'deletePartitions', 'deleteStrategies', 'putEntries', 'deleteEntries', 'syncAppends']);
-    return new Proxy(node, {
-      get(target, prop, receiver) {
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof v !== 'function' || !writes.has(String(prop))) return v;
-        return (...args: unknown[]) => (full.on
-          ? Promise.reject(noSpaceError(path, String(prop), `IO Error: Could not write file "${path}.wal": No space left on device`))
-          : (v as (...a: unknown[]) => unknown).apply(target, args));
-      },
-    });
-  };
-
   it('says, in the refused write, which nodes are out of service and the error that put them out', { timeout: 60_000 }, async () => {
     const dir = tempDir('strata-no-writable-');
     const full = { on: false };
