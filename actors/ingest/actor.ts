@@ -332,7 +332,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             await sink.abort(hash).catch((x: unknown) => ctx.log.debug({ file: item.path, code: errorFields(x).code }, 'ingest: rollback refused by the store too; the retry rolls back first'));
           }
           const { code, message } = errorFields(e);
-          const entry = await keepForRetry(item, code, message, `the store took no writes for ${item.path} (${code}: ${message}); rolled back`);
+          const entry = await keepForRetry(item, code, message, `${item.path} could not be stored now (${code}: ${message}); rolled back`);
           return { outcome: { status: 'failed', file: item.path, code, message, retrying: true, retryAt: entry.nextAt }, warnings: [] };
         }
         if (!isFormatRejection(e) && !isPermanentStoreRefusal(e)) throw e;
@@ -580,7 +580,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             if (!entry || entry.attempts === 0) return;
             if (!(await exists(entry.path))) {
               await pendingFiles.remove(entry.path);
-              ctx.log.warn({ file: entry.path, code: entry.code }, 'ingest: a file waiting for the store is gone; not read again');
+              ctx.log.warn({ file: entry.path, code: entry.code }, 'ingest: a pending file waiting to be read again is gone; not read again');
               return;
             }
             enqueue([{ path: entry.path, origin: entry.origin, options: entry.options, requestId: null, attempts: entry.attempts }]);
