@@ -12,7 +12,7 @@ export interface ApiMetrics {
   readonly wsDropped: Counter<'reason'>;
 }
 
-export function createApiMetrics(services: Services, hub: EventHub, ingestCounts: () => Readonly<Record<string, number>>): ApiMetrics {
+export function createApiMetrics(services: Services, hub: EventHub, ingestCounts: () => Readonly<Record<string, number>>, ingestWaiting: () => number = () => 0): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'strata_' });
   const httpDuration = createRequestHistogram({
@@ -47,6 +47,10 @@ export function createApiMetrics(services: Services, hub: EventHub, ingestCounts
   new Gauge({
     name: 'strata_ingest_outcomes', help: 'ingest outcomes since start (committed, duplicate, rejected, failed)', labelNames: ['status'] as const, registers: [registry],
     collect() { for (const [status, n] of Object.entries(ingestCounts())) this.set({ status }, n); },
+  });
+  new Gauge({
+    name: 'strata_ingest_waiting_files', help: 'files waiting to be read again: the store could not take them for now (a full disk, no writable replica) or they changed while read',
+    registers: [registry], collect() { this.set(ingestWaiting()); },
   });
   return { registry, httpDuration, wsDropped };
 }

@@ -47,6 +47,8 @@ export interface ApiDeps {
   /** the console's first picture (GET /api/v1/admin/snapshot) */
   snapshot(): Promise<unknown>;
   ingestCounts(): Readonly<Record<string, number>>;
+  /** files waiting to be read again (the store could not take them, or they changed while read); absent: 0 */
+  ingestWaiting?(): number;
   /** PEM certificate and key: serve HTTPS (and wss); absent: HTTP */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
@@ -84,7 +86,7 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     // a client that holds its connection open must not hold up a shutdown
     forceCloseConnections: true,
   });
-  const metrics = createApiMetrics(deps.services, deps.hub, deps.ingestCounts);
+  const metrics = createApiMetrics(deps.services, deps.hub, deps.ingestCounts, deps.ingestWaiting ?? (() => 0));
   app.decorateRequest('principal', null);
 
   app.setErrorHandler((err: FastifyError & { data?: Record<string, unknown>; retryable?: boolean }, request, reply) => {

@@ -108,6 +108,7 @@ describe('the event stream', () => {
     expect(fast.ws.readyState).toBe(WebSocket.OPEN);
     const metrics = await h.request('GET', '/metrics');
     expect(metrics.text).toMatch(/strata_ws_dropped_total\{reason="slow-consumer"\} 1/);
+    expect(metrics.text).toMatch(/^strata_ingest_waiting_files 0$/m);
     fast.ws.close();
   });
 });

@@ -1,0 +1,55 @@
+// A daemon whose disk fills up under an upload: the upload fails and is kept (waiting, counted in
+// strata_ingest_waiting_files and listed by the consolidator status), and once space is freed the daemon stores it
+// by itself, every row once. A real daemon on a tmpfs of the test's own filled to the brim (root; see
+// test/support/tmpfs.ts), real DuckDB file, REST.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeLargeBackinzoCsv } from '../../engine/formats/index.ts';
+import { startHarness, type Harness } from '../api/daemon-harness.ts';
+import { mountTmpfs, requireTmpfsOrSkip, type Tmpfs } from '../support/tmpfs.ts';
+
+const canMount = requireTmpfsOrSkip('the daemon full-disk upload test (a tmpfs of its own)');
+
+async function uploadState(h: Harness, id: string, want: (state: string) => boolean, timeoutMs: number): Promise<{ state: string; outcome: Record<string, unknown> | null }> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await h.request('GET', `/api/v1/consolidator/uploads/${id}`);
+    if (r.status === 200 && want(r.body.state)) return r.body;
+    if (Date.now() > end) throw new Error(`upload ${id} is still ${r.text}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+const waitingGauge = async (h: Harness): Promise<number> => Number(/^strata_ingest_waiting_files (\d+)$/m.exec((await h.request('GET', '/metrics')).text)?.[1] ?? NaN);
+
+describe.skipIf(!canMount)('a daemon whose disk fills up under an upload', () => {
+  let fs: Tmpfs | null = null;
+  let h: Harness | null = null;
+  afterAll(async () => { await h?.close(); fs?.unmount(); });
+
+  it('keeps the upload, says it waits, and stores it by itself once space is freed', { timeout: 120_000 }, async () => {
+    fs = mountTmpfs(48);
+    h = await startHarness({ dataDir: join(fs.dir, 'data') });
+    const csv = await writeLargeBackinzoCsv(join(h.dir, 'big.csv'), 30_000, 7);
+    const bytes = new Uint8Array(await readFile(csv.path));
+    // room for the upload itself and little more: the store's write of its rows does not fit
+    fs.fill(bytes.byteLength + 192 * 1024);
+    const up = await h.request('POST', '/api/v1/consolidator/uploads?name=big.csv&process=true', { raw: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    expect(up.status).toBe(202);
+    const failed = await uploadState(h, up.body.id, (s) => s === 'failed' || s === 'committed', 60_000);
+    expect(failed.state).toBe('failed');
+    expect(failed.outcome).toMatchObject({ status: 'failed', retrying: true, code: expect.stringMatching(/^STRATA_(STORE|LB)_/) });
+    expect(String(failed.outcome!['message'])).toMatch(/full|space/);
+    expect(await waitingGauge(h)).toBe(1);
+    const status = await h.request('GET', '/api/v1/consolidator/status');
+    expect(status.body.retrying).toEqual([expect.objectContaining({ file: expect.stringContaining(up.body.id), attempts: expect.any(Number) })]);
+
+    fs.unfill();
+    const stored = await uploadState(h, up.body.id, (s) => s === 'committed', 90_000);
+    expect(stored.outcome).toMatchObject({ status: 'committed', summary: { rows: { trades: 30_000 } } });
+    expect(await waitingGauge(h)).toBe(0);
+    const files = await h.request('GET', '/api/v1/consolidator/files');
+    expect(files.body.files).toEqual([expect.objectContaining({ rows: expect.objectContaining({ trades: 30_000 }) })]);
+  });
+});
