@@ -166,10 +166,24 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       let quarantined: string | null = null;
       let reportJson: string | null = null, reportText: string | null = null;
       if (await exists(item.path)) {
-        quarantined = await placeFile(item.path, folders.quarantine, item.origin === 'request' ? (options.requestQuarantine ?? 'copy') : 'move');
-        const listed = problems.length > 0 ? problems : [{ code: code as Problem['code'], file: basename(item.path), sheet: null, row: null, column: null, value: null, reason: message }];
-        const r = await writeReport(quarantined, { file: item.path, contentHash: hash, result: 'rejected', code, message, problems: listed, totalProblems: Math.max(totalProblems, listed.length), warnings, at: Date.now() });
-        reportJson = r.json; reportText = r.text;
+        const mode = item.origin === 'request' ? (options.requestQuarantine ?? 'copy') : 'move';
+        try {
+          quarantined = await placeFile(item.path, folders.quarantine, mode);
+        } catch (x) {
+          // a file moved from an inbox must get there (the caller keeps it pending otherwise); a copy is a courtesy:
+          // the file stays where the request named it, and the outcome carries every problem
+          if (mode === 'move') throw x;
+          ctx.log.error({ file: item.path, code: errorFields(x).code }, `ingest: ${item.path} was rejected (${code}), but its copy in quarantine could not be made (${errorFields(x).message}); the file is where it was`);
+        }
+        if (quarantined !== null) {
+          const listed = problems.length > 0 ? problems : [{ code: code as Problem['code'], file: basename(item.path), sheet: null, row: null, column: null, value: null, reason: message }];
+          try {
+            const r = await writeReport(quarantined, { file: item.path, contentHash: hash, result: 'rejected', code, message, problems: listed, totalProblems: Math.max(totalProblems, listed.length), warnings, at: Date.now() });
+            reportJson = r.json; reportText = r.text;
+          } catch (x) {
+            ctx.log.error({ file: item.path, quarantined, code: errorFields(x).code }, `ingest: ${item.path} was rejected (${code}) and quarantined as ${quarantined}, but its report could not be written (${errorFields(x).message})`);
+          }
+        }
       }
       return { status: 'rejected', file: item.path, contentHash: hash, code, message, problems, totalProblems, quarantined, reportJson, reportText };
     }
@@ -301,11 +315,16 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         progress({ rows: summary.rows.trades || summary.rows.daily_pnl, bytes: summary.sizeBytes, totalBytes: summary.sizeBytes }, true);
         const movedTo = isInbox ? await placeFile(item.path, folders.processed, 'move') : null;
         if (summary.problems.length > 0) {
-          const base = await freeName(folders.quarantine, basename(item.path));
-          await writeReport(base, {
-            file: item.path, contentHash: hash, result: 'lenient', code: summary.problems[0]!.code, message: `${summary.totalProblems} row problem(s) left out`,
-            problems: summary.problems, totalProblems: summary.totalProblems, warnings: summary.warnings, at: Date.now(),
-          });
+          // the file is stored: a report the disk has no room for is logged, and the outcome still lists the problems
+          try {
+            const base = await freeName(folders.quarantine, basename(item.path));
+            await writeReport(base, {
+              file: item.path, contentHash: hash, result: 'lenient', code: summary.problems[0]!.code, message: `${summary.totalProblems} row problem(s) left out`,
+              problems: summary.problems, totalProblems: summary.totalProblems, warnings: summary.warnings, at: Date.now(),
+            });
+          } catch (x) {
+            ctx.log.error({ file: item.path, code: errorFields(x).code }, `ingest: ${item.path} is stored without ${summary.totalProblems} row(s), but the report listing them could not be written (${errorFields(x).message})`);
+          }
         }
         return { outcome: { status: 'committed', file: item.path, contentHash: hash, summary, movedTo, elapsedMs: ctx.clock.now() - t0, replaced: removedReplaced ? storedFile(replaced!) : null }, warnings: summary.warnings };
       } catch (e) {
@@ -337,9 +356,18 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         }
         if (!isFormatRejection(e) && !isPermanentStoreRefusal(e)) throw e;
         // The file's own fault (or rows the store refuses for good): remove what was written, quarantine it
-        // with its report.
-        if (hash !== null && running!.begun) await sink.abort(hash);
-        return { outcome: await quarantine(item, hash, e, []), warnings: [] };
+        // with its report. Neither may fail the actor (a full disk refuses both): a rollback the store refuses, or an
+        // inbox file that cannot be moved to quarantine, keeps the file pending, to be judged again later.
+        const rejection = errorFields(e);
+        try {
+          if (hash !== null && running!.begun) await sink.abort(hash);
+          return { outcome: await quarantine(item, hash, e, []), warnings: [] };
+        } catch (x) {
+          if (stop.signal.aborted) throw x;
+          const { code, message } = errorFields(x);
+          const entry = await keepForRetry(item, code, message, `${item.path} was rejected (${rejection.code}), but ${code.startsWith('STRATA_INGEST_FOLDER') ? 'could not be moved to quarantine' : 'what it wrote could not be rolled back'} (${code}: ${message})`);
+          return { outcome: { status: 'failed', file: item.path, code, message, retrying: true, retryAt: entry.nextAt }, warnings: [] };
+        }
       }
     }
 

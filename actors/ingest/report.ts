@@ -1,6 +1,6 @@
 // The report of a rejected (or leniently imported) file, as JSON and as readable text: every problem as
 // file · sheet · row · column · value · reason, up to the problem limit, with the total count.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import type { Problem, Warning } from '../../engine/formats/index.ts';
 
 export interface FileReport {
@@ -45,7 +45,13 @@ export function reportText(r: FileReport): string {
 /** Writes `<base>.report.json` and `<base>.report.txt`; returns both paths. */
 export async function writeReport(base: string, r: FileReport): Promise<{ json: string; text: string }> {
   const json = `${base}.report.json`, text = `${base}.report.txt`;
-  await writeFile(json, `${JSON.stringify(r, null, 2)}\n`);
-  await writeFile(text, reportText(r));
+  try {
+    await writeFile(json, `${JSON.stringify(r, null, 2)}\n`);
+    await writeFile(text, reportText(r));
+  } catch (e) {
+    // no torn report left behind (a full disk cuts a write short)
+    await Promise.all([rm(json, { force: true }), rm(text, { force: true })]).catch(() => undefined);
+    throw e;
+  }
   return { json, text };
 }
