@@ -6,6 +6,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PendingFiles } from '../../actors/ingest/index.ts';
 import { register as registerFiles } from '../../cluster/cli/commands/files.ts';
 import { register as registerIngest } from '../../cluster/cli/commands/ingest.ts';
 import { register as registerOptimize } from '../../cluster/cli/commands/optimize.ts';
@@ -36,6 +37,7 @@ describe('strata files on a daemon', () => {
     expect(r.out).toMatch(/^[0-9a-f]{12} {2}FORMAT_1_BACKINZO_CSV +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC {2}1 strategy +\d+ trades, \d+ days +f1_backinzo\.csv$/m);
     expect(r.out).toMatch(/ {2}3 strategies +[\d,]+ trades, [\d,]+ days +f6_python_multi\.xlsx$/m);
     expect(r.out).toMatch(/^3 stored file\(s\) · daemon http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(r.out).not.toMatch(/waiting to be read again/); // nothing waits (the daemon's consolidator status says so)
     const json = JSON.parse((await cli('files', 'list', '--json', ...onDaemon(VIEWER))).out) as { contentHash: string; strategyIds: string[] }[];
     expect(json).toHaveLength(3);
     expect(json.every((f) => /^[0-9a-f]{64}$/.test(f.contentHash))).toBe(true);
@@ -157,6 +159,22 @@ describe('strata files on a store folder', () => {
     expect((await cli('ingest', join(ds.outDir, 'f1_backinzo.csv'), join(ds.outDir, 'f3_tv_gen2.csv'), '--store', store)).code).toBe(0);
     const listed = await cli('files', 'list', '--store', store);
     expect(listed.out).toMatch(/^2 stored file\(s\) · store \S+store\.duckdb$/m);
+    expect(listed.out).not.toMatch(/waiting to be read again/);
+    // a file an earlier `strata ingest` could not store (its disk full) and left pending is listed as waiting
+    const waits = join(h.dir, 'waits.csv');
+    await copyFile(join(ds.outDir, 'f3_tv_gen1.csv'), waits);
+    await new PendingFiles(join(store, 'ingest', 'pending')).put({
+      path: waits, origin: 'request', options: {}, attempts: 2, firstFailedAt: Date.UTC(2026, 11, 6, 4, 30), nextAt: Date.UTC(2026, 11, 6, 4, 30, 3),
+      code: 'STRATA_STORE_NO_SPACE', message: `${store}/store.duckdb: the disk holding ${store} is full (0 bytes free)`,
+    });
+    const waiting = await cli('files', 'list', '--store', store);
+    expect(waiting.out).toContain(`\n1 file(s) not stored yet, waiting to be read again:\n  ${waits}\n    2 attempt(s) since 2026-12-06 04:30:00 UTC; read again by the next \`strata ingest\` on this store; last: STRATA_STORE_NO_SPACE: ${store}/store.duckdb: the disk holding`);
+    // the next ingest there reads it first and stores it: nothing waits any more
+    const next = await cli('ingest', join(ds.outDir, 'f1_backinzo.csv'), '--store', store);
+    expect(next.out).toMatch(/read again first, left by an earlier run/);
+    expect(next.out).toMatch(/waits\.csv: FORMAT_3_TRADING_VIEW_CSV/);
+    expect((await cli('files', 'list', '--store', store)).out).not.toMatch(/waiting to be read again/);
+    expect((await cli('files', 'remove', 'waits.csv', '--store', store)).code).toBe(0);
     const removed = await cli('files', 'remove', 'f3_tv_gen2.csv', '--store', store);
     expect(removed.code).toBe(0);
     expect(removed.out).toMatch(/^1 file\(s\) removed · store /m);

@@ -8,10 +8,10 @@
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { createStoreNodeSink, ingestBehaviour, type IngestCommand, type IngestListReply, type IngestRemoveReply, type StoredFile } from '../../../actors/ingest/index.ts';
+import { createStoreNodeSink, ingestBehaviour, PendingFiles, type IngestCommand, type IngestListReply, type IngestRemoveReply, type RetryingFile, type StoredFile } from '../../../actors/ingest/index.ts';
 import { openDuckDbNode } from '../../../engine/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
-import { apiDelete, type Connection } from '../../api/client.ts';
+import { apiDelete, apiGet, type Connection } from '../../api/client.ts';
 import { storeLayout } from './ingest.ts';
 import { EXIT_OK, EXIT_REJECTED, processIo, usageExits, type CliIo } from './inspect.ts';
 import { count, daemonStoredFiles, fileLine, resolveFileRef } from './stored-file-ref.ts';
@@ -23,6 +23,10 @@ interface Flags extends TargetFlags { json?: boolean }
 interface FilesBackend {
   readonly where: string;
   list(): Promise<readonly StoredFile[]>;
+  /** files not stored yet that wait to be read again (the store could not take them, or they changed while read) */
+  waiting(): Promise<readonly RetryingFile[]>;
+  /** when a waiting file is read again, in words */
+  nextAttempt(f: RetryingFile): string;
   remove(contentHash: string): Promise<StoredFile>;
   close(): Promise<void>;
 }
@@ -31,6 +35,8 @@ function daemonBackend(conn: Connection): FilesBackend {
   return {
     where: `daemon ${conn.url}`,
     list: () => daemonStoredFiles(conn),
+    waiting: async () => (await apiGet<{ retrying?: readonly RetryingFile[] }>(conn, '/api/v1/consolidator/status')).retrying ?? [],
+    nextAttempt: (f) => `the daemon reads it again in ${Math.max(0, Math.round((f.nextAt - Date.now()) / 1000))} s`,
     remove: async (hash) => (await apiDelete<{ removed: StoredFile }>(conn, `/api/v1/consolidator/files/${hash}`)).removed,
     close: async () => {},
   };
@@ -53,6 +59,11 @@ async function storeBackend(dir: string): Promise<FilesBackend> {
       if (r.type !== 'ingest.list.ok') throw Object.assign(new Error(r.message), { code: r.code });
       return r.files;
     },
+    async waiting() {
+      const { loaded } = await new PendingFiles(layout.pending).load();
+      return loaded.filter((e) => e.attempts > 0).map((e) => ({ file: e.path, attempts: e.attempts, firstFailedAt: e.firstFailedAt, nextAt: e.nextAt, code: e.code, message: e.message }));
+    },
+    nextAttempt: () => 'read again by the next `strata ingest` on this store',
     async remove(contentHash) {
       const r = await system.ask<IngestCommand, IngestRemoveReply>(ingest, (replyTo) => ({ type: 'ingest.remove', contentHash, replyTo }), { timeoutMs: 3_600_000 });
       if (r.type !== 'ingest.remove.ok') throw Object.assign(new Error(r.message), { code: r.code });
@@ -91,10 +102,19 @@ export function register(program: Command, io: CliIo = processIo()): void {
     return c;
   };
 
-  sub('list', 'the stored files, oldest first: content hash, format, when committed, strategies, rows, file name (--json: the path it was read from)')
+  sub('list', 'the stored files, oldest first: content hash, format, when committed, strategies, rows, file name (--json: the path it was read from); then any file not stored yet that waits to be read again')
     .action(async (flags: Flags) => withBackend('list', flags, io, async (b) => {
       const list = await b.list();
       io.out(flags.json ? `${JSON.stringify(list, null, 2)}\n` : list.length === 0 ? `no stored files · ${b.where}\n` : `${list.map(fileLine).join('\n')}\n${count(list.length)} stored file(s) · ${b.where}\n`);
+      if (flags.json) return;
+      // not stored yet, but kept: what `strata ingest` said would be read again
+      const waiting = await b.waiting();
+      if (waiting.length === 0) return;
+      io.out(`\n${waiting.length} file(s) not stored yet, waiting to be read again:\n`);
+      for (const f of waiting) {
+        const last = f.message.length > 160 ? `${f.message.slice(0, 159)}…` : f.message;
+        io.out(`  ${f.file}\n    ${f.attempts} attempt(s) since ${new Date(f.firstFailedAt).toISOString().replace('T', ' ').slice(0, 19)} UTC; ${b.nextAttempt(f)}; last: ${f.code}: ${last}\n`);
+      }
       io.setExitCode(EXIT_OK);
     }));
 
