@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register as registerConsole, renderConsole } from '../../cluster/cli/commands/console.ts';
 import { register as registerNodes } from '../../cluster/cli/commands/nodes.ts';
 import type { CliIo } from '../../cluster/cli/commands/inspect.ts';
+import type { IngestStatusView } from '../../cluster/daemon/services.ts';
 import { VIEWER, startHarness, type Harness } from '../api/daemon-harness.ts';
 
 let h: Harness;
@@ -63,6 +64,14 @@ describe('strata console', () => {
     });
     expect(resumed).toMatch(/job-2 .* · resumed ×1\n/);
     expect(resumed).toContain('job-3                    failed    normal   tpe                  [....................]  · STRATA_JOB_MATRIX_EMPTY');
+  });
+
+  it('says on the ingest line how many files wait to be read again, and why the first one does', () => {
+    const ingest = { state: 'idle', current: null, queued: 0, counts: { committed: 3, duplicate: 0, rejected: 0, failed: 2 }, inbox: null, parse: null, retrying: [] };
+    const frame = (retrying: IngestStatusView['retrying']) => renderConsole({ url: 'http://x', at: 0, connected: true, members: [], store: null, jobs: [], errors: [], ingest: { ...ingest, retrying } });
+    expect(frame([])).toMatch(/^INGEST idle · queued 0 · committed 3, duplicate 0, rejected 0, failed 2$/m);
+    const waiting = frame([{ file: '/d/ingest/uploads/u1/a.csv', attempts: 2, firstFailedAt: 0, nextAt: 4_000, code: 'STRATA_STORE_NO_SPACE', message: 'the disk is full' }]);
+    expect(waiting).toMatch(/^INGEST idle · queued 0 · committed 3, duplicate 0, rejected 0, failed 2 · waiting for the store 1 \(STRATA_STORE_NO_SPACE\)$/m);
   });
 
   it('exits 1 with a coded message when the daemon cannot be reached or refuses the token', async () => {
