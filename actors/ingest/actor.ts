@@ -377,9 +377,10 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       const attempts = (item.attempts ?? 0) + 1;
       const now = Date.now();
       const delayMs = retryDelayMs(attempts);
+      const before = pendingFiles.get(item.path);
       const entry: PendingFile = {
         path: item.path, origin: item.origin, options: item.options, attempts,
-        firstFailedAt: pendingFiles.get(item.path)?.firstFailedAt || now, nextAt: now + delayMs, code, message,
+        firstFailedAt: before?.firstFailedAt || now, nextAt: now + delayMs, code, message,
       };
       const unwritten = await pendingFiles.put(entry);
       const fields = { file: item.path, code, attempts, retryInMs: delayMs };
@@ -387,7 +388,10 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         ctx.log.error({ ...fields, pendingFolder: pendingFiles.dir, cause: (unwritten as NodeJS.ErrnoException).code ?? null },
           `ingest: ${why}; it is read again in ${Math.round(delayMs / 1000)} s, but its attempts could not be written down (${unwritten.message}); a stop now still reads it again at the next start`);
       } else {
-        ctx.log.warn(fields, `ingest: ${why}; read again in ${Math.round(delayMs / 1000)} s`);
+        // a store out for hours retries each waiting file every 30 s: the first attempts, a new cause and every
+        // 20th attempt are warnings, the rest debug lines, so the log still says what waits without repeating it
+        const loud = attempts <= 3 || attempts % 20 === 0 || before?.code !== code;
+        ctx.log[loud ? 'warn' : 'debug'](fields, `ingest: ${why}; read again in ${Math.round(delayMs / 1000)} s (attempt ${attempts})`);
       }
       return entry;
     }
