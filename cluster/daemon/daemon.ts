@@ -246,8 +246,8 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
     system, sink: store.ingestSink(), root: join(dataDir, 'ingest'), watchInbox: c0.ingest.watchInbox, scanIntervalMs: c0.ingest.scanIntervalMs, retainUploads: c0.ingest.retainUploads, parseThreads: c0.ingest.parseThreads, replaceByName: c0.ingest.replaceByName,
   });
   const ingestCounts: Record<string, number> = { committed: 0, duplicate: 0, rejected: 0, failed: 0 };
-  // the files whose last outcome kept them to be read again (strata_ingest_waiting_files)
-  const waitingFiles = new Set<string>();
+  // the files whose last outcome kept them to be read again (strata_ingest_waiting_files), with that outcome's code
+  const waitingFiles = new Map<string, string>();
   let ingestRate = 0;
   ingest.onEvent((e) => {
     hub.publish('consolidator', e.type, e);
@@ -255,9 +255,12 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
     if (e.type === 'ingest.file.finished') {
       ingestRate = 0;
       ingestCounts[e.outcome.status] = (ingestCounts[e.outcome.status] ?? 0) + 1;
-      if (e.outcome.status === 'failed' && e.outcome.retryAt !== undefined) waitingFiles.add(e.outcome.file);
+      // a file that waits is read again every 30 s at most: its next failures for the same cause are not recorded
+      // again, or a long outage would push every other recent error out
+      const waitedFor = waitingFiles.get(e.outcome.file);
+      if (e.outcome.status === 'failed' && e.outcome.retryAt !== undefined) waitingFiles.set(e.outcome.file, e.outcome.code);
       else waitingFiles.delete(e.outcome.file);
-      if (e.outcome.status === 'rejected' || e.outcome.status === 'failed') {
+      if (e.outcome.status === 'rejected' || (e.outcome.status === 'failed' && waitedFor !== e.outcome.code)) {
         // the message often starts with the file's own path, here an upload's folder inside the data dir: the
         // source names the file already
         const file = e.outcome.file;

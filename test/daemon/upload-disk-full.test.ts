@@ -56,6 +56,14 @@ describe.skipIf(!canMount)('a daemon whose disk fills up under an upload', () =>
     const line = page.getByTestId('ingest');
     await expect.poll(async () => line.textContent(), { timeout: 20_000 }).toMatch(/ · waiting for the store 1 \(STRATA_(STORE|LB)_[A-Z_]+\)$/);
 
+    // read again while the disk stays full: the recent errors hold the first failure, not one per attempt
+    const end = Date.now() + 20_000;
+    while (((await h.request('GET', '/api/v1/consolidator/status')).body.retrying[0]?.attempts ?? 0) < 3) {
+      if (Date.now() > end) throw new Error('the upload was not read again while the disk was full');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(h.daemon.hub.recentErrors().filter((e) => e.source === 'ingest big.csv')).toHaveLength(1);
+
     fs.unfill();
     const stored = await uploadState(h, up.body.id, (s) => s === 'committed', 90_000);
     expect(stored.outcome).toMatchObject({ status: 'committed', summary: { rows: { trades: 30_000 } } });
