@@ -42,7 +42,7 @@ export const DEFAULT_ZONE_OPTIONS: ZoneOptions = { method: 'equal', count: 4 };
 
 interface Outcome { readonly outcome: FileOutcome; readonly warnings: readonly Warning[] }
 
-const RETRY_TIMER = (path: string): string => `retry:${path}`;
+const retryTimerKey = (path: string): string => `retry:${path}`;
 
 interface PendingRequest {
   readonly replyTo: ActorRef<IngestFilesReply>;
@@ -597,9 +597,9 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             counts[m.outcome.status]++;
             if (item.requestId === null) recovering.delete(item.path);
             if (m.outcome.status === 'failed' && m.outcome.retryAt !== undefined) {
-              ctx.timers.startSingle(RETRY_TIMER(item.path), { type: 'ingest.retry', path: item.path }, Math.max(0, m.outcome.retryAt - Date.now()));
+              ctx.timers.startSingle(retryTimerKey(item.path), { type: 'ingest.retry', path: item.path }, Math.max(0, m.outcome.retryAt - Date.now()));
             } else {
-              ctx.timers.cancel(RETRY_TIMER(item.path));
+              ctx.timers.cancel(retryTimerKey(item.path));
               await pendingFiles.remove(item.path);
             }
             publish({ type: 'ingest.file.finished', origin: item.origin, outcome: m.outcome, warnings: m.warnings });

@@ -8,19 +8,15 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeLargeBackinzoCsv } from '../../engine/formats/index.ts';
 import { OPERATOR, startHarness, type Harness } from '../api/daemon-harness.ts';
+import { untilValue } from '../support/poll.ts';
 import { mountTmpfs, requireTmpfsOrSkip, type Tmpfs } from '../support/tmpfs.ts';
 
 const canMount = requireTmpfsOrSkip('the daemon full-disk upload test (a tmpfs of its own)');
 const CHROMIUM = process.env['STRATA_CHROMIUM'] ?? '/usr/bin/chromium';
 
 async function uploadState(h: Harness, id: string, want: (state: string) => boolean, timeoutMs: number): Promise<{ state: string; outcome: Record<string, unknown> | null }> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await h.request('GET', `/api/v1/consolidator/uploads/${id}`);
-    if (r.status === 200 && want(r.body.state)) return r.body;
-    if (Date.now() > end) throw new Error(`upload ${id} is still ${r.text}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
+  const r = await untilValue(() => h.request('GET', `/api/v1/consolidator/uploads/${id}`), (x) => x.status === 200 && want(x.body.state), `upload ${id}`, timeoutMs, 50);
+  return r.body;
 }
 
 const waitingGauge = async (h: Harness): Promise<number> => Number(/^strata_ingest_waiting_files (\d+)$/m.exec((await h.request('GET', '/metrics')).text)?.[1] ?? NaN);
@@ -57,11 +53,7 @@ describe.skipIf(!canMount)('a daemon whose disk fills up under an upload', () =>
     await expect.poll(async () => line.textContent(), { timeout: 20_000 }).toMatch(/ · waiting for the store 1 \(STRATA_(STORE|LB)_[A-Z_]+\)$/);
 
     // read again while the disk stays full: the recent errors hold the first failure, not one per attempt
-    const end = Date.now() + 20_000;
-    while (((await h.request('GET', '/api/v1/consolidator/status')).body.retrying[0]?.attempts ?? 0) < 3) {
-      if (Date.now() > end) throw new Error('the upload was not read again while the disk was full');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilValue(() => h!.request('GET', '/api/v1/consolidator/status'), (r) => (r.body.retrying[0]?.attempts ?? 0) >= 3, 'the upload read again while the disk is full', 20_000);
     expect(h.daemon.hub.recentErrors().filter((e) => e.source === 'ingest big.csv')).toHaveLength(1);
 
     fs.unfill();

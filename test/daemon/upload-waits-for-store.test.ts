@@ -14,18 +14,13 @@ import type { IngestService, UploadView } from '../../cluster/daemon/services.ts
 import { writeLargeBackinzoCsv } from '../../engine/formats/index.ts';
 import { noSpaceError, openDuckDbNode, type StoreNode } from '../../engine/store/index.ts';
 import { createSystem, type ActorSystem } from '../../runtime/index.ts';
+import { untilValue } from '../support/poll.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => { for (const fn of cleanup.splice(0).reverse()) await fn(); });
 
 async function until(service: IngestService, id: string, pred: (u: UploadView) => boolean, what: string): Promise<UploadView> {
-  const end = Date.now() + 30_000;
-  for (;;) {
-    const u = service.getUpload(id);
-    if (u && pred(u)) return u;
-    if (Date.now() > end) throw new Error(`upload ${id} never ${what}: ${JSON.stringify(u)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return (await untilValue(async () => service.getUpload(id), (u) => u !== null && pred(u), `upload ${id} ${what}`, 30_000, 25))!;
 }
 
 describe('an upload the store cannot take for now', () => {

@@ -10,6 +10,7 @@ import {
 } from '../../../actors/ingest/index.ts';
 import { openDuckDbNode, resultRows, type StoreNode } from '../../../engine/store/index.ts';
 import { createSystem, type ActorRef, type ActorSystem } from '../../../runtime/index.ts';
+import { createEventLog, type EventLog } from '../../support/event-log.ts';
 
 export interface Harness {
   readonly dir: string;
@@ -27,6 +28,20 @@ export interface Harness {
   /** daily_pnl of the stored strategy with this name, as day|zone → { pnl, n } */
   daily(name: string): Promise<Map<string, { pnl: number; n: number | null }>>;
   close(): Promise<void>;
+}
+
+/** The ingest actor's events as they are published, from now on. */
+export function ingestEvents(system: ActorSystem, ingest: ActorRef<IngestCommand>): EventLog<IngestEvent> {
+  const log = createEventLog<IngestEvent>('ingest');
+  listenToIngest(system, ingest, (ev) => log.push(ev));
+  return log;
+}
+
+/** Asks the ingest actor to read `paths` and waits for every outcome; a refused request throws. */
+export async function requestFiles(system: ActorSystem, ingest: ActorRef<IngestCommand>, paths: readonly string[], options: FileOptions = {}): Promise<FileOutcome[]> {
+  const reply = await system.ask<IngestCommand, IngestFilesReply>(ingest, (replyTo) => ({ type: 'ingest.files', paths, options, replyTo }), { timeoutMs: 60_000 });
+  if (reply.type !== 'ingest.files.ok') throw new Error(`${reply.code}: ${reply.message}`);
+  return [...reply.outcomes];
 }
 
 export function tempDir(prefix: string): string {
@@ -56,27 +71,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const ingest = system.spawn(ingestBehaviour({ scanIntervalMs: 0, progressIntervalMs: 0, ...actorOptions, sink, folders }), { name: 'ingest' });
   // The actor's started hook (folders, recovery) runs before any message: a status reply means it is ready.
   await system.ask<IngestCommand, IngestStatus>(ingest, (replyTo) => ({ type: 'ingest.status', replyTo }), { timeoutMs: 30_000 });
-  const events: IngestEvent[] = [];
-  const waiters: { pred: (ev: IngestEvent) => boolean; resolve: (ev: IngestEvent) => void }[] = [];
-  listenToIngest(system, ingest, (ev) => {
-    events.push(ev);
-    for (const w of [...waiters]) if (w.pred(ev)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(ev); }
-  });
+  const log = ingestEvents(system, ingest);
   const h: Harness = {
-    dir, storePath, node, sink, system, ingest, folders, events,
-    async request(paths, fileOptions = {}) {
-      const reply = await system.ask<IngestCommand, IngestFilesReply>(ingest, (replyTo) => ({ type: 'ingest.files', paths, options: fileOptions, replyTo }), { timeoutMs: 60_000 });
-      if (reply.type !== 'ingest.files.ok') throw new Error(`${reply.code}: ${reply.message}`);
-      return [...reply.outcomes];
-    },
-    waitFor(pred, timeoutMs = 30_000) {
-      const seen = events.find(pred);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no matching ingest event within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ')}`)), timeoutMs);
-        waiters.push({ pred, resolve: (ev) => { clearTimeout(t); resolve(ev); } });
-      });
-    },
+    dir, storePath, node, sink, system, ingest, folders, events: log.events,
+    request: (paths, fileOptions = {}) => requestFiles(system, ingest, paths, fileOptions),
+    waitFor: (pred, timeoutMs = 30_000) => log.waitFor(pred, timeoutMs),
     async count(table) {
       const r = await node.query(`SELECT COUNT(*) AS n FROM ${table}`);
       return Number(resultRows(r)[0]!['n']);

@@ -7,14 +7,15 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
-  foldersUnder, ingestBehaviour, listenToIngest,
-  type FileOutcome, type IngestCommand, type IngestEvent, type IngestFilesReply, type IngestStatus,
+  foldersUnder, ingestBehaviour,
+  type FileOutcome, type IngestCommand, type IngestEvent, type IngestStatus,
 } from '../../../actors/ingest/index.ts';
 import { createStoreCluster, createStoreClusterSink, type StoreCluster } from '../../../actors/store/index.ts';
 import { writeLargeBackinzoCsv } from '../../../engine/formats/index.ts';
 import { openDuckDbNode, resultRows } from '../../../engine/store/index.ts';
 import { createSystem, type ActorRef, type ActorSystem } from '../../../runtime/index.ts';
 import { fullDiskNode, tempDir, type DiskFull } from '../store/cluster-harness.ts';
+import { ingestEvents, requestFiles } from './ingest-harness.ts';
 
 type Full = DiskFull;
 
@@ -38,29 +39,13 @@ async function start(dir: string, full: Full, scanIntervalMs = 0): Promise<Run> 
   });
   await cluster.ready;
   const ingest = system.spawn(ingestBehaviour({ sink: createStoreClusterSink(cluster), folders: foldersUnder(join(dir, 'ingest')), scanIntervalMs, progressIntervalMs: 0, batchRows: 2_000 }), { name: 'ingest' });
-  const events: IngestEvent[] = [];
-  const waiters: { pred: (e: IngestEvent) => boolean; resolve: (e: IngestEvent) => void }[] = [];
-  listenToIngest(system, ingest, (ev) => {
-    events.push(ev);
-    for (const w of [...waiters]) if (w.pred(ev)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(ev); }
-  });
+  const log = ingestEvents(system, ingest);
   const status = (): Promise<IngestStatus> => system.ask<IngestCommand, IngestStatus>(ingest, (replyTo) => ({ type: 'ingest.status', replyTo }), { timeoutMs: 30_000 });
   await status(); // started (recovery done)
   return {
-    system, cluster, ingest, events, status,
-    async request(paths) {
-      const reply = await system.ask<IngestCommand, IngestFilesReply>(ingest, (replyTo) => ({ type: 'ingest.files', paths, options: {}, replyTo }), { timeoutMs: 60_000 });
-      if (reply.type !== 'ingest.files.ok') throw new Error(`${reply.code}: ${reply.message}`);
-      return [...reply.outcomes];
-    },
-    waitFor(pred, timeoutMs) {
-      const seen = events.find(pred);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no matching ingest event within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ')}`)), timeoutMs);
-        waiters.push({ pred, resolve: (ev) => { clearTimeout(t); resolve(ev); } });
-      });
-    },
+    system, cluster, ingest, events: log.events, status,
+    request: (paths) => requestFiles(system, ingest, paths),
+    waitFor: (pred, timeoutMs) => log.waitFor(pred, timeoutMs),
     async close() {
       system.stop(ingest);
       await cluster.close();

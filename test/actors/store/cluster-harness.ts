@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { createStoreCluster, PARTITIONS_MARKER, type StoreCluster, type StoreClusterEvent, type StoreClusterOptions } from '../../../actors/store/index.ts';
 import { noSpaceError, openDuckDbNode, PARTITIONED_TABLES, partitionsToCopy, resultColumn, storeError, type ColumnBatch, type PartitionChecksum, type StoreNode } from '../../../engine/store/index.ts';
 import { createSystem, type ActorSystem } from '../../../runtime/index.ts';
+import { createEventLog } from '../../support/event-log.ts';
 
 export interface ClusterHarness {
   readonly dir: string;
@@ -25,32 +26,31 @@ export async function startCluster(options: Partial<Omit<StoreClusterOptions, 's
   const dir = options.dir ?? tempDir('strata-cluster-');
   const system = createSystem({ name: 'store-test', logger: pino({ level: 'silent' }) });
   const cluster = createStoreCluster({ system, dir, healthIntervalMs: 100, ...options });
-  const events: StoreClusterEvent[] = [];
-  const waiters: { pred: (e: StoreClusterEvent) => boolean; resolve: (e: StoreClusterEvent) => void }[] = [];
-  cluster.onEvent((e) => {
-    events.push(e);
-    for (const w of [...waiters]) if (w.pred(e)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(e); }
-  });
+  const log = createEventLog<StoreClusterEvent>('store');
+  cluster.onEvent((e) => log.push(e));
   await cluster.ready;
   return {
     dir,
     system,
     cluster,
-    events,
-    waitFor(pred, timeoutMs = 15_000) {
-      const seen = events.find(pred);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching store event within ${timeoutMs} ms; saw ${events.map((e) => e.type).join(', ')}`)), timeoutMs);
-        waiters.push({ pred, resolve: (e) => { clearTimeout(timer); resolve(e); } });
-      });
-    },
+    events: log.events,
+    waitFor: (pred, timeoutMs = 15_000) => log.waitFor(pred, timeoutMs),
     async close() {
       await cluster.close();
       await system.terminate();
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts a cluster, runs `fn` with it and closes it, whatever `fn` does. */
+export async function withCluster<T>(options: Partial<Omit<StoreClusterOptions, 'system'>>, fn: (h: ClusterHarness) => Promise<T>): Promise<T> {
+  const h = await startCluster(options);
+  try {
+    return await fn(h);
+  } finally {
+    await h.close();
+  }
 }
 
 export const day = (d: number): string => new Date(Date.UTC(2020, 0, 1) + d * 86_400_000).toISOString().slice(0, 10);

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { createStoreCluster, distrustMessage, PARTITIONS_MARKER } from '../../../actors/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
 import { DEFAULT_SCHEME, partitionOf, resultColumn } from '../../../engine/store/index.ts';
-import { countsPerStrategy, faultyFileNode, pnlBatch, replicaDifferences, startCluster, tempDir, type ClusterHarness } from './cluster-harness.ts';
+import { countsPerStrategy, faultyFileNode, pnlBatch, replicaDifferences, tempDir, withCluster, type ClusterHarness } from './cluster-harness.ts';
 
 const dir = tempDir('strata-lost-node-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,11 +19,7 @@ const IDS = Array.from({ length: 60 }, (_, i) => `s${i}`);
 const DAYS = 8;
 
 async function expectEveryRowOnce(h: ClusterHarness): Promise<void> {
-  const r = await h.cluster.query(`SELECT strategy_id, COUNT(*) AS n FROM daily_pnl WHERE ${PARTITIONS_MARKER} GROUP BY strategy_id`);
-  const ids = resultColumn(r, 'strategy_id').values as string[];
-  const n = resultColumn(r, 'n').values as Float64Array;
-  const counts = new Map<string, number>();
-  for (let i = 0; i < r.rowCount; i++) counts.set(ids[i]!, (counts.get(ids[i]!) ?? 0) + n[i]!);
+  const counts = await countsPerStrategy(h);
   expect(counts.size).toBe(IDS.length);
   for (const id of IDS) expect(counts.get(id), id).toBe(DAYS);
 }
@@ -37,15 +33,12 @@ async function expectN2AgreesWithReplicas(folder: string, held: readonly number[
 }
 
 /** The next start trusts every node: every row read once, no node distrusted. */
-async function expectTrustedAtNextStart(opts: Parameters<typeof startCluster>[0]): Promise<void> {
-  const h = await startCluster(opts);
-  try {
+async function expectTrustedAtNextStart(opts: Parameters<typeof withCluster>[0]): Promise<void> {
+  await withCluster(opts, async (h) => {
     await expectEveryRowOnce(h);
     await new Promise((r) => setTimeout(r, 500));
     expect(h.events.filter((e) => e.type === 'store.node.distrusted')).toEqual([]);
-  } finally {
-    await h.close();
-  }
+  });
 }
 
 /** Which nodes hold each partition, and n2's partitions. */
@@ -71,22 +64,18 @@ function putBackN2(folder: string): void {
 describe('a store node whose files were lost between starts', () => {
   it('is caught up from the other replicas before it serves, and every row stays readable once', { timeout: 120_000 }, async () => {
     const opts = { dir, nodes: 3, replicationFactor: 2, placement: 'inline' as const };
-    let h = await startCluster(opts);
     let held: readonly number[] = [];
     let holders = new Map<number, string[]>();
-    try {
+    await withCluster(opts, async (h) => {
       await h.cluster.append('daily_pnl', pnlBatch(IDS, DAYS));
       await h.cluster.kvPut('test.lost', [{ key: 'k', value: 'kept' }]);
       ({ held, holders } = await holdersOf(h));
       expect(held.length).toBeGreaterThan(0);
-    } finally {
-      await h.close();
-    }
+    });
     for (const f of ['n2.duckdb', 'n2.duckdb.wal']) rmSync(join(dir, f), { force: true });
     expect(existsSync(join(dir, 'n2.duckdb'))).toBe(false);
 
-    h = await startCluster(opts);
-    try {
+    await withCluster(opts, async (h) => {
       // read at once: n2's partitions come from their other replicas while it catches up
       await expectEveryRowOnce(h);
       const distrusted = await h.waitFor((e) => e.type === 'store.node.distrusted', 30_000);
@@ -102,9 +91,7 @@ describe('a store node whose files were lost between starts', () => {
       expect(n2.partitions).toEqual(held);
       await expectEveryRowOnce(h);
       expect(await h.cluster.kvList('test.lost')).toEqual([expect.objectContaining({ key: 'k', value: 'kept' })]);
-    } finally {
-      await h.close();
-    }
+    });
     await expectN2AgreesWithReplicas(dir, held, holders);
     // its record is back: the next start trusts it
     await expectTrustedAtNextStart(opts);
@@ -121,12 +108,9 @@ describe('a store node whose files were lost between starts', () => {
       expect([n, s]).toEqual([many.length * 30, many.length]);
     };
     try {
-      let h = await startCluster(opts);
-      try {
+      await withCluster(opts, async (h) => {
         await h.cluster.append('daily_pnl', pnlBatch(many, 30));
-      } finally {
-        await h.close();
-      }
+      });
       for (const f of ['n2.duckdb', 'n2.duckdb.wal']) rmSync(join(halfway, f), { force: true });
       // stopped at the first group copied: n2 then holds the current placement record (its kv came first) and
       // some of its partitions, not all
@@ -145,16 +129,13 @@ describe('a store node whose files were lost between starts', () => {
         await system.terminate();
         expect(seen).not.toContain('store.catchup.finished');
       }
-      h = await startCluster(opts);
-      try {
+      await withCluster(opts, async (h) => {
         // the hints stored before the copy began send it back to catch up, though its record is current now
         const started = await h.waitFor((e) => e.type === 'store.catchup.started' && 'node' in e && e.node === 'n2', 30_000);
         expect((started as { hinted: number }).hinted).toBeGreaterThan(0);
         await h.waitFor((e) => e.type === 'store.catchup.finished' && 'node' in e && e.node === 'n2', 30_000);
         for (let i = 0; i < 6; i++) await everyRowOnce(h);
-      } finally {
-        await h.close();
-      }
+      });
     } finally {
       rmSync(halfway, { recursive: true, force: true });
     }
@@ -163,21 +144,17 @@ describe('a store node whose files were lost between starts', () => {
   it('checks the record of a node that comes up only after the others were read, and catches it up first', { timeout: 120_000 }, async () => {
     const late = tempDir('strata-lost-late-');
     try {
-      let h = await startCluster({ dir: late, nodes: 3, replicationFactor: 2, placement: 'inline' });
-      try {
+      await withCluster({ dir: late, nodes: 3, replicationFactor: 2, placement: 'inline' }, async (h) => {
         await h.cluster.append('daily_pnl', pnlBatch(IDS, DAYS));
-      } finally {
-        await h.close();
-      }
+      });
       for (const f of ['n2.duckdb', 'n2.duckdb.wal']) rmSync(join(late, f), { force: true });
       // n2's new, empty file behind calls that fail until `faulty.on` is cleared: it is not up when the hints and
       // placement are read (after hintWaitMs), and comes up later
       const faulty = { on: true };
-      h = await startCluster({
+      await withCluster({
         dir: late, replicationFactor: 2, placement: 'inline', hintWaitMs: 200, healthIntervalMs: 40, breaker: { failureThreshold: 2, openMs: 200 },
         nodes: [{ name: 'n1', kind: 'duckdb' }, { name: 'n2', kind: 'custom', open: faultyFileNode(join(late, 'n2.duckdb'), faulty) }, { name: 'n3', kind: 'duckdb' }],
-      });
-      try {
+      }, async (h) => {
         await expectEveryRowOnce(h);
         expect(h.events.some((e) => e.type === 'store.node.distrusted')).toBe(false);
         faulty.on = false;
@@ -188,9 +165,7 @@ describe('a store node whose files were lost between starts', () => {
         await expectEveryRowOnce(h);
         // whichever replica each partition is read from now, n2's included, every row is there once
         for (let i = 0; i < 6; i++) await expectEveryRowOnce(h);
-      } finally {
-        await h.close();
-      }
+      });
     } finally {
       rmSync(late, { recursive: true, force: true });
     }
@@ -204,33 +179,26 @@ describe('a store node whose file is an old copy put back', () => {
     const before = IDS.slice(0, 30);
     const after = IDS.slice(30);
     try {
-      let h = await startCluster(opts);
       let held: readonly number[] = [];
       let holders = new Map<number, string[]>();
-      try {
+      await withCluster(opts, async (h) => {
         await h.cluster.append('daily_pnl', pnlBatch(before, DAYS));
         await h.cluster.kvPut('test.journal', [{ key: 'first', value: 'committed' }]);
         ({ held, holders } = await holdersOf(h));
-      } finally {
-        await h.close();
-      }
+      });
       // the operator's backup of n2, taken while the store was stopped
       backUpN2(oldCopy);
 
-      h = await startCluster(opts);
-      try {
+      await withCluster(opts, async (h) => {
         await h.cluster.append('daily_pnl', pnlBatch(after, DAYS));
         await h.cluster.kvPut('test.journal', [{ key: 'second', value: 'committed' }]);
         await h.cluster.kvPut('test.journal', [{ key: 'first', value: 'removed' }]);
         expect(h.events.some((e) => e.type === 'store.node.distrusted')).toBe(false);
-      } finally {
-        await h.close();
-      }
+      });
       // ...put back: no placement change happened in between, so its placement record is current
       putBackN2(oldCopy);
 
-      h = await startCluster(opts);
-      try {
+      await withCluster(opts, async (h) => {
         // read at once: n2's partitions come from their other replicas while it catches up
         await expectEveryRowOnce(h);
         const distrusted = await h.waitFor((e) => e.type === 'store.node.distrusted', 30_000);
@@ -242,9 +210,7 @@ describe('a store node whose file is an old copy put back', () => {
         for (let i = 0; i < 6; i++) await expectEveryRowOnce(h);
         const journal = await h.cluster.kvList('test.journal');
         expect(journal.map((e) => [e.key, e.value])).toEqual([['first', 'removed'], ['second', 'committed']]);
-      } finally {
-        await h.close();
-      }
+      });
       await expectN2AgreesWithReplicas(oldCopy, held, holders);
       // caught up, it is trusted again
       await expectTrustedAtNextStart(opts);
@@ -261,29 +227,22 @@ describe('a store node whose file is an old copy put back after a removal', () =
     const kept = IDS.slice(0, 40);
     const removed = IDS.slice(40);
     try {
-      let h = await startCluster(opts);
-      try {
+      await withCluster(opts, async (h) => {
         await h.cluster.append('daily_pnl', pnlBatch(kept, DAYS));
         await h.cluster.kvPut('test.journal', [{ key: 'kept', value: 'committed' }]);
         // the newest write before the copy: a file whose rows and record go again after it
         await h.cluster.append('daily_pnl', pnlBatch(removed, DAYS));
         await h.cluster.kvPut('test.journal', [{ key: 'removed', value: 'committed' }]);
-      } finally {
-        await h.close();
-      }
+      });
       backUpN2(folder);
-      h = await startCluster(opts);
-      try {
+      await withCluster(opts, async (h) => {
         // what removing a stored file does: its rows, then its record
         await h.cluster.deleteStrategies(removed);
         await h.cluster.kvDelete('test.journal', ['removed']);
-      } finally {
-        await h.close();
-      }
+      });
       putBackN2(folder);
 
-      h = await startCluster(opts);
-      try {
+      await withCluster(opts, async (h) => {
         const distrusted = await h.waitFor((e) => e.type === 'store.node.distrusted', 30_000);
         expect(distrusted).toMatchObject({ node: 'n2', reason: 'kv', kvMissing: 0, kvExtra: 1 });
         await h.waitFor((e) => e.type === 'store.catchup.finished' && 'node' in e && e.node === 'n2', 30_000);
@@ -293,9 +252,7 @@ describe('a store node whose file is an old copy put back after a removal', () =
           for (const n of counts.values()) expect(n).toBe(DAYS);
         }
         expect((await h.cluster.kvList('test.journal')).map((e) => e.key)).toEqual(['kept']);
-      } finally {
-        await h.close();
-      }
+      });
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
@@ -307,39 +264,30 @@ describe('a store node whose file is damaged', () => {
     const damagedDir = tempDir('strata-damaged-node-');
     const opts = { dir: damagedDir, nodes: 3, replicationFactor: 2, placement: 'inline' as const };
     try {
-      let h = await startCluster(opts);
-      try {
+      await withCluster(opts, async (h) => {
         await h.cluster.append('daily_pnl', pnlBatch(IDS, DAYS));
-      } finally {
-        await h.close();
-      }
+      });
       const path = join(damagedDir, 'n2.duckdb');
       const bytes = readFileSync(path);
       Buffer.alloc(8192, 0xa5).copy(bytes, 0);
       writeFileSync(path, bytes);
 
-      h = await startCluster(opts);
-      try {
+      await withCluster(opts, async (h) => {
         await expectEveryRowOnce(h);
         const n2 = (await h.cluster.status()).nodes.find((n) => n.name === 'n2')!;
         expect(n2.phase).not.toBe('serving');
         expect(n2.lastError?.message).toMatch(/not a valid DuckDB database file.*move the file aside/);
-      } finally {
-        await h.close();
-      }
+      });
       // the file is the operator's: still there, untouched
       expect(readFileSync(path).equals(bytes)).toBe(true);
       renameSync(path, `${path}.damaged`);
       rmSync(`${path}.wal`, { force: true });
 
-      h = await startCluster(opts);
-      try {
+      await withCluster(opts, async (h) => {
         await h.waitFor((e) => e.type === 'store.node.distrusted' && 'node' in e && e.node === 'n2', 30_000);
         await h.waitFor((e) => e.type === 'store.catchup.finished' && 'node' in e && e.node === 'n2', 30_000);
         for (let i = 0; i < 6; i++) await expectEveryRowOnce(h);
-      } finally {
-        await h.close();
-      }
+      });
     } finally {
       rmSync(damagedDir, { recursive: true, force: true });
     }
