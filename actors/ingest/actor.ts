@@ -10,7 +10,7 @@ import type { ActorRef, Behaviour } from '../../runtime/index.ts';
 import { ingestError } from './errors.ts';
 import { ensureFolders, freeName, InboxWatch, listFiles, placeFile, type IngestFolders } from './folders.ts';
 import { ingestMachine, type NewWork, type WorkItem } from './machine.ts';
-import type { FileOutcome, IngestEvent, IngestFilesReply, IngestMessage, IngestProgress, IngestRemoveReply, StoredFile } from './messages.ts';
+import type { FileOutcome, IngestEvent, IngestFilesReply, IngestMessage, IngestProgress, IngestRemoveReply, RecoveryWait, StoredFile } from './messages.ts';
 import { writeReport } from './report.ts';
 import { PendingFiles, retryDelayMs, type PendingFile } from './pending-files.ts';
 import type { FileOptions, IngestSink, JournalRecord } from './sink.ts';
@@ -43,6 +43,7 @@ export const DEFAULT_ZONE_OPTIONS: ZoneOptions = { method: 'equal', count: 4 };
 interface Outcome { readonly outcome: FileOutcome; readonly warnings: readonly Warning[] }
 
 const retryTimerKey = (path: string): string => `retry:${path}`;
+const RECOVER_TIMER = 'recover';
 
 interface PendingRequest {
   readonly replyTo: ActorRef<IngestFilesReply>;
@@ -156,6 +157,11 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
     let nextRequest = 1;
     const stop = new AbortController();
     let running: { item: WorkItem; begun: boolean } | null = null;
+    /** while the store's journal cannot be read at start: how long recovery has waited, and why (null once done) */
+    let recovery: RecoveryWait | null = null;
+    /** files asked for or found before recovery finished: queued behind the recovered ones */
+    const held: NewWork[] = [];
+    let recovered = false;
 
     const optionsFor = (item: WorkItem): FileOptions => item.origin === 'zone-inbox' && item.options.zones === undefined ? { ...item.options, zones: zoneOptions } : item.options;
 
@@ -464,6 +470,71 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       }
     }
 
+    /**
+     * Recovery, before any file is read: a `writing` journal entry is a file a crash interrupted (its rows are
+     * removed and it is read again), and the pending files (pending-files.ts) are the ones the last run took and did
+     * not finish, whether a crash cut them short before their journal entry landed or they waited for the store.
+     *
+     * A store whose journal cannot be read now (every replica down, a HeavyDB server restarting) is waited for, as
+     * a pending file waits: the actor starts, reads no file and tries again after 1 s, 2 s, 4 s … at most every
+     * 30 s. Failing instead let the supervisor restart the actor, which failed again at once; its restart budget
+     * spent (10 in a minute), it was stopped, and nothing was ingested until the process restarted.
+     */
+    async function recover(): Promise<void> {
+      let unfinished: JournalRecord[];
+      try {
+        unfinished = await sink.unfinished();
+      } catch (e) {
+        if (!isStoreUnavailable(e)) throw e;
+        const { code, message } = errorFields(e);
+        const now = Date.now();
+        const attempts = (recovery?.attempts ?? 0) + 1;
+        const delayMs = retryDelayMs(attempts);
+        const loud = attempts <= 3 || attempts % 20 === 0 || recovery?.code !== code;
+        recovery = { attempts, firstFailedAt: recovery?.firstFailedAt ?? now, nextAt: now + delayMs, code, message };
+        ctx.log[loud ? 'warn' : 'debug']({ code, attempts, retryInMs: delayMs },
+          `ingest: the store's journal cannot be read (${message}); no file is read until it can, tried again in ${Math.round(delayMs / 1000)} s (attempt ${attempts})`);
+        publish({ type: 'ingest.recovery.waiting', attempts, nextAt: recovery.nextAt, code, message });
+        ctx.timers.startSingle(RECOVER_TIMER, { type: 'ingest.recover' }, delayMs);
+        return;
+      }
+      if (recovery !== null) ctx.log.info({ attempts: recovery.attempts, waitedMs: Date.now() - recovery.firstFailedAt }, "ingest: the store's journal can be read again; recovering");
+      recovery = null;
+      // interrupted files: their rows are removed now; a store that refuses the removal leaves it to the file's retry
+      const retry: NewWork[] = [];
+      for (const r of unfinished) {
+        let rolledBack = true;
+        try { await sink.abort(r.contentHash); } catch (e) {
+          rolledBack = false;
+          ctx.log.warn({ file: r.file, code: errorFields(e).code }, `ingest: an interrupted file could not be rolled back yet (${errorFields(e).message}); its retry rolls it back first`);
+        }
+        const attempts = Math.max(pendingFiles.get(r.file)?.attempts ?? 0, rolledBack ? 0 : 1);
+        if (await exists(r.file)) retry.push({ path: r.file, origin: r.origin, options: r.options, requestId: null, ...(attempts > 0 ? { attempts } : {}) });
+      }
+      for (const e of pendingFiles.entries()) {
+        if (retry.some((w) => w.path === e.path)) continue;
+        if (await exists(e.path)) retry.push({ path: e.path, origin: e.origin, options: e.options, requestId: null, ...(e.attempts > 0 ? { attempts: e.attempts } : {}) });
+        else {
+          await pendingFiles.remove(e.path);
+          ctx.log.info({ file: e.path, code: e.code || null }, 'ingest: a file taken earlier and not finished is no longer there (moved or deleted); not read again');
+        }
+      }
+      try { await finishReplacements(); } catch (e) {
+        ctx.log.warn({ code: errorFields(e).code }, `ingest: finishing an interrupted replacement failed (${errorFields(e).message}); it is tried again at the next start`);
+      }
+      // files asked for or found while recovery waited (held) are queued behind the recovered ones
+      machine.start();
+      recovered = true;
+      enqueue([...retry, ...held.splice(0)]);
+      for (const r of retry) recovering.add(r.path);
+      if (retry.length > 0) ctx.log.info({ files: retry.map((r) => r.path) }, 'ingest: interrupted files and files waiting for the store queued again');
+      publish({ type: 'ingest.recovered', files: retry.map((r) => r.path) });
+      if (watches.length > 0) {
+        ctx.self.tell({ type: 'ingest.scan' });
+        if (scanEvery > 0) ctx.timers.startPeriodic('scan', { type: 'ingest.scan' }, scanEvery);
+      }
+    }
+
     const machine = createActor(ingestMachine.provide({
       actions: {
         startWork: ({ context }) => {
@@ -477,7 +548,11 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       },
     }));
 
-    const enqueue = (items: readonly NewWork[]): void => { if (items.length > 0) machine.send({ type: 'enqueue', items }); };
+    const enqueue = (items: readonly NewWork[]): void => {
+      if (items.length === 0) return;
+      if (recovered) machine.send({ type: 'enqueue', items });
+      else held.push(...items);
+    };
 
     const settle = (item: WorkItem, outcome: FileOutcome): void => {
       if (item.requestId === null) return;
@@ -496,40 +571,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         await ensureFolders(folders);
         const { unreadable } = await pendingFiles.load();
         for (const marker of unreadable) ctx.log.warn({ marker }, 'ingest: a file in the pending folder is not a marker of ours; left as it is');
-        // Recovery: a `writing` journal entry is a file a crash interrupted; remove its rows, read it again. A store
-        // that refuses the removal now leaves it to the file's retry, which removes them first.
-        const retry: NewWork[] = [];
-        for (const r of await sink.unfinished()) {
-          let rolledBack = true;
-          try { await sink.abort(r.contentHash); } catch (e) {
-            rolledBack = false;
-            ctx.log.warn({ file: r.file, code: errorFields(e).code }, `ingest: an interrupted file could not be rolled back yet (${errorFields(e).message}); its retry rolls it back first`);
-          }
-          const attempts = Math.max(pendingFiles.get(r.file)?.attempts ?? 0, rolledBack ? 0 : 1);
-          if (await exists(r.file)) retry.push({ path: r.file, origin: r.origin, options: r.options, requestId: null, ...(attempts > 0 ? { attempts } : {}) });
-        }
-        // files the last run (or this actor before its restart) took and did not finish, whether a crash cut them
-        // short before their journal entry landed or they waited for the store, are read again now
-        for (const e of pendingFiles.entries()) {
-          if (retry.some((w) => w.path === e.path)) continue;
-          if (await exists(e.path)) retry.push({ path: e.path, origin: e.origin, options: e.options, requestId: null, ...(e.attempts > 0 ? { attempts: e.attempts } : {}) });
-          else {
-            await pendingFiles.remove(e.path);
-            ctx.log.info({ file: e.path, code: e.code || null }, 'ingest: a file taken earlier and not finished is no longer there (moved or deleted); not read again');
-          }
-        }
-        try { await finishReplacements(); } catch (e) {
-          ctx.log.warn({ code: errorFields(e).code }, `ingest: finishing an interrupted replacement failed (${errorFields(e).message}); it is tried again at the next start`);
-        }
-        machine.start();
-        enqueue(retry);
-        for (const r of retry) recovering.add(r.path);
-        if (retry.length > 0) ctx.log.info({ files: retry.map((r) => r.path) }, 'ingest: interrupted files and files waiting for the store queued again');
-        publish({ type: 'ingest.recovered', files: retry.map((r) => r.path) });
-        if (watches.length > 0) {
-          ctx.self.tell({ type: 'ingest.scan' });
-          if (scanEvery > 0) ctx.timers.startPeriodic('scan', { type: 'ingest.scan' }, scanEvery);
-        }
+        await recover();
       },
 
       async receive(m) {
@@ -562,6 +604,8 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             ctx.watch(m.subscriber);
             // recovery starts before any subscription is read: a subscriber learns of the files it still reads
             if (recovering.size > 0) m.subscriber.tell({ type: 'ingest.recovered', files: [...recovering] });
+            // and of recovery still waiting for the store's journal
+            if (recovery !== null) m.subscriber.tell({ type: 'ingest.recovery.waiting', attempts: recovery.attempts, nextAt: recovery.nextAt, code: recovery.code, message: recovery.message });
             return;
           case 'ingest.unsubscribe':
             subscribers.delete(m.subscriber.path);
@@ -570,8 +614,9 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
           case 'ingest.status': {
             const snap = machine.getSnapshot();
             m.replyTo.tell({
-              type: 'ingest.status.ok', state: String(snap.value), current: snap.context.current?.path ?? null,
-              queued: snap.context.queue.map((w) => w.path), subscribers: subscribers.size, counts: { ...counts },
+              type: 'ingest.status.ok', state: recovery !== null ? 'recovering' : String(snap.value), current: snap.context.current?.path ?? null,
+              queued: [...snap.context.queue.map((w) => w.path), ...held.map((w) => w.path)], subscribers: subscribers.size, counts: { ...counts },
+              recovery,
               retrying: pendingFiles.waiting().map((e) => ({ file: e.path, attempts: e.attempts, firstFailedAt: e.firstFailedAt, nextAt: e.nextAt, code: e.code, message: e.message })),
             });
             return;
@@ -605,6 +650,10 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             publish({ type: 'ingest.file.finished', origin: item.origin, outcome: m.outcome, warnings: m.warnings });
             settle(item, m.outcome);
             machine.send({ type: 'work.done', id: m.id });
+            return;
+          }
+          case 'ingest.recover': {
+            if (!recovered) await recover();
             return;
           }
           case 'ingest.retry': {

@@ -1,7 +1,7 @@
 // actors/ingest: the ingest actor (inbox folders, explicit requests, journal-backed all-or-nothing writes,
 // quarantine with reports, progress events) and the sink it writes through.
 export { PROTOCOL } from './messages.ts';
-export type { IngestCommand, IngestEvent, IngestFilesReply, IngestListReply, IngestMessage, IngestProgress, IngestRemoveReply, IngestStatus, FileOutcome, RetryingFile, StoredFile } from './messages.ts';
+export type { IngestCommand, IngestEvent, IngestFilesReply, IngestListReply, IngestMessage, IngestProgress, IngestRemoveReply, IngestStatus, FileOutcome, RecoveryWait, RetryingFile, StoredFile } from './messages.ts';
 export { ingestBehaviour, DEFAULT_ZONE_OPTIONS } from './actor.ts';
 export type { IngestActorOptions } from './actor.ts';
 export { ingestMachine, admitted } from './machine.ts';

@@ -40,6 +40,8 @@ export type IngestEvent =
   | { readonly type: 'ingest.file.progress'; readonly progress: IngestProgress }
   | { readonly type: 'ingest.file.finished'; readonly origin: IngestOrigin; readonly outcome: FileOutcome; readonly warnings: readonly Warning[] }
   | { readonly type: 'ingest.recovered'; readonly files: readonly string[] }
+  /** the store's journal could not be read at start: no file is read until it can; tried again at `nextAt` */
+  | { readonly type: 'ingest.recovery.waiting'; readonly attempts: number; readonly nextAt: number; readonly code: string; readonly message: string }
   /** a committed file's rows removed on request (ingest.remove) */
   | { readonly type: 'ingest.file.removed'; readonly file: string; readonly contentHash: string; readonly strategies: number };
 
@@ -69,6 +71,18 @@ export interface IngestStatus {
   readonly counts: { readonly committed: number; readonly duplicate: number; readonly rejected: number; readonly failed: number };
   /** files the store could not take for now, each read again at `nextAt` (epoch ms) */
   readonly retrying: readonly RetryingFile[];
+  /** the store's journal could not be read at start (state `recovering`): no file is read until it can; null once
+   *  recovery is done */
+  readonly recovery: RecoveryWait | null;
+}
+
+/** Recovery waiting for the store's journal: attempts so far, since when, the next attempt (epoch ms) and the last error. */
+export interface RecoveryWait {
+  readonly attempts: number;
+  readonly firstFailedAt: number;
+  readonly nextAt: number;
+  readonly code: string;
+  readonly message: string;
 }
 
 export interface RetryingFile {
@@ -98,6 +112,8 @@ export type IngestInternal =
   | { readonly type: 'ingest.work.done'; readonly id: number; readonly outcome: FileOutcome; readonly warnings: readonly Warning[] }
   | { readonly type: 'ingest.work.crashed'; readonly id: number; readonly code: string; readonly message: string }
   /** a file waiting for the store is due to be read again */
-  | { readonly type: 'ingest.retry'; readonly path: string };
+  | { readonly type: 'ingest.retry'; readonly path: string }
+  /** recovery waits for the store's journal: try reading it again */
+  | { readonly type: 'ingest.recover' };
 
 export type IngestMessage = IngestCommand | IngestInternal;

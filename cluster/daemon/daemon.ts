@@ -249,9 +249,16 @@ async function startIn(o: DaemonOptions, dataDir: string, lockPath: string): Pro
   // the files whose last outcome kept them to be read again (strata_ingest_waiting_files), with that outcome's code
   const waitingFiles = new Map<string, string>();
   let ingestRate = 0;
+  // the cause recovery last waited on (the store's journal unreadable at the ingest actor's start): recorded once per cause
+  let recoveryWaitedOn: string | null = null;
   ingest.onEvent((e) => {
     hub.publish('consolidator', e.type, e);
     if (e.type === 'ingest.file.progress') ingestRate = e.progress.rowsPerSec;
+    if (e.type === 'ingest.recovery.waiting' && e.code !== recoveryWaitedOn) {
+      recoveryWaitedOn = e.code;
+      hub.recordError({ at: Date.now(), source: 'ingest journal', code: e.code, message: `the store's journal cannot be read (${e.message}); no file is read until it can` });
+    }
+    if (e.type === 'ingest.recovered') recoveryWaitedOn = null;
     if (e.type === 'ingest.file.finished') {
       ingestRate = 0;
       ingestCounts[e.outcome.status] = (ingestCounts[e.outcome.status] ?? 0) + 1;

@@ -260,7 +260,7 @@ export async function startIngestService(o: IngestServiceOptions): Promise<Inges
 
     async status(): Promise<IngestStatusView> {
       const s = await o.system.ask<IngestCommand, IngestStatus>(ref, (replyTo) => ({ type: 'ingest.status', replyTo }), { timeoutMs: 5_000 });
-      return { state: s.state, current: s.current, queued: s.queued.length, counts: s.counts, inbox: o.watchInbox ? folders.inbox : null, parse: parsePool ? { threads: parsePool.threads, ...parsePool.stats } : null, retrying: s.retrying };
+      return { state: s.state, current: s.current, queued: s.queued.length, counts: s.counts, inbox: o.watchInbox ? folders.inbox : null, parse: parsePool ? { threads: parsePool.threads, ...parsePool.stats } : null, retrying: s.retrying, recovery: s.recovery };
     },
 
     async files() {

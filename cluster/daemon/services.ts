@@ -4,7 +4,7 @@
 // answers 503 STRATA_API_SERVICE_UNAVAILABLE for its routes.
 import type { ErrorData } from '../../runtime/index.ts';
 import type { AlgorithmInfo } from '../../actors/job-scheduler/index.ts';
-import type { FileOutcome, IngestEvent, IngestSink, RetryingFile, StoredFile } from '../../actors/ingest/index.ts';
+import type { FileOutcome, IngestEvent, IngestSink, RecoveryWait, RetryingFile, StoredFile } from '../../actors/ingest/index.ts';
 import type { StoreClusterEvent } from '../../actors/store/index.ts';
 import type { MatrixSource, SlaStatus } from '../../engine/jobs/index.ts';
 
@@ -179,6 +179,9 @@ export interface IngestStatusView {
   readonly parse: { readonly threads: number; readonly chunks: number; readonly recuts: number; readonly parsedHere: number } | null;
   /** files the store could not take for now (a full disk, no writable replica), each read again at nextAt (epoch ms) */
   readonly retrying: readonly RetryingFile[];
+  /** the store's journal could not be read when the ingest actor started (state `recovering`): no file is read
+   *  until it can; null once recovery is done */
+  readonly recovery: RecoveryWait | null;
 }
 
 /**

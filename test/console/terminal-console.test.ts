@@ -67,11 +67,15 @@ describe('strata console', () => {
   });
 
   it('says on the ingest line how many files wait to be read again, and why the first one does', () => {
-    const ingest = { state: 'idle', current: null, queued: 0, counts: { committed: 3, duplicate: 0, rejected: 0, failed: 2 }, inbox: null, parse: null, retrying: [] };
+    const ingest = { state: 'idle', current: null, queued: 0, counts: { committed: 3, duplicate: 0, rejected: 0, failed: 2 }, inbox: null, parse: null, retrying: [], recovery: null };
     const frame = (retrying: IngestStatusView['retrying']) => renderConsole({ url: 'http://x', at: 0, connected: true, members: [], store: null, jobs: [], errors: [], ingest: { ...ingest, retrying } });
     expect(frame([])).toMatch(/^INGEST idle · queued 0 · committed 3, duplicate 0, rejected 0, failed 2$/m);
     const waiting = frame([{ file: '/d/ingest/uploads/u1/a.csv', attempts: 2, firstFailedAt: 0, nextAt: 4_000, code: 'STRATA_STORE_NO_SPACE', message: 'the disk is full' }]);
     expect(waiting).toMatch(/^INGEST idle · queued 0 · committed 3, duplicate 0, rejected 0, failed 2 · waiting for the store 1 \(STRATA_STORE_NO_SPACE\)$/m);
+ 
+    // recovery waiting for the store's journal at the ingest actor's start
+    const recovering = renderConsole({ url: 'http://x', at: 0, connected: true, members: [], store: null, jobs: [], errors: [], ingest: { ...ingest, state: 'recovering', queued: 1, recovery: { attempts: 2, firstFailedAt: 0, nextAt: 2_000, code: 'STRATA_LB_NO_REPLICA', message: 'no replica' } } });
+    expect(recovering).toMatch(/^INGEST recovering · queued 1 · committed 3, duplicate 0, rejected 0, failed 2 · the store's journal cannot be read \(STRATA_LB_NO_REPLICA\): no file is read until it can$/m);
   });
 
   it('exits 1 with a coded message when the daemon cannot be reached or refuses the token', async () => {

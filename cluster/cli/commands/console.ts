@@ -53,7 +53,7 @@ export function renderConsole(s: ConsoleState): string {
   out.push('');
   if (s.ingest) {
     const c = s.ingest.counts;
-    out.push(`INGEST ${s.ingest.state}${s.ingest.current ? ` · ${s.ingest.current.split('/').at(-1)}` : ''} · queued ${s.ingest.queued} · committed ${c['committed'] ?? 0}, duplicate ${c['duplicate'] ?? 0}, rejected ${c['rejected'] ?? 0}, failed ${c['failed'] ?? 0}${(s.ingest.retrying?.length ?? 0) > 0 ? ` · waiting for the store ${s.ingest.retrying.length} (${s.ingest.retrying[0]!.code})` : ''}`, '');
+    out.push(`INGEST ${s.ingest.state}${s.ingest.current ? ` · ${s.ingest.current.split('/').at(-1)}` : ''} · queued ${s.ingest.queued} · committed ${c['committed'] ?? 0}, duplicate ${c['duplicate'] ?? 0}, rejected ${c['rejected'] ?? 0}, failed ${c['failed'] ?? 0}${s.ingest.recovery ? ` · the store's journal cannot be read (${s.ingest.recovery.code}): no file is read until it can` : ''}${(s.ingest.retrying?.length ?? 0) > 0 ? ` · waiting for the store ${s.ingest.retrying.length} (${s.ingest.retrying[0]!.code})` : ''}`, '');
   }
   out.push(`RECENT ERRORS (${s.errors.length})`);
   for (const e of s.errors.slice(-8)) out.push(`  ${time(e.at)} ${e.code} ${e.source}: ${e.message.slice(0, 120)}`);
@@ -112,7 +112,7 @@ export function register(program: Command, io: CliIo = processIo()): void {
           const m = e.data as MemberView;
           state.members = [...state.members.filter((x) => x.id !== m.id), m];
           dirty = true;
-        } else if (e.type === 'actor.failed' || e.type === 'store.node.changed' || e.type === 'ingest.file.finished') {
+        } else if (e.type === 'actor.failed' || e.type === 'store.node.changed' || e.type === 'ingest.file.finished' || e.type === 'ingest.recovery.waiting' || e.type === 'ingest.recovered') {
           void fetchState(conn, state).then(() => { dirty = true; }, () => {});
         }
       });

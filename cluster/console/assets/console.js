@@ -92,7 +92,7 @@
         + `<td>${j.state === 'running' ? secs(p?.etaMs) : '–'}</td><td>${actions.join(' ')}</td></tr>`;
     }).join('');
     const ing = state.ingest;
-    if (ing) $('ingest').textContent = `${ing.state}${ing.current ? ` · ${ing.current.split('/').pop()}` : ''} · queued ${ing.queued} · committed ${ing.counts.committed ?? 0}, duplicate ${ing.counts.duplicate ?? 0}, rejected ${ing.counts.rejected ?? 0}, failed ${ing.counts.failed ?? 0}${ing.retrying?.length ? ` · waiting for the store ${ing.retrying.length} (${ing.retrying[0].code})` : ''}`;
+    if (ing) $('ingest').textContent = `${ing.state}${ing.current ? ` · ${ing.current.split('/').pop()}` : ''} · queued ${ing.queued} · committed ${ing.counts.committed ?? 0}, duplicate ${ing.counts.duplicate ?? 0}, rejected ${ing.counts.rejected ?? 0}, failed ${ing.counts.failed ?? 0}${ing.recovery ? ` · the store's journal cannot be read (${ing.recovery.code}): no file is read until it can` : ''}${ing.retrying?.length ? ` · waiting for the store ${ing.retrying.length} (${ing.retrying[0].code})` : ''}`;
     $('ingest-log').innerHTML = state.ingestLog.slice(-8).map((l) => `<li>${esc(l)}</li>`).join('');
     $('files-summary').textContent = state.filesTotal > state.files.length ? `newest ${state.files.length} of ${num(state.filesTotal)}` : `${num(state.filesTotal)}`;
     $('files').innerHTML = [...state.files].reverse().map((f) => {
@@ -277,6 +277,8 @@
       case e.type === 'ingest.file.started': state.ingestLog.push(`reading ${d.file.split('/').pop()} (${d.format})`); break;
       case e.type === 'ingest.file.finished': state.ingestLog.push(`${d.outcome.file.split('/').pop()}: ${d.outcome.status}`); refreshSoon(); if (d.outcome.status === 'committed') loadFilesSoon(); break;
       case e.type === 'ingest.file.removed': state.ingestLog.push(`${d.file.split('/').pop()}: removed (${d.strategies} strateg${d.strategies === 1 ? 'y' : 'ies'})`); refreshSoon(); loadFilesSoon(); break;
+      case e.type === 'ingest.recovery.waiting': state.ingestLog.push(`the store's journal cannot be read (${d.code}); tried again in ${Math.max(0, Math.round((d.nextAt - Date.now()) / 1000))} s`); refreshSoon(); break;
+      case e.type === 'ingest.recovered': if (d.files.length > 0) state.ingestLog.push(`reading again: ${d.files.map((f) => f.split('/').pop()).join(', ')}`); refreshSoon(); break;
       case e.type === 'mailbox.depth': return;
       default: return;
     }

@@ -14,7 +14,7 @@ import { createStoreCluster, createStoreClusterSink, type StoreCluster } from '.
 import { writeLargeBackinzoCsv } from '../../../engine/formats/index.ts';
 import { openDuckDbNode, resultRows } from '../../../engine/store/index.ts';
 import { createSystem, type ActorRef, type ActorSystem } from '../../../runtime/index.ts';
-import { fullDiskNode, tempDir, type DiskFull } from '../store/cluster-harness.ts';
+import { faultyNode, fullDiskNode, tempDir, type DiskFull } from '../store/cluster-harness.ts';
 import { ingestEvents, requestFiles } from './ingest-harness.ts';
 
 type Full = DiskFull;
@@ -30,14 +30,17 @@ interface Run {
   close(): Promise<void>;
 }
 
-/** A store cluster over n1/n2 in `dir` and the ingest actor over it, folders under dir/ingest. */
-async function start(dir: string, full: Full, scanIntervalMs = 0): Promise<Run> {
+/** A store cluster over n1/n2 in `dir` and the ingest actor over it, folders under dir/ingest. With `down`, the
+ *  nodes answer nothing while `down.on` (set after the cluster is ready, before the ingest actor starts). */
+async function start(dir: string, full: Full, scanIntervalMs = 0, down?: { on: boolean; fromStart: boolean }): Promise<Run> {
   const system = createSystem({ name: 'ingest-store-unavailable', codecCheck: true, logger: pino({ level: 'silent' }) });
-  const cluster = createStoreCluster({
-    system, dir, healthIntervalMs: 100, replicationFactor: 2, placement: 'inline',
-    nodes: [{ name: 'n1', kind: 'custom', open: fullDiskNode(join(dir, 'n1.duckdb'), full) }, { name: 'n2', kind: 'custom', open: fullDiskNode(join(dir, 'n2.duckdb'), full) }],
-  });
+  const node = (name: string) => {
+    const open = fullDiskNode(join(dir, `${name}.duckdb`), full);
+    return { name, kind: 'custom' as const, open: down ? faultyNode(open, down) : open };
+  };
+  const cluster = createStoreCluster({ system, dir, healthIntervalMs: 100, replicationFactor: 2, placement: 'inline', nodes: [node('n1'), node('n2')] });
   await cluster.ready;
+  if (down?.fromStart) down.on = true;
   const ingest = system.spawn(ingestBehaviour({ sink: createStoreClusterSink(cluster), folders: foldersUnder(join(dir, 'ingest')), scanIntervalMs, progressIntervalMs: 0, batchRows: 2_000 }), { name: 'ingest' });
   const log = ingestEvents(system, ingest);
   const status = (): Promise<IngestStatus> => system.ask<IngestCommand, IngestStatus>(ingest, (replyTo) => ({ type: 'ingest.status', replyTo }), { timeoutMs: 30_000 });
@@ -167,6 +170,56 @@ describe('a file the store cannot take for now', () => {
       expect(markers(dir)).toEqual([]);
     } finally {
       await run.close();
+    }
+  });
+  it('waits for a store whose journal cannot be read when the actor starts, instead of failing it, then reads the file', { timeout: 90_000 }, async () => {
+    const dir = tempDir('strata-ingest-no-journal-');
+    const full: Full = { on: true, appends: 0, afterAppends: null };
+    const first = await start(dir, full);
+    const waits = await writeLargeBackinzoCsv(join(dir, 'waits.csv'), 6_000, 3);
+    try {
+      const [outcome] = await first.request([waits.path]);
+      expect(outcome).toMatchObject({ status: 'failed', retrying: true });
+    } finally {
+      await first.close();
+    }
+    full.on = false;
+    // the next start finds every node answering nothing: the journal (and the pending file's state) cannot be read
+    const down = { on: false, fromStart: true };
+    const second = await start(dir, full, 0, down);
+    try {
+      const waiting = await second.status();
+      expect(waiting.state).toBe('recovering');
+      expect(waiting.recovery).toMatchObject({ attempts: expect.any(Number), code: expect.stringMatching(/^STRATA_(LB|NODE|STORE)_/) });
+      expect(waiting.recovery!.nextAt).toBeGreaterThan(waiting.recovery!.firstFailedAt);
+      // a file asked for meanwhile waits behind recovery: nothing is read while the journal is unreadable
+      const later = await writeLargeBackinzoCsv(join(dir, 'later.csv'), 2_000, 2);
+      const asked = second.request([later.path]);
+      await new Promise((r) => setTimeout(r, 2_500));
+      const still = await second.status();
+      expect(still.state).toBe('recovering');
+      expect(still.recovery!.attempts).toBeGreaterThanOrEqual(2); // tried again after 1 s, then 2 s
+      expect(still.queued).toEqual([later.path]);
+      expect(second.events.filter((e) => e.type === 'ingest.recovery.waiting').length).toBeGreaterThanOrEqual(1);
+      expect(second.events.filter((e) => e.type === 'ingest.recovered' || e.type === 'ingest.file.started')).toEqual([]);
+      // the store answers again: recovery reads the waiting file first, then the one asked for
+      down.on = false;
+      await second.waitFor(committedEvent(waits.path), 60_000);
+      const [laterOutcome] = await asked;
+      expect(laterOutcome).toMatchObject({ status: 'committed', file: later.path });
+      const started = second.events.filter((e) => e.type === 'ingest.file.started').map((e) => e.type === 'ingest.file.started' && e.file);
+      expect(started).toEqual([waits.path, later.path]);
+      // one recovery, by the actor that started (a restart would have recovered again)
+      expect(second.events.filter((e) => e.type === 'ingest.recovered')).toEqual([{ type: 'ingest.recovered', files: [waits.path] }]);
+      const done = await second.status();
+      expect(done).toMatchObject({ state: 'idle', recovery: null, retrying: [] });
+      const after = await stored(second.cluster);
+      expect(after.trades).toBe(8_000);
+      expect(Math.round(after.pnl * 100)).toBe(Math.round((waits.totalPnl + later.totalPnl) * 100));
+      expect(after.writing).toBe(0);
+      expect(markers(dir)).toEqual([]);
+    } finally {
+      await second.close();
     }
   });
 });

@@ -93,8 +93,13 @@ export async function replicaDifferences(pathA: string, pathB: string, partition
 /** A DuckDB file node whose calls fail with a retryable timeout while `faulty.on` is set (a node that is up but
  *  does not answer), for a cluster's `{ kind: 'custom', open }` node spec. */
 export function faultyFileNode(path: string, faulty: { on: boolean }): () => Promise<StoreNode> {
+  return faultyNode(() => openDuckDbNode({ path }), faulty);
+}
+
+/** The node `open` makes, its calls (all but close) failing with a retryable timeout while `faulty.on` is set. */
+export function faultyNode(open: () => Promise<StoreNode>, faulty: { on: boolean }): () => Promise<StoreNode> {
   return async () => {
-    const node = await openDuckDbNode({ path });
+    const node = await open();
     return new Proxy(node, {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver) as unknown;
