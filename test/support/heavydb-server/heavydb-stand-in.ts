@@ -31,6 +31,9 @@ export interface StandInOptions {
   readonly database?: string;
   /** DuckDB file behind the stand-in (default in memory) */
   readonly path?: string;
+  /** port to listen on, on 127.0.0.1 (default: any free one); a stand-in started again on its port and file is the
+   *  same server back after a restart, with none of its sessions */
+  readonly port?: number;
 }
 
 export interface HeavyDbStandIn {
@@ -114,7 +117,7 @@ export async function startHeavyDbStandIn(options: StandInOptions = {}): Promise
   const server = thrift.createWebServer({
     services: { '/': { processor: Heavy.Processor, handler, protocol: thrift.TBinaryProtocol, transport: thrift.TBufferedTransport } },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(options.port ?? 0, '127.0.0.1', () => { server.off('error', reject); resolve(); }); });
   const port = (server.address() as AddressInfo).port;
   return {
     url: `heavydb://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,

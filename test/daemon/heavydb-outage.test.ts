@@ -1,0 +1,92 @@
+// A daemon whose store is two HeavyDB servers (the Thrift stand-in of test/support, a DuckDB file behind each) rides
+// out both servers going away: an upload sent meanwhile fails and is kept (waiting for the store), and once the
+// servers are back on their ports, with their files and none of the daemon's sessions, the daemon stores it by itself,
+// every row once, beside the file stored before the outage. Real sockets, real Thrift, the daemon in-process.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeLargeBackinzoCsv } from '../../engine/formats/index.ts';
+import { startHarness, type Harness } from '../api/daemon-harness.ts';
+import { startHeavyDbStandIn, type HeavyDbStandIn } from '../support/heavydb-server/heavydb-stand-in.ts';
+import { untilValue } from '../support/poll.ts';
+
+const PASSWORD = 'heavydb-outage-password-0123';
+
+async function uploadState(h: Harness, id: string, want: (state: string) => boolean, what: string, timeoutMs: number): Promise<{ state: string; outcome: Record<string, unknown> | null }> {
+  const r = await untilValue(() => h.request('GET', `/api/v1/consolidator/uploads/${id}`), (x) => x.status === 200 && want(x.body.state), what, timeoutMs, 50);
+  return r.body;
+}
+
+async function upload(h: Harness, name: string, path: string): Promise<string> {
+  const up = await h.request('POST', `/api/v1/consolidator/uploads?name=${name}&process=true`, { raw: new Uint8Array(await readFile(path)), headers: { 'content-type': 'application/octet-stream' } });
+  expect(up.status).toBe(202);
+  return up.body.id as string;
+}
+
+/** Trade rows and their P&L in a stand-in's DuckDB file, read after everything closed. */
+async function storedIn(file: string): Promise<{ trades: number; pnl: number }> {
+  const instance = await DuckDBInstance.create(file);
+  const con = await instance.connect();
+  try {
+    const trades = Number((await con.runAndReadAll('SELECT COUNT(*) FROM trades')).getRows()[0]![0]);
+    const pnl = Number((await con.runAndReadAll('SELECT COALESCE(SUM(pnl), 0) FROM daily_pnl')).getRows()[0]![0]);
+    return { trades, pnl };
+  } finally {
+    con.disconnectSync();
+    instance.closeSync();
+  }
+}
+
+describe('a daemon whose HeavyDB servers all go away for a while', () => {
+  let dir = '';
+  const servers: HeavyDbStandIn[] = [];
+  let h: Harness | null = null;
+  afterAll(async () => {
+    await h?.close();
+    for (const s of servers) await s.close().catch(() => undefined);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps an upload sent meanwhile and stores it, every row once, when they are back', { timeout: 120_000 }, async () => {
+    dir = await mkdtemp(join(tmpdir(), 'strata-heavydb-outage-'));
+    const files = [join(dir, 'h1.duckdb'), join(dir, 'h2.duckdb')];
+    const serve = (file: string, port?: number) => startHeavyDbStandIn({ user: 'strata', password: PASSWORD, database: 'heavyai', path: file, ...(port ? { port } : {}) });
+    for (const f of files) servers.push(await serve(f));
+    const ports = servers.map((s) => s.port);
+    h = await startHarness({
+      'store.mode': 'cluster', 'store.nodes': 0, 'store.replicationFactor': 2, 'store.healthIntervalMs': 200,
+      'store.heavydb': ports.map((port, i) => ({ name: `heavy${i + 1}`, url: `heavydb://strata@127.0.0.1:${port}/heavyai`, password: PASSWORD })),
+    });
+    const before = await writeLargeBackinzoCsv(join(dir, 'before.csv'), 4_000, 3);
+    const during = await writeLargeBackinzoCsv(join(dir, 'during.csv'), 3_000, 2);
+    const first = await upload(h, 'before.csv', before.path);
+    expect((await uploadState(h, first, (s) => s !== 'stored' && s !== 'queued' && s !== 'processing', 'the first upload', 60_000)).state).toBe('committed');
+
+    // both servers go away
+    for (const s of servers.splice(0)) await s.close();
+    const second = await upload(h, 'during.csv', during.path);
+    const failed = await uploadState(h, second, (s) => s === 'failed' || s === 'committed', 'the upload sent while the store is away', 60_000);
+    expect(failed.state).toBe('failed');
+    expect(failed.outcome).toMatchObject({ status: 'failed', retrying: true, code: expect.stringMatching(/^STRATA_(LB|NODE|STORE)_/) });
+    const status = await h.request('GET', '/api/v1/consolidator/status');
+    expect(status.body.retrying).toEqual([expect.objectContaining({ file: expect.stringContaining(second) })]);
+
+    // the servers come back on their ports with their files: the daemon's sessions there are gone
+    for (let i = 0; i < files.length; i++) servers.push(await serve(files[i]!, ports[i]));
+    const stored = await uploadState(h, second, (s) => s === 'committed', 'the waiting upload stored once the servers are back', 90_000);
+    expect(stored.outcome).toMatchObject({ status: 'committed' });
+    expect((await h.request('GET', '/api/v1/consolidator/status')).body.retrying).toEqual([]);
+
+    await h.close();
+    h = null;
+    for (const s of servers.splice(0)) await s.close();
+    // replication factor 2 over two servers: each holds every row, once
+    for (const f of files) {
+      const got = await storedIn(f);
+      expect(got.trades).toBe(7_000);
+      expect(Math.round(got.pnl * 100)).toBe(Math.round((before.totalPnl + during.totalPnl) * 100));
+    }
+  });
+});
