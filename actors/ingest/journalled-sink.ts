@@ -15,8 +15,8 @@ export interface JournalStore {
   kvDelete(namespace: string, keys: readonly string[]): Promise<void>;
   /** the stored strategy names, but for the strategies `exceptIds` */
   strategyNames(exceptIds?: readonly string[]): Promise<Set<string>>;
-  /** `group` (the file's content hash) lets the store defer the rows' durability until syncAppends(group). Once
-   *  it resolved, the store holds no reference to the batch's buffers (the sink frees them). */
+  /** `group` (one attempt at a file: groupOf) lets the store defer the rows' durability until syncAppends(group).
+   *  Once it resolved, the store holds no reference to the batch's buffers (the sink frees them). */
   append(table: CanonicalTable, batch: CanonicalBatch, group?: string): Promise<void>;
   /** Makes the grouped appends of `group` durable, or rejects if they were lost; absent when every append is durable. */
   syncAppends?(group: string): Promise<void>;
@@ -33,6 +33,17 @@ export function parseJournalRecord(key: string, value: string): JournalRecord {
   }
   return rec as JournalRecord;
 }
+
+/**
+ * The group of an attempt at a file: its content hash and the attempt's start. A group is one attempt, not one file:
+ * the store counts each group's acknowledged rows (per node, in the load-balancer) until syncAppends(group), and an
+ * attempt that failed while a node could not be reached leaves that node's count behind. Keyed by the hash alone,
+ * the file's next attempt added its rows to that count, and its syncAppends found the node holding more rows than it
+ * acknowledged: `STRATA_LB_WRITE_UNACKNOWLEDGED`, one more failed attempt, and the node's partitions marked for a
+ * catch-up they did not need (found with two HeavyDB servers that went away mid-file, test/daemon/heavydb-outage.test.ts).
+ * The start is in the journal record, so an abort after a crash syncs the group the crashed attempt wrote in.
+ */
+export const groupOf = (r: Pick<JournalRecord, 'contentHash' | 'startedAt'>): string => `${r.contentHash}@${r.startedAt}`;
 
 export function createJournalledSink(store: JournalStore): IngestSink {
   // The record being written, per hash: claim() extends it without reading it back.
@@ -85,7 +96,8 @@ export function createJournalledSink(store: JournalStore): IngestSink {
 
     async append(table, batch, hash) {
       if (batch.rowCount === 0) return;
-      await store.append(table, batch, hash);
+      const r = hash === undefined ? undefined : open.get(hash);
+      await store.append(table, batch, r ? groupOf(r) : hash);
       // the batch is the sink's (sink.ts): its buffers are freed once the store acknowledged it, rather than left
       // to the garbage collector
       releaseBatchBuffers(batch);
@@ -94,7 +106,7 @@ export function createJournalledSink(store: JournalStore): IngestSink {
     async commit(hash, result) {
       const r = await current(hash, 'commit');
       // every row durable before the journal says `committed`
-      await store.syncAppends?.(hash);
+      await store.syncAppends?.(groupOf(r));
       const done: JournalRecord = { ...r, state: 'committed', committedAt: Date.now(), format: result.format, rows: result.rows };
       await put(done);
       open.delete(hash);
@@ -105,7 +117,7 @@ export function createJournalledSink(store: JournalStore): IngestSink {
       const r = open.get(hash) ?? (await read(hash));
       open.delete(hash);
       // grouped rows committed (or known lost) before they are deleted, so none lands after the delete
-      await store.syncAppends?.(hash).catch(() => undefined);
+      await store.syncAppends?.(r ? groupOf(r) : hash).catch(() => undefined);
       if (!r) return;
       if (r.strategyIds.length > 0) await store.deleteStrategies(r.strategyIds);
       await store.kvDelete(JOURNAL_NAMESPACE, [hash]);

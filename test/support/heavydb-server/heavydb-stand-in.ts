@@ -40,7 +40,7 @@ export interface HeavyDbStandIn {
   /** heavydb://user:password@127.0.0.1:port/database */
   readonly url: string;
   readonly port: number;
-  /** how many times each Thrift method was called */
+  /** how many times each Thrift method was called, and (`load:<table>`) how many loads into each table are done */
   readonly calls: ReadonlyMap<string, number>;
   /** forgets every session, as HeavyDB does when sessions expire */
   invalidateSessions(): void;
@@ -110,7 +110,9 @@ export async function startHeavyDbStandIn(options: StandInOptions = {}): Promise
     async load_table_binary_columnar(s: string, table: string, cols: { data: { int_col: (Int64Like | number)[] | null; real_col: number[] | null; str_col: string[] | null }; nulls: boolean[] }[], names: string[]) {
       await count('load_table_binary_columnar');
       checkSession(s);
-      return serial(() => load(con, table, cols, names));
+      await serial(() => load(con, table, cols, names));
+      // loads done, per table (`load:trades`), counted once the rows are in
+      calls.set(`load:${table}`, (calls.get(`load:${table}`) ?? 0) + 1);
     },
   };
 
