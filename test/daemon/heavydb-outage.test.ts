@@ -134,4 +134,41 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
       expect(Math.round(got.pnl * 100)).toBe(Math.round(big.totalPnl * 100));
     }
   });
+  it('goes on with one server when the other goes away mid-file, and catches that one up when it is back', { timeout: 120_000 }, async () => {
+    await h?.close();
+    h = null;
+    for (const s of servers.splice(0)) await s.close();
+    dir = await mkdtemp(join(tmpdir(), 'strata-heavydb-outage-one-'));
+    const files = [join(dir, 'h1.duckdb'), join(dir, 'h2.duckdb')];
+    const serve = (file: string, port?: number) => startHeavyDbStandIn({ user: 'strata', password: PASSWORD, database: 'heavyai', path: file, ...(port ? { port } : {}) });
+    for (const f of files) servers.push(await serve(f));
+    const ports = servers.map((s) => s.port);
+    h = await startHarness({
+      'store.mode': 'cluster', 'store.nodes': 0, 'store.replicationFactor': 2, 'store.healthIntervalMs': 200,
+      'store.heavydb': ports.map((port, i) => ({ name: `heavy${i + 1}`, url: `heavydb://strata@127.0.0.1:${port}/heavyai`, password: PASSWORD })),
+    });
+    const big = await writeLargeBackinzoCsv(join(dir, 'big.csv'), 32_000, 6);
+    const loads = (): number => servers[1]!.calls.get('load:trades') ?? 0;
+    const id = await upload(h, 'big.csv', big.path);
+    await untilValue(async () => loads(), (n) => n >= 2, 'two loads of the big file\'s trades done on the second server', 60_000, 2);
+    const gone = servers.splice(1, 1)[0]!;
+    await gone.close();
+    // the first server takes the whole file: stored on the first attempt
+    const done = await uploadState(h, id, (s) => s === 'failed' || s === 'committed', 'the upload with one server gone', 60_000);
+    expect(done.outcome).toMatchObject({ status: 'committed' });
+    // the second server comes back behind: it is caught up from the first
+    servers.push(await serve(files[1]!, ports[1]));
+    await untilValue(() => h!.request('GET', '/api/v1/store/cluster'), (r) => r.status === 200 && (r.body.nodes as { name: string; state: string }[]).every((n) => n.state === 'up'), 'both servers serving again', 60_000, 100);
+    const second = await writeLargeBackinzoCsv(join(dir, 'after.csv'), 2_000, 2);
+    const after = await upload(h, 'after.csv', second.path);
+    expect((await uploadState(h, after, (s) => s === 'failed' || s === 'committed', 'an upload after the server is back', 60_000)).state).toBe('committed');
+    await h.close();
+    h = null;
+    for (const s of servers.splice(0)) await s.close();
+    for (const f of files) {
+      const got = await storedIn(f);
+      expect(got.trades).toBe(34_000);
+      expect(Math.round(got.pnl * 100)).toBe(Math.round((big.totalPnl + second.totalPnl) * 100));
+    }
+  });
 });
