@@ -43,22 +43,36 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
   let dir = '';
   const servers: HeavyDbStandIn[] = [];
   let h: Harness | null = null;
-  afterAll(async () => {
+  const serve = (file: string, port?: number): Promise<HeavyDbStandIn> =>
+    startHeavyDbStandIn({ user: 'strata', password: PASSWORD, database: 'heavyai', path: file, ...(port ? { port } : {}) });
+  /** Stops the daemon, then the servers (their files stay for reading). */
+  const stopAll = async (): Promise<void> => {
     await h?.close();
-    for (const s of servers) await s.close().catch(() => undefined);
+    h = null;
+    for (const s of servers.splice(0)) await s.close();
+  };
+  /** Two servers on DuckDB files of a new folder, and a daemon over them (RF 2); what an earlier case left is removed. */
+  const fresh = async (): Promise<{ files: string[]; ports: number[] }> => {
+    await stopAll();
     if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  it('keeps an upload sent meanwhile and stores it, every row once, when they are back', { timeout: 120_000 }, async () => {
     dir = await mkdtemp(join(tmpdir(), 'strata-heavydb-outage-'));
     const files = [join(dir, 'h1.duckdb'), join(dir, 'h2.duckdb')];
-    const serve = (file: string, port?: number) => startHeavyDbStandIn({ user: 'strata', password: PASSWORD, database: 'heavyai', path: file, ...(port ? { port } : {}) });
     for (const f of files) servers.push(await serve(f));
     const ports = servers.map((s) => s.port);
     h = await startHarness({
       'store.mode': 'cluster', 'store.nodes': 0, 'store.replicationFactor': 2, 'store.healthIntervalMs': 200,
       'store.heavydb': ports.map((port, i) => ({ name: `heavy${i + 1}`, url: `heavydb://strata@127.0.0.1:${port}/heavyai`, password: PASSWORD })),
     });
+    return { files, ports };
+  };
+  afterAll(async () => {
+    await stopAll().catch(() => undefined);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps an upload sent meanwhile and stores it, every row once, when they are back', { timeout: 120_000 }, async () => {
+    const { files, ports } = await fresh();
+    if (!h) throw new Error('no daemon');
     const before = await writeLargeBackinzoCsv(join(dir, 'before.csv'), 4_000, 3);
     const during = await writeLargeBackinzoCsv(join(dir, 'during.csv'), 3_000, 2);
     const first = await upload(h, 'before.csv', before.path);
@@ -79,9 +93,7 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     expect(stored.outcome).toMatchObject({ status: 'committed' });
     expect((await h.request('GET', '/api/v1/consolidator/status')).body.retrying).toEqual([]);
 
-    await h.close();
-    h = null;
-    for (const s of servers.splice(0)) await s.close();
+    await stopAll();
     // replication factor 2 over two servers: each holds every row, once
     for (const f of files) {
       const got = await storedIn(f);
@@ -89,19 +101,10 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
       expect(Math.round(got.pnl * 100)).toBe(Math.round((before.totalPnl + during.totalPnl) * 100));
     }
   });
+
   it('rolls back a file being written when they go away and stores it once when they are back', { timeout: 120_000 }, async () => {
-    await h?.close();
-    h = null;
-    for (const s of servers.splice(0)) await s.close();
-    dir = await mkdtemp(join(tmpdir(), 'strata-heavydb-outage-mid-'));
-    const files = [join(dir, 'h1.duckdb'), join(dir, 'h2.duckdb')];
-    const serve = (file: string, port?: number) => startHeavyDbStandIn({ user: 'strata', password: PASSWORD, database: 'heavyai', path: file, ...(port ? { port } : {}) });
-    for (const f of files) servers.push(await serve(f));
-    const ports = servers.map((s) => s.port);
-    h = await startHarness({
-      'store.mode': 'cluster', 'store.nodes': 0, 'store.replicationFactor': 2, 'store.healthIntervalMs': 200,
-      'store.heavydb': ports.map((port, i) => ({ name: `heavy${i + 1}`, url: `heavydb://strata@127.0.0.1:${port}/heavyai`, password: PASSWORD })),
-    });
+    const { files, ports } = await fresh();
+    if (!h) throw new Error('no daemon');
     // 32,000 trades: four 8,192-row loads to each server
     const big = await writeLargeBackinzoCsv(join(dir, 'big.csv'), 32_000, 6);
     const loads = (): number => servers[0]!.calls.get('load:trades') ?? 0;
@@ -125,28 +128,17 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     const failures = h.daemon.hub.recentErrors().filter((e) => e.source === 'ingest big.csv');
     expect(failures.length).toBeGreaterThanOrEqual(1);
     expect(failures.filter((e) => /rows it acknowledged/.test(e.message))).toEqual([]);
-    await h.close();
-    h = null;
-    for (const s of servers.splice(0)) await s.close();
+    await stopAll();
     for (const f of files) {
       const got = await storedIn(f);
       expect(got.trades).toBe(32_000); // what the first attempt wrote was removed, not added to
       expect(Math.round(got.pnl * 100)).toBe(Math.round(big.totalPnl * 100));
     }
   });
+
   it('goes on with one server when the other goes away mid-file, and catches that one up when it is back', { timeout: 120_000 }, async () => {
-    await h?.close();
-    h = null;
-    for (const s of servers.splice(0)) await s.close();
-    dir = await mkdtemp(join(tmpdir(), 'strata-heavydb-outage-one-'));
-    const files = [join(dir, 'h1.duckdb'), join(dir, 'h2.duckdb')];
-    const serve = (file: string, port?: number) => startHeavyDbStandIn({ user: 'strata', password: PASSWORD, database: 'heavyai', path: file, ...(port ? { port } : {}) });
-    for (const f of files) servers.push(await serve(f));
-    const ports = servers.map((s) => s.port);
-    h = await startHarness({
-      'store.mode': 'cluster', 'store.nodes': 0, 'store.replicationFactor': 2, 'store.healthIntervalMs': 200,
-      'store.heavydb': ports.map((port, i) => ({ name: `heavy${i + 1}`, url: `heavydb://strata@127.0.0.1:${port}/heavyai`, password: PASSWORD })),
-    });
+    const { files, ports } = await fresh();
+    if (!h) throw new Error('no daemon');
     const big = await writeLargeBackinzoCsv(join(dir, 'big.csv'), 32_000, 6);
     const loads = (): number => servers[1]!.calls.get('load:trades') ?? 0;
     const id = await upload(h, 'big.csv', big.path);
@@ -162,9 +154,7 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     const second = await writeLargeBackinzoCsv(join(dir, 'after.csv'), 2_000, 2);
     const after = await upload(h, 'after.csv', second.path);
     expect((await uploadState(h, after, (s) => s === 'failed' || s === 'committed', 'an upload after the server is back', 60_000)).state).toBe('committed');
-    await h.close();
-    h = null;
-    for (const s of servers.splice(0)) await s.close();
+    await stopAll();
     for (const f of files) {
       const got = await storedIn(f);
       expect(got.trades).toBe(34_000);
