@@ -80,12 +80,13 @@ interface Current {
 const FENCED = new Set(['STRATA_JOB_STALE_EPOCH', 'STRATA_JOB_STALE_ASSIGNMENT', 'STRATA_JOB_UNKNOWN']);
 
 function errorInfo(e: unknown): ErrorInfo {
-  const err = e as { code?: unknown; message?: unknown; retryable?: unknown } | null;
+  const err = e as { code?: unknown; message?: unknown; retryable?: unknown; data?: { cause?: unknown } } | null;
   if (err && typeof err.code === 'string' && err.code.startsWith('STRATA_')) {
     // runtime errors carry no flag: a lost thread or member, a timeout or a full mailbox may pass
     const retryable = typeof err.retryable === 'boolean' ? err.retryable
       : ['STRATA_ASK_TIMEOUT', 'STRATA_MAILBOX_FULL', 'STRATA_THREAD_DIED', 'STRATA_CLUSTER_MEMBER_DOWN', 'STRATA_ACTOR_STOPPED', 'STRATA_POOL_TASK_FAILED'].includes(err.code);
-    return { code: err.code, message: String(err.message ?? err.code), retryable };
+    const cause = err.data && typeof err.data === 'object' && typeof err.data.cause === 'string' ? err.data.cause : undefined;
+    return { code: err.code, message: String(err.message ?? err.code), retryable, ...(cause ? { cause } : {}) };
   }
   return { code: 'STRATA_RUNNER_CRASHED', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e), retryable: true };
 }

@@ -15,7 +15,7 @@ import {
   type PersistedJob, type QueueEntry, type QueueLimits, type RecoveryInfo, type RunProgress, type JobSpec, type StopReason,
 } from '../../engine/jobs/index.ts';
 import { RUNNER_SERVICE_KEY, type RunnerCommand, type RunnerReceptionist, type RunnerMessage } from '../algorithm-runner/index.ts';
-import { DEFAULT_RETRY_POLICY, initialLifecycle, nextLifecycle, type JobMachineEvent, type RetryPolicy } from './machine.ts';
+import { DEFAULT_RETRY_POLICY, initialLifecycle, nextLifecycle, waitsForStore, type JobMachineEvent, type RetryPolicy } from './machine.ts';
 import type { JobEvent, JobView, Refused, RunnerReport, SchedulerMessage } from './messages.ts';
 
 export const JOURNAL_FILE = 'jobs.journal';
@@ -243,7 +243,7 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
         deadline: j.spec.deadline ?? null,
         sla: slaStatus({ deadline: j.spec.deadline ?? null, finishedAt: j.life.finishedAt, expectedFinishAt, expectedRunMs: expectedRunMs(j) }, t),
         expectedStartAt, expectedFinishAt,
-        attempts: j.life.attempts, failures: j.life.failures, interruptions: j.life.interruptions, checkpoints: j.life.checkpoints,
+        attempts: j.life.attempts, failures: j.life.failures, interruptions: j.life.interruptions, storeWaits: j.life.storeWaits ?? 0, checkpoints: j.life.checkpoints,
         // a finished job keeps no checkpoint: its result says how many evaluations it made
         checkpointEvaluations: j.checkpoint?.evaluations ?? j.result?.evaluations ?? 0,
         progress: l?.progress ?? null, lastError: j.life.lastError, runner: l?.runner ? pathOf(l.runner) : null,
@@ -421,7 +421,7 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
           if (r.error.code === 'STRATA_RUNNER_THREAD_LOST' || r.error.code === 'STRATA_RUNNER_POOL_CLOSED') {
             interrupt(id, `${r.error.code}: ${r.error.message}`);
           } else {
-            const life = transitionJob(id, { type: 'fail', at: t, error: r.error, policy: settings.retry, draw: Math.random() });
+            const life = transitionJob(id, { type: 'fail', at: t, error: r.error, policy: settings.retry, draw: Math.random(), storeUnavailable: waitsForStore(r.error) });
             release(id);
             live.get(id)!.assignment = null;
             if (life?.status === 'backingOff') afterDurable(() => emit({ type: 'job.retrying', id, at: t, retryAt: life.retryAt!, error: r.error }));

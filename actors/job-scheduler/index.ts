@@ -5,7 +5,7 @@ export type {
   Assignment, DrainReply, JobEvent, JobListFilter, JobReply, JobView, ListReply, Refused, ResultReply, RunnerReport, RunnerReportReply,
   SchedulerCommand, SchedulerInternal, SchedulerMessage, SubmitReply,
 } from './messages.ts';
-export { jobMachine, lifecycleOf, nextLifecycle, initialLifecycle, DEFAULT_RETRY_POLICY } from './machine.ts';
+export { jobMachine, lifecycleOf, nextLifecycle, initialLifecycle, waitsForStore, DEFAULT_RETRY_POLICY } from './machine.ts';
 export type { JobMachineEvent, RetryPolicy } from './machine.ts';
 export { schedulerBehaviour, DEFAULT_SCHEDULER_SETTINGS, JOURNAL_FILE } from './actor.ts';
 export type { SchedulerOptions, SchedulerSettings } from './actor.ts';

@@ -37,6 +37,8 @@ export interface JobView {
   readonly attempts: number;
   readonly failures: number;
   readonly interruptions: number;
+  /** runs that failed because the store could not answer, waited for outside the failure budget */
+  readonly storeWaits: number;
   readonly checkpoints: number;
   /** evaluations done at the last durable checkpoint; for a finished job (its checkpoint dropped), those of its result */
   readonly checkpointEvaluations: number;

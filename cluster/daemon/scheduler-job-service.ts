@@ -45,7 +45,7 @@ export function daemonJobView(j: SchedulerView): JobView {
     } : null,
     error: j.lastError ? { code: j.lastError.code, message: j.lastError.message } : null,
     run: {
-      attempts: j.attempts, failures: j.failures, interruptions: j.interruptions, checkpoints: j.checkpoints,
+      attempts: j.attempts, failures: j.failures, interruptions: j.interruptions, storeWaits: j.storeWaits, checkpoints: j.checkpoints,
       checkpointEvaluations: j.checkpointEvaluations, runner: j.runner, idempotencyKey: j.idempotencyKey,
       deadline: j.deadline, sla: j.sla, expectedStartAt: j.expectedStartAt, expectedFinishAt: j.expectedFinishAt, hasResult: j.hasResult,
     },

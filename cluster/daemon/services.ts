@@ -106,6 +106,9 @@ export interface JobRunView {
   readonly failures: number;
   /** attempts cut short by a runner, thread or member that went away, resumed from a checkpoint */
   readonly interruptions: number;
+  /** attempts that failed because the store could not answer (every replica of some partition down or unreachable):
+   *  the job waits for the store with the retry backoff, outside its failure budget */
+  readonly storeWaits: number;
   readonly checkpoints: number;
   /** evaluations done at the last durable checkpoint (a finished job: those of its result) */
   readonly checkpointEvaluations: number;

@@ -13,6 +13,9 @@ export interface ErrorInfo {
   readonly code: string;
   readonly message: string;
   readonly retryable: boolean;
+  /** the code of the error underneath, where this one wraps it (a matrix load that failed because the store could
+   *  not answer: `STRATA_LB_NO_REPLICA`) */
+  readonly cause?: string;
 }
 
 /** The lifecycle machine's context plus its state value: what the journal stores after every transition. */
@@ -24,6 +27,10 @@ export interface JobLifecycle {
   readonly failures: number;
   /** runners, threads or schedulers lost under the job (their own budget) */
   readonly interruptions: number;
+  /** failures because the store could not answer (every replica of some partition down or unreachable): the job
+   *  waits for the store, with the retry backoff, outside its failure budget. Absent in journals written before
+   *  2026-12-06. */
+  readonly storeWaits?: number;
   readonly checkpoints: number;
   readonly lastError: ErrorInfo | null;
   /** epoch ms when a backing-off job is due again */

@@ -58,7 +58,7 @@ describe('strata console', () => {
       url: 'http://x', at: 0, connected: true, members: [], store: null, ingest: null, errors: [],
       jobs: [
         { id: 'job-2', state: 'running', priority: 'normal', algorithm: 'cma-es', owner: null, submittedAt: 0, startedAt: 0, finishedAt: null, error: null, progress: null,
-          run: { attempts: 2, failures: 0, interruptions: 1, checkpoints: 3, checkpointEvaluations: 900, runner: null, idempotencyKey: null, deadline: null, sla: 'none', expectedStartAt: null, expectedFinishAt: null, hasResult: false } },
+          run: { attempts: 2, failures: 0, interruptions: 1, storeWaits: 0, checkpoints: 3, checkpointEvaluations: 900, runner: null, idempotencyKey: null, deadline: null, sla: 'none', expectedStartAt: null, expectedFinishAt: null, hasResult: false } },
         { id: 'job-3', state: 'failed', priority: 'normal', algorithm: 'tpe', owner: null, submittedAt: 0, startedAt: 0, finishedAt: 1, error: { code: 'STRATA_JOB_MATRIX_EMPTY', message: 'empty' }, progress: null, run: null },
       ],
     });

@@ -52,7 +52,7 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     for (const s of servers.splice(0)) await s.close();
   };
   /** Two servers on DuckDB files of a new folder, and a daemon over them (RF 2); what an earlier case left is removed. */
-  const fresh = async (): Promise<{ files: string[]; ports: number[] }> => {
+  const fresh = async (settings: Record<string, unknown> = {}): Promise<{ files: string[]; ports: number[] }> => {
     await stopAll();
     if (dir) await rm(dir, { recursive: true, force: true });
     dir = await mkdtemp(join(tmpdir(), 'strata-heavydb-outage-'));
@@ -62,6 +62,7 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     h = await startHarness({
       'store.mode': 'cluster', 'store.nodes': 0, 'store.replicationFactor': 2, 'store.healthIntervalMs': 200,
       'store.heavydb': ports.map((port, i) => ({ name: `heavy${i + 1}`, url: `heavydb://strata@127.0.0.1:${port}/heavyai`, password: PASSWORD })),
+      ...settings,
     });
     return { files, ports };
   };
@@ -160,5 +161,32 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
       expect(got.trades).toBe(34_000);
       expect(Math.round(got.pnl * 100)).toBe(Math.round((big.totalPnl + second.totalPnl) * 100));
     }
+  });
+  it('keeps a job that loads its matrix while they are away waiting, outside its failure budget, and completes it when they are back', { timeout: 120_000 }, async () => {
+    const { files, ports } = await fresh({ 'jobs.mode': 'scheduler' });
+    if (!h) throw new Error('no daemon');
+    // four files, one strategy each: a universe for portfolios of 2 to 3
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const csv = await writeLargeBackinzoCsv(join(dir, `${name}.csv`), 1_500, name.charCodeAt(0));
+      const up = await upload(h, `${name}.csv`, csv.path);
+      expect((await uploadState(h, up, (s) => s === 'failed' || s === 'committed', `${name}.csv stored`, 60_000)).state).toBe('committed');
+    }
+    for (const s of servers.splice(0)) await s.close();
+    const submitted = await h.request('POST', '/api/v1/optimizer/jobs', { body: {
+      dateRange: { from: '2000-01-01', to: '2100-01-01' }, problem: { objectives: ['netProfit', 'maxDrawdown'], kMin: 2, kMax: 3 },
+      algorithm: { id: 'nsga2' }, budget: { evaluations: 2_000 }, seed: 7,
+    } });
+    expect(submitted.status).toBe(202);
+    const job = (): Promise<{ status: number; body: any }> => h!.request('GET', `/api/v1/optimizer/jobs/${submitted.body.id}`);
+    // four failed loads: with the failure budget (3) that was the end of the job, STRATA_JOB_FAILURE_BUDGET
+    const waiting = await untilValue(job, (r) => r.body.state === 'failed' || (r.body.run?.storeWaits ?? 0) >= 4, 'the job waiting for the store', 60_000, 50);
+    expect(waiting.body.state).toBe('backingOff');
+    expect(waiting.body.run).toMatchObject({ failures: 0, storeWaits: expect.any(Number) });
+    expect(waiting.body.error.code).toBe('STRATA_JOB_MATRIX_LOAD_FAILED');
+    for (let i = 0; i < files.length; i++) servers.push(await serve(files[i]!, ports[i]));
+    const done = await untilValue(job, (r) => r.body.state === 'completed' || r.body.state === 'failed', 'the job finished once the servers are back', 60_000, 100);
+    if (done.body.state !== 'completed') console.error(JSON.stringify(done.body.error));
+    expect(done.body.state).toBe('completed');
+    expect(done.body.run.failures).toBe(0);
   });
 });

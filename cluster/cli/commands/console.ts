@@ -48,7 +48,7 @@ export function renderConsole(s: ConsoleState): string {
   out.push(`JOBS (${active.length} active, ${s.jobs.length} total)`);
   for (const j of [...active, ...finished]) {
     const p = j.progress;
-    out.push(`  ${j.id.padEnd(24)} ${j.state.padEnd(9)} ${j.priority.padEnd(8)} ${j.algorithm.padEnd(20)} ${bar(j.state === 'completed' ? 1 : p?.fraction ?? (j.state === 'running' ? null : 0), 20)} ${p ? `${p.evaluations.toLocaleString('en-US')} evals` : ''}${p && j.state === 'running' ? ` · ${Math.round(p.evaluationsPerSec).toLocaleString('en-US')}/s · ETA ${secs(p.etaMs)}` : ''}${j.run && j.run.interruptions + j.run.failures > 0 ? ` · resumed ×${j.run.interruptions + j.run.failures}` : ''}${j.error ? ` · ${j.error.code}` : ''}`);
+    out.push(`  ${j.id.padEnd(24)} ${j.state.padEnd(9)} ${j.priority.padEnd(8)} ${j.algorithm.padEnd(20)} ${bar(j.state === 'completed' ? 1 : p?.fraction ?? (j.state === 'running' ? null : 0), 20)} ${p ? `${p.evaluations.toLocaleString('en-US')} evals` : ''}${p && j.state === 'running' ? ` · ${Math.round(p.evaluationsPerSec).toLocaleString('en-US')}/s · ETA ${secs(p.etaMs)}` : ''}${j.run && j.run.interruptions + j.run.failures + j.run.storeWaits > 0 ? ` · resumed ×${j.run.interruptions + j.run.failures + j.run.storeWaits}` : ''}${j.error ? ` · ${j.error.code}` : ''}`);
   }
   out.push('');
   if (s.ingest) {

@@ -78,7 +78,7 @@ export function jobDetailText(j: DaemonJobView, now = Date.now()): string {
   }
   const r = j.run;
   if (r) {
-    rows.push(['runs', `${plural(r.attempts, 'attempt')}, ${plural(r.failures, 'failure')}, ${plural(r.interruptions, 'interruption')}; ${plural(r.checkpoints, 'checkpoint')}${r.checkpoints > 0 ? `, the last at ${count(r.checkpointEvaluations)} evaluations` : ''}`]);
+    rows.push(['runs', `${plural(r.attempts, 'attempt')}, ${plural(r.failures, 'failure')}, ${plural(r.interruptions, 'interruption')}${r.storeWaits ? `, ${plural(r.storeWaits, 'wait')} for the store` : ''}; ${plural(r.checkpoints, 'checkpoint')}${r.checkpoints > 0 ? `, the last at ${count(r.checkpointEvaluations)} evaluations` : ''}`]);
     if (r.runner) rows.push(['runner', r.runner]);
     if (r.deadline !== null) rows.push(['deadline', `${at(r.deadline)} (SLA ${r.sla})`]);
     if (j.state === 'queued' && r.expectedStartAt !== null) rows.push(['expected start', at(r.expectedStartAt)]);

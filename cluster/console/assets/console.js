@@ -85,8 +85,9 @@
       if (j.state === 'completed') actions.push(`<button data-act="result" data-id="${esc(j.id)}">Result</button>`);
       // a job the scheduler resumed after a crash (of its runner, thread or member) says so, with its account of runs
       const r = j.run;
-      const resumed = r && (r.interruptions > 0 || r.failures > 0)
-        ? ` <span class="note" data-testid="resumed" title="${esc(`${r.attempts} attempts, ${r.failures} failures, ${r.interruptions} interruptions; ${r.checkpoints} checkpoints, the last at ${num(r.checkpointEvaluations)} evaluations`)}">resumed ×${r.interruptions + r.failures}</span>` : '';
+      const waits = r ? (r.storeWaits ?? 0) : 0;
+      const resumed = r && (r.interruptions > 0 || r.failures > 0 || waits > 0)
+        ? ` <span class="note" data-testid="resumed" title="${esc(`${r.attempts} attempts, ${r.failures} failures, ${r.interruptions} interruptions${waits > 0 ? `, ${waits} waits for the store` : ''}; ${r.checkpoints} checkpoints, the last at ${num(r.checkpointEvaluations)} evaluations`)}">resumed ×${r.interruptions + r.failures + waits}</span>` : '';
       return `<tr data-job="${esc(j.id)}" data-state="${esc(j.state)}"><td>${esc(j.id)}</td><td class="state-${esc(j.state)}">${esc(j.state)}${resumed}${j.error ? ` <span class="error" title="${esc(j.error.message)}">${esc(j.error.code)}</span>` : ''}</td><td>${esc(j.algorithm)}</td><td>${esc(j.priority)}</td>`
         + `<td><span class="bar"><span style="width:${(frac * 100).toFixed(1)}%"></span></span> <span data-testid="progress">${(frac * 100).toFixed(0)}%</span> ${p ? `${num(p.evaluations)} evals${j.state === 'running' ? ` · ${num(p.evaluationsPerSec)}/s` : ''}` : ''}</td>`
         + `<td>${j.state === 'running' ? secs(p?.etaMs) : '–'}</td><td>${actions.join(' ')}</td></tr>`;

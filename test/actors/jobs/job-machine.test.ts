@@ -1,6 +1,6 @@
 // The job lifecycle machine on its own, with times and draws on the events (no clock, no threads).
 import { describe, expect, it } from 'vitest';
-import { initialLifecycle, nextLifecycle, type RetryPolicy } from '../../../actors/job-scheduler/index.ts';
+import { initialLifecycle, nextLifecycle, waitsForStore, type RetryPolicy } from '../../../actors/job-scheduler/index.ts';
 import type { JobLifecycle } from '../../../engine/jobs/index.ts';
 
 const policy: RetryPolicy = { maxFailures: 2, maxInterruptions: 1, backoff: { minMs: 100, maxMs: 1_000, factor: 2, jitter: 0 } };
@@ -33,6 +33,29 @@ describe('job lifecycle machine', () => {
     expect(l.status).toBe('failed');
     expect(l.lastError?.code).toBe('STRATA_JOB_FAILURE_BUDGET');
     expect(l.lastError?.message).toContain('node down');
+  });
+
+  it('waits for a store that cannot answer outside the failure budget, with the same backoff', () => {
+    const away = { code: 'STRATA_JOB_MATRIX_LOAD_FAILED', message: 'no serving replica', retryable: true, cause: 'STRATA_LB_NO_REPLICA' };
+    expect(waitsForStore(away)).toBe(true);
+    expect(waitsForStore({ ...away, cause: 'STRATA_STORE_QUERY_FAILED' })).toBe(false); // the statement was refused
+    expect(waitsForStore({ code: 'STRATA_STORE_UNREACHABLE', message: 'refused', retryable: true })).toBe(true);
+    expect(waitsForStore({ ...away, retryable: false })).toBe(false);
+    expect(waitsForStore(transient)).toBe(false);
+    // five waits in a row, past a failure budget of 2: still backing off, each wait twice the one before up to 1 s
+    let l = step(initialLifecycle(), { type: 'dispatch', at: 0 });
+    const due: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const at = 1_000 * (i + 1);
+      l = step(l, { type: 'fail', at, error: away, policy, draw: 0.5, storeUnavailable: true });
+      expect(l).toMatchObject({ status: 'backingOff', failures: 0, storeWaits: i + 1, lastError: away });
+      due.push(l.retryAt! - at);
+      l = step(l, { type: 'retryDue', at: l.retryAt! }, { type: 'dispatch', at: l.retryAt! });
+    }
+    expect(due).toEqual([100, 200, 400, 800, 1_000]);
+    // the store back, the job completes; a failure of its own still counts against the budget
+    expect(step(l, { type: 'fail', at: 9_000, error: transient, policy, draw: 0.5 })).toMatchObject({ status: 'backingOff', failures: 1, storeWaits: 5 });
+    expect(step(l, { type: 'complete', at: 9_000 })).toMatchObject({ status: 'completed', storeWaits: 5 });
   });
 
   it('fails at once on a failure that is not retryable', () => {
