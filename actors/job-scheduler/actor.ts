@@ -15,7 +15,7 @@ import {
   type PersistedJob, type QueueEntry, type QueueLimits, type RecoveryInfo, type RunProgress, type JobSpec, type StopReason,
 } from '../../engine/jobs/index.ts';
 import { RUNNER_SERVICE_KEY, type RunnerCommand, type RunnerReceptionist, type RunnerMessage } from '../algorithm-runner/index.ts';
-import { DEFAULT_RETRY_POLICY, initialLifecycle, nextLifecycle, waitsForStore, type JobMachineEvent, type RetryPolicy } from './machine.ts';
+import { DEFAULT_RETRY_POLICY, initialLifecycle, nextLifecycle, type JobMachineEvent, type RetryPolicy } from './machine.ts';
 import type { JobEvent, JobView, Refused, RunnerReport, SchedulerMessage } from './messages.ts';
 
 export const JOURNAL_FILE = 'jobs.journal';
@@ -421,7 +421,7 @@ export function schedulerBehaviour(options: SchedulerOptions): Behaviour<Schedul
           if (r.error.code === 'STRATA_RUNNER_THREAD_LOST' || r.error.code === 'STRATA_RUNNER_POOL_CLOSED') {
             interrupt(id, `${r.error.code}: ${r.error.message}`);
           } else {
-            const life = transitionJob(id, { type: 'fail', at: t, error: r.error, policy: settings.retry, draw: Math.random(), storeUnavailable: waitsForStore(r.error) });
+            const life = transitionJob(id, { type: 'fail', at: t, error: r.error, policy: settings.retry, draw: Math.random() });
             release(id);
             live.get(id)!.assignment = null;
             if (life?.status === 'backingOff') afterDurable(() => emit({ type: 'job.retrying', id, at: t, retryAt: life.retryAt!, error: r.error }));

@@ -24,8 +24,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 export type JobMachineEvent =
   | { readonly type: 'dispatch'; readonly at: number }
   | { readonly type: 'checkpointed' }
-  /** `storeUnavailable`: the store could not answer (waitsForStore): the job waits for it outside its failure budget */
-  | { readonly type: 'fail'; readonly at: number; readonly error: ErrorInfo; readonly policy: RetryPolicy; readonly draw: number; readonly storeUnavailable?: boolean }
+  | { readonly type: 'fail'; readonly at: number; readonly error: ErrorInfo; readonly policy: RetryPolicy; readonly draw: number }
   | { readonly type: 'interrupt'; readonly at: number; readonly reason: string; readonly policy: RetryPolicy }
   | { readonly type: 'retryDue'; readonly at: number }
   | { readonly type: 'complete'; readonly at: number }
@@ -62,7 +61,7 @@ const budgetError = (last: ErrorInfo, what: string, n: number): ErrorInfo => ({
 export const jobMachine = setup({
   types: { context: {} as JobLifecycle, events: {} as JobMachineEvent, input: {} as JobLifecycle },
   guards: {
-    waitsForStore: ({ event }) => event.type === 'fail' && event.error.retryable && event.storeUnavailable === true,
+    storeUnavailable: ({ event }) => event.type === 'fail' && waitsForStore(event.error),
     retryableWithinBudget: ({ context, event }) => event.type === 'fail' && event.error.retryable && context.failures + 1 <= event.policy.maxFailures,
     interruptionsWithinBudget: ({ context, event }) => event.type === 'interrupt' && context.interruptions + 1 <= event.policy.maxInterruptions,
   },
@@ -112,7 +111,7 @@ export const jobMachine = setup({
         checkpointed: { actions: 'countCheckpoint' },
         complete: { target: 'completed', actions: 'finish' },
         fail: [
-          { guard: 'waitsForStore', target: 'backingOff', actions: 'scheduleStoreWait' },
+          { guard: 'storeUnavailable', target: 'backingOff', actions: 'scheduleStoreWait' },
           { guard: 'retryableWithinBudget', target: 'backingOff', actions: 'scheduleRetry' },
           { target: 'failed', actions: 'failOut' },
         ],

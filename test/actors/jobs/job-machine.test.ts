@@ -47,7 +47,7 @@ describe('job lifecycle machine', () => {
     const due: number[] = [];
     for (let i = 0; i < 5; i++) {
       const at = 1_000 * (i + 1);
-      l = step(l, { type: 'fail', at, error: away, policy, draw: 0.5, storeUnavailable: true });
+      l = step(l, { type: 'fail', at, error: away, policy, draw: 0.5 });
       expect(l).toMatchObject({ status: 'backingOff', failures: 0, storeWaits: i + 1, lastError: away });
       due.push(l.retryAt! - at);
       l = step(l, { type: 'retryDue', at: l.retryAt! }, { type: 'dispatch', at: l.retryAt! });
