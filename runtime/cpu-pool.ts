@@ -40,6 +40,9 @@ export interface CpuPoolStats {
   readonly tasksCompleted: number;
   readonly tasksFailed: number;
   readonly batchesCancelled: number;
+  /** errors of the pool itself, not of a task: a thread that failed with no task on it, or a reply that came after
+   *  its task was settled (see the constructor) */
+  readonly poolErrors: number;
 }
 
 export class CpuPool {
@@ -47,7 +50,7 @@ export class CpuPool {
   readonly #piscina: Piscina;
   readonly #inFlight: number;
   #closed = false;
-  #stats = { tasksCompleted: 0, tasksFailed: 0, batchesCancelled: 0 };
+  #stats = { tasksCompleted: 0, tasksFailed: 0, batchesCancelled: 0, poolErrors: 0 };
 
   constructor(options: CpuPoolOptions) {
     const threads = options.threads ?? availableParallelism();
@@ -71,6 +74,12 @@ export class CpuPool {
       idleTimeout: idle,
       workerData: options.workerData,
     });
+    // Piscina emits `error` on the pool for what belongs to no task: a thread that failed while it ran none (it is
+    // replaced when work comes) and a reply that arrives after its task was settled (a pool closed while the task
+    // ran). An EventEmitter with no `error` listener throws, here from a MessagePort callback: an uncaught exception
+    // that ends the process (seen in a CI run: `Unexpected message from Worker`, a parse pool closed mid-read).
+    // They are counted; a task's own failure still reaches its caller through the task's promise.
+    this.#piscina.on('error', () => { this.#stats.poolErrors++; });
   }
 
   /** Runs one task (prefer runBatch: one task per item is slow for small items). */

@@ -73,18 +73,23 @@ export class ParsePool {
   get closed(): boolean { return this.#closed; }
 
   /** chunks parsed; chunks read again because their cut fell inside a quoted field; chunks parsed on the
-   *  reading thread because their worker failed or the pool was closed */
-  readonly stats = { chunks: 0, recuts: 0, parsedHere: 0 };
+   *  reading thread because their worker failed or the pool was closed; errors of the pool itself (a thread that
+   *  failed with no chunk on it, a reply after the pool was closed) */
+  readonly stats = { chunks: 0, recuts: 0, parsedHere: 0, poolErrors: 0 };
 
   /** Parses one chunk on a worker; the chunk's buffer is transferred. */
   run(task: BackinzoChunkTask): Promise<BackinzoChunkResult> {
     if (this.#closed) return Promise.reject(new Error('the parse pool is closed'));
-    this.#piscina ??= new Piscina({
-      filename: new URL('./parse-worker.ts', import.meta.url).href,
-      minThreads: 0,
-      maxThreads: this.threads,
-      idleTimeout: this.#idleTimeoutMs,
-    });
+    if (this.#piscina === null) {
+      this.#piscina = new Piscina({
+        filename: new URL('./parse-worker.ts', import.meta.url).href,
+        minThreads: 0,
+        maxThreads: this.threads,
+        idleTimeout: this.#idleTimeoutMs,
+      });
+      // without an `error` listener piscina's pool-level errors are uncaught exceptions (runtime/cpu-pool.ts)
+      this.#piscina.on('error', () => { this.stats.poolErrors++; });
+    }
     return this.#piscina.run(task, { name: 'backinzoChunk', transferList: [task.bytes] }) as Promise<BackinzoChunkResult>;
   }
 

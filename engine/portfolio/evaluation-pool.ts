@@ -50,6 +50,9 @@ export function createEvaluationPool(problem: PortfolioProblem, options: Evaluat
     idleTimeout: Number.POSITIVE_INFINITY,
     workerData: { problem },
   });
+  // without an `error` listener piscina's pool-level errors (a thread failing with no task, a reply after close) are
+  // uncaught exceptions (runtime/cpu-pool.ts); a task's failure still rejects its own promise
+  piscina.on('error', () => undefined);
   let closed = false;
 
   function evaluatePacked(batch: CandidateBatch, opts: { readonly signal?: AbortSignal } = {}): Promise<Float64Array> {

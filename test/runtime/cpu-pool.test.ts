@@ -1,4 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest';
+import { Piscina } from 'piscina';
 import { CpuPool } from '../../runtime/cpu-pool.ts';
 
 const module = new URL('./fixtures/pool-tasks.ts', import.meta.url);
@@ -47,6 +48,23 @@ describe('CPU pool', () => {
     await expect(pool.run('fail', { message: 'bad candidate' })).rejects.toMatchObject({ code: 'STRATA_POOL_TASK_FAILED', data: expect.objectContaining({ cause: expect.stringContaining('bad candidate') }) });
     // the pool still works afterwards
     expect(await pool.run('byteLengthOf', { buf: new Uint8Array(3) })).toBe(3);
+  });
+
+  it('counts an error of the pool itself instead of throwing it (a reply after its task was settled, a thread failing idle)', async () => {
+    // piscina emits these as `error` on the pool; with no listener that threw from a MessagePort callback, an
+    // uncaught exception that ended the process (a CI run: "Unexpected message from Worker")
+    let inner: Piscina | null = null;
+    const run = Piscina.prototype.run;
+    Piscina.prototype.run = function (this: Piscina, ...args: Parameters<Piscina['run']>) { inner = this; return run.apply(this, args); };
+    try {
+      pool = new CpuPool({ module, threads: 1 });
+      expect(await pool.run('byteLengthOf', { buf: new Uint8Array(2) })).toBe(2);
+    } finally {
+      Piscina.prototype.run = run;
+    }
+    expect(() => inner!.emit('error', new Error('Unexpected message from Worker: { taskId: 7 }'))).not.toThrow();
+    expect(pool.stats()).toMatchObject({ poolErrors: 1, tasksFailed: 0 });
+    expect(await pool.run('byteLengthOf', { buf: new Uint8Array(5) })).toBe(5);
   });
 
   it('fails the whole batch on the first failing task and closes cleanly with tasks still in flight', async () => {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { Piscina } from 'piscina';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchRows, ingestFile, ParsePool, rejectionData, writeLargeBackinzoCsv, type ParseOptions } from '../../../engine/formats/index.ts';
 
@@ -156,6 +157,24 @@ describe('parallel FORMAT_1 reads', () => {
       },
     ), { numRuns: 40 });
   }, 120_000);
+
+  it('count an error of the pool itself instead of throwing it (a chunk\'s reply after the pool closed)', async () => {
+    // seen once in CI after the test below: piscina's "Unexpected message from Worker" with no listener was an
+    // uncaught exception, which in a daemon stopping mid-read ends the process
+    let inner: Piscina | null = null;
+    const run = Piscina.prototype.run;
+    Piscina.prototype.run = function (this: Piscina, ...args: Parameters<Piscina['run']>) { inner = this; return run.apply(this, args); };
+    const own = new ParsePool({ threads: 1, minFileBytes: 0, chunkBytes: 16 << 10 });
+    try {
+      const path = backinzo('pool-error.csv', 1_000);
+      for await (const ev of ingestFile(path, { parsePool: own })) void ev;
+    } finally {
+      Piscina.prototype.run = run;
+    }
+    expect(() => inner!.emit('error', new Error('Unexpected message from Worker: { taskId: 3 }'))).not.toThrow();
+    expect(own.stats.poolErrors).toBe(1);
+    await own.close();
+  });
 
   it('finish a file on this thread when the pool is closed mid-read (a daemon stopping), with the same rows', async () => {
     const own = new ParsePool({ threads: 2, minFileBytes: 0, chunkBytes: 16 << 10 });
