@@ -480,6 +480,15 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
      * 30 s. Failing instead let the supervisor restart the actor, which failed again at once; its restart budget
      * spent (10 in a minute), it was stopped, and nothing was ingested until the process restarted.
      */
+    /** A file asked for while recovery waited is read by its request (its marker was written when it was held), not
+     *  a second time as a recovered file; what an earlier attempt left (`attempts`) is removed first all the same. */
+    function readByHeld(path: string, attempts: number): boolean {
+      const h = held.findIndex((w) => w.path === path);
+      if (h < 0) return false;
+      if (attempts > (held[h]!.attempts ?? 0)) held[h] = { ...held[h]!, attempts };
+      return true;
+    }
+
     async function recover(): Promise<void> {
       let unfinished: JournalRecord[];
       try {
@@ -509,10 +518,11 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
           ctx.log.warn({ file: r.file, code: errorFields(e).code }, `ingest: an interrupted file could not be rolled back yet (${errorFields(e).message}); its retry rolls it back first`);
         }
         const attempts = Math.max(pendingFiles.get(r.file)?.attempts ?? 0, rolledBack ? 0 : 1);
+        if (readByHeld(r.file, attempts)) continue;
         if (await exists(r.file)) retry.push({ path: r.file, origin: r.origin, options: r.options, requestId: null, ...(attempts > 0 ? { attempts } : {}) });
       }
       for (const e of pendingFiles.entries()) {
-        if (retry.some((w) => w.path === e.path)) continue;
+        if (retry.some((w) => w.path === e.path) || readByHeld(e.path, e.attempts)) continue;
         if (await exists(e.path)) retry.push({ path: e.path, origin: e.origin, options: e.options, requestId: null, ...(e.attempts > 0 ? { attempts: e.attempts } : {}) });
         else {
           await pendingFiles.remove(e.path);
@@ -550,8 +560,19 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
 
     const enqueue = (items: readonly NewWork[]): void => {
       if (items.length === 0) return;
-      if (recovered) machine.send({ type: 'enqueue', items });
-      else held.push(...items);
+      if (recovered) {
+        machine.send({ type: 'enqueue', items });
+        return;
+      }
+      held.push(...items);
+      // written down at once as pending: a process stopped before the journal reads again recalls them at its next
+      // start, as it does the files it had begun (an upload would otherwise come back only as a stored upload)
+      for (const w of items) {
+        if (pendingFiles.get(w.path)) continue;
+        void pendingFiles.put({ path: w.path, origin: w.origin, options: w.options, attempts: 0, firstFailedAt: 0, nextAt: 0, code: '', message: '' }).then((unwritten) => {
+          if (unwritten) ctx.log.warn({ file: w.path, pendingFolder: pendingFiles.dir }, `ingest: ${w.path} waits for recovery but could not be written down as pending (${unwritten.message}); a stop now forgets it`);
+        });
+      }
     };
 
     const settle = (item: WorkItem, outcome: FileOutcome): void => {

@@ -189,4 +189,28 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     expect(done.body.state).toBe('completed');
     expect(done.body.run.failures).toBe(0);
   });
+  it('starts while they are away, once they are back, and stores what the last run left waiting', { timeout: 120_000 }, async () => {
+    const { files, ports } = await fresh();
+    if (!h) throw new Error('no daemon');
+    const before = await writeLargeBackinzoCsv(join(dir, 'before.csv'), 1_000, 9);
+    expect((await uploadState(h, await upload(h, 'before.csv', before.path), (s) => s === 'failed' || s === 'committed', 'a file stored first', 60_000)).state).toBe('committed');
+    for (const s of servers.splice(0)) await s.close();
+    const waits = await writeLargeBackinzoCsv(join(dir, 'waits.csv'), 2_500, 4);
+    const id = await upload(h, 'waits.csv', waits.path);
+    expect((await uploadState(h, id, (s) => s === 'failed' || s === 'committed', 'the upload while the store is away', 60_000)).outcome).toMatchObject({ retrying: true });
+    // the daemon stops while the file waits, and starts again before the servers are back
+    const dataDir = join(h.dir, 'data');
+    await h.daemon.stop('restart');
+    const starting = startHarness({
+      dataDir, 'store.mode': 'cluster', 'store.nodes': 0, 'store.replicationFactor': 2, 'store.healthIntervalMs': 200,
+      'store.heavydb': ports.map((port, i) => ({ name: `heavy${i + 1}`, url: `heavydb://strata@127.0.0.1:${port}/heavyai`, password: PASSWORD })),
+    });
+    await new Promise((r) => setTimeout(r, 3_000));
+    for (let i = 0; i < files.length; i++) servers.push(await serve(files[i]!, ports[i]));
+    h = await starting;
+    const done = await untilValue(() => h!.request('GET', '/api/v1/consolidator/status'), (r) => r.status === 200 && r.body.counts.committed >= 1, 'the waiting file stored after the restart', 60_000, 100);
+    expect(done.body.retrying).toEqual([]);
+    await stopAll();
+    for (const f of files) expect((await storedIn(f)).trades).toBe(3_500);
+  });
 });

@@ -200,6 +200,7 @@ describe('a file the store cannot take for now', () => {
       expect(still.state).toBe('recovering');
       expect(still.recovery!.attempts).toBeGreaterThanOrEqual(2); // tried again after 1 s, then 2 s
       expect(still.queued).toEqual([later.path]);
+      expect(markers(dir)).toHaveLength(2); // the one asked for is written down too: a stop now would not forget it
       expect(second.events.filter((e) => e.type === 'ingest.recovery.waiting').length).toBeGreaterThanOrEqual(1);
       expect(second.events.filter((e) => e.type === 'ingest.recovered' || e.type === 'ingest.file.started')).toEqual([]);
       // the store answers again: recovery reads the waiting file first, then the one asked for
