@@ -1,11 +1,12 @@
 // An in-process daemon for API and console tests: real DuckDB files in a temp folder, the real API on an
 // ephemeral port of 127.0.0.1, an operator and a viewer token, no demo; helpers for authenticated requests.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../cluster/config/index.ts';
 import { startDaemon, type Daemon } from '../../cluster/daemon/index.ts';
+import { untilValue } from '../support/poll.ts';
 
 export const OPERATOR = 'operator-token-for-tests-0123456789';
 export const VIEWER = 'viewer-token-for-tests-0123456789';
@@ -50,4 +51,17 @@ export async function startHarness(settings: Record<string, unknown> = {}): Prom
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Uploads a file with process=true; its upload id. */
+export async function uploadFile(h: Harness, name: string, path: string): Promise<string> {
+  const up = await h.request('POST', `/api/v1/consolidator/uploads?name=${encodeURIComponent(name)}&process=true`, { raw: new Uint8Array(await readFile(path)), headers: { 'content-type': 'application/octet-stream' } });
+  if (up.status !== 202) throw new Error(`upload of ${name} answered ${up.status}: ${up.text}`);
+  return up.body.id as string;
+}
+
+/** An upload's view once `want` holds for its state (polled every 50 ms). */
+export async function uploadState(h: Harness, id: string, want: (state: string) => boolean, timeoutMs: number, what = `upload ${id}`): Promise<{ state: string; outcome: Record<string, unknown> | null }> {
+  const r = await untilValue(() => h.request('GET', `/api/v1/consolidator/uploads/${id}`), (x) => x.status === 200 && want(x.body.state), what, timeoutMs, 50);
+  return r.body;
 }

@@ -2,27 +2,25 @@
 // out both servers going away: an upload sent meanwhile fails and is kept (waiting for the store), and once the
 // servers are back on their ports, with their files and none of the daemon's sessions, the daemon stores it by itself,
 // every row once, beside the file stored before the outage. Real sockets, real Thrift, the daemon in-process.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeLargeBackinzoCsv } from '../../engine/formats/index.ts';
-import { startHarness, type Harness } from '../api/daemon-harness.ts';
+import { startHarness, uploadFile, uploadState, type Harness } from '../api/daemon-harness.ts';
 import { startHeavyDbStandIn, type HeavyDbStandIn } from '../support/heavydb-server/heavydb-stand-in.ts';
 import { untilValue } from '../support/poll.ts';
 
 const PASSWORD = 'heavydb-outage-password-0123';
 
-async function uploadState(h: Harness, id: string, want: (state: string) => boolean, what: string, timeoutMs: number): Promise<{ state: string; outcome: Record<string, unknown> | null }> {
-  const r = await untilValue(() => h.request('GET', `/api/v1/consolidator/uploads/${id}`), (x) => x.status === 200 && want(x.body.state), what, timeoutMs, 50);
-  return r.body;
-}
-
-async function upload(h: Harness, name: string, path: string): Promise<string> {
-  const up = await h.request('POST', `/api/v1/consolidator/uploads?name=${name}&process=true`, { raw: new Uint8Array(await readFile(path)), headers: { 'content-type': 'application/octet-stream' } });
-  expect(up.status).toBe(202);
-  return up.body.id as string;
+/** Replication factor 2 over two servers: each server's file holds every row, once (read after everything closed). */
+async function everyRowOnce(files: readonly string[], trades: number, pnl?: number): Promise<void> {
+  for (const f of files) {
+    const got = await storedIn(f);
+    expect(got.trades).toBe(trades);
+    if (pnl !== undefined) expect(Math.round(got.pnl * 100)).toBe(Math.round(pnl * 100));
+  }
 }
 
 /** Trade rows and their P&L in a stand-in's DuckDB file, read after everything closed. */
@@ -76,13 +74,13 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     if (!h) throw new Error('no daemon');
     const before = await writeLargeBackinzoCsv(join(dir, 'before.csv'), 4_000, 3);
     const during = await writeLargeBackinzoCsv(join(dir, 'during.csv'), 3_000, 2);
-    const first = await upload(h, 'before.csv', before.path);
-    expect((await uploadState(h, first, (s) => s !== 'stored' && s !== 'queued' && s !== 'processing', 'the first upload', 60_000)).state).toBe('committed');
+    const first = await uploadFile(h, 'before.csv', before.path);
+    expect((await uploadState(h, first, (s) => s !== 'stored' && s !== 'queued' && s !== 'processing', 60_000, 'the first upload')).state).toBe('committed');
 
     // both servers go away
     for (const s of servers.splice(0)) await s.close();
-    const second = await upload(h, 'during.csv', during.path);
-    const failed = await uploadState(h, second, (s) => s === 'failed' || s === 'committed', 'the upload sent while the store is away', 60_000);
+    const second = await uploadFile(h, 'during.csv', during.path);
+    const failed = await uploadState(h, second, (s) => s === 'failed' || s === 'committed', 60_000, 'the upload sent while the store is away');
     expect(failed.state).toBe('failed');
     expect(failed.outcome).toMatchObject({ status: 'failed', retrying: true, code: expect.stringMatching(/^STRATA_(LB|NODE|STORE)_/) });
     const status = await h.request('GET', '/api/v1/consolidator/status');
@@ -90,17 +88,12 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
 
     // the servers come back on their ports with their files: the daemon's sessions there are gone
     for (let i = 0; i < files.length; i++) servers.push(await serve(files[i]!, ports[i]));
-    const stored = await uploadState(h, second, (s) => s === 'committed', 'the waiting upload stored once the servers are back', 90_000);
+    const stored = await uploadState(h, second, (s) => s === 'committed', 90_000, 'the waiting upload stored once the servers are back');
     expect(stored.outcome).toMatchObject({ status: 'committed' });
     expect((await h.request('GET', '/api/v1/consolidator/status')).body.retrying).toEqual([]);
 
     await stopAll();
-    // replication factor 2 over two servers: each holds every row, once
-    for (const f of files) {
-      const got = await storedIn(f);
-      expect(got.trades).toBe(7_000);
-      expect(Math.round(got.pnl * 100)).toBe(Math.round((before.totalPnl + during.totalPnl) * 100));
-    }
+    await everyRowOnce(files, 7_000, before.totalPnl + during.totalPnl);
   });
 
   it('rolls back a file being written when they go away and stores it once when they are back', { timeout: 120_000 }, async () => {
@@ -110,7 +103,7 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     const big = await writeLargeBackinzoCsv(join(dir, 'big.csv'), 32_000, 6);
     const loads = (): number => servers[0]!.calls.get('load:trades') ?? 0;
     const loadsBefore = loads();
-    const id = await upload(h, 'big.csv', big.path);
+    const id = await uploadFile(h, 'big.csv', big.path);
     await untilValue(async () => loads(), (n) => n >= loadsBefore + 2, 'two loads of the big file\'s trades done on the first server', 60_000, 2);
     // both servers go away with part of the file written to them
     const stand = servers.splice(0);
@@ -118,11 +111,11 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     const partial = await storedIn(files[0]!);
     expect(partial.trades).toBeGreaterThan(0);
     expect(partial.trades).toBeLessThan(32_000);
-    const failed = await uploadState(h, id, (s) => s === 'failed' || s === 'committed', 'the upload cut short by the outage', 60_000);
+    const failed = await uploadState(h, id, (s) => s === 'failed' || s === 'committed', 60_000, 'the upload cut short by the outage');
     expect(failed.outcome).toMatchObject({ status: 'failed', retrying: true });
 
     for (let i = 0; i < files.length; i++) servers.push(await serve(files[i]!, ports[i]));
-    const stored = await uploadState(h, id, (s) => s === 'committed', 'the cut-short upload stored once the servers are back', 90_000);
+    const stored = await uploadState(h, id, (s) => s === 'committed', 90_000, 'the cut-short upload stored once the servers are back');
     expect(stored.outcome).toMatchObject({ status: 'committed' });
     // the attempts after the outage did not trip over what the cut-short one left counted on the servers' nodes
     // (before groupOf, the first attempt after it failed: "heavy1 holds 76535 of the … rows it acknowledged")
@@ -130,11 +123,7 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     expect(failures.length).toBeGreaterThanOrEqual(1);
     expect(failures.filter((e) => /rows it acknowledged/.test(e.message))).toEqual([]);
     await stopAll();
-    for (const f of files) {
-      const got = await storedIn(f);
-      expect(got.trades).toBe(32_000); // what the first attempt wrote was removed, not added to
-      expect(Math.round(got.pnl * 100)).toBe(Math.round(big.totalPnl * 100));
-    }
+    await everyRowOnce(files, 32_000, big.totalPnl); // what the first attempt wrote was removed, not added to
   });
 
   it('goes on with one server when the other goes away mid-file, and catches that one up when it is back', { timeout: 120_000 }, async () => {
@@ -142,34 +131,31 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     if (!h) throw new Error('no daemon');
     const big = await writeLargeBackinzoCsv(join(dir, 'big.csv'), 32_000, 6);
     const loads = (): number => servers[1]!.calls.get('load:trades') ?? 0;
-    const id = await upload(h, 'big.csv', big.path);
+    const id = await uploadFile(h, 'big.csv', big.path);
     await untilValue(async () => loads(), (n) => n >= 2, 'two loads of the big file\'s trades done on the second server', 60_000, 2);
     const gone = servers.splice(1, 1)[0]!;
     await gone.close();
     // the first server takes the whole file: stored on the first attempt
-    const done = await uploadState(h, id, (s) => s === 'failed' || s === 'committed', 'the upload with one server gone', 60_000);
+    const done = await uploadState(h, id, (s) => s === 'failed' || s === 'committed', 60_000, 'the upload with one server gone');
     expect(done.outcome).toMatchObject({ status: 'committed' });
     // the second server comes back behind: it is caught up from the first
     servers.push(await serve(files[1]!, ports[1]));
     await untilValue(() => h!.request('GET', '/api/v1/store/cluster'), (r) => r.status === 200 && (r.body.nodes as { name: string; state: string }[]).every((n) => n.state === 'up'), 'both servers serving again', 60_000, 100);
     const second = await writeLargeBackinzoCsv(join(dir, 'after.csv'), 2_000, 2);
-    const after = await upload(h, 'after.csv', second.path);
-    expect((await uploadState(h, after, (s) => s === 'failed' || s === 'committed', 'an upload after the server is back', 60_000)).state).toBe('committed');
+    const after = await uploadFile(h, 'after.csv', second.path);
+    expect((await uploadState(h, after, (s) => s === 'failed' || s === 'committed', 60_000, 'an upload after the server is back')).state).toBe('committed');
     await stopAll();
-    for (const f of files) {
-      const got = await storedIn(f);
-      expect(got.trades).toBe(34_000);
-      expect(Math.round(got.pnl * 100)).toBe(Math.round((big.totalPnl + second.totalPnl) * 100));
-    }
+    await everyRowOnce(files, 34_000, big.totalPnl + second.totalPnl);
   });
+
   it('keeps a job that loads its matrix while they are away waiting, outside its failure budget, and completes it when they are back', { timeout: 120_000 }, async () => {
     const { files, ports } = await fresh({ 'jobs.mode': 'scheduler' });
     if (!h) throw new Error('no daemon');
     // four files, one strategy each: a universe for portfolios of 2 to 3
     for (const name of ['a', 'b', 'c', 'd']) {
       const csv = await writeLargeBackinzoCsv(join(dir, `${name}.csv`), 1_500, name.charCodeAt(0));
-      const up = await upload(h, `${name}.csv`, csv.path);
-      expect((await uploadState(h, up, (s) => s === 'failed' || s === 'committed', `${name}.csv stored`, 60_000)).state).toBe('committed');
+      const up = await uploadFile(h, `${name}.csv`, csv.path);
+      expect((await uploadState(h, up, (s) => s === 'failed' || s === 'committed', 60_000, `${name}.csv stored`)).state).toBe('committed');
     }
     for (const s of servers.splice(0)) await s.close();
     const submitted = await h.request('POST', '/api/v1/optimizer/jobs', { body: {
@@ -189,15 +175,17 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     expect(done.body.state).toBe('completed');
     expect(done.body.run.failures).toBe(0);
   });
+
   it('starts while they are away, once they are back, and stores what the last run left waiting', { timeout: 120_000 }, async () => {
     const { files, ports } = await fresh();
     if (!h) throw new Error('no daemon');
     const before = await writeLargeBackinzoCsv(join(dir, 'before.csv'), 1_000, 9);
-    expect((await uploadState(h, await upload(h, 'before.csv', before.path), (s) => s === 'failed' || s === 'committed', 'a file stored first', 60_000)).state).toBe('committed');
+    const first = await uploadFile(h, 'before.csv', before.path);
+    expect((await uploadState(h, first, (s) => s === 'failed' || s === 'committed', 60_000, 'a file stored first')).state).toBe('committed');
     for (const s of servers.splice(0)) await s.close();
     const waits = await writeLargeBackinzoCsv(join(dir, 'waits.csv'), 2_500, 4);
-    const id = await upload(h, 'waits.csv', waits.path);
-    expect((await uploadState(h, id, (s) => s === 'failed' || s === 'committed', 'the upload while the store is away', 60_000)).outcome).toMatchObject({ retrying: true });
+    const id = await uploadFile(h, 'waits.csv', waits.path);
+    expect((await uploadState(h, id, (s) => s === 'failed' || s === 'committed', 60_000, 'the upload while the store is away')).outcome).toMatchObject({ retrying: true });
     // the daemon stops while the file waits, and starts again before the servers are back
     const dataDir = join(h.dir, 'data');
     await h.daemon.stop('restart');
@@ -211,6 +199,6 @@ describe('a daemon whose HeavyDB servers all go away for a while', () => {
     const done = await untilValue(() => h!.request('GET', '/api/v1/consolidator/status'), (r) => r.status === 200 && r.body.counts.committed >= 1, 'the waiting file stored after the restart', 60_000, 100);
     expect(done.body.retrying).toEqual([]);
     await stopAll();
-    for (const f of files) expect((await storedIn(f)).trades).toBe(3_500);
+    await everyRowOnce(files, 3_500);
   });
 });

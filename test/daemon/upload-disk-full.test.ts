@@ -7,17 +7,12 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeLargeBackinzoCsv } from '../../engine/formats/index.ts';
-import { OPERATOR, startHarness, type Harness } from '../api/daemon-harness.ts';
+import { OPERATOR, startHarness, uploadState, type Harness } from '../api/daemon-harness.ts';
 import { untilValue } from '../support/poll.ts';
 import { mountTmpfs, requireTmpfsOrSkip, type Tmpfs } from '../support/tmpfs.ts';
 
 const canMount = requireTmpfsOrSkip('the daemon full-disk upload test (a tmpfs of its own)');
 const CHROMIUM = process.env['STRATA_CHROMIUM'] ?? '/usr/bin/chromium';
-
-async function uploadState(h: Harness, id: string, want: (state: string) => boolean, timeoutMs: number): Promise<{ state: string; outcome: Record<string, unknown> | null }> {
-  const r = await untilValue(() => h.request('GET', `/api/v1/consolidator/uploads/${id}`), (x) => x.status === 200 && want(x.body.state), `upload ${id}`, timeoutMs, 50);
-  return r.body;
-}
 
 const waitingGauge = async (h: Harness): Promise<number> => Number(/^strata_ingest_waiting_files (\d+)$/m.exec((await h.request('GET', '/metrics')).text)?.[1] ?? NaN);
 

@@ -72,6 +72,15 @@ async function stored(cluster: StoreCluster): Promise<{ trades: number; pnl: num
 
 const markers = (dir: string): string[] => readdirSync(join(dir, 'ingest', 'pending')).filter((n) => n.endsWith('.json'));
 
+/** The store holds `trades` rows with `pnl` in all, and no pending marker is left; the counts, for more checks. */
+async function storedOnce(cluster: StoreCluster, dir: string, trades: number, pnl: number): Promise<Awaited<ReturnType<typeof stored>>> {
+  const after = await stored(cluster);
+  expect(after.trades).toBe(trades);
+  expect(Math.round(after.pnl * 100)).toBe(Math.round(pnl * 100));
+  expect(markers(dir)).toEqual([]);
+  return after;
+}
+
 describe('a file the store cannot take for now', () => {
   it('is rolled back, kept for a retry and stored by itself once the store takes writes again, every row once', { timeout: 90_000 }, async () => {
     const dir = tempDir('strata-ingest-no-store-');
@@ -93,13 +102,10 @@ describe('a file the store cannot take for now', () => {
       full.on = false;
       full.afterAppends = null;
       await run.waitFor(committedEvent(big.path), 60_000);
-      const after = await stored(run.cluster);
-      expect(after.trades).toBe(20_000); // the first attempt's rows were removed, not added to
-      expect(Math.round(after.pnl * 100)).toBe(Math.round(big.totalPnl * 100));
+      const after = await storedOnce(run.cluster, dir, 20_000, big.totalPnl); // the first attempt's rows were removed, not added to
       expect(after.strategies).toBe(1);
       expect(after.writing).toBe(0);
       expect((await run.status()).retrying).toEqual([]);
-      expect(markers(dir)).toEqual([]);
     } finally {
       await run.close();
     }
@@ -134,11 +140,7 @@ describe('a file the store cannot take for now', () => {
       const recovered = await second.waitFor((e) => e.type === 'ingest.recovered', 10_000);
       expect(recovered).toMatchObject({ files: [big.path] });
       await second.waitFor(committedEvent(big.path), 60_000);
-      const after = await stored(second.cluster);
-      expect(after.trades).toBe(10_000);
-      expect(Math.round(after.pnl * 100)).toBe(Math.round(big.totalPnl * 100));
-      expect(after.writing).toBe(0);
-      expect(markers(dir)).toEqual([]);
+      expect((await storedOnce(second.cluster, dir, 10_000, big.totalPnl)).writing).toBe(0);
     } finally {
       await second.close();
     }
@@ -164,14 +166,12 @@ describe('a file the store cannot take for now', () => {
       const done = await run.waitFor(committedEvent(inboxFile), 60_000);
       expect(done.type === 'ingest.file.finished' && done.outcome.status === 'committed' && done.outcome.movedTo).toMatch(/processed/);
       expect(existsSync(inboxFile)).toBe(false);
-      const after = await stored(run.cluster);
-      expect(after.trades).toBe(3_000);
-      expect(Math.round(after.pnl * 100)).toBe(Math.round(big.totalPnl * 100));
-      expect(markers(dir)).toEqual([]);
+      await storedOnce(run.cluster, dir, 3_000, big.totalPnl);
     } finally {
       await run.close();
     }
   });
+
   it('waits for a store whose journal cannot be read when the actor starts, instead of failing it, then reads the file', { timeout: 90_000 }, async () => {
     const dir = tempDir('strata-ingest-no-journal-');
     const full: Full = { on: true, appends: 0, afterAppends: null };
@@ -214,11 +214,7 @@ describe('a file the store cannot take for now', () => {
       expect(second.events.filter((e) => e.type === 'ingest.recovered')).toEqual([{ type: 'ingest.recovered', files: [waits.path] }]);
       const done = await second.status();
       expect(done).toMatchObject({ state: 'idle', recovery: null, retrying: [] });
-      const after = await stored(second.cluster);
-      expect(after.trades).toBe(8_000);
-      expect(Math.round(after.pnl * 100)).toBe(Math.round((waits.totalPnl + later.totalPnl) * 100));
-      expect(after.writing).toBe(0);
-      expect(markers(dir)).toEqual([]);
+      expect((await storedOnce(second.cluster, dir, 8_000, waits.totalPnl + later.totalPnl)).writing).toBe(0);
     } finally {
       await second.close();
     }
