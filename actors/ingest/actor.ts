@@ -160,8 +160,12 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
     /** while the store's journal cannot be read at start: how long recovery has waited, and why (null once done) */
     let recovery: RecoveryWait | null = null;
     /** files asked for or found before recovery finished: queued behind the recovered ones */
-    const held: NewWork[] = [];
+    const heldForRecovery: NewWork[] = [];
     let recovered = false;
+
+    /** Writes a file down as pending before it is read (no failure yet); the error when the marker could not be written. */
+    const writeDownPending = (w: NewWork): Promise<Error | null> =>
+      pendingFiles.put({ path: w.path, origin: w.origin, options: w.options, attempts: w.attempts ?? 0, firstFailedAt: 0, nextAt: 0, code: '', message: '' });
 
     const optionsFor = (item: WorkItem): FileOptions => item.origin === 'zone-inbox' && item.options.zones === undefined ? { ...item.options, zones: zoneOptions } : item.options;
 
@@ -225,7 +229,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       };
       try {
         if (!pendingFiles.get(item.path)) {
-          const unwritten = await pendingFiles.put({ path: item.path, origin: item.origin, options: item.options, attempts: item.attempts ?? 0, firstFailedAt: 0, nextAt: 0, code: '', message: '' });
+          const unwritten = await writeDownPending(item);
           if (unwritten) ctx.log.warn({ file: item.path, pendingFolder: pendingFiles.dir, cause: (unwritten as NodeJS.ErrnoException).code ?? null }, `ingest: ${item.path} could not be written down as pending (${unwritten.message}); if this process stops before it is done, only the store's journal recalls it`);
         }
         before = await stampOf(item.path);
@@ -483,9 +487,9 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
     /** A file asked for while recovery waited is read by its request (its marker was written when it was held), not
      *  a second time as a recovered file; what an earlier attempt left (`attempts`) is removed first all the same. */
     function readByHeld(path: string, attempts: number): boolean {
-      const h = held.findIndex((w) => w.path === path);
+      const h = heldForRecovery.findIndex((w) => w.path === path);
       if (h < 0) return false;
-      if (attempts > (held[h]!.attempts ?? 0)) held[h] = { ...held[h]!, attempts };
+      if (attempts > (heldForRecovery[h]!.attempts ?? 0)) heldForRecovery[h] = { ...heldForRecovery[h]!, attempts };
       return true;
     }
 
@@ -532,10 +536,10 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       try { await finishReplacements(); } catch (e) {
         ctx.log.warn({ code: errorFields(e).code }, `ingest: finishing an interrupted replacement failed (${errorFields(e).message}); it is tried again at the next start`);
       }
-      // files asked for or found while recovery waited (held) are queued behind the recovered ones
+      // files asked for or found while recovery waited (heldForRecovery) are queued behind the recovered ones
       machine.start();
       recovered = true;
-      enqueue([...retry, ...held.splice(0)]);
+      enqueue([...retry, ...heldForRecovery.splice(0)]);
       for (const r of retry) recovering.add(r.path);
       if (retry.length > 0) ctx.log.info({ files: retry.map((r) => r.path) }, 'ingest: interrupted files and files waiting for the store queued again');
       publish({ type: 'ingest.recovered', files: retry.map((r) => r.path) });
@@ -564,12 +568,12 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
         machine.send({ type: 'enqueue', items });
         return;
       }
-      held.push(...items);
+      heldForRecovery.push(...items);
       // written down at once as pending: a process stopped before the journal reads again recalls them at its next
       // start, as it does the files it had begun (an upload would otherwise come back only as a stored upload)
       for (const w of items) {
         if (pendingFiles.get(w.path)) continue;
-        void pendingFiles.put({ path: w.path, origin: w.origin, options: w.options, attempts: 0, firstFailedAt: 0, nextAt: 0, code: '', message: '' }).then((unwritten) => {
+        void writeDownPending(w).then((unwritten) => {
           if (unwritten) ctx.log.warn({ file: w.path, pendingFolder: pendingFiles.dir }, `ingest: ${w.path} waits for recovery but could not be written down as pending (${unwritten.message}); a stop now forgets it`);
         });
       }
@@ -636,7 +640,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
             const snap = machine.getSnapshot();
             m.replyTo.tell({
               type: 'ingest.status.ok', state: recovery !== null ? 'recovering' : String(snap.value), current: snap.context.current?.path ?? null,
-              queued: [...snap.context.queue.map((w) => w.path), ...held.map((w) => w.path)], subscribers: subscribers.size, counts: { ...counts },
+              queued: [...snap.context.queue.map((w) => w.path), ...heldForRecovery.map((w) => w.path)], subscribers: subscribers.size, counts: { ...counts },
               recovery,
               retrying: pendingFiles.waiting().map((e) => ({ file: e.path, attempts: e.attempts, firstFailedAt: e.firstFailedAt, nextAt: e.nextAt, code: e.code, message: e.message })),
             });
