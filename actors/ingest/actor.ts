@@ -12,7 +12,7 @@ import { ensureFolders, freeName, InboxWatch, listFiles, placeFile, type IngestF
 import { ingestMachine, type NewWork, type WorkItem } from './machine.ts';
 import type { FileOutcome, IngestEvent, IngestFilesReply, IngestMessage, IngestProgress, IngestRemoveReply, RecoveryWait, StoredFile } from './messages.ts';
 import { writeReport } from './report.ts';
-import { PendingFiles, retryDelayMs, type PendingFile } from './pending-files.ts';
+import { asRetrying, PendingFiles, retryDelayMs, type PendingFile } from './pending-files.ts';
 import type { FileOptions, IngestSink, JournalRecord } from './sink.ts';
 
 export interface IngestActorOptions {
@@ -642,7 +642,7 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
               type: 'ingest.status.ok', state: recovery !== null ? 'recovering' : String(snap.value), current: snap.context.current?.path ?? null,
               queued: [...snap.context.queue.map((w) => w.path), ...heldForRecovery.map((w) => w.path)], subscribers: subscribers.size, counts: { ...counts },
               recovery,
-              retrying: pendingFiles.waiting().map((e) => ({ file: e.path, attempts: e.attempts, firstFailedAt: e.firstFailedAt, nextAt: e.nextAt, code: e.code, message: e.message })),
+              retrying: pendingFiles.waiting().map(asRetrying),
             });
             return;
           }

@@ -14,7 +14,7 @@ export type { JournalStore } from './journalled-sink.ts';
 export type { StoreNodeSinkOptions } from './store-node-sink.ts';
 export { foldersUnder, ensureFolders, listFiles, isCandidateName, InboxWatch, placeFile, freeName } from './folders.ts';
 export type { IngestFolders } from './folders.ts';
-export { PendingFiles, retryDelayMs } from './pending-files.ts';
+export { asRetrying, PendingFiles, retryDelayMs } from './pending-files.ts';
 export type { PendingFile } from './pending-files.ts';
 export { reportText, writeReport } from './report.ts';
 export type { FileReport } from './report.ts';

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RetryingFile } from './messages.ts';
 import type { FileOptions, IngestOrigin } from './sink.ts';
 
 export interface PendingFile {
@@ -22,6 +23,9 @@ export interface PendingFile {
   readonly code: string;
   readonly message: string;
 }
+
+/** A waiting file as the ingest status lists it (`retrying`). */
+export const asRetrying = (e: PendingFile): RetryingFile => ({ file: e.path, attempts: e.attempts, firstFailedAt: e.firstFailedAt, nextAt: e.nextAt, code: e.code, message: e.message });
 
 /** The first retry after 1 s, then doubling, at most every 30 s: a full disk may take an operator minutes to clear. */
 export function retryDelayMs(attempts: number): number {

@@ -8,7 +8,7 @@
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { createStoreNodeSink, ingestBehaviour, PendingFiles, type IngestCommand, type IngestListReply, type IngestRemoveReply, type RetryingFile, type StoredFile } from '../../../actors/ingest/index.ts';
+import { asRetrying, createStoreNodeSink, ingestBehaviour, PendingFiles, type IngestCommand, type IngestListReply, type IngestRemoveReply, type RetryingFile, type StoredFile } from '../../../actors/ingest/index.ts';
 import { openDuckDbNode } from '../../../engine/store/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
 import { apiDelete, apiGet, type Connection } from '../../api/client.ts';
@@ -61,7 +61,7 @@ async function storeBackend(dir: string): Promise<FilesBackend> {
     },
     async waiting() {
       const { loaded } = await new PendingFiles(layout.pending).load();
-      return loaded.filter((e) => e.attempts > 0).map((e) => ({ file: e.path, attempts: e.attempts, firstFailedAt: e.firstFailedAt, nextAt: e.nextAt, code: e.code, message: e.message }));
+      return loaded.filter((e) => e.attempts > 0).map(asRetrying);
     },
     nextAttempt: () => 'read again by the next `strata ingest` on this store',
     async remove(contentHash) {
