@@ -7,7 +7,8 @@
 //
 // A pending ask keeps the process alive, as its own timer did: the bucket's timer is ref'd while the bucket
 // has a pending ask and unref'd when it has none (a clock whose timers cannot be unref'd, the simulated one,
-// has its timer cleared instead). Settled asks wait in the FIFO until the timer passes them or the FIFO is
+// has its timer cleared instead). A settled ask leaves the FIFO when it reaches the front (at the next
+// release, or when the timer passes it); one behind a pending ask waits until then or until the FIFO is
 // compacted (when it holds many more settled asks than pending ones), so memory stays bounded by the ask
 // rate, not the timeout; a bucket left empty is dropped. Deadlines come from the system's clock: a wall clock
 // stepped back delays an expiry by at most the step.
@@ -81,6 +82,12 @@ export class AskDeadlines {
     const b = this.#buckets.get(timeoutMs);
     if (b === undefined) return;
     b.live--;
+    // Settled asks at the front go now, not when the timer passes them: asks mostly settle in the order they
+    // were made, so a run of sequential asks keeps the FIFO empty. Left queued until a compaction (a thousand
+    // asks later), each settled ask outlived a young-generation collection or two and was promoted, and the
+    // old generation filled with them: a remote ask allocated and promoted more than it needed to.
+    const q = b.queue;
+    for (let head = q.peek(); head !== undefined && head.settled; head = q.peek()) q.shift();
     if (b.live > 0 || b.timer === undefined) return;
     if (canUnref(b.timer)) {
       b.timer.unref();

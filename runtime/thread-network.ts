@@ -10,7 +10,7 @@ import { defaultEnvelopeLimits, ENVELOPE_VERSION, forEachEnvelope, toWire, type 
 import { createError, toErrorData, type ErrorData, type StrataError } from './errors.ts';
 import type { Message, TellOutcome, Terminated } from './message.ts';
 import { RemoteRef, type ExternalNetwork, type RemoteTransport } from './remote-ref.ts';
-import { THREAD_ADDRESS, qualifyPath } from './qualified-path.ts';
+import { isThreadAddress, qualifyPath } from './qualified-path.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { MailboxOptions } from './mailbox.ts';
 
@@ -120,7 +120,7 @@ export class ThreadNetwork implements RemoteTransport {
    *  threads (and everything, on a worker: main relays), else one routed by the external network if any. */
   resolve(address: string, path: string): AnyActorRef {
     if (address === this.#host.address) return this.#host.resolveLocal(path);
-    if (this.external !== null && this.#defaultRoute === null && !this.#links.has(address) && !THREAD_ADDRESS.test(address)) {
+    if (this.external !== null && this.#defaultRoute === null && !this.#links.has(address) && !isThreadAddress(address)) {
       return new RemoteRef(address, path, this.external);
     }
     return new RemoteRef(address, path, this);
@@ -310,7 +310,7 @@ export class ThreadNetwork implements RemoteTransport {
       return;
     }
     if (frame.to !== this.#host.address) {
-      if (this.external !== null && !this.#links.has(frame.to) && !THREAD_ADDRESS.test(frame.to)) this.#forwardExternal(peer, frame as BulkFrame);
+      if (this.external !== null && !this.#links.has(frame.to) && !isThreadAddress(frame.to)) this.#forwardExternal(peer, frame as BulkFrame);
       else this.#relay(frame as BulkFrame);
       return;
     }
@@ -461,7 +461,7 @@ export class ThreadNetwork implements RemoteTransport {
     if (f.to !== this.#host.address) {
       const link = this.#links.get(f.to);
       if (link) link.control.postMessage(f);
-      else if (this.external !== null && !THREAD_ADDRESS.test(f.to)) this.#controlExternal(f);
+      else if (this.external !== null && !isThreadAddress(f.to)) this.#controlExternal(f);
       else if (f.op === 'spawn') this.#sendControl(f.from, { op: 'spawn.failed', reqId: f.reqId, error: { code: 'STRATA_THREAD_DIED', message: `${f.to} is not running` } });
       return;
     }

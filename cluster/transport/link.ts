@@ -117,7 +117,6 @@ export class Link {
   #queueTarget: string | null = null;
   #flushQueued = false;
   #waitingDrain = false;
-  #inFlightBytes = 0;
   readonly #writableWaiters: (() => void)[] = [];
   readonly stats: LinkStats = { sentEnvelopes: 0, sentFrames: 0, sentBytes: 0, controlFrames: 0, rejectedFull: 0, reconnects: 0 };
   readonly #flush = (): void => this.#flushBulk();
@@ -213,7 +212,7 @@ export class Link {
     const target = this.#queueTarget!;
     const max = this.#s.maxEnvelopesPerFrame;
     while (this.#queued > 0) {
-      if (ws.bufferedAmount + this.#inFlightBytes > this.#s.highWaterMarkBytes) {
+      if (ws.bufferedAmount > this.#s.highWaterMarkBytes) {
         this.#waitingDrain = true;
         break;
       }
@@ -266,16 +265,27 @@ export class Link {
     this.stats.sentEnvelopes += count;
     this.stats.sentFrames++;
     this.stats.sentBytes += bytes.byteLength;
-    const size = bytes.byteLength;
-    this.#inFlightBytes += size;
-    ws.send(bytes, { binary: true }, () => {
-      this.#inFlightBytes -= size;
-      if (this.#waitingDrain && ws.bufferedAmount + this.#inFlightBytes <= this.#s.highWaterMarkBytes / 2) {
-        this.#waitingDrain = false;
-        this.#flushBulk();
-      }
-    });
+    // A write callback is a closure, a deferred call and a check per frame, and a frame that reaches the kernel
+    // at once (the socket had nothing buffered) does not need one. Only a write that can leave the socket over
+    // the high-water mark carries one: one made while bytes were still buffered, or one large enough by itself.
+    // So whenever the lane waits for the socket to drain, its newest pending write has a callback, and
+    // callbacks run in write order: the last one finds the buffer drained.
+    if (ws.bufferedAmount > 0 || bytes.byteLength >= this.#watchFrom) ws.send(bytes, { binary: true }, this.#afterWrite);
+    else ws.send(bytes, { binary: true });
   }
+
+  /** a frame at least this large carries a write callback even onto an empty socket buffer */
+  get #watchFrom(): number {
+    return Math.min(64 * 1024, this.#s.highWaterMarkBytes);
+  }
+
+  readonly #afterWrite = (): void => {
+    const ws = this.#bulk.ws;
+    if (this.#waitingDrain && ws !== null && ws.bufferedAmount <= this.#s.highWaterMarkBytes / 2) {
+      this.#waitingDrain = false;
+      this.#flushBulk();
+    }
+  };
 
   #dropQueue(error: ErrorData): void {
     const target = this.#queueTarget;
@@ -367,10 +377,7 @@ export class Link {
       if (l.state === 'closed') return;
       l.state = 'idle';
       l.remoteId = null;
-      if (l.lane === 'bulk') {
-        this.#inFlightBytes = 0;
-        this.#waitingDrain = false;
-      }
+      if (l.lane === 'bulk') this.#waitingDrain = false;
       if (wasOpen) this.#events.down(this.endpoint, l.lane);
       this.#scheduleReconnect(l);
     });

@@ -98,6 +98,23 @@ describe('ask deadlines', () => {
     d.close();
   });
 
+  it('lets answered asks at the front of the queue go at once, so sequential asks leave nothing queued', () => {
+    const d = new AskDeadlines(systemClock);
+    for (let i = 0; i < 5_000; i++) {
+      new FakeAsk(d, 60_000).answer();
+      expect(d.queued).toBe(0);
+    }
+    // answered out of order: the later one waits behind the pending one, and both go when it is answered
+    const first = new FakeAsk(d, 60_000);
+    const second = new FakeAsk(d, 60_000);
+    second.answer();
+    expect(d.queued).toBe(2);
+    first.answer();
+    expect(d.queued).toBe(0);
+    expect(d.pending).toBe(0);
+    d.close();
+  });
+
   it('drops a bucket once it is empty, so computed timeouts (a deadline minus now) leave nothing behind', async () => {
     const simulated = createSimulatedClock();
     const a = new AskDeadlines(simulated);
