@@ -39,6 +39,8 @@ export interface LinkEvents {
   undeliverable(targetId: string, e: Envelope, error: ErrorData): void;
   /** frames dropped by fault injection, counted for stats */
   isBlocked(endpoint: string): boolean;
+  /** a bulk frame the member at the other end sent back on this link (answers to this member's asks) */
+  received(remoteId: string, bytes: Uint8Array): void;
 }
 
 export interface LinkStats {
@@ -328,7 +330,11 @@ export class Link {
       ws.close(code, reason.slice(0, 120));
     };
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (step === 'open') return; // the server never sends on an established lane
+      if (step === 'open') {
+        // the server answers asks on the bulk lane they came on (reply-lane.ts); it sends nothing else
+        if (l.lane === 'bulk' && isBinary && l.remoteId !== null) this.#events.received(l.remoteId, data);
+        return;
+      }
       if (!isBinary) return fail('the server sent a text frame', CLOSE.malformed);
       if (step === 'challenge') {
         const c = decodeHandshake(data, 'challenge');

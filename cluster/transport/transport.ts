@@ -11,13 +11,14 @@ import { Packr } from 'msgpackr';
 import { pino, type Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { BackoffOptions } from '../../runtime/backoff.ts';
-import { extrasOf, type Envelope, type EnvelopeExtras } from '../../runtime/envelope.ts';
+import { ENVELOPE_VERSION, extrasOf, type Envelope, type EnvelopeExtras } from '../../runtime/envelope.ts';
 import type { ErrorData } from '../../runtime/errors.ts';
 import type { Message, TellOutcome } from '../../runtime/message.ts';
 import { clusterError, type ClusterErrorCode } from '../errors.ts';
 import { FailureLimiter, defaultFailureLimits, type FailureLimiterOptions } from './failure-limiter.ts';
 import { CLOSE, MIN_SECRET_BYTES, PROTOCOL_VERSION, clientMac, decodeHandshake, encodeHandshake, macEquals, newNonce, serverMac, type Lane } from './handshake.ts';
 import { Link, type LinkStats } from './link.ts';
+import { ReplyLane, isTempPath, type ReplyLaneStats } from './reply-lane.ts';
 import { endpointOfId, memberId } from './member-id.ts';
 
 export interface TlsFiles {
@@ -68,6 +69,8 @@ export interface ControlMessage {
 }
 
 export interface TransportStats extends LinkStats {
+  /** of sentEnvelopes: answers to asks sent back on the asker's own connection (reply-lane.ts) */
+  sentOnAskersConnection: number;
   receivedFrames: number;
   receivedBytes: number;
   receivedControl: number;
@@ -95,6 +98,8 @@ interface Inbound {
   readonly ws: WebSocket;
   readonly from: string;
   readonly lane: Lane;
+  /** a bulk lane's way back to the member that opened it, for answers to its asks */
+  readonly reply: ReplyLane | null;
 }
 
 export class Transport {
@@ -110,6 +115,9 @@ export class Transport {
   readonly #logLimiter: FailureLimiter;
   readonly #links = new Map<string, Link>();
   readonly #inbound = new Map<string, Inbound>();
+  /** member id → the reply lane on the bulk connection it opened to this member */
+  readonly #replyLanes = new Map<string, ReplyLane>();
+  readonly #replyStats: ReplyLaneStats = { sentEnvelopes: 0, sentFrames: 0, sentBytes: 0, handedToLink: 0 };
   #handlers: TransportHandlers | null = null;
   #server: Server | null = null;
   #wss: WebSocketServer | null = null;
@@ -275,10 +283,16 @@ export class Transport {
     const key = `${from}|${lane}`;
     const previous = this.#inbound.get(key);
     if (previous) previous.ws.close(CLOSE.superseded, 'superseded by a new connection');
-    this.#inbound.set(key, { ws, from, lane });
+    const reply = lane === 'bulk' ? new ReplyLane(from, ws, this.#replySettings(), this.#replyStats, (t, i, m, extras) => this.#handOver(from, t, i, m, extras)) : null;
+    this.#inbound.set(key, { ws, from, lane, reply });
+    if (reply !== null) this.#replyLanes.set(from, reply);
     const endpoint = endpointOfId(from);
     ws.on('close', () => {
       if (this.#inbound.get(key)?.ws === ws) this.#inbound.delete(key);
+      if (reply !== null) {
+        if (this.#replyLanes.get(from) === reply) this.#replyLanes.delete(from);
+        reply.close();
+      }
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (this.#blocked.has(endpoint) || this.#closed) return;
@@ -334,6 +348,7 @@ export class Transport {
           down: (ep, lane) => this.#handlers?.linkDown?.(ep, lane),
           undeliverable: (target, e, error) => this.#handlers?.undeliverable?.(target, e, error),
           isBlocked: (ep) => this.#blocked.has(ep),
+          received: (remoteId, bytes) => this.#receivedOnLink(endpoint, remoteId, bytes),
         },
       );
       this.#links.set(endpoint, link);
@@ -354,8 +369,18 @@ export class Transport {
   #lastTarget = '';
   #lastLink: Link | null = null;
 
-  /** `send` without the envelope object: message `m` (id `i`, for path `t`, with its extras if any) for a member. */
+  /** `send` without the envelope object: message `m` (id `i`, for path `t`, with its extras if any) for a member.
+   *  An answer to an ask goes back on the connection the asker opened when it can (reply-lane.ts). */
   sendMessage(targetId: string, t: string, i: number, m: Message, extras?: EnvelopeExtras): TellOutcome {
+    if (this.#closed) return 'dead';
+    if (this.#replyLanes.size > 0 && isTempPath(t)) {
+      const lane = this.#replyLanes.get(targetId);
+      if (lane !== undefined && (this.#blocked.size === 0 || !this.#blocked.has(endpointOfId(targetId))) && lane.offer(t, i, m, extras)) return 'enqueued';
+    }
+    return this.#sendOnLink(targetId, t, i, m, extras);
+  }
+
+  #sendOnLink(targetId: string, t: string, i: number, m: Message, extras?: EnvelopeExtras): TellOutcome {
     if (this.#closed) return 'dead';
     // bulk traffic mostly goes to one member at a time: skip the id → endpoint → link lookup for it
     if (targetId !== this.#lastTarget || this.#lastLink === null) {
@@ -363,6 +388,38 @@ export class Transport {
       this.#lastTarget = targetId;
     }
     return this.#lastLink.sendMessage(targetId, t, i, m, extras);
+  }
+
+  /** Whether answers to member `id`'s asks go back on a connection it opened to this member (reply-lane.ts). */
+  hasAskersConnection(id: string): boolean {
+    return this.#replyLanes.has(id);
+  }
+
+  /** A message a reply lane handed to the link (after its sender was told 'enqueued'): what the link refuses is
+   *  reported as undeliverable, as a frame the link could not send is. */
+  #handOver(targetId: string, t: string, i: number, m: Message, extras: EnvelopeExtras | undefined): void {
+    const outcome = this.#sendOnLink(targetId, t, i, m, extras);
+    if (outcome === 'enqueued') return;
+    const code = outcome === 'rejected-full' ? 'STRATA_CLUSTER_LINK_FULL' : 'STRATA_CLUSTER_MEMBER_DOWN';
+    const error = clusterError(code, `${m.type} to ${targetId}:${t} could not be sent (${outcome})`, { member: targetId, target: t, messageType: m.type }).toData();
+    this.#handlers?.undeliverable?.(targetId, { ...extras, v: ENVELOPE_VERSION, t, y: m.type, i, m }, error);
+  }
+
+  #replySettings() {
+    return {
+      selfId: this.#id,
+      maxFrameBytes: this.#options.maxFrameBytes ?? defaultTransportSettings.maxFrameBytes,
+      maxEnvelopesPerFrame: this.#options.maxEnvelopesPerFrame ?? defaultTransportSettings.maxEnvelopesPerFrame,
+      highWaterMarkBytes: this.#options.highWaterMarkBytes ?? defaultTransportSettings.highWaterMarkBytes,
+    };
+  }
+
+  /** A bulk frame the member at `endpoint` sent back on this member's own link (answers to its asks). */
+  #receivedOnLink(endpoint: string, remoteId: string, bytes: Uint8Array): void {
+    if (this.#closed || this.#blocked.has(endpoint)) return;
+    this.#received.receivedFrames++;
+    this.#received.receivedBytes += bytes.byteLength;
+    this.#handlers?.bulk(remoteId, bytes);
   }
 
   /** Stops reading bulk frames from member `from` (receive-side flow control; TCP then slows the sender,
@@ -413,7 +470,12 @@ export class Transport {
   }
 
   stats(): TransportStats {
-    const s: TransportStats = { sentEnvelopes: 0, sentFrames: 0, sentBytes: 0, controlFrames: 0, rejectedFull: 0, reconnects: 0, ...this.#received, refused: { ...this.#refused } };
+    const s: TransportStats = { sentEnvelopes: 0, sentOnAskersConnection: 0, sentFrames: 0, sentBytes: 0, controlFrames: 0, rejectedFull: 0, reconnects: 0, ...this.#received, refused: { ...this.#refused } };
+    const r = this.#replyStats;
+    s.sentEnvelopes += r.sentEnvelopes;
+    s.sentOnAskersConnection = r.sentEnvelopes;
+    s.sentFrames += r.sentFrames;
+    s.sentBytes += r.sentBytes;
     for (const l of this.#links.values()) {
       s.sentEnvelopes += l.stats.sentEnvelopes;
       s.sentFrames += l.stats.sentFrames;
@@ -434,6 +496,7 @@ export class Transport {
     this.#lastLink = null;
     for (const { ws } of this.#inbound.values()) ws.close(CLOSE.shutdown, 'member stopping');
     this.#inbound.clear();
+    this.#replyLanes.clear();
     for (const ws of this.#wss?.clients ?? []) ws.terminate();
     await new Promise<void>((resolve) => (this.#wss ? this.#wss.close(() => resolve()) : resolve()));
     await new Promise<void>((resolve) => {

@@ -75,6 +75,8 @@ describe('actors on worker threads across members', () => {
     expect(held.path).toMatch(/^@t1\.\d+\/user\//);
     const reply = await b.system.ask<EchoMsg, EchoReply>(held as ActorRef<EchoMsg>, (replyTo) => ({ type: 'echo', text: 'from b', replyTo }), { timeoutMs: 5_000 });
     expect(reply).toEqual({ type: 'echo.reply', text: 'from b', threadId: who.threadId });
+    // the worker's answer went back to b on the connection b opened (cluster/transport/reply-lane.ts)
+    expect(a.transport.stats().sentOnAskersConnection).toBeGreaterThan(0);
   });
 
   it('a thread actor relays to an actor on another member and the reply comes back to the asker', { timeout: 30_000 }, async () => {

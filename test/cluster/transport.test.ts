@@ -217,6 +217,54 @@ describe('cluster transport', () => {
     expect(a.t.stats().rejectedFull).toBe(50);
   });
 
+  it('answers messages for temporary paths on the connection the asker opened, and falls back to its own link', async () => {
+    const a = await member();
+    const b = await member();
+    // a's link to b opens: b reads it as an inbound bulk lane from a
+    expect(a.t.send(b.t.id, env('/user/echo', { type: 'ask', n: 1 } as Message))).toBe('enqueued');
+    await eventually(() => b.got.bulk.length === 1, 'the ask reaches b');
+    // an answer to an ask (a temporary path, plain or on one of a's threads) goes back on that connection
+    expect(b.t.send(a.t.id, env('/temp/$1', { type: 'answer', n: 1 } as Message))).toBe('enqueued');
+    expect(b.t.send(a.t.id, env('@t1.1/temp/$2', { type: 'answer', n: 2 } as Message))).toBe('enqueued');
+    await eventually(() => a.got.bulk.length === 2, 'both answers reach a');
+    expect(a.got.bulk).toEqual([
+      { from: b.t.id, t: '/temp/$1', m: { type: 'answer', n: 1 } },
+      { from: b.t.id, t: '@t1.1/temp/$2', m: { type: 'answer', n: 2 } },
+    ]);
+    expect(b.t.stats()).toMatchObject({ sentEnvelopes: 2, sentOnAskersConnection: 2 });
+    expect(b.t.linkTo(a.t.id)).toBeUndefined(); // b opened no connection of its own
+    // anything else takes b's own link
+    expect(b.t.send(a.t.id, env('/user/inbox', { type: 'tell', n: 3 } as Message))).toBe('enqueued');
+    await eventually(() => a.got.bulk.length === 3, 'the tell reaches a');
+    expect(b.t.linkTo(a.t.id)).toBeDefined();
+    expect(b.t.stats().sentOnAskersConnection).toBe(2);
+    // partitioned: the answer is dropped like any frame, not sent around the block
+    b.t.setBlocked([a.t.id]);
+    expect(b.t.send(a.t.id, env('/temp/$4', { type: 'answer', n: 4 } as Message))).toBe('enqueued');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.got.bulk).toHaveLength(3);
+    b.t.setBlocked([]);
+    // the asker's connection gone: answers take b's link
+    expect(b.t.hasAskersConnection(a.t.id)).toBe(true);
+    a.t.forget(b.t.id, { code: 'STRATA_CLUSTER_MEMBER_DOWN', message: 'test: link closed' });
+    await eventually(() => !b.t.hasAskersConnection(a.t.id), 'b sees the connection closed');
+    expect(b.t.send(a.t.id, env('/temp/$5', { type: 'answer', n: 5 } as Message))).toBe('enqueued');
+    await eventually(() => a.got.bulk.some((x) => x.t === '/temp/$5'), 'the answer through b\'s link');
+    expect(b.t.stats().sentOnAskersConnection).toBe(2);
+  });
+
+  it('hands an answer its lane cannot send to the link, which refuses an oversized one with a coded error', async () => {
+    const a = await member();
+    const b = await member({ maxFrameBytes: 4_096 });
+    expect(a.t.send(b.t.id, env('/user/echo', { type: 'ask', n: 1 } as Message))).toBe('enqueued');
+    await eventually(() => b.t.hasAskersConnection(a.t.id), 'b reads a\'s bulk lane');
+    expect(b.t.send(a.t.id, env('/temp/$big', { type: 'answer', pad: 'x'.repeat(10_000) } as Message))).toBe('enqueued');
+    expect(b.t.send(a.t.id, env('/temp/$small', { type: 'answer', pad: 'y'.repeat(1_000) } as Message))).toBe('enqueued');
+    await eventually(() => b.got.undeliverable.length === 1 && a.got.bulk.length === 1, 'the big answer refused, the small one delivered');
+    expect(b.got.undeliverable[0]).toEqual({ target: a.t.id, code: 'STRATA_CLUSTER_FRAME_TOO_LARGE' });
+    expect(a.got.bulk[0]!.t).toBe('/temp/$small');
+  });
+
   it('drops frames both ways for blocked endpoints (partition fault injection) and resumes when unblocked', async () => {
     const a = await member();
     const b = await member();

@@ -1,0 +1,116 @@
+// Answers to asks go back on the connection the asker opened. A member's outbound bulk lane carries its
+// messages to a peer; the peer reads them on its server side and, before this, answered on an outbound lane
+// of its own: each TCP connection then carried one direction, and its reader sent a pure ACK for every frame.
+// A bare ping-pong answered on a second connection took 3–5 % longer at p50 and p90 than one answered on the
+// same connection (2-vCPU VM, docs/cluster.md "Answers on the asker's connection").
+//
+// Only messages for a temporary path (`/temp/…`, an ask's reply-to, on the asker's member or one of its
+// threads) take this lane: each such path takes one message, so nothing needs ordering against the peer's
+// other traffic. They are batched per tick like the link's, and anything the lane cannot take (the connection
+// closing, its buffer over the high-water mark, a frame it cannot encode or that is too large, more than a
+// frame's worth in one tick) goes on the outbound link instead, which handles each of those cases.
+import WebSocket from 'ws';
+import { encodeBatchForSocket, type AddressedRef } from '../../runtime/codec.ts';
+import { ENVELOPE_VERSION, type EnvelopeExtras, type WireGroup } from '../../runtime/envelope.ts';
+import type { Message } from '../../runtime/message.ts';
+import { isThreadAddress, parseQualifiedPath, qualifyPath } from '../../runtime/qualified-path.ts';
+
+/** A path that names an ask's reply-to: `/temp/…`, or `@<thread>/temp/…` for an ask made on a thread. */
+export function isTempPath(path: string): boolean {
+  if (path.startsWith('/temp/')) return true;
+  return path.charCodeAt(0) === 64 /* @ */ && parseQualifiedPath(path)?.path.startsWith('/temp/') === true;
+}
+
+export interface ReplyLaneSettings {
+  readonly selfId: string;
+  readonly maxFrameBytes: number;
+  readonly maxEnvelopesPerFrame: number;
+  readonly highWaterMarkBytes: number;
+}
+
+export interface ReplyLaneStats {
+  sentEnvelopes: number;
+  sentFrames: number;
+  sentBytes: number;
+  /** messages handed back to the outbound link (connection gone, buffer full, frame refused) */
+  handedToLink: number;
+}
+
+export class ReplyLane {
+  /** the authenticated member id of the asker, whose connection this is */
+  readonly peer: string;
+  readonly #ws: WebSocket;
+  readonly #s: ReplyLaneSettings;
+  /** sends a message on the outbound link instead */
+  readonly #toLink: (t: string, i: number, m: Message, extras: EnvelopeExtras | undefined) => void;
+  #groups: WireGroup[] = [];
+  #queued = 0;
+  #flushQueued = false;
+  #closed = false;
+  /** counters shared by a transport's reply lanes, the closed ones included */
+  readonly stats: ReplyLaneStats;
+  readonly #flush = (): void => this.#flushQueue();
+  readonly #qualify = (ref: AddressedRef): [string, string] => (isThreadAddress(ref.address) ? [this.#s.selfId, qualifyPath(ref.address, ref.path)] : [ref.address, ref.path]);
+
+  constructor(peer: string, ws: WebSocket, settings: ReplyLaneSettings, stats: ReplyLaneStats, toLink: (t: string, i: number, m: Message, extras: EnvelopeExtras | undefined) => void) {
+    this.peer = peer;
+    this.stats = stats;
+    this.#ws = ws;
+    this.#s = settings;
+    this.#toLink = toLink;
+  }
+
+  /** Queues a message for temporary path `t` of the peer; false when the lane cannot take it now (send it on the
+   *  link). */
+  offer(t: string, i: number, m: Message, extras: EnvelopeExtras | undefined): boolean {
+    if (this.#closed || this.#ws.readyState !== WebSocket.OPEN || this.#queued >= this.#s.maxEnvelopesPerFrame || this.#ws.bufferedAmount > this.#s.highWaterMarkBytes) return false;
+    const groups = this.#groups;
+    const last = groups.length > 0 ? groups[groups.length - 1]! : undefined;
+    if (last !== undefined && extras === undefined && last[3] === undefined && last[0] === t && last[1] + last[2].length === i) last[2].push(m);
+    else groups.push(extras === undefined ? [t, i, [m]] : [t, i, [m], extras]);
+    this.#queued++;
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
+    return true;
+  }
+
+  /** The connection closed: what is still queued goes on the link. */
+  close(): void {
+    this.#closed = true;
+    if (this.#queued > 0) this.#flushQueue();
+  }
+
+  #flushQueue(): void {
+    this.#flushQueued = false;
+    const groups = this.#groups;
+    const count = this.#queued;
+    if (count === 0) return;
+    this.#groups = [];
+    this.#queued = 0;
+    if (this.#closed || this.#ws.readyState !== WebSocket.OPEN) return this.#handToLink(groups);
+    const shared: SharedArrayBuffer[] = [];
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeBatchForSocket([ENVELOPE_VERSION, groups], shared, count < 8, this.#qualify);
+    } catch {
+      // the link finds which message cannot be encoded and reports it
+      return this.#handToLink(groups);
+    }
+    if (shared.length > 0 || bytes.byteLength > this.#s.maxFrameBytes) return this.#handToLink(groups);
+    this.stats.sentEnvelopes += count;
+    this.stats.sentFrames++;
+    this.stats.sentBytes += bytes.byteLength;
+    this.#ws.send(bytes, { binary: true });
+  }
+
+  #handToLink(groups: WireGroup[]): void {
+    for (const g of groups) {
+      for (let j = 0; j < g[2].length; j++) {
+        this.stats.handedToLink++;
+        this.#toLink(g[0], g[1] + j, g[2][j]!, g[3]);
+      }
+    }
+  }
+}
