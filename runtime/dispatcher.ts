@@ -13,6 +13,8 @@ export class Dispatcher {
   readonly #throughput: number;
   readonly #turnBudget: number;
   #pending = false;
+  /** a turn is running (runNow inside one does nothing) */
+  #running = false;
   readonly #drain = (): void => this.#run();
 
   constructor(throughput = 64, turnBudget = 200_000) {
@@ -33,7 +35,28 @@ export class Dispatcher {
     return this.#queue.size;
   }
 
+  /**
+   * Runs the actors with work now instead of in the microtask queued for them. For a network that has just
+   * delivered a batch read from a socket: the actors' answers then go out before Node unwinds the read (the
+   * socket and stream callbacks, their nextTicks). The microtask still runs and finds nothing left. Never
+   * nested: inside a turn it does nothing.
+   */
+  runNow(): void {
+    if (this.#running || this.#queue.size === 0) return;
+    this.#run();
+  }
+
   #run(): void {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      this.#runTurn();
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #runTurn(): void {
     const q = this.#queue;
     const throughput = this.#throughput;
     let spent = 0;

@@ -63,4 +63,6 @@ export interface ExternalNetworkHooks {
   deliverTerminated(watcherPath: string, event: import('./message.ts').Terminated, from?: string): void;
   /** `tempPath` may be qualified (an ask from one of this process's threads) */
   failAsk(tempPath: string, error: import('./errors.ts').ErrorData): void;
+  /** runs the system's actors that have work now (after a network delivered a batch read from a socket) */
+  runActorsNow(): void;
 }

@@ -239,6 +239,7 @@ class LocalSystem implements ActorSystem, SystemCore {
         const ref = this.network.resolve(q.address, q.path);
         if (ref instanceof RemoteRef) this.network.failRemoteAsk(ref, error);
       },
+      runActorsNow: () => this.#dispatcher.runNow(),
     };
   }
 

@@ -70,6 +70,7 @@ export async function createClusterMember(options: ClusterMemberOptions): Promis
       resolveLocal: (path) => system.resolve(path),
       resolveRef: (address, path) => (hooks ? hooks.resolve(address, path) : system.resolve(path)),
       failAsk: (path, error) => hooks?.failAsk(path, error),
+      runActorsNow: () => hooks?.runActorsNow(),
       deliverTerminated: (watcher, event, from) => hooks?.deliverTerminated(watcher, event, from),
       watchLocal: (ref, fn) => system.watch(ref, fn),
       spawnByName: (behaviour, props, name) => {

@@ -28,6 +28,8 @@ export interface ClusterHost {
   deliverTerminated?(watcherPath: string, event: Terminated, from?: string): void;
   /** the system's full ref resolver (its threads included), once the network is attached to it */
   resolveRef?(address: string, path: string): AnyActorRef;
+  /** runs the system's actors that have work now, once the network is attached to it */
+  runActorsNow?(): void;
   /** runs `fn` once when a local ref stops */
   watchLocal(ref: AnyActorRef, fn: (event: Terminated) => void): () => void;
   /** builds a top-level actor from a registered behaviour name */
@@ -200,6 +202,10 @@ export class ClusterNetwork implements RemoteTransport {
         if (replyTo instanceof RemoteRef) this.#failRemoteAsk(replyTo, error.toData());
       },
     });
+    // The actors this batch woke run now, and what they sent (an ask's answer) is written at once, rather than
+    // both waiting for the microtask checkpoint after the socket's read callbacks unwound. docs/cluster.md
+    this.#host.runActorsNow?.();
+    this.#t.flushNow();
   }
 
   // ---- receive-side flow control ------------------------------------------------------------------------

@@ -192,6 +192,11 @@ export class Link {
     return 'enqueued';
   }
 
+  /** Writes what is queued now instead of in the microtask queued for it (see Transport.flushNow). */
+  flushNow(): void {
+    if (this.#flushQueued) this.#flushBulk();
+  }
+
   /** Resolves when the bulk queue has room again (for senders that want to wait instead of being refused). */
   whenWritable(): Promise<void> {
     if (this.#queued < this.#s.maxQueuedEnvelopes) return Promise.resolve();

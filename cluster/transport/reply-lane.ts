@@ -76,6 +76,11 @@ export class ReplyLane {
     return true;
   }
 
+  /** Writes what is queued now instead of in the microtask queued for it (see Transport.flushNow). */
+  flushNow(): void {
+    if (this.#flushQueued) this.#flushQueue();
+  }
+
   /** The connection closed: what is still queued goes on the link. */
   close(): void {
     this.#closed = true;

@@ -422,6 +422,14 @@ export class Transport {
     this.#handlers?.bulk(remoteId, bytes);
   }
 
+  /** Writes what every link and reply lane has queued now rather than in their microtasks: called after a batch
+   *  read from a socket was delivered and the actors it woke have run, so their answers leave before the read
+   *  unwinds. */
+  flushNow(): void {
+    for (const lane of this.#replyLanes.values()) lane.flushNow();
+    for (const link of this.#links.values()) link.flushNow();
+  }
+
   /** Stops reading bulk frames from member `from` (receive-side flow control; TCP then slows the sender,
    *  whose link queue fills and refuses or makes it wait). Control frames keep flowing. */
   pauseBulk(from: string): void {

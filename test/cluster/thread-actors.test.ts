@@ -79,6 +79,23 @@ describe('actors on worker threads across members', () => {
     expect(a.transport.stats().sentOnAskersConnection).toBeGreaterThan(0);
   });
 
+  it('a member answers an ask before the socket read that brought it unwinds: actors and links run at the end of the batch', { timeout: 30_000 }, async () => {
+    const [a, b] = await pair();
+    b.system.spawn<EchoMsg>(() => ({ receive: (m) => void (m.type === 'echo' ? m.replyTo.tell({ type: 'echo.reply', text: m.text, threadId: -1 }) : undefined) }), { name: 'echo-now' });
+    // what b has sent, seen the moment each batch b reads has been handled
+    const sentAfterBatch: number[] = [];
+    const receive = b.network.receiveBulk.bind(b.network);
+    b.network.receiveBulk = (from: string, bytes: Uint8Array) => {
+      const before = b.transport.stats().sentEnvelopes;
+      receive(from, bytes);
+      sentAfterBatch.push(b.transport.stats().sentEnvelopes - before);
+    };
+    const reply = await a.system.ask<EchoMsg, EchoReply>(a.refFor<EchoMsg>(b.id, '/user/echo-now'), (replyTo) => ({ type: 'echo', text: 'now', replyTo }), { timeoutMs: 5_000 });
+    expect(reply.text).toBe('now');
+    // the batch that carried the ask also wrote its answer, before receiveBulk returned
+    expect(sentAfterBatch).toContain(1);
+  });
+
   it('a thread actor relays to an actor on another member and the reply comes back to the asker', { timeout: 30_000 }, async () => {
     const [a, b] = await pair();
     const echoOnB = b.system.spawn<EchoMsg>(() => ({ receive: (m) => void (m.type === 'echo' ? m.replyTo.tell({ type: 'echo.reply', text: `b:${m.text}`, threadId: -1 }) : undefined) }), { name: 'echo-b' });

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Mailbox } from '../../runtime/mailbox.ts';
 import { RingQueue } from '../../runtime/ring-queue.ts';
+import { Dispatcher, type Runnable } from '../../runtime/dispatcher.ts';
 
 const m = (n: number) => ({ type: 'n', n });
 
@@ -66,5 +67,43 @@ describe('Mailbox', () => {
     const waiting = mb.offerWaiting(m(2));
     expect(mb.drain('dead')).toEqual([m(1), m(2)]);
     expect(await waiting).toBe('dead');
+  });
+});
+
+describe('Dispatcher.runNow', () => {
+  it('runs the queued actors at once, does nothing inside a turn, and leaves the queued microtask harmless', async () => {
+    const d = new Dispatcher(8);
+    const ran: string[] = [];
+    let nestedRan = false;
+    const b: Runnable = {
+      run: () => {
+        ran.push('b');
+        return false;
+      },
+    };
+    const a: Runnable = {
+      run: () => {
+        ran.push('a');
+        // inside a turn: no nested turn, b (scheduled now) runs after a in this same turn
+        d.schedule(b);
+        d.runNow();
+        nestedRan = ran.includes('b');
+        return false;
+      },
+    };
+    d.schedule(a);
+    expect(ran).toEqual([]);
+    d.runNow();
+    expect(ran).toEqual(['a', 'b']);
+    expect(nestedRan).toBe(false);
+    expect(d.queued).toBe(0);
+    await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(ran).toEqual(['a', 'b']);
+    // with nothing queued it is a no-op, and later work still gets its microtask
+    d.runNow();
+    d.schedule(b);
+    await Promise.resolve();
+    expect(ran).toEqual(['a', 'b', 'b']);
   });
 });
