@@ -72,6 +72,20 @@ function envelopeOf(g: WireGroup, j: number): Envelope {
   return { ...(g[3] ?? {}), v: ENVELOPE_VERSION, t: g[0], y: m.type, i: g[1] + j, m };
 }
 
+/** Appends message `m` (id `i`, for path `t`, with `extras` when it has any) to a queue kept in wire form: it joins
+ *  the last group when it continues that group's run of ids for the same path and neither has extras. */
+export function appendToGroups(groups: WireGroup[], t: string, i: number, m: Message, extras: EnvelopeExtras | undefined): void {
+  const last = groups.length > 0 ? groups[groups.length - 1]! : undefined;
+  if (last !== undefined && extras === undefined && last[3] === undefined && last[0] === t && last[1] + last[2].length === i) last[2].push(m);
+  else groups.push(extras === undefined ? [t, i, [m]] : [t, i, [m], extras]);
+}
+
+/** How a frame for another member writes a ref: refs to actors on this process's worker threads cross as
+ *  qualified paths of this member (`selfId`). */
+export function memberRefWriter(selfId: string): (ref: AddressedRef) => [string, string] {
+  return (ref) => (isThreadAddress(ref.address) ? [selfId, qualifyPath(ref.address, ref.path)] : [ref.address, ref.path]);
+}
+
 const single = (g: WireGroup, j: number, m: Message): WireGroup => (g[3] === undefined ? [g[0], g[1] + j, [m]] : [g[0], g[1] + j, [m], g[3]]);
 
 /** Removes the first `n` messages from `groups` (splitting a group where the count falls) and returns them as groups. */
@@ -124,13 +138,14 @@ export class Link {
   readonly #flush = (): void => this.#flushBulk();
 
   /** refs to actors on this process's worker threads cross as qualified paths of this member */
-  readonly #qualify = (ref: AddressedRef): [string, string] => (isThreadAddress(ref.address) ? [this.#s.selfId, qualifyPath(ref.address, ref.path)] : [ref.address, ref.path]);
+  readonly #qualify: (ref: AddressedRef) => [string, string];
 
   constructor(endpoint: string, settings: LinkSettings, events: LinkEvents) {
     this.endpoint = endpoint;
     this.#s = settings;
     this.#events = events;
     this.#url = `${settings.tls ? 'wss' : 'ws'}://${endpoint}/strata/cluster`;
+    this.#qualify = memberRefWriter(settings.selfId);
   }
 
   /** The member id at the other end, once a lane completed its handshake. */
@@ -178,10 +193,7 @@ export class Link {
       this.stats.rejectedFull++;
       return 'rejected-full';
     }
-    const groups = this.#groups;
-    const last = groups.length > 0 ? groups[groups.length - 1]! : undefined;
-    if (last !== undefined && extras === undefined && last[3] === undefined && last[0] === t && last[1] + last[2].length === i) last[2].push(m);
-    else groups.push(extras === undefined ? [t, i, [m]] : [t, i, [m], extras]);
+    appendToGroups(this.#groups, t, i, m, extras);
     this.#queued++;
     if (this.#bulk.state === 'open') {
       if (!this.#flushQueued && !this.#waitingDrain) {

@@ -13,7 +13,8 @@ import WebSocket from 'ws';
 import { encodeBatchForSocket, type AddressedRef } from '../../runtime/codec.ts';
 import { ENVELOPE_VERSION, type EnvelopeExtras, type WireGroup } from '../../runtime/envelope.ts';
 import type { Message } from '../../runtime/message.ts';
-import { isThreadAddress, parseQualifiedPath, qualifyPath } from '../../runtime/qualified-path.ts';
+import { parseQualifiedPath } from '../../runtime/qualified-path.ts';
+import { appendToGroups, memberRefWriter } from './link.ts';
 
 /** A path that names an ask's reply-to: `/temp/…`, or `@<thread>/temp/…` for an ask made on a thread. */
 export function isTempPath(path: string): boolean {
@@ -50,7 +51,7 @@ export class ReplyLane {
   /** counters shared by a transport's reply lanes, the closed ones included */
   readonly stats: ReplyLaneStats;
   readonly #flush = (): void => this.#flushQueue();
-  readonly #qualify = (ref: AddressedRef): [string, string] => (isThreadAddress(ref.address) ? [this.#s.selfId, qualifyPath(ref.address, ref.path)] : [ref.address, ref.path]);
+  readonly #qualify: (ref: AddressedRef) => [string, string];
 
   constructor(peer: string, ws: WebSocket, settings: ReplyLaneSettings, stats: ReplyLaneStats, toLink: (t: string, i: number, m: Message, extras: EnvelopeExtras | undefined) => void) {
     this.peer = peer;
@@ -58,16 +59,14 @@ export class ReplyLane {
     this.#ws = ws;
     this.#s = settings;
     this.#toLink = toLink;
+    this.#qualify = memberRefWriter(settings.selfId);
   }
 
   /** Queues a message for temporary path `t` of the peer; false when the lane cannot take it now (send it on the
    *  link). */
   offer(t: string, i: number, m: Message, extras: EnvelopeExtras | undefined): boolean {
     if (this.#closed || this.#ws.readyState !== WebSocket.OPEN || this.#queued >= this.#s.maxEnvelopesPerFrame || this.#ws.bufferedAmount > this.#s.highWaterMarkBytes) return false;
-    const groups = this.#groups;
-    const last = groups.length > 0 ? groups[groups.length - 1]! : undefined;
-    if (last !== undefined && extras === undefined && last[3] === undefined && last[0] === t && last[1] + last[2].length === i) last[2].push(m);
-    else groups.push(extras === undefined ? [t, i, [m]] : [t, i, [m], extras]);
+    appendToGroups(this.#groups, t, i, m, extras);
     this.#queued++;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
