@@ -71,6 +71,8 @@ export interface ControlMessage {
 export interface TransportStats extends LinkStats {
   /** of sentEnvelopes: answers to asks sent back on the asker's own connection (reply-lane.ts) */
   sentOnAskersConnection: number;
+  /** answers that connection could not take, sent on this member's link instead */
+  answersHandedToLink: number;
   receivedFrames: number;
   receivedBytes: number;
   receivedControl: number;
@@ -478,7 +480,7 @@ export class Transport {
   }
 
   stats(): TransportStats {
-    const s: TransportStats = { sentEnvelopes: 0, sentOnAskersConnection: 0, sentFrames: 0, sentBytes: 0, controlFrames: 0, rejectedFull: 0, reconnects: 0, ...this.#received, refused: { ...this.#refused } };
+    const s: TransportStats = { sentEnvelopes: 0, sentOnAskersConnection: 0, answersHandedToLink: this.#replyStats.handedToLink, sentFrames: 0, sentBytes: 0, controlFrames: 0, rejectedFull: 0, reconnects: 0, ...this.#received, refused: { ...this.#refused } };
     const r = this.#replyStats;
     s.sentEnvelopes += r.sentEnvelopes;
     s.sentOnAskersConnection = r.sentEnvelopes;
