@@ -41,6 +41,11 @@ export type EnvelopeExtras = Pick<Envelope, 's' | 'c' | 'x' | 'pv' | 'n' | 'k'>;
 export type WireGroup = [t: string, i: number, m: Message[], extras?: EnvelopeExtras];
 export type WireBatch = [v: number, groups: WireGroup[]];
 
+/** The envelope for message `m` (id `i`, for path `t`) with its optional fields, the inverse of `extrasOf`. */
+export function envelopeFrom(t: string, i: number, m: Message, extras: EnvelopeExtras | undefined): Envelope {
+  return extras === undefined ? { v: ENVELOPE_VERSION, t, y: m.type, i, m } : { ...extras, v: ENVELOPE_VERSION, t, y: m.type, i, m };
+}
+
 /** The optional fields an envelope carries, or undefined when it carries none (the common case). */
 export function extrasOf(e: Envelope): EnvelopeExtras | undefined {
   if (e.s === undefined && e.c === undefined && e.x === undefined && e.pv === undefined && e.n === undefined && e.k === undefined) return undefined;

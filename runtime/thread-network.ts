@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { AnyActorRef } from './actor-ref.ts';
 import { decodeBatch, decodeBatchString, encodeBatch, encodeBatchForThread, type RefResolver } from './codec.ts';
-import { defaultEnvelopeLimits, ENVELOPE_VERSION, forEachEnvelope, toWire, type Envelope, type EnvelopeLimits, type EnvelopeVisitor, type EnvelopeExtras } from './envelope.ts';
+import { defaultEnvelopeLimits, envelopeFrom, forEachEnvelope, toWire, type Envelope, type EnvelopeLimits, type EnvelopeVisitor, type EnvelopeExtras } from './envelope.ts';
 import { createError, toErrorData, type ErrorData, type StrataError } from './errors.ts';
 import type { Message, TellOutcome, Terminated } from './message.ts';
 import { RemoteRef, type ExternalNetwork, type RemoteTransport } from './remote-ref.ts';
@@ -201,7 +201,7 @@ export class ThreadNetwork implements RemoteTransport {
     }
     let box = this.#outbox.get(address);
     if (box === undefined) this.#outbox.set(address, (box = []));
-    box.push(extras === undefined ? { v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message } : { ...extras, v: ENVELOPE_VERSION, t: path, y: message.type, i: this.#nextId++, m: message });
+    box.push(envelopeFrom(path, this.#nextId++, message, extras));
     this.#scheduleFlush();
     return 'enqueued';
   }

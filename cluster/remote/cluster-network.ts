@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AnyActorRef } from '../../runtime/actor-ref.ts';
 import { decodeBatch, type RefResolver } from '../../runtime/codec.ts';
 import type { DeadLetters } from '../../runtime/dead-letters.ts';
-import { ENVELOPE_VERSION, forEachEnvelope, type Envelope, type EnvelopeExtras } from '../../runtime/envelope.ts';
+import { envelopeFrom, forEachEnvelope, type Envelope, type EnvelopeExtras } from '../../runtime/envelope.ts';
 import { createError, toErrorData, type ErrorData, type StrataError } from '../../runtime/errors.ts';
 import type { Message, TellOutcome, Terminated } from '../../runtime/message.ts';
 import { RemoteRef, type RemoteTransport } from '../../runtime/remote-ref.ts';
@@ -140,7 +140,7 @@ export class ClusterNetwork implements RemoteTransport {
     else {
       this.#host.deadLetters.publish(`${address}:${path}`, message, outcome === 'rejected-full' ? 'mailbox-full' : 'stopped');
       // an ask refused by a full link learns why at once instead of timing out
-      const e: Envelope = { ...extras, v: ENVELOPE_VERSION, t: path, y: message.type, i: id, m: message };
+      const e = envelopeFrom(path, id, message, extras);
       if (outcome === 'rejected-full') this.undeliverable(address, e, clusterError('STRATA_CLUSTER_LINK_FULL', `the link to ${address} has its outbound queue full: ${message.type} to ${path} was refused`, { member: address, target: path, messageType: message.type }).toData(), false);
     }
     return outcome;

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { backoffDelay, type BackoffOptions } from '../../runtime/backoff.ts';
 import { encodeBatchForSocket, type AddressedRef } from '../../runtime/codec.ts';
 import { isThreadAddress, qualifyPath } from '../../runtime/qualified-path.ts';
-import { ENVELOPE_VERSION, type Envelope, type EnvelopeExtras, type WireGroup } from '../../runtime/envelope.ts';
+import { ENVELOPE_VERSION, envelopeFrom, type Envelope, type EnvelopeExtras, type WireGroup } from '../../runtime/envelope.ts';
 import { toErrorData, type ErrorData } from '../../runtime/errors.ts';
 import type { Message, TellOutcome } from '../../runtime/message.ts';
 import { clusterError } from '../errors.ts';
@@ -69,7 +69,7 @@ class LaneSocket {
 /** Message `j` of group `g` as the envelope it stands for (refusals and reports; the queue keeps groups). */
 function envelopeOf(g: WireGroup, j: number): Envelope {
   const m = g[2][j]!;
-  return { ...(g[3] ?? {}), v: ENVELOPE_VERSION, t: g[0], y: m.type, i: g[1] + j, m };
+  return envelopeFrom(g[0], g[1] + j, m, g[3]);
 }
 
 /** Appends message `m` (id `i`, for path `t`, with `extras` when it has any) to a queue kept in wire form: it joins

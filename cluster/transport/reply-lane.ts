@@ -38,8 +38,6 @@ export interface ReplyLaneStats {
 }
 
 export class ReplyLane {
-  /** the authenticated member id of the asker, whose connection this is */
-  readonly peer: string;
   readonly #ws: WebSocket;
   readonly #s: ReplyLaneSettings;
   /** sends a message on the outbound link instead */
@@ -53,8 +51,7 @@ export class ReplyLane {
   readonly #flush = (): void => this.#flushQueue();
   readonly #qualify: (ref: AddressedRef) => [string, string];
 
-  constructor(peer: string, ws: WebSocket, settings: ReplyLaneSettings, stats: ReplyLaneStats, toLink: (t: string, i: number, m: Message, extras: EnvelopeExtras | undefined) => void) {
-    this.peer = peer;
+  constructor(ws: WebSocket, settings: ReplyLaneSettings, stats: ReplyLaneStats, toLink: (t: string, i: number, m: Message, extras: EnvelopeExtras | undefined) => void) {
     this.stats = stats;
     this.#ws = ws;
     this.#s = settings;

@@ -11,7 +11,7 @@ import { Packr } from 'msgpackr';
 import { pino, type Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { BackoffOptions } from '../../runtime/backoff.ts';
-import { ENVELOPE_VERSION, extrasOf, type Envelope, type EnvelopeExtras } from '../../runtime/envelope.ts';
+import { envelopeFrom, extrasOf, type Envelope, type EnvelopeExtras } from '../../runtime/envelope.ts';
 import type { ErrorData } from '../../runtime/errors.ts';
 import type { Message, TellOutcome } from '../../runtime/message.ts';
 import { clusterError, type ClusterErrorCode } from '../errors.ts';
@@ -285,7 +285,7 @@ export class Transport {
     const key = `${from}|${lane}`;
     const previous = this.#inbound.get(key);
     if (previous) previous.ws.close(CLOSE.superseded, 'superseded by a new connection');
-    const reply = lane === 'bulk' ? new ReplyLane(from, ws, this.#replySettings(), this.#replyStats, (t, i, m, extras) => this.#handOver(from, t, i, m, extras)) : null;
+    const reply = lane === 'bulk' ? new ReplyLane(ws, { selfId: this.#id, ...this.#frameLimits() }, this.#replyStats, (t, i, m, extras) => this.#handOver(from, t, i, m, extras)) : null;
     this.#inbound.set(key, { ws, from, lane, reply });
     if (reply !== null) this.#replyLanes.set(from, reply);
     const endpoint = endpointOfId(from);
@@ -335,11 +335,9 @@ export class Transport {
           secret: this.#secret,
           selfId: this.#id,
           tls: this.#options.tls ? (this.#tlsCa ? { ca: this.#tlsCa } : {}) : null,
-          maxFrameBytes: this.#options.maxFrameBytes ?? defaultTransportSettings.maxFrameBytes,
-          maxEnvelopesPerFrame: this.#options.maxEnvelopesPerFrame ?? defaultTransportSettings.maxEnvelopesPerFrame,
+          ...this.#frameLimits(),
           handshakeTimeoutMs: this.#options.handshakeTimeoutMs ?? defaultTransportSettings.handshakeTimeoutMs,
           backoff: this.#options.reconnectBackoff ?? defaultTransportSettings.reconnectBackoff,
-          highWaterMarkBytes: this.#options.highWaterMarkBytes ?? defaultTransportSettings.highWaterMarkBytes,
           maxQueuedEnvelopes: this.#options.maxQueuedEnvelopes ?? defaultTransportSettings.maxQueuedEnvelopes,
           maxQueuedControl: defaultTransportSettings.maxQueuedControl,
           random: this.#options.random ?? Math.random,
@@ -374,7 +372,6 @@ export class Transport {
   /** `send` without the envelope object: message `m` (id `i`, for path `t`, with its extras if any) for a member.
    *  An answer to an ask goes back on the connection the asker opened when it can (reply-lane.ts). */
   sendMessage(targetId: string, t: string, i: number, m: Message, extras?: EnvelopeExtras): TellOutcome {
-    if (this.#closed) return 'dead';
     if (this.#replyLanes.size > 0 && isTempPath(t)) {
       const lane = this.#replyLanes.get(targetId);
       if (lane !== undefined && (this.#blocked.size === 0 || !this.#blocked.has(endpointOfId(targetId))) && lane.offer(t, i, m, extras)) return 'enqueued';
@@ -404,12 +401,12 @@ export class Transport {
     if (outcome === 'enqueued') return;
     const code = outcome === 'rejected-full' ? 'STRATA_CLUSTER_LINK_FULL' : 'STRATA_CLUSTER_MEMBER_DOWN';
     const error = clusterError(code, `${m.type} to ${targetId}:${t} could not be sent (${outcome})`, { member: targetId, target: t, messageType: m.type }).toData();
-    this.#handlers?.undeliverable?.(targetId, { ...extras, v: ENVELOPE_VERSION, t, y: m.type, i, m }, error);
+    this.#handlers?.undeliverable?.(targetId, envelopeFrom(t, i, m, extras), error);
   }
 
-  #replySettings() {
+  /** the bulk frame limits, shared by the links and the reply lanes */
+  #frameLimits(): { maxFrameBytes: number; maxEnvelopesPerFrame: number; highWaterMarkBytes: number } {
     return {
-      selfId: this.#id,
       maxFrameBytes: this.#options.maxFrameBytes ?? defaultTransportSettings.maxFrameBytes,
       maxEnvelopesPerFrame: this.#options.maxEnvelopesPerFrame ?? defaultTransportSettings.maxEnvelopesPerFrame,
       highWaterMarkBytes: this.#options.highWaterMarkBytes ?? defaultTransportSettings.highWaterMarkBytes,
