@@ -27,9 +27,14 @@ interface CodecContext {
   shared: SharedArrayBuffer[] | null;
   /** while encoding for another member: how a ref is written ([address, path]); null writes it as it is */
   qualify?: RefWriter | null;
+  /** while decoding a frame from another member: that member's address, which a ref written as its path alone
+   *  belongs to (see RefWriter) */
+  from?: string | null;
 }
-/** Writes a ref as [address, path] for the receiving side (a member boundary qualifies thread addresses). */
-export type RefWriter = (ref: AddressedRef) => [string, string];
+/** Writes a ref for the receiving side: `[address, path]`, or, in a frame to another member, the path alone for
+ *  an actor of the sending member (an ask's reply-to, mostly), which the receiver resolves against the member the
+ *  frame came from. A member boundary also qualifies the paths of actors on the sender's worker threads. */
+export type RefWriter = (ref: AddressedRef) => [string, string] | string;
 let current: CodecContext = { resolve: null, shared: null };
 
 /** Declares a class whose instances are actor refs, so they encode as the ref extension. */
@@ -41,6 +46,13 @@ export function registerRefClass(cls: RefClass): void {
     type: REF_EXTENSION_TYPE,
     write: (ref: AddressedRef) => (current.qualify ? current.qualify(ref) : [ref.address, ref.path]),
     read: (data: unknown) => {
+      if (typeof data === 'string') {
+        // the path alone: an actor of the member that sent this frame
+        const from = current.from;
+        if (from === undefined || from === null) throw createError('STRATA_ENVELOPE_MALFORMED', `actor ref extension holds the path ${JSON.stringify(data)} alone outside a frame from another member`, { value: data });
+        if (current.resolve === null) throw createError('STRATA_NOT_SERIALIZABLE', `actor ref ${data} decoded outside a system`, { path: data });
+        return current.resolve(from, data);
+      }
       if (!Array.isArray(data) || typeof data[0] !== 'string' || typeof data[1] !== 'string') {
         throw createError('STRATA_ENVELOPE_MALFORMED', `actor ref extension holds ${JSON.stringify(data)}, not [address, path]`, { value: String(data) });
       }
@@ -181,24 +193,49 @@ export function encodeBatchForThread(value: unknown, shared: SharedArrayBuffer[]
 export function decodeBatchString(text: string, resolve: RefResolver, shared: SharedArrayBuffer[]): unknown {
   if (scratch.byteLength < text.length) scratch = Buffer.allocUnsafeSlow(Math.max(text.length, scratch.byteLength * 2));
   const n = scratch.write(text, 0, 'latin1');
-  return decodeBatch(scratch.subarray(0, n), resolve, shared, copyingPackr);
+  // decoded as the first n bytes of scratch itself, not a view of them: msgpackr keeps the DataView it reads
+  // through on the buffer it is given, and a new view would cost a DataView (and a property) every time
+  return decodeBatch(scratch, resolve, shared, copyingPackr, n);
 }
 let scratch = Buffer.allocUnsafeSlow(4096);
 /** the batch decoder, copying binary fields out of the source (for the scratch buffer above) */
 const copyingPackr = new Packr({ useRecords: true, mapsAsObjects: true, moreTypes: true, bundleStrings: false, copyBuffers: true });
 
-/** Decodes a batch; any failure becomes a coded error (malformed bytes, unknown extension). */
-export function decodeBatch(bytes: Uint8Array, resolve: RefResolver, shared: SharedArrayBuffer[], packr: Packr = batchPackr): unknown {
-  const previous = current;
-  current = { resolve, shared };
+/** A frame read from a socket up to this size is copied into a reused buffer before it is decoded (below). */
+export const FRAME_COPY_MAX_BYTES = 512;
+const frameScratch = Buffer.allocUnsafeSlow(FRAME_COPY_MAX_BYTES);
+let frameScratchInUse = false;
+
+/** Decodes a batch that arrived as a frame of its own (a socket read). msgpackr reads through a DataView that it
+ *  keeps on the buffer it is given, so each new frame cost a DataView and a property added to that Buffer: about
+ *  0.1 µs a decode in a warm loop, more on the cold caches of a round trip (2-vCPU VM, docs/cluster.md). A small
+ *  frame is copied into one reused buffer instead, and decoded with a decoder that copies binary fields out of it;
+ *  a larger one, or one decoded while another is (a resolver that decodes), is decoded where it is. */
+export function decodeFrame(bytes: Uint8Array, resolve: RefResolver, shared: SharedArrayBuffer[], from: string | null = null): unknown {
+  const n = bytes.byteLength;
+  if (n > FRAME_COPY_MAX_BYTES || n === 0 || frameScratchInUse) return decodeBatch(bytes, resolve, shared, batchPackr, n, from);
+  frameScratch.set(bytes);
+  frameScratchInUse = true;
   try {
-    return packr.unpack(bytes);
+    return decodeBatch(frameScratch, resolve, shared, copyingPackr, n, from);
+  } finally {
+    frameScratchInUse = false;
+  }
+}
+
+/** Decodes a batch (the first `end` bytes of `bytes`); any failure becomes a coded error (malformed bytes,
+ *  unknown extension). `from`: the member that sent it, when another member did (refs written as a path alone). */
+export function decodeBatch(bytes: Uint8Array, resolve: RefResolver, shared: SharedArrayBuffer[], packr: Packr = batchPackr, end = bytes.byteLength, from: string | null = null): unknown {
+  const previous = current;
+  current = { resolve, shared, from };
+  try {
+    return packr.unpack(bytes, end);
   } catch (err) {
     if (err instanceof StrataError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     const ext = /Unknown extension (\d+)/.exec(message);
     if (ext) throw createError('STRATA_UNKNOWN_EXTENSION', `received msgpack extension type ${ext[1]}, which this runtime does not know`, { extension: Number(ext[1]) });
-    throw createError('STRATA_ENVELOPE_MALFORMED', `received bytes are not a msgpack envelope batch: ${message}`, { reason: message, sizeBytes: bytes.byteLength });
+    throw createError('STRATA_ENVELOPE_MALFORMED', `received bytes are not a msgpack envelope batch: ${message}`, { reason: message, sizeBytes: end });
   } finally {
     current = previous;
   }

@@ -125,6 +125,9 @@ class LocalSystem implements ActorSystem, SystemCore {
   readonly #user: ActorCell;
   readonly #systemGuardian: ActorCell;
   readonly #asks = new Map<string, AskRef>();
+  /** what every ask's ref calls as it settles, and its codec check: one function each, not two closures per ask */
+  readonly #forgetAsk = (r: AskRef): void => void this.#asks.delete(r.path);
+  readonly #roundTripReply = (m: Message): Message => this.roundTrip(m);
   // Live cells by their path, filled as resolve() finds them and emptied as they stop: a message from another
   // thread or member names its target by path, and walking the tree split the path into a new array per
   // message (about 0.9 µs of a cross-thread ask's 16 µs over a raw round trip, profiled 2026-12-05).
@@ -306,8 +309,8 @@ class LocalSystem implements ActorSystem, SystemCore {
         this.#deadlines,
         resolve as (m: Message) => void,
         reject,
-        (r) => this.#asks.delete(r.path),
-        this.codecCheck ? (m) => this.roundTrip(m) : null,
+        this.#forgetAsk,
+        this.codecCheck ? this.#roundTripReply : null,
       );
       this.#asks.set(path, ref);
       let message: T;

@@ -4,7 +4,7 @@
 // spawns fail, and asks waiting on it fail at once with STRATA_CLUSTER_MEMBER_DOWN instead of timing out.
 import type { Logger } from 'pino';
 import type { AnyActorRef } from '../../runtime/actor-ref.ts';
-import { decodeBatch, type RefResolver } from '../../runtime/codec.ts';
+import { decodeFrame, type RefResolver } from '../../runtime/codec.ts';
 import type { DeadLetters } from '../../runtime/dead-letters.ts';
 import { envelopeFrom, forEachEnvelope, type Envelope, type EnvelopeExtras } from '../../runtime/envelope.ts';
 import { createError, toErrorData, type ErrorData, type StrataError } from '../../runtime/errors.ts';
@@ -176,7 +176,7 @@ export class ClusterNetwork implements RemoteTransport {
   receiveBulk(from: string, bytes: Uint8Array): void {
     let decoded: unknown;
     try {
-      decoded = decodeBatch(bytes, this.#resolver, []);
+      decoded = decodeFrame(bytes, this.#resolver, [], from);
     } catch (err) {
       this.#refuse(from, err as StrataError);
       return;

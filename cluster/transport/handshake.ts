@@ -7,8 +7,9 @@ import { Packr } from 'msgpackr';
 import { clusterError } from '../errors.ts';
 import type { StrataError } from '../../runtime/errors.ts';
 
-/** The cluster link protocol version (handshake and frame formats). */
-export const PROTOCOL_VERSION = 1;
+/** The cluster link protocol version (handshake and frame formats). 2: a ref to an actor of the sending member
+ *  travels as its path alone (runtime/codec.ts RefWriter). */
+export const PROTOCOL_VERSION = 2;
 /** A handshake frame larger than this is refused before decoding. */
 export const MAX_HANDSHAKE_BYTES = 4096;
 export const NONCE_BYTES = 32;

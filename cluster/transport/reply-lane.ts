@@ -10,11 +10,11 @@
 // closing, its buffer over the high-water mark, a frame it cannot encode or that is too large, more than a
 // frame's worth in one tick) goes on the outbound link instead, which handles each of those cases.
 import WebSocket from 'ws';
-import { encodeBatchForSocket, type AddressedRef } from '../../runtime/codec.ts';
+import { encodeBatchForSocket, type RefWriter } from '../../runtime/codec.ts';
 import { ENVELOPE_VERSION, type EnvelopeExtras, type WireGroup } from '../../runtime/envelope.ts';
 import type { Message } from '../../runtime/message.ts';
 import { parseQualifiedPath } from '../../runtime/qualified-path.ts';
-import { appendToGroups, memberRefWriter } from './link.ts';
+import { SEND_BINARY, appendToGroups, memberRefWriter } from './link.ts';
 
 /** A path that names an ask's reply-to: `/temp/…`, or `@<thread>/temp/…` for an ask made on a thread. */
 export function isTempPath(path: string): boolean {
@@ -49,7 +49,7 @@ export class ReplyLane {
   /** counters shared by a transport's reply lanes, the closed ones included */
   readonly stats: ReplyLaneStats;
   readonly #flush = (): void => this.#flushQueue();
-  readonly #qualify: (ref: AddressedRef) => [string, string];
+  readonly #qualify: RefWriter;
 
   constructor(ws: WebSocket, settings: ReplyLaneSettings, stats: ReplyLaneStats, toLink: (t: string, i: number, m: Message, extras: EnvelopeExtras | undefined) => void) {
     this.stats = stats;
@@ -103,7 +103,7 @@ export class ReplyLane {
     this.stats.sentEnvelopes += count;
     this.stats.sentFrames++;
     this.stats.sentBytes += bytes.byteLength;
-    this.#ws.send(bytes, { binary: true });
+    this.#ws.send(bytes, SEND_BINARY);
   }
 
   #handToLink(groups: WireGroup[]): void {

@@ -425,8 +425,9 @@ export class Transport {
    *  read from a socket was delivered and the actors it woke have run, so their answers leave before the read
    *  unwinds. */
   flushNow(): void {
-    for (const lane of this.#replyLanes.values()) lane.flushNow();
-    for (const link of this.#links.values()) link.flushNow();
+    // forEach with one function: no iterator object per batch read
+    this.#replyLanes.forEach(flushLaneNow);
+    this.#links.forEach(flushLinkNow);
   }
 
   /** Stops reading bulk frames from member `from` (receive-side flow control; TCP then slows the sender,
@@ -513,3 +514,6 @@ export class Transport {
     });
   }
 }
+
+const flushLaneNow = (lane: ReplyLane): void => lane.flushNow();
+const flushLinkNow = (link: Link): void => link.flushNow();

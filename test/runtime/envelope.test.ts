@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { forEachEnvelope, toWire, ENVELOPE_VERSION, type Envelope, type EnvelopeExtras } from '../../runtime/envelope.ts';
-import { decodeBatch, encodeBatch, encodeBatchForSocket, encodeBatchForThread, decodeBatchString } from '../../runtime/codec.ts';
+import { decodeBatch, decodeFrame, encodeBatch, encodeBatchForSocket, encodeBatchForThread, decodeBatchString, FRAME_COPY_MAX_BYTES } from '../../runtime/codec.ts';
+import { RemoteRef } from '../../runtime/remote-ref.ts';
+import { memberRefWriter } from '../../cluster/transport/link.ts';
 import type { Message } from '../../runtime/message.ts';
 
 const env = (t: string, i: number, m: Message, extras: EnvelopeExtras = {}): Envelope => ({ ...extras, v: ENVELOPE_VERSION, t, y: m.type, i, m });
@@ -69,5 +71,36 @@ describe('envelope wire batches', () => {
       expect({ type: m.type, text: m.text, n: m.n }).toEqual({ type: 'x', text: 'caf\u00e9 \u20ac', n: 1.5 });
       expect([...m.data]).toEqual([0, 255, 128]);
     }
+  });
+
+  it('a frame from a socket decodes alike copied or not, and what it holds outlives the next frame', () => {
+    const frames = [3, 200, 5_000].map((len, k) => {
+      const bytes = encodeBatchForSocket(toWire([env('/a', k, { type: 'x', text: 'q'.repeat(len), data: Buffer.from([k, 255, 128]) } as Message)]), [], true);
+      // as a socket hands it over: a view into a larger buffer, with other bytes around it
+      const chunk = Buffer.alloc(bytes.byteLength + 64, 0xc1);
+      chunk.set(bytes, 32);
+      return chunk.subarray(32, 32 + bytes.byteLength);
+    });
+    expect(frames.map((f) => f.byteLength <= FRAME_COPY_MAX_BYTES)).toEqual([true, true, false]);
+    const decoded = frames.map((f) => read(decodeFrame(f, () => null as never, [])).seen[0]!.m as unknown as { text: string; data: Uint8Array });
+    // the first two went through the same reused buffer: the first one's fields are still its own
+    expect(decoded.map((m) => [m.text.length, [...m.data]])).toEqual([[3, [0, 255, 128]], [200, [1, 255, 128]], [5_000, [2, 255, 128]]]);
+    expect(() => decodeFrame(Buffer.from([0x92, 0x01]), () => null as never, [])).toThrow(expect.objectContaining({ code: 'STRATA_ENVELOPE_MALFORMED' }));
+  });
+
+  it('a ref of the sending member crosses as its path alone and resolves against the member the frame came from', () => {
+    const transport = { send: () => 'enqueued' as const };
+    const self = '127.0.0.1:7101#1733480000123';
+    const refs = [new RemoteRef(self, '/temp/$a1', transport as never), new RemoteRef('t2.1', '/user/w', transport as never), new RemoteRef('127.0.0.1:7103#9', '/user/x', transport as never)];
+    const bytes = encodeBatchForSocket(toWire([env('/user/echo', 1, { type: 'echo', refs } as Message)]), [], true, memberRefWriter(self));
+    // this member's id appears nowhere; the third member's once, in the only ref written as [address, path]
+    expect(Buffer.from(bytes).toString('latin1').split('127.0.0.1:7101').length - 1).toBe(0);
+    expect(Buffer.from(bytes).toString('latin1').split('127.0.0.1:7103#9').length - 1).toBe(1);
+    const resolved: [string, string][] = [];
+    const resolve = (address: string, path: string) => (resolved.push([address, path]), new RemoteRef(address, path, transport as never));
+    read(decodeFrame(bytes, resolve, [], self));
+    expect(resolved).toEqual([[self, '/temp/$a1'], [self, '@t2.1/user/w'], ['127.0.0.1:7103#9', '/user/x']]);
+    // outside a frame from a member a path alone names no one: refused, not guessed
+    expect(() => decodeFrame(bytes, resolve, [])).toThrow(expect.objectContaining({ code: 'STRATA_ENVELOPE_MALFORMED' }));
   });
 });
