@@ -35,7 +35,28 @@ interface CodecContext {
  *  an actor of the sending member (an ask's reply-to, mostly), which the receiver resolves against the member the
  *  frame came from. A member boundary also qualifies the paths of actors on the sender's worker threads. */
 export type RefWriter = (ref: AddressedRef) => [string, string] | string;
-let current: CodecContext = { resolve: null, shared: null };
+/** the context outside any encode or decode */
+const IDLE: CodecContext = { resolve: null, shared: null };
+let current: CodecContext = IDLE;
+/** The context of a batch encode or decode that is not nested in another, reused: one object per batch showed
+ *  in the allocation profile of a remote ask (a nested one, from an extension, gets an object of its own). */
+const batchContext: CodecContext = { resolve: null, shared: null, qualify: null, from: null };
+function batchContextFor(resolve: RefResolver | null, shared: SharedArrayBuffer[], qualify: RefWriter | null, from: string | null): CodecContext {
+  const ctx = current === IDLE ? batchContext : { resolve, shared, qualify, from };
+  ctx.resolve = resolve;
+  ctx.shared = shared;
+  ctx.qualify = qualify;
+  ctx.from = from;
+  return ctx;
+}
+/** Lets go of what the reused context held (a network's resolver, a batch's shared buffers) once its batch is done. */
+function releaseBatchContext(ctx: CodecContext): void {
+  if (ctx !== batchContext) return;
+  ctx.resolve = null;
+  ctx.shared = null;
+  ctx.qualify = null;
+  ctx.from = null;
+}
 
 /** Declares a class whose instances are actor refs, so they encode as the ref extension. */
 export function registerRefClass(cls: RefClass): void {
@@ -146,11 +167,12 @@ export function decode(bytes: Uint8Array, resolve: RefResolver, shared: SharedAr
  *  and a closure per call showed in profiles). The result is a view of the packer's buffer. */
 function packBatch(packr: Packr, value: unknown, mode: number, shared: SharedArrayBuffer[], qualify: RefWriter | null): Buffer {
   const previous = current;
-  current = { resolve: null, shared, qualify };
+  const ctx = (current = batchContextFor(null, shared, qualify, null));
   try {
     return packr.pack(value, mode) as Buffer;
   } finally {
     current = previous;
+    releaseBatchContext(ctx);
   }
 }
 
@@ -227,7 +249,7 @@ export function decodeFrame(bytes: Uint8Array, resolve: RefResolver, shared: Sha
  *  unknown extension). `from`: the member that sent it, when another member did (refs written as a path alone). */
 export function decodeBatch(bytes: Uint8Array, resolve: RefResolver, shared: SharedArrayBuffer[], packr: Packr = batchPackr, end = bytes.byteLength, from: string | null = null): unknown {
   const previous = current;
-  current = { resolve, shared, from };
+  const ctx = (current = batchContextFor(resolve, shared, null, from));
   try {
     return packr.unpack(bytes, end);
   } catch (err) {
@@ -238,6 +260,7 @@ export function decodeBatch(bytes: Uint8Array, resolve: RefResolver, shared: Sha
     throw createError('STRATA_ENVELOPE_MALFORMED', `received bytes are not a msgpack envelope batch: ${message}`, { reason: message, sizeBytes: end });
   } finally {
     current = previous;
+    releaseBatchContext(ctx);
   }
 }
 

@@ -89,6 +89,33 @@ export function memberRefWriter(selfId: string): RefWriter {
   return (ref) => (ref.address === selfId ? ref.path : isThreadAddress(ref.address) ? qualifyPath(ref.address, ref.path) : [ref.address, ref.path]);
 }
 
+const frameArray: [number, WireGroup[]] = [ENVELOPE_VERSION, []];
+const frameShared: SharedArrayBuffer[] = [];
+
+/** Encodes wire groups (`count` messages) as one bulk frame for another member, as a view of msgpackr's buffer
+ *  (encodeBatchForSocket). A SharedArrayBuffer cannot cross a machine: refused with
+ *  STRATA_CLUSTER_FRAME_TOO_LARGE. The frame's outer array and the list of shared buffers are reused, as the encode
+ *  is synchronous: they were two allocations per frame on each side of an ask. */
+export function encodeMemberFrame(groups: WireGroup[], count: number, qualify: RefWriter): Uint8Array {
+  frameArray[1] = groups;
+  try {
+    const bytes = encodeBatchForSocket(frameArray, frameShared, count < 8, qualify);
+    if (frameShared.length > 0) throw clusterError('STRATA_CLUSTER_FRAME_TOO_LARGE', 'a SharedArrayBuffer cannot cross a machine', { reason: 'shared-buffer' });
+    return bytes;
+  } finally {
+    frameArray[1] = noGroups;
+    if (frameShared.length > 0) frameShared.length = 0;
+  }
+}
+const noGroups: WireGroup[] = [];
+
+/** Empties a queue's array of groups for reuse: one group (an ask, a run of tells to one actor) pops, as setting
+ *  `length` goes through the runtime. */
+export function clearGroups(groups: WireGroup[]): void {
+  if (groups.length === 1) groups.pop();
+  else groups.length = 0;
+}
+
 /** ws send options of every bulk frame (one object, not one per frame) */
 export const SEND_BINARY = { binary: true } as const;
 
@@ -254,9 +281,7 @@ export class Link {
         this.#groups = this.#spare;
         this.#queued = 0;
         if (!blocked) this.#sendFrames(ws, target, groups, n); // blocked: fault injection, the partition swallows them
-        // one group (an ask, a run of tells to one actor) pops: setting length goes through the runtime
-        if (groups.length === 1) groups.pop();
-        else groups.length = 0;
+        clearGroups(groups);
         this.#spare = groups;
         break;
       }
@@ -269,11 +294,9 @@ export class Link {
 
   /** Encodes and writes `groups` (`count` messages) as one frame; a bad or oversized one is split to find it. */
   #sendFrames(ws: WebSocket, target: string, groups: WireGroup[], count: number): void {
-    const shared: SharedArrayBuffer[] = [];
     let bytes: Uint8Array;
     try {
-      bytes = encodeBatchForSocket([ENVELOPE_VERSION, groups], shared, count < 8, this.#qualify);
-      if (shared.length > 0) throw clusterError('STRATA_CLUSTER_FRAME_TOO_LARGE', 'a SharedArrayBuffer cannot cross a machine', { reason: 'shared-buffer' });
+      bytes = encodeMemberFrame(groups, count, this.#qualify);
     } catch (err) {
       // one bad message must not sink the batch: find it by packing one at a time
       if (count > 1) for (const g of groups) g[2].forEach((m, j) => this.#sendFrames(ws, target, [single(g, j, m)], 1));

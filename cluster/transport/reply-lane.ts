@@ -10,11 +10,11 @@
 // closing, its buffer over the high-water mark, a frame it cannot encode or that is too large, more than a
 // frame's worth in one tick) goes on the outbound link instead, which handles each of those cases.
 import WebSocket from 'ws';
-import { encodeBatchForSocket, type RefWriter } from '../../runtime/codec.ts';
-import { ENVELOPE_VERSION, type EnvelopeExtras, type WireGroup } from '../../runtime/envelope.ts';
+import type { RefWriter } from '../../runtime/codec.ts';
+import type { EnvelopeExtras, WireGroup } from '../../runtime/envelope.ts';
 import type { Message } from '../../runtime/message.ts';
 import { parseQualifiedPath } from '../../runtime/qualified-path.ts';
-import { SEND_BINARY, appendToGroups, memberRefWriter } from './link.ts';
+import { SEND_BINARY, appendToGroups, clearGroups, encodeMemberFrame, memberRefWriter } from './link.ts';
 
 /** A path that names an ask's reply-to: `/temp/…`, or `@<thread>/temp/…` for an ask made on a thread. */
 export function isTempPath(path: string): boolean {
@@ -88,18 +88,18 @@ export class ReplyLane {
     const groups = this.#groups;
     const count = this.#queued;
     if (count === 0) return;
-    this.#groups = [];
     this.#queued = 0;
     if (this.#closed || this.#ws.readyState !== WebSocket.OPEN) return this.#handToLink(groups);
-    const shared: SharedArrayBuffer[] = [];
     let bytes: Uint8Array;
     try {
-      bytes = encodeBatchForSocket([ENVELOPE_VERSION, groups], shared, count < 8, this.#qualify);
+      bytes = encodeMemberFrame(groups, count, this.#qualify);
     } catch {
-      // the link finds which message cannot be encoded and reports it
+      // the link finds which message cannot be encoded (or carries a shared buffer) and reports it
       return this.#handToLink(groups);
     }
-    if (shared.length > 0 || bytes.byteLength > this.#s.maxFrameBytes) return this.#handToLink(groups);
+    if (bytes.byteLength > this.#s.maxFrameBytes) return this.#handToLink(groups);
+    // the frame is bytes of its own now: the queue's array is emptied and kept for the next tick
+    clearGroups(groups);
     this.stats.sentEnvelopes += count;
     this.stats.sentFrames++;
     this.stats.sentBytes += bytes.byteLength;
@@ -107,6 +107,7 @@ export class ReplyLane {
   }
 
   #handToLink(groups: WireGroup[]): void {
+    this.#groups = [];
     for (const g of groups) {
       for (let j = 0; j < g[2].length; j++) {
         this.stats.handedToLink++;
