@@ -85,6 +85,10 @@ describe('envelope wire batches', () => {
     const decoded = frames.map((f) => read(decodeFrame(f, () => null as never, [])).seen[0]!.m as unknown as { text: string; data: Uint8Array });
     // the first two went through the same reused buffer: the first one's fields are still its own
     expect(decoded.map((m) => [m.text.length, [...m.data]])).toEqual([[3, [0, 255, 128]], [200, [1, 255, 128]], [5_000, [2, 255, 128]]]);
+    // a batch packed with records (8 messages or more) that still fits the reused buffer
+    const records = encodeBatchForSocket(toWire(Array.from({ length: 12 }, (_, i) => env('/r', i, { type: 'n', i } as Message))), [], false);
+    expect(records.byteLength).toBeLessThanOrEqual(FRAME_COPY_MAX_BYTES);
+    expect(read(decodeFrame(records, () => null as never, [])).seen.map((e) => (e.m as unknown as { i: number }).i)).toEqual(Array.from({ length: 12 }, (_, i) => i));
     expect(() => decodeFrame(Buffer.from([0x92, 0x01]), () => null as never, [])).toThrow(expect.objectContaining({ code: 'STRATA_ENVELOPE_MALFORMED' }));
   });
 
