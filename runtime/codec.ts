@@ -1,7 +1,8 @@
-// The msgpack codec of the runtime. Actor refs travel as an extension holding [address, path] and come back
-// as live refs (local cells, or remote refs that route to their address). SharedArrayBuffers travel as an
-// extension holding an index into a side list that is handed to postMessage, so shared memory is never
-// copied. The codec-check mode (on in tests) passes every local message through here.
+// The msgpack codec of the runtime. Actor refs travel as an extension holding [address, path] (or, in a frame
+// between members, the path alone for an actor of the sending member) and come back as live refs (local cells, or
+// remote refs that route to their address). SharedArrayBuffers travel as an extension holding an index into a
+// side list that is handed to postMessage, so shared memory is never copied. The codec-check mode (on in tests)
+// passes every local message through here.
 import { Packr, addExtension, RESET_BUFFER_MODE } from 'msgpackr';
 import { createError, StrataError } from './errors.ts';
 import type { AnyActorRef } from './actor-ref.ts';
