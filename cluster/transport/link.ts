@@ -116,7 +116,7 @@ export function clearGroups(groups: WireGroup[]): void {
   else groups.length = 0;
 }
 
-/** ws send options of every bulk frame (one object, not one per frame) */
+/** ws send options of every frame a link or reply lane writes (one object, not one per frame) */
 export const SEND_BINARY = { binary: true } as const;
 
 const single = (g: WireGroup, j: number, m: Message): WireGroup => (g[3] === undefined ? [g[0], g[1] + j, [m]] : [g[0], g[1] + j, [m], g[3]]);
@@ -211,7 +211,7 @@ export class Link {
   #writeControl(frame: Uint8Array): void {
     if (this.#events.isBlocked(this.endpoint)) return;
     this.stats.controlFrames++;
-    this.#control.ws!.send(frame, { binary: true });
+    this.#control.ws!.send(frame, SEND_BINARY);
   }
 
   // ---- bulk lane ---------------------------------------------------------------------------------------
