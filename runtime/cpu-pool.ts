@@ -45,6 +45,20 @@ export interface CpuPoolStats {
   readonly poolErrors: number;
 }
 
+/**
+ * A piscina pool with a listener for its pool-level errors, which every piscina pool of the project needs. Piscina
+ * emits `error` on the pool for what belongs to no task: a thread that failed while it ran none (it is replaced when
+ * work comes) and a reply that arrives after its task was settled (a pool closed while the task ran). An
+ * EventEmitter with no `error` listener throws, here from a MessagePort callback: an uncaught exception that ends
+ * the process (seen in a CI run: `Unexpected message from Worker`, a parse pool closed mid-read). `onPoolError`
+ * hears them (to count them); a task's own failure still reaches its caller through the task's promise.
+ */
+export function newPiscina(options: NonNullable<ConstructorParameters<typeof Piscina>[0]>, onPoolError: (err: unknown) => void): Piscina {
+  const piscina = new Piscina(options);
+  piscina.on('error', onPoolError);
+  return piscina;
+}
+
 export class CpuPool {
   readonly threads: number;
   readonly #piscina: Piscina;
@@ -67,19 +81,16 @@ export class CpuPool {
     }
     this.threads = threads;
     this.#inFlight = inFlight;
-    this.#piscina = new Piscina({
-      filename: String(options.module instanceof URL ? options.module.href : options.module),
-      minThreads: Number.isFinite(idle) ? 0 : threads,
-      maxThreads: threads,
-      idleTimeout: idle,
-      workerData: options.workerData,
-    });
-    // Piscina emits `error` on the pool for what belongs to no task: a thread that failed while it ran none (it is
-    // replaced when work comes) and a reply that arrives after its task was settled (a pool closed while the task
-    // ran). An EventEmitter with no `error` listener throws, here from a MessagePort callback: an uncaught exception
-    // that ends the process (seen in a CI run: `Unexpected message from Worker`, a parse pool closed mid-read).
-    // They are counted; a task's own failure still reaches its caller through the task's promise.
-    this.#piscina.on('error', () => { this.#stats.poolErrors++; });
+    this.#piscina = newPiscina(
+      {
+        filename: String(options.module instanceof URL ? options.module.href : options.module),
+        minThreads: Number.isFinite(idle) ? 0 : threads,
+        maxThreads: threads,
+        idleTimeout: idle,
+        workerData: options.workerData,
+      },
+      () => { this.#stats.poolErrors++; },
+    );
   }
 
   /** Runs one task (prefer runBatch: one task per item is slow for small items). */

@@ -474,6 +474,15 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
       }
     }
 
+    /** A file asked for while recovery waited is read by its request (its marker was written when it was held), not
+     *  a second time as a recovered file; what an earlier attempt left (`attempts`) is removed first all the same. */
+    function readByHeld(path: string, attempts: number): boolean {
+      const h = heldForRecovery.findIndex((w) => w.path === path);
+      if (h < 0) return false;
+      if (attempts > (heldForRecovery[h]!.attempts ?? 0)) heldForRecovery[h] = { ...heldForRecovery[h]!, attempts };
+      return true;
+    }
+
     /**
      * Recovery, before any file is read: a `writing` journal entry is a file a crash interrupted (its rows are
      * removed and it is read again), and the pending files (pending-files.ts) are the ones the last run took and did
@@ -484,15 +493,6 @@ export function ingestBehaviour(options: IngestActorOptions): Behaviour<IngestMe
      * 30 s. Failing instead let the supervisor restart the actor, which failed again at once; its restart budget
      * spent (10 in a minute), it was stopped, and nothing was ingested until the process restarted.
      */
-    /** A file asked for while recovery waited is read by its request (its marker was written when it was held), not
-     *  a second time as a recovered file; what an earlier attempt left (`attempts`) is removed first all the same. */
-    function readByHeld(path: string, attempts: number): boolean {
-      const h = heldForRecovery.findIndex((w) => w.path === path);
-      if (h < 0) return false;
-      if (attempts > (heldForRecovery[h]!.attempts ?? 0)) heldForRecovery[h] = { ...heldForRecovery[h]!, attempts };
-      return true;
-    }
-
     async function recover(): Promise<void> {
       let unfinished: JournalRecord[];
       try {

@@ -19,7 +19,8 @@
 // this path; everything else (lenient mode included) is read serially.
 import { open, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
+import { newPiscina } from '../../runtime/cpu-pool.ts';
 import { BACKINZO_HEADER_LINE, backinzoStrategy, SeenKeys, seenBefore } from './backinzo.ts';
 import type { CanonicalBatch } from './canonical.ts';
 import { scanCsvChunk } from './csv-reader.ts';
@@ -81,14 +82,10 @@ export class ParsePool {
   run(task: BackinzoChunkTask): Promise<BackinzoChunkResult> {
     if (this.#closed) return Promise.reject(new Error('the parse pool is closed'));
     if (this.#piscina === null) {
-      this.#piscina = new Piscina({
-        filename: new URL('./parse-worker.ts', import.meta.url).href,
-        minThreads: 0,
-        maxThreads: this.threads,
-        idleTimeout: this.#idleTimeoutMs,
-      });
-      // without an `error` listener piscina's pool-level errors are uncaught exceptions (runtime/cpu-pool.ts)
-      this.#piscina.on('error', () => { this.stats.poolErrors++; });
+      this.#piscina = newPiscina(
+        { filename: new URL('./parse-worker.ts', import.meta.url).href, minThreads: 0, maxThreads: this.threads, idleTimeout: this.#idleTimeoutMs },
+        () => { this.stats.poolErrors++; },
+      );
     }
     return this.#piscina.run(task, { name: 'backinzoChunk', transferList: [task.bytes] }) as Promise<BackinzoChunkResult>;
   }

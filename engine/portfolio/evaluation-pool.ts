@@ -2,7 +2,7 @@
 // each worker once at start; a batch of candidates is packed, cut into tasks of many candidates (tiny tasks
 // cost more than they compute), moved to the workers and the results moved back. Cancellable by AbortSignal.
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import { newPiscina } from '../../runtime/cpu-pool.ts';
 import type { Evaluation, SubsetCandidate } from '../algorithms/types.ts';
 import { packCandidates } from './candidate-batch.ts';
 import type { CandidateBatch } from './candidate-batch.ts';
@@ -43,16 +43,12 @@ export function createEvaluationPool(problem: PortfolioProblem, options: Evaluat
   const nObjectives = problem.space.nObjectives;
   const { nStrategies } = problem.matrix;
   const weighted = problem.space.weighted;
-  const piscina = new Piscina({
-    filename: new URL('./pool-worker.ts', import.meta.url).href,
-    minThreads: threads,
-    maxThreads: threads,
-    idleTimeout: Number.POSITIVE_INFINITY,
-    workerData: { problem },
-  });
-  // without an `error` listener piscina's pool-level errors (a thread failing with no task, a reply after close) are
-  // uncaught exceptions (runtime/cpu-pool.ts); a task's failure still rejects its own promise
-  piscina.on('error', () => undefined);
+  // pool-level errors (a thread failing with no task, a reply after close) are heard and dropped: a task's failure
+  // still rejects its own promise
+  const piscina = newPiscina(
+    { filename: new URL('./pool-worker.ts', import.meta.url).href, minThreads: threads, maxThreads: threads, idleTimeout: Number.POSITIVE_INFINITY, workerData: { problem } },
+    () => undefined,
+  );
   let closed = false;
 
   function evaluatePacked(batch: CandidateBatch, opts: { readonly signal?: AbortSignal } = {}): Promise<Float64Array> {
